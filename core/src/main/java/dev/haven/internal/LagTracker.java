@@ -1,0 +1,95 @@
+package dev.haven.internal;
+
+/**
+ * Measures replica staleness from a short history of writer positions, as DESIGN.md prescribes.
+ *
+ * <p>Each sample {@code (t, p)} says: every write acknowledged before {@code t} has a position
+ * {@code <= p} (callers take {@code t} <em>before</em> asking the writer for its position). A replica
+ * that has replayed up to position {@code r} therefore holds every write acknowledged before the newest
+ * sample time {@code t} with {@code p <= r}: it is fresh as of {@code t}, and its staleness at any later
+ * {@code now} is at most {@code now - t}. The bound is conservative, stays correct when the writer is
+ * idle (positions stop moving, sample times keep advancing), and unlike
+ * {@code now() - pg_last_xact_replay_timestamp()} needs no clock agreement between servers.
+ *
+ * <p>A replica older than the whole history is "unknown" ({@link #UNKNOWN}): too stale for any bound.
+ * Positions are only comparable within one writer lineage; {@link #reset()} when the writer changes.
+ *
+ * <p>Thread-safety: appends come from the monitor thread, lookups from the monitor too; methods are
+ * synchronized (a few calls per probe round, never on the request path, which reads the
+ * {@code freshAsOf} values the monitor publishes).
+ */
+public final class LagTracker {
+
+    /** Returned by {@link #freshAsOf(long)} when the history cannot vouch for a position. */
+    public static final long UNKNOWN = Long.MIN_VALUE;
+
+    private final long[] times;
+    private final long[] positions;
+    private int size;
+    private int head; // index of the oldest sample
+
+    public LagTracker(int capacity) {
+        if (capacity < 2) {
+            throw new IllegalArgumentException("lag history capacity must be >= 2: was " + capacity);
+        }
+        this.times = new long[capacity];
+        this.positions = new long[capacity];
+    }
+
+    /** Records that at {@code timeNanos} (taken before the query) the writer was at {@code position}. */
+    public synchronized void record(long timeNanos, long position) {
+        if (size > 0) {
+            int newest = index(size - 1);
+            if (position < positions[newest] || timeNanos < times[newest]) {
+                // Positions and times never go backwards within one writer; a regression means a new
+                // lineage (failover or restore): start over rather than mix histories.
+                size = 0;
+                head = 0;
+            }
+        }
+        if (size == times.length) {
+            head = (head + 1) % times.length;
+            size--;
+        }
+        int slot = index(size);
+        times[slot] = timeNanos;
+        positions[slot] = position;
+        size++;
+    }
+
+    /**
+     * The time as of which a replica at {@code replicaPosition} is known to be complete: the newest
+     * sample time whose writer position it has reached, or {@link #UNKNOWN}.
+     */
+    public synchronized long freshAsOf(long replicaPosition) {
+        // Newest first: the answer is usually one of the last samples.
+        for (int i = size - 1; i >= 0; i--) {
+            int slot = index(i);
+            if (positions[slot] <= replicaPosition) {
+                return times[slot];
+            }
+        }
+        return UNKNOWN;
+    }
+
+    /** Staleness in nanoseconds at {@code nowNanos} of a replica fresh as of {@code freshAsOf}. */
+    public static long stalenessNanos(long freshAsOf, long nowNanos) {
+        if (freshAsOf == UNKNOWN) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, nowNanos - freshAsOf);
+    }
+
+    public synchronized void reset() {
+        size = 0;
+        head = 0;
+    }
+
+    public synchronized int size() {
+        return size;
+    }
+
+    private int index(int i) {
+        return (head + i) % times.length;
+    }
+}

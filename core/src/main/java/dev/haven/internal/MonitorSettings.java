@@ -1,0 +1,34 @@
+package dev.haven.internal;
+
+import dev.haven.Endpoint;
+import dev.haven.Ticker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Everything a {@link TopologyMonitor} needs, already validated by the adapter's builder.
+ *
+ * @param cluster       name used in events, metrics and thread names
+ * @param seeds         endpoints configured by the user; never removed
+ * @param locate        adds region/zone labels to a (seed or discovered) endpoint
+ * @param interval      normal probe interval
+ * @param fastInterval  probe interval while a failover is in progress or after a passive signal
+ * @param fastWindow    how long a passive signal keeps the fast interval
+ * @param probeTimeout  a probe not answered within this is a failure (blackhole detection)
+ * @param lagHistory    writer position samples kept for staleness measurement
+ * @param breakerConfig per-endpoint circuit breaker settings
+ */
+public record MonitorSettings(String cluster, List<Endpoint> seeds, UnaryOperator<Endpoint> locate,
+        Duration interval, Duration fastInterval, Duration fastWindow, Duration probeTimeout, int lagHistory,
+        CircuitBreakerConfig breakerConfig, Ticker ticker, Clock clock) {
+
+    public MonitorSettings {
+        seeds = List.copyOf(seeds);
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("at least one seed endpoint is required");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.haven.internal;
+
+import dev.haven.Endpoint;
+
+/**
+ * What the {@link Router} needs to know about one endpoint at the moment of a decision. Implemented by
+ * the live per-endpoint state (volatile reads, no allocation) and by plain records in tests.
+ */
+public interface RouteCandidate {
+
+    Endpoint endpoint();
+
+    /** Up by the last probe and its circuit breaker admits calls. */
+    boolean available();
+
+    /** From {@link LagTracker#freshAsOf(long)} for replicas; ignored for the writer. */
+    long freshAsOfNanos();
+
+    /** Last replayed (replica) or written (writer) position, {@code Long.MIN_VALUE} when unknown. */
+    long position();
+
+    /** Smoothed round-trip latency in nanoseconds. */
+    double latencyNanos();
+
+    /** Requests running on this endpoint now. */
+    int inFlight();
+
+    /** Whether it is at its capacity (pool exhausted): spill elsewhere if possible. */
+    boolean saturated();
+}

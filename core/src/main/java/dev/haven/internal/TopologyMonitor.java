@@ -1,0 +1,468 @@
+package dev.haven.internal;
+
+import dev.haven.Endpoint;
+import dev.haven.Role;
+import dev.haven.Topology;
+import dev.haven.event.HavenEvent;
+import dev.haven.spi.Probe;
+import dev.haven.spi.TopologyProvider;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the topology of one cluster current: probes every endpoint at an interval, faster while a
+ * failover is under way, and at once when the request path reports a passive signal (connection
+ * refused or reset, a read-only error from the writer, a timeout).
+ *
+ * <p>Design: one monitor thread owns all decisions; probes run on a small pool so that one blackholed
+ * endpoint cannot delay the others, and an endpoint whose previous probe is still blocked is not probed
+ * again (it stays down) &mdash; so the pool never grows past the number of endpoints. The result of a
+ * round is published as an immutable {@link Snapshot} through one volatile write; the request path only
+ * reads it.
+ *
+ * <p>Split brain: of several endpoints claiming to be writer only the highest epoch (PostgreSQL
+ * timeline) is trusted; on a tie the current writer keeps the role, and a tie among strangers yields no
+ * writer at all: writes wait rather than risk going to the wrong server.
+ */
+public final class TopologyMonitor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TopologyMonitor.class);
+    private static final int ROUNDS_BEFORE_REMOVAL = 3;
+
+    /** What the request path reads: the topology and the live state of each of its endpoints. */
+    public record Snapshot(Topology topology, List<EndpointState> states) {
+        public EndpointState writer() {
+            for (EndpointState s : states) {
+                if (s.role() == Role.WRITER) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        public EndpointState state(String id) {
+            for (EndpointState s : states) {
+                if (s.id().equals(id)) {
+                    return s;
+                }
+            }
+            return null;
+        }
+    }
+
+    private final MonitorSettings settings;
+    private final TopologyProvider provider;
+    private final EventBus events;
+    private final LagTracker lag;
+    private final ThreadPoolExecutor probes;
+    private final Thread thread;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Condition changed = lock.newCondition();
+    private final List<BiConsumer<Snapshot, Snapshot>> observers = new CopyOnWriteArrayList<>();
+    private final Map<String, EndpointState> states = new LinkedHashMap<>(); // monitor thread (and start)
+
+    private volatile Snapshot snapshot;
+    private volatile boolean closed;
+    private volatile long fastUntilNanos;
+    private boolean wakeRequested; // guarded by lock
+    private long failoverStartedNanos = -1;
+    private Endpoint lostWriter;
+    private final AtomicInteger rounds = new AtomicInteger();
+
+    public TopologyMonitor(MonitorSettings settings, TopologyProvider provider, EventBus events) {
+        this.settings = settings;
+        this.provider = provider;
+        this.events = events;
+        this.lag = new LagTracker(settings.lagHistory());
+        AtomicInteger n = new AtomicInteger();
+        this.probes = new ThreadPoolExecutor(0, 256, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "haven-probe-" + settings.cluster() + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        for (Endpoint seed : settings.seeds()) {
+            Endpoint e = settings.locate().apply(seed);
+            states.put(e.id(), newState(e, true));
+        }
+        this.snapshot = new Snapshot(Topology.empty(), List.copyOf(states.values()));
+        this.thread = new Thread(this::run, "haven-monitor-" + settings.cluster());
+        this.thread.setDaemon(true);
+    }
+
+    /** Runs the first probe round on the caller's thread, so the topology is known on return, then starts polling. */
+    public void start() {
+        round();
+        thread.start();
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    public long roundsCompleted() {
+        return rounds.get();
+    }
+
+    /** Called after each published change with (previous, current), on the monitor thread. */
+    public void addObserver(BiConsumer<Snapshot, Snapshot> observer) {
+        observers.add(observer);
+    }
+
+    /**
+     * A passive signal from the request path: something went wrong talking to {@code endpointId}.
+     * Probes at once and keeps the fast interval for a while; cheap and safe to call from any thread.
+     */
+    public void signal(String endpointId, String reason) {
+        if (closed) {
+            return;
+        }
+        log.debug("Haven {}: passive signal from {}: {}", settings.cluster(), endpointId, reason);
+        fastUntilNanos = settings.ticker().nanoTime() + settings.fastWindow().toNanos();
+        lock.lock();
+        try {
+            wakeRequested = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until an available writer is known, at most {@code timeout}.
+     *
+     * @return the writer's state, or {@code null} on timeout or close
+     */
+    public EndpointState awaitWriter(Duration timeout) throws InterruptedException {
+        long deadline = settings.ticker().nanoTime() + timeout.toNanos();
+        while (true) {
+            EndpointState w = snapshot.writer();
+            if (w != null && w.available()) {
+                return w;
+            }
+            long left = deadline - settings.ticker().nanoTime();
+            if (left <= 0 || closed) {
+                return null;
+            }
+            lock.lock();
+            try {
+                changed.awaitNanos(Math.min(left, settings.fastInterval().toNanos()));
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void run() {
+        while (!closed) {
+            long pause = nextPauseNanos();
+            lock.lock();
+            try {
+                long left = pause;
+                while (!wakeRequested && !closed && left > 0) {
+                    left = wake.awaitNanos(left);
+                }
+                wakeRequested = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+            if (closed) {
+                return;
+            }
+            try {
+                round();
+            } catch (RuntimeException e) {
+                log.error("Haven {}: topology probe round failed", settings.cluster(), e);
+            }
+        }
+    }
+
+    private long nextPauseNanos() {
+        boolean fast = failoverStartedNanos >= 0 || snapshot.writer() == null
+                || settings.ticker().nanoTime() - fastUntilNanos < 0;
+        long base = (fast ? settings.fastInterval() : settings.interval()).toNanos();
+        // ±10 % jitter so that a fleet of clients does not probe in lockstep.
+        return (long) (base * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()));
+    }
+
+    /** One probe round: probe everyone, decide roles, publish. Monitor thread (or start()). */
+    void round() {
+        Duration timeout = settings.probeTimeout();
+        Map<String, CompletableFuture<Probe>> futures = new LinkedHashMap<>();
+        Map<String, Long> sentAt = new HashMap<>();
+        for (EndpointState s : states.values()) {
+            if (s.probeInFlight) {
+                continue; // still blocked from an earlier round: it stays down until that probe returns
+            }
+            s.probeInFlight = true;
+            Endpoint e = s.endpoint();
+            CompletableFuture<Probe> f = new CompletableFuture<>();
+            long sent = settings.ticker().nanoTime();
+            sentAt.put(s.id(), sent);
+            try {
+                probes.execute(() -> {
+                    try {
+                        Probe p = provider.probe(e, timeout);
+                        s.recordLatency(settings.ticker().nanoTime() - sent);
+                        f.complete(p);
+                    } catch (Throwable t) {
+                        f.completeExceptionally(t);
+                    } finally {
+                        s.probeInFlight = false;
+                    }
+                });
+            } catch (RuntimeException rejected) {
+                s.probeInFlight = false;
+                f.completeExceptionally(rejected);
+            }
+            futures.put(s.id(), f);
+        }
+        long deadline = settings.ticker().nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
+        Map<String, Probe> ok = new HashMap<>();
+        Map<String, String> failed = new HashMap<>();
+        for (EndpointState s : states.values()) {
+            CompletableFuture<Probe> f = futures.get(s.id());
+            if (f == null) {
+                failed.put(s.id(), "previous probe still blocked");
+                continue;
+            }
+            try {
+                long left = Math.max(0, deadline - settings.ticker().nanoTime());
+                ok.put(s.id(), f.get(left, TimeUnit.NANOSECONDS));
+            } catch (TimeoutException te) {
+                failed.put(s.id(), "probe timed out after " + timeout.toMillis() + " ms");
+                provider.discard(s.endpoint());
+            } catch (ExecutionException ee) {
+                failed.put(s.id(), describe(ee.getCause()));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        apply(ok, failed, sentAt);
+        rounds.incrementAndGet();
+    }
+
+    private void apply(Map<String, Probe> ok, Map<String, String> failed, Map<String, Long> sentAt) {
+        Snapshot previous = snapshot;
+        EndpointState previousWriter = previous.writer();
+        String previousWriterId = previousWriter == null ? null : previousWriter.id();
+
+        String writerId = resolveWriter(ok, previousWriterId);
+        // Lag history belongs to one writer lineage.
+        if (writerId != null && !writerId.equals(previousWriterId)) {
+            lag.reset();
+        }
+        if (writerId != null) {
+            Probe wp = ok.get(writerId);
+            if (wp.position() != Long.MIN_VALUE) {
+                lag.record(sentAt.get(writerId), wp.position());
+            }
+            discover(wp.discovered());
+        }
+
+        List<Endpoint> endpoints = new ArrayList<>(states.size());
+        List<HavenEvent> pending = new ArrayList<>();
+        var now = settings.clock().instant();
+        for (var it = states.values().iterator(); it.hasNext(); ) {
+            EndpointState s = it.next();
+            Probe p = ok.get(s.id());
+            boolean wasUp = s.up();
+            Role role;
+            if (p == null) {
+                role = Role.UNKNOWN;
+                s.up(false);
+                if (wasUp || rounds.get() == 0) {
+                    pending.add(new HavenEvent.EndpointDown(settings.cluster(), now, s.endpoint(), failed.get(s.id())));
+                    log.warn("Haven {}: endpoint {} down: {}", settings.cluster(), s.id(), failed.get(s.id()));
+                }
+            } else {
+                role = s.id().equals(writerId) ? Role.WRITER : (p.role() == Role.WRITER ? Role.UNKNOWN : p.role());
+                if (p.role() == Role.WRITER && role != Role.WRITER) {
+                    log.error("Haven {}: endpoint {} claims to be writer (epoch {}) but {} is trusted; no traffic goes to it",
+                            settings.cluster(), s.id(), p.epoch(), writerId);
+                }
+                s.up(true);
+                s.position(p.position());
+                if (role == Role.READER) {
+                    s.freshAsOf(p.position() == Long.MIN_VALUE ? LagTracker.UNKNOWN : lag.freshAsOf(p.position()));
+                }
+                CircuitBreaker.State bs = s.breaker().getState();
+                if (bs == CircuitBreaker.State.OPEN || bs == CircuitBreaker.State.HALF_OPEN) {
+                    s.breaker().transitionToClosedState(); // a successful probe proves it answers again
+                }
+                if (!wasUp && rounds.get() > 0) {
+                    pending.add(new HavenEvent.EndpointUp(settings.cluster(), now, s.endpoint()));
+                    log.info("Haven {}: endpoint {} up as {}", settings.cluster(), s.id(), role);
+                }
+            }
+            // Forget discovered endpoints that left the cluster.
+            if (!s.seed() && p == null && s.roundsUnreported >= ROUNDS_BEFORE_REMOVAL) {
+                it.remove();
+                continue;
+            }
+            Endpoint e = s.endpoint().withRole(role);
+            s.endpoint(e);
+            endpoints.add(e);
+        }
+
+        Topology topology = previous.topology().next(endpoints);
+        Endpoint newWriter = writerId == null ? null : topology.endpoint(writerId).orElse(null);
+        trackFailover(previousWriter == null ? null : previousWriter.endpoint(), newWriter, pending, now);
+
+        if (topology != previous.topology() || states.size() != previous.states().size()) {
+            Snapshot next = new Snapshot(topology, List.copyOf(states.values()));
+            snapshot = next;
+            if (topology != previous.topology()) {
+                pending.add(0, new HavenEvent.TopologyChanged(settings.cluster(), now, previous.topology(), topology));
+                log.info("Haven {}: {}", settings.cluster(), topology);
+            }
+            for (var o : observers) {
+                try {
+                    o.accept(previous, next);
+                } catch (RuntimeException ex) {
+                    log.error("Haven {}: topology observer failed", settings.cluster(), ex);
+                }
+            }
+        }
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (HavenEvent ev : pending) {
+            events.publish(ev);
+        }
+    }
+
+    private void trackFailover(Endpoint oldWriter, Endpoint newWriter, List<HavenEvent> pending, java.time.Instant now) {
+        long t = settings.ticker().nanoTime();
+        boolean lost = oldWriter != null && (newWriter == null || !newWriter.id().equals(oldWriter.id()));
+        if (lost && failoverStartedNanos < 0) {
+            failoverStartedNanos = t;
+            lostWriter = oldWriter;
+            pending.add(new HavenEvent.FailoverStarted(settings.cluster(), now, oldWriter,
+                    newWriter == null ? "writer unavailable" : "writer changed"));
+            log.warn("Haven {}: failover started, writer {} lost", settings.cluster(), oldWriter.id());
+        }
+        if (newWriter != null && failoverStartedNanos >= 0) {
+            Duration took = Duration.ofNanos(t - failoverStartedNanos);
+            pending.add(new HavenEvent.FailoverCompleted(settings.cluster(), now, lostWriter, newWriter, took));
+            log.warn("Haven {}: failover completed, writer is {} after {} ms", settings.cluster(), newWriter.id(),
+                    took.toMillis());
+            failoverStartedNanos = -1;
+            lostWriter = null;
+        }
+    }
+
+    private void discover(List<Endpoint> discovered) {
+        Map<String, Endpoint> reported = new HashMap<>();
+        for (Endpoint d : discovered) {
+            reported.put(d.id(), d);
+        }
+        for (EndpointState s : states.values()) {
+            if (!s.seed()) {
+                s.roundsUnreported = reported.containsKey(s.id()) ? 0 : s.roundsUnreported + 1;
+            }
+        }
+        for (Endpoint d : reported.values()) {
+            if (!states.containsKey(d.id())) {
+                Endpoint e = settings.locate().apply(d.withRole(Role.UNKNOWN));
+                states.put(e.id(), newState(e, false));
+                log.info("Haven {}: discovered endpoint {}", settings.cluster(), e.id());
+            }
+        }
+    }
+
+    /**
+     * The endpoint to trust as writer: the highest epoch among those claiming the role; on a tie the
+     * current writer, else nobody.
+     */
+    static String resolveWriter(Map<String, Probe> ok, String currentWriterId) {
+        long best = Long.MIN_VALUE;
+        List<String> top = new ArrayList<>(2);
+        for (var entry : ok.entrySet()) {
+            Probe p = entry.getValue();
+            if (p.role() != Role.WRITER) {
+                continue;
+            }
+            if (p.epoch() > best) {
+                best = p.epoch();
+                top.clear();
+                top.add(entry.getKey());
+            } else if (p.epoch() == best) {
+                top.add(entry.getKey());
+            }
+        }
+        if (top.size() == 1) {
+            return top.get(0);
+        }
+        if (top.contains(currentWriterId)) {
+            return currentWriterId;
+        }
+        if (!top.isEmpty()) {
+            log.error("Haven: endpoints {} all claim to be writer with epoch {}; writes are refused until one steps down",
+                    top, best);
+        }
+        return null;
+    }
+
+    private EndpointState newState(Endpoint e, boolean seed) {
+        CircuitBreaker breaker = CircuitBreaker.of(settings.cluster() + ":" + e.id(), settings.breakerConfig());
+        return new EndpointState(e, breaker, seed);
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        lock.lock();
+        try {
+            wake.signalAll();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        probes.shutdownNow();
+        try {
+            probes.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

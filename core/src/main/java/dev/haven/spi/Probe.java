@@ -1,0 +1,25 @@
+package dev.haven.spi;
+
+import dev.haven.Endpoint;
+import dev.haven.Role;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The answer of one endpoint to a probe.
+ *
+ * @param role       what the endpoint says it is
+ * @param epoch      writer lineage (PostgreSQL timeline, Redis replication id generation...): of two
+ *                   endpoints that both claim {@link Role#WRITER}, only the one with the higher epoch is
+ *                   trusted; 0 when the store has none
+ * @param position   replication position: written (writer) or replayed (reader), comparable within
+ *                   one writer lineage; {@code Long.MIN_VALUE} when unknown
+ * @param discovered other endpoints this one reports (e.g. replicas attached to a writer)
+ */
+public record Probe(Role role, long epoch, long position, List<Endpoint> discovered) {
+
+    public Probe {
+        Objects.requireNonNull(role, "role");
+        discovered = discovered == null ? List.of() : List.copyOf(discovered);
+    }
+}

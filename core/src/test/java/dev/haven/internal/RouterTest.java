@@ -1,0 +1,133 @@
+package dev.haven.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.Consistency;
+import dev.haven.Endpoint;
+import dev.haven.Role;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+
+    private static final long MS = 1_000_000L;
+    private static final long NOW = 100_000 * MS;
+
+    record C(Endpoint endpoint, boolean available, long freshAsOfNanos, long position, double latencyNanos,
+            int inFlight, boolean saturated) implements RouteCandidate {
+        C withPosition(long p) {
+            return new C(endpoint, available, freshAsOfNanos, p, latencyNanos, inFlight, saturated);
+        }
+
+        C down() {
+            return new C(endpoint, false, freshAsOfNanos, position, latencyNanos, inFlight, saturated);
+        }
+
+        C saturate() {
+            return new C(endpoint, available, freshAsOfNanos, position, latencyNanos, inFlight, true);
+        }
+    }
+
+    static C writer() {
+        return new C(Endpoint.of("w", 1).withRole(Role.WRITER).withLocation("r1", "a"), true, NOW, 1000, MS, 0, false);
+    }
+
+    static C reader(String name, String zone, long stalenessMs, double latencyMs) {
+        return new C(Endpoint.of(name, 1).withRole(Role.READER).withLocation("r1", zone), true,
+                NOW - stalenessMs * MS, 1000 - stalenessMs, latencyMs * MS, 0, false);
+    }
+
+    private final Router router = new Router("r1", "a");
+    private final Consistency oneSecond = Consistency.boundedStaleness(Duration.ofSeconds(1));
+
+    private List<String> read(List<C> cs, Consistency c, long session, boolean fallback) {
+        List<String> ids = new ArrayList<>();
+        for (Endpoint e : router.forRead(cs, c, session, fallback, NOW, 0.3, null)) {
+            ids.add(e.host());
+        }
+        return ids;
+    }
+
+    @Test
+    void strongReadsAndWritesGoToTheWriterOnly() {
+        List<C> cs = List.of(writer(), reader("r", "a", 0, 1));
+        assertThat(read(cs, Consistency.STRONG, Long.MIN_VALUE, false)).containsExactly("w");
+        assertThat(router.forWrite(cs).host()).isEqualTo("w");
+    }
+
+    @Test
+    void replicaBeyondTheLagBoundGetsNoReadsAndIsReported() {
+        List<C> cs = List.of(writer(), reader("fresh", "a", 200, 1), reader("stale", "a", 1500, 1));
+        List<Router.Skip> skips = new ArrayList<>();
+        List<Endpoint> out = router.forRead(cs, oneSecond, Long.MIN_VALUE, true, NOW, 0.5, skips::add);
+        assertThat(out).extracting(Endpoint::host).containsExactly("fresh", "w");
+        assertThat(skips).singleElement().satisfies(s -> {
+            assertThat(s.endpoint().host()).isEqualTo("stale");
+            assertThat(s.stalenessNanos()).isEqualTo(1500 * MS);
+        });
+    }
+
+    @Test
+    void unknownFreshnessNeverSatisfiesABound() {
+        C unknown = new C(Endpoint.of("u", 1).withRole(Role.READER), true, LagTracker.UNKNOWN, Long.MIN_VALUE, MS, 0, false);
+        assertThat(read(List.of(writer(), unknown), oneSecond, Long.MIN_VALUE, true)).containsExactly("w");
+        assertThat(read(List.of(writer(), unknown), Consistency.EVENTUAL, Long.MIN_VALUE, true)).containsExactly("u", "w");
+    }
+
+    @Test
+    void noQualifyingReaderFallsBackToWriterOrNothing() {
+        List<C> cs = List.of(writer(), reader("stale", "a", 5000, 1));
+        assertThat(read(cs, oneSecond, Long.MIN_VALUE, true)).containsExactly("w");
+        assertThat(read(cs, oneSecond, Long.MIN_VALUE, false)).isEmpty();
+    }
+
+    @Test
+    void sessionReadsGoOnlyWhereTheSessionsLastWriteHasArrived() {
+        List<C> cs = List.of(writer(), reader("behind", "a", 0, 1).withPosition(990), reader("caught", "b", 0, 1).withPosition(1000));
+        assertThat(read(cs, Consistency.SESSION, 1000, true)).containsExactly("caught", "w");
+        assertThat(read(cs, Consistency.SESSION, Long.MIN_VALUE, true)).hasSize(3);
+    }
+
+    @Test
+    void localZoneIsPreferredAndOtherZonesAreSpillOver() {
+        List<C> cs = List.of(writer(), reader("remote", "b", 0, 0.2), reader("local", "a", 0, 2.0));
+        assertThat(read(cs, oneSecond, Long.MIN_VALUE, true)).containsExactly("local", "remote", "w");
+        // Local one down or lagging: spill over to the other zone.
+        List<C> localDown = List.of(writer(), reader("remote", "b", 0, 0.2), reader("local", "a", 0, 2.0).down());
+        assertThat(read(localDown, oneSecond, Long.MIN_VALUE, true)).containsExactly("remote", "w");
+        List<C> localSaturated = List.of(writer(), reader("remote", "b", 0, 0.2), reader("local", "a", 0, 2.0).saturate());
+        assertThat(read(localSaturated, oneSecond, Long.MIN_VALUE, true)).containsExactly("remote", "local", "w");
+    }
+
+    @Test
+    void loadSpreadsAcrossEqualReplicasAndFavoursTheFasterOne() {
+        List<C> equal = List.of(writer(), reader("x", "a", 0, 1), reader("y", "a", 0, 1), reader("z", "a", 0, 1));
+        Map<String, Integer> firsts = firstChoices(equal);
+        assertThat(firsts.keySet()).containsExactlyInAnyOrder("x", "y", "z");
+        assertThat(firsts.values()).allSatisfy(n -> assertThat(n).isBetween(2000, 4700));
+
+        List<C> skewed = List.of(writer(), reader("fast", "a", 0, 1), reader("slow", "a", 0, 10));
+        Map<String, Integer> s = firstChoices(skewed);
+        assertThat(s.getOrDefault("fast", 0)).isGreaterThan(9000);
+    }
+
+    private Map<String, Integer> firstChoices(List<C> cs) {
+        Random rnd = new Random(42);
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 10_000; i++) {
+            String first = router.forRead(cs, Consistency.EVENTUAL, Long.MIN_VALUE, true, NOW, rnd.nextDouble(), null).get(0).host();
+            counts.merge(first, 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    @Test
+    void writerUnavailableMeansNoWriteTarget() {
+        assertThat(router.forWrite(List.of(writer().down(), reader("r", "a", 0, 1)))).isNull();
+    }
+}
