@@ -16,13 +16,15 @@ import java.util.function.UnaryOperator;
  * @param locate        adds region/zone labels to a (seed or discovered) endpoint
  * @param interval      normal probe interval
  * @param fastInterval  probe interval while a failover is in progress or after a passive signal
+ * @param lagInterval   probe interval while reads with a staleness bound are being made (a fraction of
+ *                      the bound, so that staleness is measured finely enough to honour it)
  * @param fastWindow    how long a passive signal keeps the fast interval
  * @param probeTimeout  a probe not answered within this is a failure (blackhole detection)
  * @param lagHistory    writer position samples kept for staleness measurement
  * @param breakerConfig per-endpoint circuit breaker settings
  */
 public record MonitorSettings(String cluster, List<Endpoint> seeds, UnaryOperator<Endpoint> locate,
-        Duration interval, Duration fastInterval, Duration fastWindow, Duration probeTimeout, int lagHistory,
+        Duration interval, Duration fastInterval, Duration lagInterval, Duration fastWindow, Duration probeTimeout, int lagHistory,
         CircuitBreakerConfig breakerConfig, Ticker ticker, Clock clock) {
 
     public MonitorSettings {

@@ -84,6 +84,8 @@ public final class TopologyMonitor implements AutoCloseable {
     private volatile Snapshot snapshot;
     private volatile boolean closed;
     private volatile long fastUntilNanos;
+    private volatile long lagDemandUntilNanos = Long.MIN_VALUE / 2;
+    private static final long LAG_DEMAND_NANOS = 10_000_000_000L;
     private boolean wakeRequested; // guarded by lock
     private long failoverStartedNanos = -1;
     private Endpoint lostWriter;
@@ -172,6 +174,20 @@ public final class TopologyMonitor implements AutoCloseable {
         }
     }
 
+    /** Waits until the next probe round completes, at most {@code timeout}. */
+    public void awaitRound(Duration timeout) throws InterruptedException {
+        int r0 = rounds.get();
+        long left = timeout.toNanos();
+        lock.lock();
+        try {
+            while (rounds.get() == r0 && left > 0 && !closed) {
+                left = changed.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void run() {
         while (!closed) {
             long pause = nextPauseNanos();
@@ -199,20 +215,61 @@ public final class TopologyMonitor implements AutoCloseable {
         }
     }
 
+    /**
+     * The request path made a read with a staleness bound: keep sampling lag at the lag interval for a
+     * while. Idle clients fall back to the normal interval, which keeps probe load low at fleet scale.
+     */
+    public void lagDemand() {
+        long now = settings.ticker().nanoTime();
+        // Written at most every ~second per client to keep the cache line quiet on the hot path.
+        if (lagDemandUntilNanos - now < LAG_DEMAND_NANOS - 1_000_000_000L) {
+            lagDemandUntilNanos = now + LAG_DEMAND_NANOS;
+        }
+    }
+
     private long nextPauseNanos() {
-        boolean fast = failoverStartedNanos >= 0 || snapshot.writer() == null
-                || settings.ticker().nanoTime() - fastUntilNanos < 0;
+        long now = settings.ticker().nanoTime();
+        boolean fast = failoverStartedNanos >= 0 || snapshot.writer() == null || now - fastUntilNanos < 0;
         long base = (fast ? settings.fastInterval() : settings.interval()).toNanos();
+        if (!fast && now - lagDemandUntilNanos < 0) {
+            base = Math.min(base, settings.lagInterval().toNanos());
+        }
         // ±10 % jitter so that a fleet of clients does not probe in lockstep.
         return (long) (base * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()));
     }
 
-    /** One probe round: probe everyone, decide roles, publish. Monitor thread (or start()). */
+    /**
+     * One probe round: probe everyone, decide roles, publish. Monitor thread (or start()).
+     *
+     * <p>The writer known so far is probed first and the replicas only after its answer: replica
+     * positions read after the writer sample that they are compared with let a caught-up replica match
+     * the newest sample, so its measured staleness is at most one interval instead of two.
+     */
     void round() {
         Duration timeout = settings.probeTimeout();
-        Map<String, CompletableFuture<Probe>> futures = new LinkedHashMap<>();
+        Map<String, Probe> ok = new HashMap<>();
+        Map<String, String> failed = new HashMap<>();
         Map<String, Long> sentAt = new HashMap<>();
+        EndpointState knownWriter = snapshot.writer();
+        List<EndpointState> first = new ArrayList<>(1);
+        List<EndpointState> rest = new ArrayList<>(states.size());
         for (EndpointState s : states.values()) {
+            (s == knownWriter ? first : rest).add(s);
+        }
+        if (!first.isEmpty() && !probeAll(first, timeout, ok, failed, sentAt)) {
+            return;
+        }
+        if (!probeAll(rest, timeout, ok, failed, sentAt)) {
+            return;
+        }
+        apply(ok, failed, sentAt);
+    }
+
+    /** Probes {@code group} in parallel, waiting at most the probe timeout; false if interrupted. */
+    private boolean probeAll(List<EndpointState> group, Duration timeout, Map<String, Probe> ok,
+            Map<String, String> failed, Map<String, Long> sentAt) {
+        Map<String, CompletableFuture<Probe>> futures = new HashMap<>();
+        for (EndpointState s : group) {
             if (s.probeInFlight) {
                 continue; // still blocked from an earlier round: it stays down until that probe returns
             }
@@ -239,17 +296,15 @@ public final class TopologyMonitor implements AutoCloseable {
             }
             futures.put(s.id(), f);
         }
-        long deadline = settings.ticker().nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
-        Map<String, Probe> ok = new HashMap<>();
-        Map<String, String> failed = new HashMap<>();
-        for (EndpointState s : states.values()) {
+        long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
+        for (EndpointState s : group) {
             CompletableFuture<Probe> f = futures.get(s.id());
             if (f == null) {
                 failed.put(s.id(), "previous probe still blocked");
                 continue;
             }
             try {
-                long left = Math.max(0, deadline - settings.ticker().nanoTime());
+                long left = Math.max(0, deadline - System.nanoTime());
                 ok.put(s.id(), f.get(left, TimeUnit.NANOSECONDS));
             } catch (TimeoutException te) {
                 failed.put(s.id(), "probe timed out after " + timeout.toMillis() + " ms");
@@ -258,11 +313,10 @@ public final class TopologyMonitor implements AutoCloseable {
                 failed.put(s.id(), describe(ee.getCause()));
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
-        apply(ok, failed, sentAt);
-        rounds.incrementAndGet();
+        return true;
     }
 
     private void apply(Map<String, Probe> ok, Map<String, String> failed, Map<String, Long> sentAt) {
@@ -347,6 +401,7 @@ public final class TopologyMonitor implements AutoCloseable {
                 }
             }
         }
+        rounds.incrementAndGet();
         lock.lock();
         try {
             changed.signalAll();

@@ -1,0 +1,188 @@
+package dev.haven.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.Endpoint;
+import dev.haven.Role;
+import dev.haven.event.HavenEvent;
+import dev.haven.spi.Probe;
+import dev.haven.spi.TopologyProvider;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Drives probe rounds by hand against a scripted provider; time is a fake ticker. */
+class TopologyMonitorTest {
+
+    private static final long S = 1_000_000_000L;
+
+    private final AtomicLong now = new AtomicLong(1000 * S);
+    private final Map<String, Object> answers = new ConcurrentHashMap<>(); // id -> Probe or Exception
+    private final List<HavenEvent> events = new CopyOnWriteArrayList<>();
+    private final Endpoint a = Endpoint.of("a", 1), b = Endpoint.of("b", 1), c = Endpoint.of("c", 1);
+    private TopologyMonitor monitor;
+
+    private final TopologyProvider provider = (endpoint, timeout) -> {
+        Object o = answers.get(endpoint.id());
+        if (o instanceof Exception e) {
+            throw e;
+        }
+        if (o == null) {
+            throw new java.net.ConnectException("Connection refused");
+        }
+        return (Probe) o;
+    };
+
+    private TopologyMonitor monitor(Endpoint... seeds) {
+        MonitorSettings s = new MonitorSettings("test", List.of(seeds), e -> e.withLocation("r", e.host().equals("c") ? "z2" : "z1"),
+                Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofSeconds(2), 100,
+                CircuitBreakerConfig.ofDefaults(), now::get, Clock.systemUTC());
+        monitor = new TopologyMonitor(s, provider, new EventBus(List.of(events::add)));
+        return monitor;
+    }
+
+    @AfterEach
+    void close() {
+        if (monitor != null) {
+            monitor.close();
+        }
+    }
+
+    private static Probe writer(long timeline, long lsn) {
+        return new Probe(Role.WRITER, timeline, lsn, List.of());
+    }
+
+    private static Probe reader(long lsn) {
+        return new Probe(Role.READER, 0, lsn, List.of());
+    }
+
+    @Test
+    void firstRoundFindsWriterAndReadersAndMeasuresFreshness() {
+        answers.put("a:1", writer(1, 500));
+        answers.put("b:1", reader(500));
+        answers.put("c:1", reader(400));
+        TopologyMonitor m = monitor(a, b, c);
+        m.round();
+        var snap = m.snapshot();
+        assertThat(snap.topology().writer()).map(Endpoint::id).contains("a:1");
+        assertThat(snap.topology().readers()).extracting(Endpoint::id).containsExactly("b:1", "c:1");
+        assertThat(snap.state("c:1").endpoint().zone()).isEqualTo("z2");
+        assertThat(snap.state("b:1").freshAsOfNanos()).isEqualTo(1000 * S);
+        assertThat(snap.state("c:1").freshAsOfNanos()).isEqualTo(LagTracker.UNKNOWN);
+        assertThat(events).first().isInstanceOf(HavenEvent.TopologyChanged.class);
+    }
+
+    @Test
+    void writerLossAndPromotionRaiseFailoverEventsWithDuration() {
+        answers.put("a:1", writer(1, 500));
+        answers.put("b:1", reader(500));
+        TopologyMonitor m = monitor(a, b);
+        m.round();
+        answers.remove("a:1");
+        now.addAndGet(S);
+        m.round();
+        assertThat(m.snapshot().topology().writer()).isEmpty();
+        assertThat(events).filteredOn(HavenEvent.FailoverStarted.class::isInstance).hasSize(1);
+        assertThat(events).filteredOn(HavenEvent.EndpointDown.class::isInstance).hasSize(1);
+
+        answers.put("b:1", writer(2, 600));
+        now.addAndGet(700_000_000L);
+        m.round();
+        assertThat(m.snapshot().topology().writer()).map(Endpoint::id).contains("b:1");
+        HavenEvent.FailoverCompleted done = events.stream().filter(HavenEvent.FailoverCompleted.class::isInstance)
+                .map(HavenEvent.FailoverCompleted.class::cast).findFirst().orElseThrow();
+        assertThat(done.duration()).isEqualTo(Duration.ofMillis(700));
+        assertThat(done.oldWriter().id()).isEqualTo("a:1");
+        assertThat(done.newWriter().id()).isEqualTo("b:1");
+    }
+
+    @Test
+    void oldWriterComingBackOnALowerTimelineIsFencedNotTrusted() {
+        answers.put("a:1", writer(1, 500));
+        answers.put("b:1", reader(500));
+        TopologyMonitor m = monitor(a, b);
+        m.round();
+        answers.put("b:1", writer(2, 600)); // promoted
+        answers.put("a:1", writer(1, 700)); // old primary restarted as primary: split brain
+        m.round();
+        var t = m.snapshot().topology();
+        assertThat(t.writer()).map(Endpoint::id).contains("b:1");
+        assertThat(t.endpoint("a:1").orElseThrow().role()).isEqualTo(Role.UNKNOWN);
+    }
+
+    @Test
+    void equalEpochsAmongStrangersYieldNoWriter() {
+        answers.put("a:1", writer(3, 1));
+        answers.put("b:1", writer(3, 1));
+        assertThat(TopologyMonitor.resolveWriter(Map.of("a", writer(3, 1), "b", writer(3, 1)), null)).isNull();
+        assertThat(TopologyMonitor.resolveWriter(Map.of("a", writer(3, 1), "b", writer(3, 1)), "b")).isEqualTo("b");
+        assertThat(TopologyMonitor.resolveWriter(Map.of("a", writer(3, 1), "b", writer(4, 1)), "a")).isEqualTo("b");
+    }
+
+    @Test
+    void replicaLagIsMeasuredFromWriterHistory() {
+        answers.put("a:1", writer(1, 100));
+        answers.put("b:1", reader(100));
+        TopologyMonitor m = monitor(a, b);
+        m.round();
+        for (int i = 1; i <= 5; i++) { // writer advances 10 per second, replica stuck at 100
+            now.addAndGet(S);
+            answers.put("a:1", writer(1, 100 + 10L * i));
+            m.round();
+        }
+        long fresh = m.snapshot().state("b:1").freshAsOfNanos();
+        assertThat(LagTracker.stalenessNanos(fresh, now.get())).isEqualTo(5 * S);
+        answers.put("b:1", reader(150)); // caught up
+        m.round();
+        assertThat(LagTracker.stalenessNanos(m.snapshot().state("b:1").freshAsOfNanos(), now.get())).isZero();
+    }
+
+    @Test
+    void discoveredReplicasJoinAndLeaveWithoutRestart() {
+        Endpoint d = Endpoint.of("d", 1);
+        answers.put("a:1", new Probe(Role.WRITER, 1, 10, List.of(d)));
+        answers.put("d:1", reader(10));
+        TopologyMonitor m = monitor(a);
+        m.round();
+        m.round();
+        assertThat(m.snapshot().topology().readers()).extracting(Endpoint::id).containsExactly("d:1");
+        answers.put("a:1", writer(1, 10));
+        answers.remove("d:1");
+        for (int i = 0; i < 4; i++) {
+            m.round();
+        }
+        assertThat(m.snapshot().topology().endpoints()).extracting(Endpoint::id).containsExactly("a:1");
+    }
+
+    @Test
+    void slowProbeMarksEndpointDownWithinTheProbeTimeout() throws Exception {
+        answers.put("a:1", writer(1, 10));
+        MonitorSettings s = new MonitorSettings("t", List.of(a, b), e -> e, Duration.ofSeconds(1), Duration.ofMillis(100),
+                Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofMillis(200), 10, CircuitBreakerConfig.ofDefaults(), System::nanoTime,
+                Clock.systemUTC());
+        var blocked = new java.util.concurrent.CountDownLatch(1);
+        TopologyProvider hanging = (e, timeout) -> {
+            if (e.id().equals("b:1")) {
+                blocked.await(5, java.util.concurrent.TimeUnit.SECONDS); // a blackhole
+                throw new java.net.SocketTimeoutException("read timed out");
+            }
+            return writer(1, 10);
+        };
+        monitor = new TopologyMonitor(s, hanging, new EventBus(List.of(events::add)));
+        long t0 = System.nanoTime();
+        monitor.round();
+        long took = System.nanoTime() - t0;
+        blocked.countDown();
+        assertThat(took).isLessThan(1_000_000_000L);
+        assertThat(monitor.snapshot().state("b:1").up()).isFalse();
+        assertThat(events).filteredOn(HavenEvent.EndpointDown.class::isInstance)
+                .extracting(ev -> ((HavenEvent.EndpointDown) ev).reason()).containsExactly("probe timed out after 200 ms");
+    }
+}

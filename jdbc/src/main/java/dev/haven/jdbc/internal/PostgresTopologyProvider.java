@@ -1,0 +1,142 @@
+package dev.haven.jdbc.internal;
+
+import dev.haven.Endpoint;
+import dev.haven.Role;
+import dev.haven.spi.Probe;
+import dev.haven.spi.TopologyProvider;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Topology of PostgreSQL streaming replication, from one cheap query per endpoint on a dedicated probe
+ * connection (not from the application's pools, so an exhausted pool cannot hide a live server):
+ *
+ * <ul>
+ *   <li>role: {@code pg_is_in_recovery()};</li>
+ *   <li>epoch: the writer's timeline, read from its current WAL file name, so that an old primary that
+ *       comes back after a promotion (older timeline) is never trusted as writer;</li>
+ *   <li>position: the writer's flushed LSN, or the replica's replayed LSN, as bytes;</li>
+ *   <li>discovery: replicas whose {@code application_name} in {@code primary_conninfo} is their own
+ *       {@code host:port} (a convention, see the README) are found from the writer's
+ *       {@code pg_stat_replication} (needs {@code pg_monitor} for a non-superuser).</li>
+ * </ul>
+ */
+public final class PostgresTopologyProvider implements TopologyProvider {
+
+    static final String PROBE_SQL = "SELECT pg_is_in_recovery(),"
+            + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
+            + "      ELSE pg_current_wal_flush_lsn() - '0/0'::pg_lsn END,"
+            + " CASE WHEN pg_is_in_recovery() THEN 0"
+            + "      ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END,"
+            + " CASE WHEN pg_is_in_recovery() THEN NULL"
+            + "      ELSE (SELECT string_agg(application_name, ',') FROM pg_stat_replication"
+            + "            WHERE application_name ~ '^[A-Za-z0-9._\\-]+:[0-9]+$') END";
+
+    private final JdbcUrl url;
+    private final Properties baseProps;
+    private final Executor abortExecutor;
+    private final org.postgresql.Driver driver = new org.postgresql.Driver();
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+
+    public PostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor) {
+        this.url = url;
+        this.abortExecutor = abortExecutor;
+        this.baseProps = new Properties();
+        if (user != null) {
+            baseProps.setProperty("user", user);
+        }
+        if (password != null) {
+            baseProps.setProperty("password", password);
+        }
+        baseProps.setProperty("ApplicationName", "haven-probe");
+        baseProps.setProperty("tcpKeepAlive", "true");
+        baseProps.setProperty("prepareThreshold", "0");
+    }
+
+    @Override
+    public Probe probe(Endpoint endpoint, Duration timeout) throws SQLException {
+        Connection c = connections.get(endpoint.id());
+        if (c == null) {
+            c = open(endpoint, timeout);
+            connections.put(endpoint.id(), c);
+        }
+        try {
+            c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PROBE_SQL)) {
+                rs.next();
+                boolean recovery = rs.getBoolean(1);
+                long position = rs.getLong(2);
+                if (rs.wasNull()) {
+                    position = Long.MIN_VALUE;
+                }
+                long timeline = rs.getLong(3);
+                String apps = rs.getString(4);
+                List<Endpoint> discovered = new ArrayList<>();
+                if (apps != null && !apps.isEmpty()) {
+                    for (String app : apps.split(",")) {
+                        int colon = app.lastIndexOf(':');
+                        try {
+                            discovered.add(Endpoint.of(app.substring(0, colon), Integer.parseInt(app.substring(colon + 1))));
+                        } catch (RuntimeException ignored) {
+                            // an application_name that merely looks like host:port
+                        }
+                    }
+                }
+                return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered);
+            }
+        } catch (SQLException | RuntimeException e) {
+            discard(endpoint);
+            throw e;
+        }
+    }
+
+    private Connection open(Endpoint endpoint, Duration timeout) throws SQLException {
+        Properties p = new Properties();
+        p.putAll(baseProps);
+        int seconds = (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
+        p.setProperty("connectTimeout", Integer.toString(seconds));
+        p.setProperty("loginTimeout", Integer.toString(seconds));
+        p.setProperty("socketTimeout", Integer.toString(seconds));
+        Connection c = driver.connect(url.forEndpoint(endpoint), p);
+        if (c == null) {
+            throw new SQLException("pgjdbc did not accept the URL for " + endpoint.address(), "08001");
+        }
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    @Override
+    public void discard(Endpoint endpoint) {
+        Connection c = connections.remove(endpoint.id());
+        if (c != null) {
+            try {
+                c.abort(abortExecutor);
+            } catch (SQLException | RuntimeException ignored) {
+                // best effort: the socket is closed either way
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (String id : List.copyOf(connections.keySet())) {
+            Connection c = connections.remove(id);
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+}
