@@ -477,6 +477,12 @@ public final class HavenDataSource implements DataSource, Closeable {
                     throw new IllegalArgumentException(P + "endpoint.<host:port> must name a server as host:port: was '" + id + "'");
                 }
             }
+            try {
+                new com.zaxxer.hikari.HikariConfig((Properties) pool.clone());
+            } catch (RuntimeException ex) {
+                throw new IllegalArgumentException("haven.jdbc.pool.* contains a property HikariCP rejects: "
+                        + ex.getMessage(), ex);
+            }
             JdbcSettings s = new JdbcSettings(clusterName, parsed, username, password, lagBound, fallback, region, zone,
                     Map.copyOf(locations), probeInterval, fastProbeInterval, probeTimeout, statementDeadline, writerWait,
                     retryMaxAttempts, retryBaseBackoff, retryMaxBackoff, retryBudgetRatio, retryBudgetReserve,
