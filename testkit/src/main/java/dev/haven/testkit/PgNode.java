@@ -1,0 +1,96 @@
+package dev.haven.testkit;
+
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+import dev.haven.testkit.internal.FaultProxy;
+
+/**
+ * One PostgreSQL server of a {@link PostgresCluster}. Applications connect through {@link #port()}, the port of
+ * the node's fault proxy; {@link #directPort()} is the server itself (what replication uses, and what the
+ * testkit's own commands use, so faults injected at the proxy never disturb the harness).
+ *
+ * <pre>{@code
+ * PgNode writer = cluster.primary();
+ * try (Connection c = DriverManager.getConnection(writer.jdbcUrl(), cluster.user(), cluster.password())) { ... }
+ * }</pre>
+ *
+ * <p>Whether a node is the primary is decided by the cluster ({@link PostgresCluster#primary()}), not by the node.
+ */
+public final class PgNode {
+
+    private static final String HOST = "127.0.0.1";
+
+    private final String name;
+    private final String database;
+    final Path nodeDir;
+    final Path dataDir;
+    final Path logFile;
+    volatile int directPort;
+    volatile FaultProxy proxy;
+    volatile Process process;
+
+    PgNode(String name, Path nodeDir, String database) {
+        this.name = name;
+        this.database = database;
+        this.nodeDir = nodeDir;
+        this.dataDir = nodeDir.resolve("data");
+        this.logFile = nodeDir.resolve("server.log");
+    }
+
+    /** "pg0", "pg1", ... in creation order; pg0 is the initial primary. */
+    public String name() {
+        return name;
+    }
+
+    public String host() {
+        return HOST;
+    }
+
+    /** The proxied port: what applications should use. */
+    public int port() {
+        FaultProxy p = proxy;
+        if (p == null) {
+            throw new IllegalStateException(name + " has no proxy yet (the cluster is still starting)");
+        }
+        return p.port();
+    }
+
+    /** The server's own port (bypasses the fault proxy). */
+    public int directPort() {
+        return directPort;
+    }
+
+    /** {@code jdbc:postgresql://127.0.0.1:<proxied port>/<database>}. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + HOST + ":" + port() + "/" + database;
+    }
+
+    /** {@code jdbc:postgresql://127.0.0.1:<direct port>/<database>}. */
+    public String directJdbcUrl() {
+        return "jdbc:postgresql://" + HOST + ":" + directPort + "/" + database;
+    }
+
+    /** The postmaster's pid, empty when the server is not running. */
+    public OptionalLong pid() {
+        Process p = process;
+        return p != null && p.isAlive() ? OptionalLong.of(p.pid()) : OptionalLong.empty();
+    }
+
+    public boolean isRunning() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /** The server's log file (stdout and stderr of the postmaster). */
+    public Path logFile() {
+        return logFile;
+    }
+
+    @Override
+    public String toString() {
+        FaultProxy p = proxy;
+        return name + "[" + HOST + ":" + (p == null ? "-" : Integer.toString(p.port())) + " -> " + directPort
+                + (isRunning() ? "" : ", not running") + "]";
+    }
+}

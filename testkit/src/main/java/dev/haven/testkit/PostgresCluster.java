@@ -1,0 +1,1005 @@
+package dev.haven.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import org.netcrusher.core.reactor.NioReactor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.haven.testkit.internal.FaultProxy;
+import dev.haven.testkit.internal.FileTree;
+import dev.haven.testkit.internal.FreePorts;
+import dev.haven.testkit.internal.Lsn;
+import dev.haven.testkit.internal.OpenClusters;
+import dev.haven.testkit.internal.PgBinaries;
+import dev.haven.testkit.internal.Quoting;
+import dev.haven.testkit.internal.RunDirectory;
+import dev.haven.testkit.internal.ServerProcesses;
+
+/**
+ * A real PostgreSQL primary with streaming hot-standby replicas on this machine, each behind a fault proxy.
+ *
+ * <pre>{@code
+ * try (PostgresCluster cluster = PostgresCluster.start(2)) {
+ *     try (Connection c = DriverManager.getConnection(cluster.jdbcUrl(), cluster.user(), cluster.password())) {
+ *         c.createStatement().execute("create table t(id int)");
+ *     }
+ *     cluster.awaitReplicated(Duration.ofSeconds(10));
+ *     cluster.killWriter();
+ *     PgNode writer = cluster.promote(cluster.mostAdvancedReplica());
+ * }
+ * }</pre>
+ *
+ * <h2>How it starts fast</h2>
+ * The primary's data directory is created once with {@code initdb}; before the primary ever runs, that cleanly
+ * shut-down directory is copied once per replica with a {@code standby.signal} and a {@code primary_conninfo}.
+ * All servers then start in parallel; every replica begins in a consistent state (the shutdown checkpoint) and
+ * streams from the primary at once. No base backup is needed at start ({@link #addReplica()} takes one online).
+ *
+ * <h2>Processes</h2>
+ * Each server is a direct child process of this JVM ({@code postgres -D ...}, no daemonizing), so its pid is
+ * known and only pids this JVM started are ever signalled. As root the servers run as uid/gid 65534 (PostgreSQL
+ * refuses root). Replication and the testkit's own SQL go to the servers' direct ports; applications should use
+ * the proxied ports ({@link #jdbcUrl()}, {@link PgNode#jdbcUrl()}), where {@link #freeze}, {@link #reset} and
+ * {@link #latency} act.
+ *
+ * <h2>Threading</h2>
+ * Topology operations (kill, stop, restart, promote, addReplica) are serialized on the cluster. Fault-proxy
+ * operations are not, and may be called from any thread at any time. {@link #close()} may be called from any
+ * thread, is idempotent, and is also run by one JVM shutdown hook for every cluster still open.
+ */
+public final class PostgresCluster implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresCluster.class);
+
+    static final int MAX_REPLICAS = 5;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final long POLL_MILLIS = 50;
+    private static final int START_ATTEMPTS = 3;
+
+    private final int initialReplicas;
+    private final int synchronousStandbys;
+    private final String database;
+    private final String user;
+    private final String password;
+    private final Duration startupTimeout;
+    private final Map<String, String> extraConfig;
+    private final PgBinaries binaries;
+    private final Path runDir;
+    private final NioReactor reactor;
+
+    private final List<PgNode> all = new CopyOnWriteArrayList<>();
+    private final List<Long> pids = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile PgNode primary;
+    private volatile Duration startupTime = Duration.ZERO;
+    private int nextIndex;
+
+    private PostgresCluster(Builder b, PgBinaries binaries, Path runDir, NioReactor reactor) {
+        this.initialReplicas = b.replicas;
+        this.synchronousStandbys = b.synchronousStandbys;
+        this.database = b.database;
+        this.user = b.user;
+        this.password = b.password != null ? b.password : randomPassword();
+        this.startupTimeout = b.startupTimeout;
+        this.extraConfig = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraConfig));
+        this.binaries = binaries;
+        this.runDir = runDir;
+        this.reactor = reactor;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A primary and {@code replicas} streaming replicas with default settings: {@code builder().replicas(n).start()}. */
+    public static PostgresCluster start(int replicas) {
+        return builder().replicas(replicas).start();
+    }
+
+    // ------------------------------------------------------------------------------------------------ accessors
+
+    /** The node the testkit treats as the writer; changes only through {@link #promote(PgNode)}. */
+    public PgNode primary() {
+        return primary;
+    }
+
+    /** Every node except {@link #primary()}, running or not, in creation order. */
+    public List<PgNode> replicas() {
+        PgNode p = primary;
+        return all.stream().filter(n -> n != p).collect(Collectors.toUnmodifiableList());
+    }
+
+    /** All nodes, primary first, then the others in creation order. */
+    public List<PgNode> nodes() {
+        List<PgNode> out = new ArrayList<>();
+        out.add(primary);
+        out.addAll(replicas());
+        return Collections.unmodifiableList(out);
+    }
+
+    /** A multi-host URL over every node's proxied address, primary first: {@code jdbc:postgresql://h:p1,h:p2/db}. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + nodes().stream().map(n -> n.host() + ":" + n.port()).collect(Collectors.joining(","))
+                + "/" + database;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    /** Where the server binaries came from, e.g. "system PostgreSQL 15.18 at /usr/lib/postgresql/15/bin". */
+    public String binarySource() {
+        return binaries.description();
+    }
+
+    /** The server major version (e.g. 15, 17). */
+    public int serverMajorVersion() {
+        return binaries.majorVersion();
+    }
+
+    /** How long {@code start()} took until every replica streamed and every proxy listened. */
+    public Duration startupTime() {
+        return startupTime;
+    }
+
+    /** The directory holding every node's data directory and log; deleted by {@link #close()}. */
+    public Path workDir() {
+        return runDir;
+    }
+
+    /** Postmaster pids of every server this cluster ever started (for leak checks). */
+    public List<Long> pids() {
+        return List.copyOf(pids);
+    }
+
+    /** A direct connection to the node's server (bypassing its proxy) to the cluster's database. */
+    public Connection connect(PgNode node) throws SQLException {
+        return DriverManager.getConnection(node.directJdbcUrl(), props(5, 30));
+    }
+
+    // ------------------------------------------------------------------------------------------------ start
+
+    private static PostgresCluster start(Builder b) {
+        PgBinaries binaries = PgBinaries.resolve(b.binaries);
+        if (binaries.majorVersion() < 13) {
+            throw new IllegalStateException("The testkit needs PostgreSQL 13 or newer (primary_conninfo reload, wal_keep_size); "
+                    + binaries.description() + " is too old. Set " + PgBinaries.SELECTION_PROPERTY + "=maven or point PG_BIN at a newer one");
+        }
+        Path runDir;
+        NioReactor reactor;
+        try {
+            runDir = RunDirectory.create(b.workDir);
+            reactor = new NioReactor(5);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not prepare the testkit work directory: " + e.getMessage(), e);
+        }
+        PostgresCluster cluster = new PostgresCluster(b, binaries, runDir, reactor);
+        OpenClusters.register(cluster);
+        try {
+            cluster.boot();
+            return cluster;
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private synchronized void boot() {
+        long t0 = System.nanoTime();
+        long deadline = t0 + startupTimeout.toNanos();
+        try {
+            PgNode first = newNode();
+            initdb(first);
+            writeBaseConfig(first.dataDir);
+            ServerProcesses.ownForServer(first.dataDir, true);
+            List<PgNode> standbys = new ArrayList<>();
+            for (int i = 0; i < initialReplicas; i++) {
+                PgNode r = newNode();
+                FileTree.copy(first.dataDir, r.dataDir, Set.of(), rel -> false);
+                Files.writeString(r.dataDir.resolve("standby.signal"), "");
+                standbys.add(r);
+            }
+            primary = first;
+            for (int attempt = 1; ; attempt++) {
+                first.directPort = FreePorts.pick();
+                for (PgNode r : standbys) {
+                    r.directPort = FreePorts.pick();
+                    writePrimaryConninfo(r, first);
+                    ServerProcesses.ownForServer(r.dataDir, true);
+                }
+                try {
+                    spawn(first);
+                    for (PgNode r : standbys) {
+                        spawn(r);
+                    }
+                    awaitAcceptingConnections(first, Boolean.FALSE, deadline);
+                    for (PgNode r : standbys) {
+                        awaitAcceptingConnections(r, Boolean.TRUE, deadline);
+                    }
+                    break;
+                } catch (PortConflict e) {
+                    all.forEach(this::killQuietly);
+                    if (attempt == START_ATTEMPTS) {
+                        throw new PostgresClusterException("Could not start the cluster: " + START_ATTEMPTS
+                                + " attempts on fresh free ports all hit a port conflict. Last: " + e.getMessage());
+                    }
+                    LOG.info("Port conflict while starting ({}); retrying on other ports", e.getMessage());
+                }
+            }
+            if (!"postgres".equals(database)) {
+                execute(first, "CREATE DATABASE " + Quoting.sqlIdentifier(database));
+            }
+            awaitStreaming(first, standbys, deadline);
+            for (PgNode n : all) {
+                n.proxy = FaultProxy.open(reactor, n.host(), n.directPort);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not set up the cluster in " + runDir + ": " + e.getMessage(), e);
+        }
+        startupTime = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("PostgreSQL primary + {} replica(s) ready in {} ms ({}; synchronous standbys: {}; work dir {})",
+                initialReplicas, startupTime.toMillis(), binaries.description(), synchronousStandbys, runDir);
+    }
+
+    private PgNode newNode() throws IOException {
+        PgNode n = new PgNode("pg" + nextIndex++, runDir.resolve("pg" + (nextIndex - 1)), database);
+        Files.createDirectory(n.nodeDir);
+        Files.createDirectory(n.dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        ServerProcesses.ownForServer(n.dataDir, false);
+        all.add(n);
+        return n;
+    }
+
+    private void initdb(PgNode n) throws IOException {
+        Path pwFile = n.nodeDir.resolve("initdb.pw");
+        Files.writeString(pwFile, password + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(pwFile, PosixFilePermissions.fromString("rw-------"));
+        ServerProcesses.ownForServer(pwFile, false);
+        List<String> cmd = new ArrayList<>(List.of(binaries.executable("initdb").toString(),
+                "-D", n.dataDir.toString(), "-U", user, "--pwfile=" + pwFile, "--auth=scram-sha-256",
+                "-E", "UTF8", "--no-locale", "--no-sync"));
+        if (binaries.majorVersion() >= 14) {
+            cmd.add("--no-instructions");
+        }
+        try {
+            ServerProcesses.run(cmd, n.nodeDir, n.nodeDir.resolve("initdb.log"), startupTimeout);
+        } catch (IOException e) {
+            throw new PostgresClusterException("initdb failed for " + n.name() + " (" + binaries.description() + "): "
+                    + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(pwFile);
+        }
+    }
+
+    private void writeBaseConfig(Path dataDir) throws IOException {
+        Map<String, String> conf = new LinkedHashMap<>();
+        conf.put("listen_addresses", "'127.0.0.1'");
+        conf.put("unix_socket_directories", "''");
+        conf.put("wal_level", "replica");
+        conf.put("hot_standby", "on");
+        conf.put("max_wal_senders", "10");
+        conf.put("max_replication_slots", "10");
+        conf.put("wal_keep_size", "'256MB'");
+        conf.put("fsync", "off");
+        conf.put("synchronous_commit", "on");
+        conf.put("hot_standby_feedback", "on");
+        conf.put("wal_receiver_status_interval", "1s");
+        conf.put("wal_retrieve_retry_interval", "200ms");
+        conf.put("shared_buffers", "32MB");
+        conf.put("max_connections", "100");
+        conf.put("logging_collector", "off");
+        conf.put("log_line_prefix", "'%m [%p] %q%a '");
+        if (synchronousStandbys > 0) {
+            conf.put("synchronous_standby_names", Quoting.confString("ANY " + synchronousStandbys + " (*)"));
+        }
+        for (Map.Entry<String, String> e : extraConfig.entrySet()) {
+            conf.put(e.getKey(), Quoting.confString(e.getValue()));
+        }
+        StringBuilder sb = new StringBuilder("\n# --- haven testkit ---\n");
+        conf.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
+        Files.writeString(dataDir.resolve("postgresql.conf"), sb.toString(), StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(dataDir.resolve("pg_hba.conf"),
+                "# haven testkit: password auth on loopback only\n"
+                        + "host all all 127.0.0.1/32 scram-sha-256\n"
+                        + "host replication all 127.0.0.1/32 scram-sha-256\n", StandardCharsets.UTF_8);
+    }
+
+    private String conninfo(PgNode upstream, PgNode standby) {
+        return "host=127.0.0.1 port=" + upstream.directPort + " user=" + Quoting.conninfoValue(user)
+                + " password=" + Quoting.conninfoValue(password) + " application_name=" + standby.name()
+                + " connect_timeout=2";
+    }
+
+    /** Rewrites postgresql.auto.conf of a stopped standby: any previous primary_conninfo replaced. */
+    private void writePrimaryConninfo(PgNode standby, PgNode upstream) throws IOException {
+        Path auto = standby.dataDir.resolve("postgresql.auto.conf");
+        List<String> lines = Files.exists(auto) ? new ArrayList<>(Files.readAllLines(auto)) : new ArrayList<>();
+        lines.removeIf(l -> l.trim().startsWith("primary_conninfo"));
+        lines.add("primary_conninfo = " + Quoting.confString(conninfo(upstream, standby)));
+        Files.write(auto, lines, StandardCharsets.UTF_8);
+    }
+
+    private void spawn(PgNode n) throws IOException {
+        List<String> cmd = List.of(binaries.executable("postgres").toString(), "-D", n.dataDir.toString(),
+                "-p", Integer.toString(n.directPort), "-c", "cluster_name=" + n.name());
+        Process p = ServerProcesses.start(cmd, n.nodeDir, n.logFile);
+        n.process = p;
+        pids.add(p.pid());
+        Files.writeString(n.nodeDir.resolve(RunDirectory.SERVER_PID_FILE), p.pid() + "\n");
+        if (closed.get()) { // close() ran concurrently: do not leak this one
+            ServerProcesses.kill(p);
+            throw new IllegalStateException("cluster is closed");
+        }
+    }
+
+    /** Thrown when a server exits because its port is taken; the caller retries on other ports. */
+    private static final class PortConflict extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        PortConflict(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Polls until the node accepts connections, optionally checking its recovery state (null: any). Fails fast,
+     * with the tail of the server log, when the process exits.
+     */
+    private void awaitAcceptingConnections(PgNode n, Boolean inRecovery, long deadline) throws PortConflict {
+        SQLException last = null;
+        while (true) {
+            Process p = n.process;
+            if (p == null || !p.isAlive()) {
+                String tail = ServerProcesses.tail(n.logFile, 25);
+                if (tail.contains("Address already in use") || tail.contains("could not create any TCP/IP sockets")) {
+                    throw new PortConflict(n.name() + " port " + n.directPort + " is in use");
+                }
+                throw new PostgresClusterException(n.name() + " (" + binaries.description() + ") exited with code "
+                        + (p == null ? "?" : Integer.toString(p.exitValue())) + " while starting. Last lines of "
+                        + n.logFile + ":\n" + tail);
+            }
+            try (Connection c = DriverManager.getConnection(adminUrl(n), props(1, 10));
+                 Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                if (inRecovery == null || rs.getBoolean(1) == inRecovery) {
+                    return;
+                }
+            } catch (SQLException e) {
+                last = e;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ClusterTimeoutException(n.name() + " did not accept connections"
+                        + (inRecovery == null ? "" : inRecovery ? " as a standby" : " as a primary") + " within "
+                        + startupTimeout + " (last error: " + (last == null ? "none" : last.getMessage()) + "). Last lines of "
+                        + n.logFile + ":\n" + ServerProcesses.tail(n.logFile, 25));
+            }
+            pause();
+        }
+    }
+
+    /** Polls the upstream's pg_stat_replication until each standby streams from it. */
+    private void awaitStreaming(PgNode upstream, List<PgNode> standbys, long deadline) {
+        if (standbys.isEmpty()) {
+            return;
+        }
+        Set<String> wanted = standbys.stream().map(PgNode::name).collect(Collectors.toSet());
+        Set<String> streaming = Set.of();
+        while (true) {
+            try {
+                streaming = new java.util.HashSet<>(queryStrings(upstream,
+                        "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'"));
+                if (streaming.containsAll(wanted)) {
+                    return;
+                }
+            } catch (PostgresClusterException e) {
+                // upstream briefly unavailable: keep polling until the deadline
+            }
+            for (PgNode s : standbys) {
+                if (!s.isRunning()) {
+                    throw new PostgresClusterException(s.name() + " exited while waiting for it to stream from "
+                            + upstream.name() + ". Last lines of " + s.logFile + ":\n" + ServerProcesses.tail(s.logFile, 25));
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                Set<String> missing = new java.util.TreeSet<>(wanted);
+                missing.removeAll(streaming);
+                StringBuilder sb = new StringBuilder("Replica(s) " + missing + " did not stream from " + upstream.name()
+                        + " in time (streaming: " + streaming + ").");
+                for (PgNode s : standbys) {
+                    if (missing.contains(s.name())) {
+                        sb.append("\nLast lines of ").append(s.logFile).append(":\n").append(ServerProcesses.tail(s.logFile, 15));
+                    }
+                }
+                throw new ClusterTimeoutException(sb.toString());
+            }
+            pause();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ operations
+
+    /** SIGKILL to the current primary's postmaster and its processes. {@link #primary()} is unchanged until a promote. */
+    public void killWriter() {
+        kill(primary);
+    }
+
+    /** SIGKILL to the node's postmaster, then to every process it had started; waits until they are gone. */
+    public synchronized void kill(PgNode node) {
+        requireMember(node);
+        Process p = node.process;
+        if (p != null && p.isAlive()) {
+            ServerProcesses.kill(p);
+            LOG.info("Killed {} (pid {})", node.name(), p.pid());
+        }
+    }
+
+    /** Fast shutdown (SIGINT), bounded by 10 s, then SIGKILL. */
+    public synchronized void stop(PgNode node) {
+        requireMember(node);
+        Process p = node.process;
+        if (p != null && p.isAlive()) {
+            boolean clean = ServerProcesses.stop(p, STOP_GRACE);
+            LOG.info("Stopped {} (pid {}){}", node.name(), p.pid(), clean ? "" : " by SIGKILL after " + STOP_GRACE);
+        }
+    }
+
+    /**
+     * Starts a stopped or killed node again, same data directory and ports, and waits until it accepts connections
+     * (and, if it is a standby, until it streams from the current primary). A killed primary restarts as a primary
+     * after crash recovery. A former primary restarted after {@link #promote} also comes back as a writer (a split
+     * brain, as in real life); it is not a replica and {@link #awaitReplicated} ignores it.
+     */
+    public synchronized void restart(PgNode node) {
+        requireMember(node);
+        if (node.isRunning()) {
+            throw new IllegalStateException(node.name() + " is running; stop(node) or kill(node) it before restart(node)");
+        }
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        try {
+            spawn(node);
+            awaitAcceptingConnections(node, null, deadline);
+        } catch (PortConflict e) {
+            throw new PostgresClusterException("Cannot restart " + node.name() + ": its port " + node.directPort
+                    + " is now used by another process. Free it or start a new cluster.");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot restart " + node.name() + ": " + e.getMessage(), e);
+        }
+        PgNode p = primary;
+        if (node != p && p.isRunning() && isInRecovery(node)) {
+            awaitStreaming(p, List.of(node), deadline);
+        }
+        LOG.info("Restarted {} (pid {})", node.name(), node.process.pid());
+    }
+
+    /**
+     * Promotes a replica ({@code pg_promote()}), waits until it is out of recovery, then points every other running
+     * standby at it ({@code ALTER SYSTEM SET primary_conninfo} + reload; recovery_target_timeline is 'latest') and
+     * waits until they stream from it. A standby that had received WAL the new primary never had cannot follow
+     * (it would need pg_rewind); that shows up as a {@link ClusterTimeoutException}. Promote the
+     * {@link #mostAdvancedReplica()} to avoid it.
+     *
+     * @return the new primary (the argument)
+     */
+    public synchronized PgNode promote(PgNode replica) {
+        requireMember(replica);
+        if (replica == primary) {
+            throw new IllegalArgumentException(replica.name() + " is already the primary");
+        }
+        if (!replica.isRunning()) {
+            throw new IllegalStateException(replica.name() + " is not running; restart(node) it before promote(node)");
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + startupTimeout.toNanos();
+        List<String> promoted = queryStrings(replica, "SELECT pg_promote(true, " + Math.max(1, startupTimeout.toSeconds()) + ")::text");
+        if (!"t".equals(promoted.get(0)) && !"true".equals(promoted.get(0))) {
+            throw new PostgresClusterException(replica.name() + ": pg_promote() returned false (not promoted within "
+                    + startupTimeout + "). Last lines of " + replica.logFile + ":\n" + ServerProcesses.tail(replica.logFile, 15));
+        }
+        while (isInRecovery(replica)) {
+            if (System.nanoTime() > deadline) {
+                throw new ClusterTimeoutException(replica.name() + " is still in recovery " + startupTimeout + " after pg_promote()");
+            }
+            pause();
+        }
+        PgNode old = primary;
+        primary = replica;
+        List<PgNode> followers = new ArrayList<>();
+        for (PgNode n : all) {
+            if (n != replica && n.isRunning() && isInRecovery(n)) {
+                execute(n, "ALTER SYSTEM SET primary_conninfo = " + Quoting.sqlLiteral(conninfo(replica, n)));
+                execute(n, "SELECT pg_reload_conf()");
+                followers.add(n);
+            }
+        }
+        awaitStreaming(replica, followers, deadline);
+        LOG.info("Promoted {} (previous primary {}) in {} ms; {} follow it", replica.name(), old.name(),
+                Duration.ofNanos(System.nanoTime() - t0).toMillis(),
+                followers.stream().map(PgNode::name).collect(Collectors.toList()));
+        return replica;
+    }
+
+    /** The running standby with the highest received-or-replayed WAL position. */
+    public PgNode mostAdvancedReplica() {
+        PgNode best = null;
+        long bestLsn = Long.MIN_VALUE;
+        for (PgNode n : replicas()) {
+            if (!n.isRunning()) {
+                continue;
+            }
+            List<String> row;
+            try {
+                row = queryRow(n, "SELECT pg_is_in_recovery()::text, pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text");
+            } catch (PostgresClusterException e) {
+                continue;
+            }
+            if (!"true".equals(row.get(0))) {
+                continue;
+            }
+            long lsn = Math.max(Lsn.parse(row.get(1)), Lsn.parse(row.get(2)));
+            if (lsn > bestLsn) {
+                bestLsn = lsn;
+                best = n;
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException("No running replica in recovery to choose from: " + replicas());
+        }
+        return best;
+    }
+
+    /** Pauses WAL replay on a standby ({@code pg_wal_replay_pause()}): it keeps receiving but its data stops advancing. */
+    public void pauseReplay(PgNode replica) {
+        requireStandby(replica);
+        execute(replica, "SELECT pg_wal_replay_pause()");
+    }
+
+    public void resumeReplay(PgNode replica) {
+        requireStandby(replica);
+        execute(replica, "SELECT pg_wal_replay_resume()");
+    }
+
+    /** Blackholes the node's proxy: open and new proxied connections hang (see {@link FaultProxy}); the direct port is unaffected. */
+    public void freeze(PgNode node) {
+        proxyOf(node).freeze();
+    }
+
+    public void unfreeze(PgNode node) {
+        proxyOf(node).unfreeze();
+    }
+
+    /** Closes every connection currently open through the node's proxy; new connections work. */
+    public void reset(PgNode node) {
+        proxyOf(node).reset();
+    }
+
+    /** Adds {@code d} to every request/response round trip through the node's proxy; {@link Duration#ZERO} removes it. */
+    public void latency(PgNode node, Duration d) {
+        Objects.requireNonNull(d, "latency");
+        proxyOf(node).latency(d);
+    }
+
+    /**
+     * Adds a streaming replica online: a non-exclusive base backup of the current primary (file copy between
+     * {@code pg_backup_start}/{@code pg_backup_stop}, {@code backup_label} from the stop call), then start and wait
+     * until it streams.
+     */
+    public synchronized PgNode addReplica() {
+        if (all.size() >= MAX_REPLICAS + 1) {
+            throw new IllegalStateException("A cluster has at most " + (MAX_REPLICAS + 1) + " nodes");
+        }
+        PgNode source = primary;
+        if (!source.isRunning()) {
+            throw new IllegalStateException("The primary " + source.name() + " is not running; promote a replica first");
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + startupTimeout.toNanos();
+        try {
+            PgNode n = newNode();
+            boolean pg15 = binaries.majorVersion() >= 15;
+            try (Connection c = DriverManager.getConnection(adminUrl(source), props(5, 0));
+                 Statement s = c.createStatement()) {
+                s.execute(pg15 ? "SELECT pg_backup_start('haven-testkit " + n.name() + "', true)"
+                        : "SELECT pg_start_backup('haven-testkit " + n.name() + "', true, false)");
+                FileTree.copy(source.dataDir, n.dataDir,
+                        Set.of("pg_wal", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots",
+                                "pg_stat_tmp", "pg_subtrans"),
+                        rel -> rel.equals("postmaster.pid") || rel.equals("postmaster.opts") || rel.equals("backup_label")
+                                || rel.equals("tablespace_map") || rel.equals("standby.signal")
+                                || rel.endsWith("pg_internal.init") || rel.contains("pgsql_tmp"));
+                String labelFile;
+                try (ResultSet rs = s.executeQuery(pg15 ? "SELECT labelfile FROM pg_backup_stop(true)"
+                        : "SELECT labelfile FROM pg_stop_backup(false, true)")) {
+                    rs.next();
+                    labelFile = rs.getString(1);
+                }
+                Files.writeString(n.dataDir.resolve("backup_label"), labelFile, StandardCharsets.UTF_8);
+            } catch (SQLException e) {
+                throw new PostgresClusterException("Base backup of " + source.name() + " for a new replica failed: " + e.getMessage(), e);
+            }
+            Files.writeString(n.dataDir.resolve("standby.signal"), "");
+            n.directPort = FreePorts.pick();
+            writePrimaryConninfo(n, source);
+            ServerProcesses.ownForServer(n.dataDir, true);
+            try {
+                spawn(n);
+                awaitAcceptingConnections(n, Boolean.TRUE, deadline);
+            } catch (PortConflict e) {
+                throw new PostgresClusterException("Cannot start new replica " + n.name() + ": " + e.getMessage());
+            }
+            awaitStreaming(source, List.of(n), deadline);
+            n.proxy = FaultProxy.open(reactor, n.host(), n.directPort);
+            LOG.info("Added replica {} in {} ms", n.name(), Duration.ofNanos(System.nanoTime() - t0).toMillis());
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not add a replica: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until every running standby has replayed the primary's current WAL position (taken once, at the call).
+     *
+     * @throws ClusterTimeoutException naming the laggard, its replay/receive LSNs and the target
+     */
+    public void awaitReplicated(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PgNode p = primary;
+        long target = Lsn.parse(queryStrings(p, "SELECT pg_current_wal_lsn()::text").get(0));
+        for (PgNode n : replicas()) {
+            if (!n.isRunning()) {
+                continue;
+            }
+            while (true) {
+                List<String> row;
+                try {
+                    row = queryRow(n, "SELECT pg_is_in_recovery()::text, pg_last_wal_replay_lsn()::text, pg_last_wal_receive_lsn()::text");
+                } catch (PostgresClusterException e) {
+                    if (!n.isRunning()) {
+                        break; // died meanwhile: nothing to wait for
+                    }
+                    row = null;
+                }
+                if (row != null) {
+                    if (!"true".equals(row.get(0))) {
+                        break; // a restarted former primary: not a replica
+                    }
+                    long replay = Lsn.parse(row.get(1));
+                    if (replay >= target) {
+                        break;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new ClusterTimeoutException(n.name() + " did not replay up to the primary's (" + p.name()
+                                + ") position " + Lsn.format(target) + " within " + timeout + ": replayed "
+                                + Lsn.format(replay) + " (" + (target - replay) + " bytes behind), received "
+                                + Lsn.format(Lsn.parse(row.get(2))));
+                    }
+                } else if (System.nanoTime() > deadline) {
+                    throw new ClusterTimeoutException(n.name() + " did not answer within " + timeout + " while waiting for "
+                            + Lsn.format(target));
+                }
+                pause();
+            }
+        }
+    }
+
+    /** Bytes of WAL the replica has not replayed yet: primary's current LSN minus the replica's replay LSN (≥ 0). */
+    public long lagBytes(PgNode replica) {
+        requireStandby(replica);
+        long primaryLsn = Lsn.parse(queryStrings(primary, "SELECT pg_current_wal_lsn()::text").get(0));
+        long replay = Lsn.parse(queryStrings(replica, "SELECT pg_last_wal_replay_lsn()::text").get(0));
+        return Math.max(0L, primaryLsn - replay);
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    /**
+     * Stops every server (fast shutdown in parallel, SIGKILL after 10 s), closes the proxies, deletes the work
+     * directory. Idempotent; safe from any thread.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<Process> running = new ArrayList<>();
+        for (PgNode n : all) {
+            Process p = n.process;
+            if (p != null && p.isAlive()) {
+                running.add(p);
+                ServerProcesses.signal(p.pid(), "INT");
+            }
+        }
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        for (Process p : running) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            if (!ServerProcesses.awaitExit(p.toHandle(), Duration.ofNanos(left))) {
+                ServerProcesses.kill(p);
+            }
+        }
+        for (PgNode n : all) {
+            FaultProxy proxy = n.proxy;
+            if (proxy != null) {
+                try {
+                    proxy.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("closing proxy of {}", n.name(), e);
+                }
+            }
+        }
+        reactor.close();
+        try {
+            FileTree.deleteRecursively(runDir);
+        } catch (IOException e) {
+            LOG.warn("Could not delete testkit work dir {}: {}", runDir, e.toString());
+        }
+        OpenClusters.unregister(this);
+        LOG.info("Closed cluster in {}", runDir);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private void requireMember(PgNode node) {
+        Objects.requireNonNull(node, "node");
+        if (!all.contains(node)) {
+            throw new IllegalArgumentException(node + " is not a node of this cluster");
+        }
+        if (closed.get()) {
+            throw new IllegalStateException("The cluster is closed");
+        }
+    }
+
+    private void requireStandby(PgNode node) {
+        requireMember(node);
+        if (node == primary) {
+            throw new IllegalArgumentException(node.name() + " is the primary, not a replica");
+        }
+    }
+
+    private FaultProxy proxyOf(PgNode node) {
+        requireMember(node);
+        FaultProxy p = node.proxy;
+        if (p == null) {
+            throw new IllegalStateException(node.name() + " has no proxy yet");
+        }
+        return p;
+    }
+
+    private boolean isInRecovery(PgNode n) {
+        return "true".equals(queryStrings(n, "SELECT pg_is_in_recovery()::text").get(0));
+    }
+
+    private String adminUrl(PgNode n) {
+        return "jdbc:postgresql://127.0.0.1:" + n.directPort + "/postgres";
+    }
+
+    private Properties props(int connectTimeoutSeconds, int socketTimeoutSeconds) {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        p.setProperty("connectTimeout", Integer.toString(connectTimeoutSeconds));
+        p.setProperty("loginTimeout", Integer.toString(Math.max(connectTimeoutSeconds, 2)));
+        p.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
+        p.setProperty("ApplicationName", "haven-testkit");
+        return p;
+    }
+
+    private void execute(PgNode n, String sql) {
+        try (Connection c = DriverManager.getConnection(adminUrl(n), props(2, 60));
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new PostgresClusterException(n.name() + ": " + redact(sql) + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private List<String> queryRow(PgNode n, String sql) {
+        try (Connection c = DriverManager.getConnection(adminUrl(n), props(2, 60));
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            if (!rs.next()) {
+                throw new PostgresClusterException(n.name() + ": " + sql + " returned no row");
+            }
+            List<String> row = new ArrayList<>();
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                row.add(rs.getString(i));
+            }
+            return row;
+        } catch (SQLException e) {
+            throw new PostgresClusterException(n.name() + ": " + sql + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private List<String> queryStrings(PgNode n, String sql) {
+        try (Connection c = DriverManager.getConnection(adminUrl(n), props(2, 60));
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            List<String> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new PostgresClusterException(n.name() + ": " + sql + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** primary_conninfo carries the password: never put it in a message. */
+    private String redact(String sql) {
+        return sql.contains("primary_conninfo") ? "ALTER SYSTEM SET primary_conninfo = '...'" : sql;
+    }
+
+    private void killQuietly(PgNode n) {
+        Process p = n.process;
+        if (p != null && p.isAlive()) {
+            ServerProcesses.kill(p);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresClusterException("Interrupted while waiting");
+        }
+    }
+
+    private static String randomPassword() {
+        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        SecureRandom r = new SecureRandom();
+        StringBuilder sb = new StringBuilder(20);
+        for (int i = 0; i < 20; i++) {
+            sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------------------------------------ builder
+
+    /**
+     * Settings for a cluster; {@link #start()} validates them and starts it.
+     *
+     * <pre>{@code
+     * PostgresCluster c = PostgresCluster.builder().replicas(2).synchronousStandbys(1).start();
+     * }</pre>
+     */
+    public static final class Builder {
+        private int replicas = 1;
+        private int synchronousStandbys;
+        private String database = "haven";
+        private String user = "haven";
+        private String password;
+        private Duration startupTimeout = Duration.ofSeconds(60);
+        private Path workDir;
+        private String binaries;
+        private final Map<String, String> extraConfig = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Number of streaming replicas, 0..5 (default 1). */
+        public Builder replicas(int replicas) {
+            if (replicas < 0 || replicas > MAX_REPLICAS) {
+                throw new IllegalArgumentException("replicas must be between 0 and " + MAX_REPLICAS + ": was " + replicas);
+            }
+            this.replicas = replicas;
+            return this;
+        }
+
+        /** 0 (default) = asynchronous; n > 0 = {@code synchronous_standby_names = 'ANY n (*)'}; must be ≤ replicas. */
+        public Builder synchronousStandbys(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("synchronousStandbys must be >= 0: was " + n);
+            }
+            this.synchronousStandbys = n;
+            return this;
+        }
+
+        public Builder database(String database) {
+            this.database = requireName("database", database);
+            return this;
+        }
+
+        public Builder user(String user) {
+            this.user = requireName("user", user);
+            return this;
+        }
+
+        /** Default: a random 20-character password (read it with {@link PostgresCluster#password()}). */
+        public Builder password(String password) {
+            if (password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("password must not be empty");
+            }
+            this.password = password;
+            return this;
+        }
+
+        /** Bound for start and for every later wait of restart/promote/addReplica (default 60 s). */
+        public Builder startupTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("startupTimeout must be > 0: was " + timeout);
+            }
+            this.startupTimeout = timeout;
+            return this;
+        }
+
+        /** Directory for data and logs; must be absent or empty; deleted on close. Default: a fresh dir under java.io.tmpdir. */
+        public Builder workDir(Path dir) {
+            Objects.requireNonNull(dir, "workDir");
+            RunDirectory.validateWorkDir(dir);
+            this.workDir = dir.toAbsolutePath();
+            return this;
+        }
+
+        /** Binary selection: "auto", "system", "maven" or a bin directory. Default: HAVEN_PG_BINARIES or "auto". */
+        public Builder binaries(String selection) {
+            if (selection == null || selection.isBlank()) {
+                throw new IllegalArgumentException("binaries must be auto, system, maven or a directory: was '" + selection + "'");
+            }
+            this.binaries = selection;
+            return this;
+        }
+
+        /** Any postgresql.conf setting for every node, e.g. {@code extraConfig("log_statement", "all")}; the value is quoted for you. */
+        public Builder extraConfig(String key, String value) {
+            if (key == null || !key.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+                throw new IllegalArgumentException("extraConfig key must be a setting name: was '" + key + "'");
+            }
+            Objects.requireNonNull(value, "extraConfig value");
+            extraConfig.put(key, value);
+            return this;
+        }
+
+        /** Validates and starts the cluster; returns when every replica streams. */
+        public PostgresCluster start() {
+            if (synchronousStandbys > replicas) {
+                throw new IllegalArgumentException("synchronousStandbys must be <= replicas: was " + synchronousStandbys
+                        + " with " + replicas + " replica(s); a primary waiting for more standbys than exist blocks every commit");
+            }
+            if (workDir != null) {
+                RunDirectory.validateWorkDir(workDir);
+            }
+            return PostgresCluster.start(this);
+        }
+
+        private static String requireName(String what, String value) {
+            if (value == null || !value.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+                throw new IllegalArgumentException(what + " must be a plain identifier (letters, digits, _; max 63): was '" + value + "'");
+            }
+            return value;
+        }
+    }
+}
