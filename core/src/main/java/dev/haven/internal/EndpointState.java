@@ -26,6 +26,7 @@ public final class EndpointState implements RouteCandidate {
     // Monitor-thread only.
     volatile boolean probeInFlight;
     int roundsUnreported;
+    boolean fenced;
 
     public EndpointState(Endpoint endpoint, CircuitBreaker breaker, boolean seed) {
         this.endpoint = endpoint;

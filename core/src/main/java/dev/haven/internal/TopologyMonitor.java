@@ -354,10 +354,12 @@ public final class TopologyMonitor implements AutoCloseable {
                 }
             } else {
                 role = s.id().equals(writerId) ? Role.WRITER : (p.role() == Role.WRITER ? Role.UNKNOWN : p.role());
-                if (p.role() == Role.WRITER && role != Role.WRITER) {
+                boolean fenced = p.role() == Role.WRITER && role != Role.WRITER;
+                if (fenced && !s.fenced) {
                     log.error("Haven {}: endpoint {} claims to be writer (epoch {}) but {} is trusted; no traffic goes to it",
                             settings.cluster(), s.id(), p.epoch(), writerId);
                 }
+                s.fenced = fenced;
                 s.up(true);
                 s.position(p.position());
                 if (role == Role.READER) {
