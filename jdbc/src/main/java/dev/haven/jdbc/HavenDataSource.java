@@ -9,6 +9,7 @@ import dev.haven.jdbc.internal.Durations;
 import dev.haven.jdbc.internal.JdbcSettings;
 import dev.haven.jdbc.internal.JdbcUrl;
 import dev.haven.jdbc.internal.RoutingDataSource;
+import dev.haven.spi.TopologyProvider;
 import java.io.Closeable;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -183,7 +184,7 @@ public final class HavenDataSource implements DataSource, Closeable {
                 "retry.max-attempts", "retry.base-backoff", "retry.max-backoff", "retry.budget-ratio",
                 "retry.budget-reserve-per-second", "transaction.max-attempts"));
         private static final Set<String> POOL_FORBIDDEN = Set.of("jdbcurl", "username", "password",
-                "datasourceclassname", "datasource", "drivernameclass", "driverclassname", "poolname");
+                "datasourceclassname", "datasource", "poolname");
 
         private String url;
         private String username;
@@ -207,6 +208,7 @@ public final class HavenDataSource implements DataSource, Closeable {
         private int transactionMaxAttempts = 3;
         private final Properties pool = new Properties();
         private final List<HavenEventListener> listeners = new ArrayList<>();
+        private TopologyProvider topologyProvider;
         private Ticker ticker = Ticker.system();
         private Clock clock = Clock.systemUTC();
 
@@ -410,6 +412,18 @@ public final class HavenDataSource implements DataSource, Closeable {
             return this;
         }
 
+        /**
+         * Replaces the built-in PostgreSQL streaming-replication discovery with another source of roles and
+         * positions (Patroni's REST API, a service registry, a fixed layout for tests). Haven closes it.
+         * The per-server pools still connect with {@code haven.jdbc.url}'s parameters; give
+         * {@code haven.jdbc.pool.driverClassName} to use another driver per server (for example the AWS
+         * Advanced JDBC Wrapper for IAM authentication).
+         */
+        public Builder topologyProvider(TopologyProvider provider) {
+            this.topologyProvider = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
         /** For tests: the monotonic time source. */
         public Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -486,7 +500,7 @@ public final class HavenDataSource implements DataSource, Closeable {
             JdbcSettings s = new JdbcSettings(clusterName, parsed, username, password, lagBound, fallback, region, zone,
                     Map.copyOf(locations), probeInterval, fastProbeInterval, probeTimeout, statementDeadline, writerWait,
                     retryMaxAttempts, retryBaseBackoff, retryMaxBackoff, retryBudgetRatio, retryBudgetReserve,
-                    transactionMaxAttempts, (Properties) pool.clone(), List.copyOf(listeners), ticker, clock);
+                    transactionMaxAttempts, (Properties) pool.clone(), List.copyOf(listeners), topologyProvider, ticker, clock);
             return new HavenDataSource(s);
         }
 

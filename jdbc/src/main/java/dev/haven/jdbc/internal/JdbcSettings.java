@@ -3,6 +3,7 @@ package dev.haven.jdbc.internal;
 import dev.haven.Consistency;
 import dev.haven.Ticker;
 import dev.haven.event.HavenEventListener;
+import dev.haven.spi.TopologyProvider;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +34,7 @@ public record JdbcSettings(
         int transactionMaxAttempts,
         Properties pool,
         List<HavenEventListener> listeners,
+        TopologyProvider topologyProvider,
         Ticker ticker,
         Clock clock) {
 

@@ -19,6 +19,7 @@ import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenUnavailableException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
 import dev.haven.jdbc.SqlWork;
+import dev.haven.spi.TopologyProvider;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -50,7 +51,7 @@ public final class RoutingDataSource implements AutoCloseable {
     private final JdbcSettings settings;
     private final EventBus events;
     private final TopologyMonitor monitor;
-    private final PostgresTopologyProvider provider;
+    private final TopologyProvider provider;
     private final Router router;
     private final RetryBudget budget;
     private final ExecutorService aborter;
@@ -69,7 +70,8 @@ public final class RoutingDataSource implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.provider = new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), aborter);
+        this.provider = settings.topologyProvider() != null ? settings.topologyProvider()
+                : new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), aborter);
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
         CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
