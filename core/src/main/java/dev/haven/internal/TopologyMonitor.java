@@ -280,14 +280,20 @@ public final class TopologyMonitor implements AutoCloseable {
             sentAt.put(s.id(), sent);
             try {
                 probes.execute(() -> {
+                    Probe p = null;
+                    Throwable failure = null;
                     try {
-                        Probe p = provider.probe(e, timeout);
+                        p = provider.probe(e, timeout);
                         s.recordLatency(settings.ticker().nanoTime() - sent);
-                        f.complete(p);
                     } catch (Throwable t) {
-                        f.completeExceptionally(t);
-                    } finally {
-                        s.probeInFlight = false;
+                        failure = t;
+                    }
+                    // Cleared before completing, so that the next round never sees a finished probe as blocked.
+                    s.probeInFlight = false;
+                    if (failure == null) {
+                        f.complete(p);
+                    } else {
+                        f.completeExceptionally(failure);
                     }
                 });
             } catch (RuntimeException rejected) {
