@@ -22,7 +22,9 @@ public interface HavenConnection extends Connection {
 
     /**
      * Sets what reads on this connection require; takes effect at binding, so call it before the first
-     * statement. {@link Consistency#STRONG} sends even read-only work to the writer.
+     * statement. {@link Consistency#STRONG} sends even read-only work to the writer; so does
+     * {@link Consistency#SESSION} for now, because JDBC connections do not yet carry the commit position
+     * of the session's writes (the writer always has them).
      *
      * @throws IllegalStateException when the connection is already bound to a server
      */

@@ -64,38 +64,55 @@ public final class PostgresTopologyProvider implements TopologyProvider {
 
     @Override
     public Probe probe(Endpoint endpoint, Duration timeout) throws SQLException {
+        long start = System.nanoTime();
         Connection c = connections.get(endpoint.id());
-        if (c == null) {
-            c = open(endpoint, timeout);
-            connections.put(endpoint.id(), c);
-        }
-        try {
-            c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PROBE_SQL)) {
-                rs.next();
-                boolean recovery = rs.getBoolean(1);
-                long position = rs.getLong(2);
-                if (rs.wasNull()) {
-                    position = Long.MIN_VALUE;
+        if (c != null) {
+            try {
+                return query(c, timeout);
+            } catch (SQLException e) {
+                discard(endpoint);
+                // A cached probe connection may have been cut (idle timeout, NAT, a reset) while the server is
+                // fine: try once more on a fresh one within the same timeout before calling the server down.
+                Duration left = timeout.minusNanos(System.nanoTime() - start);
+                if (SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION || left.toMillis() < 20) {
+                    throw e;
                 }
-                long timeline = rs.getLong(3);
-                String apps = rs.getString(4);
-                List<Endpoint> discovered = new ArrayList<>();
-                if (apps != null && !apps.isEmpty()) {
-                    for (String app : apps.split(",")) {
-                        int colon = app.lastIndexOf(':');
-                        try {
-                            discovered.add(Endpoint.of(app.substring(0, colon), Integer.parseInt(app.substring(colon + 1))));
-                        } catch (RuntimeException ignored) {
-                            // an application_name that merely looks like host:port
-                        }
-                    }
-                }
-                return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered);
+                timeout = left;
             }
+        }
+        c = open(endpoint, timeout);
+        connections.put(endpoint.id(), c);
+        try {
+            return query(c, timeout);
         } catch (SQLException | RuntimeException e) {
             discard(endpoint);
             throw e;
+        }
+    }
+
+    private Probe query(Connection c, Duration timeout) throws SQLException {
+        c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PROBE_SQL)) {
+            rs.next();
+            boolean recovery = rs.getBoolean(1);
+            long position = rs.getLong(2);
+            if (rs.wasNull()) {
+                position = Long.MIN_VALUE;
+            }
+            long timeline = rs.getLong(3);
+            String apps = rs.getString(4);
+            List<Endpoint> discovered = new ArrayList<>();
+            if (apps != null && !apps.isEmpty()) {
+                for (String app : apps.split(",")) {
+                    int colon = app.lastIndexOf(':');
+                    try {
+                        discovered.add(Endpoint.of(app.substring(0, colon), Integer.parseInt(app.substring(colon + 1))));
+                    } catch (RuntimeException ignored) {
+                        // an application_name that merely looks like host:port
+                    }
+                }
+            }
+            return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered);
         }
     }
 

@@ -151,7 +151,9 @@ public final class RoutingDataSource implements AutoCloseable {
 
     /** A physical connection for read work under {@code consistency}, avoiding {@code exclude}; never null. */
     Bound acquireRead(Consistency consistency, String exclude, long deadlineNanos) throws SQLException {
-        if (!consistency.allowsReplica()) {
+        if (!consistency.allowsReplica() || consistency.level() == Consistency.Level.SESSION) {
+            // SESSION needs the commit position of the session's writes, which JDBC connections do not track
+            // yet: the writer is the one place guaranteed to have them.
             return acquireWrite(exclude, deadlineNanos);
         }
         if (consistency.level() == Consistency.Level.BOUNDED_STALENESS) {
