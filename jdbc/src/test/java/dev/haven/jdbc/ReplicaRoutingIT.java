@@ -65,6 +65,18 @@ class ReplicaRoutingIT {
                 assertThat(inRecovery(c)).as("STRONG read on the writer").isFalse();
                 assertThat(c.unwrap(HavenConnection.class).endpoint()).map(e -> e.port()).contains(cluster.primary().port());
             }
+            try (Connection c = ds.getConnection()) {
+                c.setReadOnly(true);
+                c.unwrap(HavenConnection.class).consistency(Consistency.SESSION);
+                assertThat(inRecovery(c)).as("SESSION read on the writer (JDBC tracks no commit positions yet)").isFalse();
+            }
+            try (Connection c = ds.getConnection()) {
+                c.setReadOnly(true);
+                c.unwrap(HavenConnection.class).consistency(Consistency.EVENTUAL);
+                assertThat(inRecovery(c)).as("EVENTUAL read on a replica").isTrue();
+                assertThatThrownBy(() -> c.unwrap(HavenConnection.class).consistency(Consistency.STRONG))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("before the connection's first statement");
+            }
         }
     }
 
