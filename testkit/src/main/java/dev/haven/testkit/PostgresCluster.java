@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -29,6 +28,7 @@ import org.netcrusher.core.reactor.NioReactor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.haven.testkit.internal.DataDirTemplates;
 import dev.haven.testkit.internal.FaultProxy;
 import dev.haven.testkit.internal.FileTree;
 import dev.haven.testkit.internal.FreePorts;
@@ -103,7 +103,7 @@ public final class PostgresCluster implements AutoCloseable {
         this.synchronousStandbys = b.synchronousStandbys;
         this.database = b.database;
         this.user = b.user;
-        this.password = b.password != null ? b.password : randomPassword();
+        this.password = b.password;
         this.startupTimeout = b.startupTimeout;
         this.extraConfig = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraConfig));
         this.binaries = binaries;
@@ -282,22 +282,27 @@ public final class PostgresCluster implements AutoCloseable {
         return n;
     }
 
+    /** Fills the node's data directory from the initdb template cache (initdb runs once per binaries/user/password). */
     private void initdb(PgNode n) throws IOException {
-        Path pwFile = n.nodeDir.resolve("initdb.pw");
+        DataDirTemplates.copyInto(n.dataDir, binaries, user, password, this::runInitdb);
+    }
+
+    private void runInitdb(Path dataDir, Path workDir) throws IOException {
+        Path pwFile = workDir.resolve("initdb.pw");
         Files.writeString(pwFile, password + "\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(pwFile, PosixFilePermissions.fromString("rw-------"));
         ServerProcesses.ownForServer(pwFile, false);
         List<String> cmd = new ArrayList<>(List.of(binaries.executable("initdb").toString(),
-                "-D", n.dataDir.toString(), "-U", user, "--pwfile=" + pwFile, "--auth=scram-sha-256",
+                "-D", dataDir.toString(), "-U", user, "--pwfile=" + pwFile, "--auth=scram-sha-256",
                 "-E", "UTF8", "--no-locale", "--no-sync"));
         if (binaries.majorVersion() >= 14) {
             cmd.add("--no-instructions");
         }
+        Path log = workDir.resolve("initdb.log");
         try {
-            ServerProcesses.run(cmd, n.nodeDir, n.nodeDir.resolve("initdb.log"), startupTimeout);
+            ServerProcesses.run(cmd, workDir, log, startupTimeout);
         } catch (IOException e) {
-            throw new PostgresClusterException("initdb failed for " + n.name() + " (" + binaries.description() + "): "
-                    + e.getMessage(), e);
+            throw new PostgresClusterException("initdb failed (" + binaries.description() + "): " + e.getMessage(), e);
         } finally {
             Files.deleteIfExists(pwFile);
         }
@@ -320,6 +325,8 @@ public final class PostgresCluster implements AutoCloseable {
         conf.put("shared_buffers", "32MB");
         conf.put("max_connections", "100");
         conf.put("logging_collector", "off");
+        // DSM segments in the data dir (deleted with it) rather than /dev/shm, where a killed server leaves them behind
+        conf.put("dynamic_shared_memory_type", "mmap");
         conf.put("log_line_prefix", "'%m [%p] %q%a '");
         if (synchronousStandbys > 0) {
             conf.put("synchronous_standby_names", Quoting.confString("ANY " + synchronousStandbys + " (*)"));
@@ -760,6 +767,7 @@ public final class PostgresCluster implements AutoCloseable {
             }
         }
         reactor.close();
+        ServerProcesses.removeOrphanedSharedMemory(pids);
         try {
             FileTree.deleteRecursively(runDir);
         } catch (IOException e) {
@@ -877,16 +885,6 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    private static String randomPassword() {
-        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        SecureRandom r = new SecureRandom();
-        StringBuilder sb = new StringBuilder(20);
-        for (int i = 0; i < 20; i++) {
-            sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
-        }
-        return sb.toString();
-    }
-
     // ------------------------------------------------------------------------------------------------ builder
 
     /**
@@ -901,7 +899,7 @@ public final class PostgresCluster implements AutoCloseable {
         private int synchronousStandbys;
         private String database = "haven";
         private String user = "haven";
-        private String password;
+        private String password = "haven";
         private Duration startupTimeout = Duration.ofSeconds(60);
         private Path workDir;
         private String binaries;
@@ -938,7 +936,7 @@ public final class PostgresCluster implements AutoCloseable {
             return this;
         }
 
-        /** Default: a random 20-character password (read it with {@link PostgresCluster#password()}). */
+        /** Default "haven" (a test password; code should read {@link PostgresCluster#password()}). */
         public Builder password(String password) {
             if (password == null || password.isEmpty()) {
                 throw new IllegalArgumentException("password must not be empty");

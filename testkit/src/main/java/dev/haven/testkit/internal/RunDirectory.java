@@ -34,7 +34,34 @@ public final class RunDirectory {
     private RunDirectory() {
     }
 
+    /** System property / environment variable naming the directory under which run directories are created. */
+    public static final String BASE_PROPERTY = "HAVEN_TESTKIT_DIR";
+
+    private static final long MIN_SHM_FREE = 2L << 30;
+
+    /**
+     * {@code HAVEN_TESTKIT_DIR} if set; else {@code /dev/shm/haven-testkit} when /dev/shm is a writable tmpfs with
+     * at least 2 GiB free (a data directory is ~1000 small files, and creating them on a disk filesystem costs
+     * most of a start: ~0.9 s per node on ext4 here, ~0.06 s on tmpfs; fsync is off anyway); else
+     * {@code ${java.io.tmpdir}/haven-testkit}.
+     */
     public static Path defaultBase() {
+        String configured = System.getProperty(BASE_PROPERTY);
+        if (configured == null || configured.isBlank()) {
+            configured = System.getenv(BASE_PROPERTY);
+        }
+        if (configured != null && !configured.isBlank()) {
+            return Paths.get(configured).toAbsolutePath();
+        }
+        Path shm = Paths.get("/dev/shm");
+        try {
+            if (Files.isDirectory(shm) && Files.isWritable(shm) && Files.getFileStore(shm).getUsableSpace() >= MIN_SHM_FREE
+                    && "tmpfs".equals(Files.getFileStore(shm).type())) {
+                return shm.resolve("haven-testkit");
+            }
+        } catch (IOException e) {
+            // fall through to the temp dir
+        }
         return Paths.get(System.getProperty("java.io.tmpdir"), "haven-testkit");
     }
 
