@@ -85,8 +85,21 @@ class LifecycleIT {
         }
         assertThat(alive).as("postmasters alive after close").isEmpty();
         assertThat(Files.exists(workDir)).as("work dir exists after close").isFalse();
+        assertThat(sharedMemorySegmentsCreatedBy(pids)).as("System V segments of our (killed) servers").isEmpty();
         cluster.close(); // idempotent
         assertThatThrownBy(() -> cluster.kill(cluster.primary())).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void serverThatCannotStartFailsTheStartWithTheTailOfItsLogAndLeavesNothing() {
+        Path workDir = Paths.get(System.getProperty("java.io.tmpdir"), "haven-lifecycle-it-" + UUID.randomUUID());
+        assertThatThrownBy(() -> PostgresCluster.builder().replicas(0).workDir(workDir)
+                .extraConfig("shared_buffers", "lots").startupTimeout(Duration.ofSeconds(20)).start())
+                .isInstanceOf(PostgresClusterException.class)
+                .hasMessageContaining("pg0")
+                .hasMessageContaining("exited with code")
+                .hasMessageContaining("invalid value for parameter \"shared_buffers\": \"lots\"");
+        assertThat(Files.exists(workDir)).isFalse();
     }
 
     @Test
@@ -100,5 +113,21 @@ class LifecycleIT {
                 assertThat(queryString(c, "SELECT current_user")).isEqualTo("haven");
             }
         }
+    }
+
+    /** Segments in /proc/sysvipc/shm whose creator is one of the given pids. */
+    private static List<String> sharedMemorySegmentsCreatedBy(List<Long> pids) {
+        List<String> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/sysvipc/shm"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 4 && f[4].matches("\\d+") && pids.contains(Long.parseLong(f[4]))) {
+                    out.add(line.trim());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        return out;
     }
 }
