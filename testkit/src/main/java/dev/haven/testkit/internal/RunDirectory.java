@@ -10,6 +10,8 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -131,6 +133,7 @@ public final class RunDirectory {
                 if (ownerAlive(run)) {
                     continue;
                 }
+                List<Long> killed = new ArrayList<>();
                 try (DirectoryStream<Path> nodes = Files.newDirectoryStream(run)) {
                     for (Path node : nodes) {
                         Path pidFile = node.resolve(SERVER_PID_FILE);
@@ -141,10 +144,12 @@ public final class RunDirectory {
                                     && ServerProcesses.commandLine(pid).contains(node.resolve("data").toString())) {
                                 LOG.warn("Killing stale PostgreSQL server pid {} of dead JVM's run directory {}", pid, run);
                                 ServerProcesses.killTree(h.get());
+                                killed.add(pid);
                             }
                         }
                     }
                 }
+                ServerProcesses.removeOrphanedSharedMemory(killed);
                 FileTree.deleteRecursively(run);
                 LOG.info("Deleted stale testkit run directory {}", run);
             }
