@@ -22,6 +22,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 
 import org.netcrusher.core.reactor.NioReactor;
@@ -87,6 +88,7 @@ public final class PostgresCluster implements AutoCloseable {
     private final String password;
     private final Duration startupTimeout;
     private final Map<String, String> extraConfig;
+    private final IntSupplier ports;
     private final PgBinaries binaries;
     private final Path runDir;
     private final NioReactor reactor;
@@ -106,6 +108,7 @@ public final class PostgresCluster implements AutoCloseable {
         this.password = b.password;
         this.startupTimeout = b.startupTimeout;
         this.extraConfig = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraConfig));
+        this.ports = b.ports;
         this.binaries = binaries;
         this.runDir = runDir;
         this.reactor = reactor;
@@ -233,9 +236,9 @@ public final class PostgresCluster implements AutoCloseable {
             }
             primary = first;
             for (int attempt = 1; ; attempt++) {
-                first.directPort = FreePorts.pick();
+                first.directPort = ports.getAsInt();
                 for (PgNode r : standbys) {
-                    r.directPort = FreePorts.pick();
+                    r.directPort = ports.getAsInt();
                     writePrimaryConninfo(r, first);
                     ServerProcesses.ownForServer(r.dataDir, true);
                 }
@@ -398,6 +401,14 @@ public final class PostgresCluster implements AutoCloseable {
                         + (p == null ? "?" : Integer.toString(p.exitValue())) + " while starting. Last lines of "
                         + n.logFile + ":\n" + tail);
             }
+            if (!listening(n, p)) {
+                if (System.nanoTime() > deadline) {
+                    throw new ClusterTimeoutException(n.name() + " did not open its port " + n.directPort + " within "
+                            + startupTimeout + ". Last lines of " + n.logFile + ":\n" + ServerProcesses.tail(n.logFile, 25));
+                }
+                pause();
+                continue;
+            }
             try (Connection c = DriverManager.getConnection(adminUrl(n), props(1, 10));
                  Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
@@ -415,6 +426,20 @@ public final class PostgresCluster implements AutoCloseable {
                         + n.logFile + ":\n" + ServerProcesses.tail(n.logFile, 25));
             }
             pause();
+        }
+    }
+
+    /**
+     * True once the postmaster has bound its TCP socket: line 6 of postmaster.pid (listen address) is filled in
+     * after the sockets are created, as pg_ctl checks. Until then a JDBC probe could reach whatever else holds the
+     * port and hang for its login timeout.
+     */
+    private static boolean listening(PgNode n, Process p) {
+        try {
+            List<String> lines = Files.readAllLines(n.dataDir.resolve("postmaster.pid"));
+            return lines.size() >= 6 && lines.get(0).trim().equals(Long.toString(p.pid())) && !lines.get(5).isBlank();
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -658,7 +683,7 @@ public final class PostgresCluster implements AutoCloseable {
                 throw new PostgresClusterException("Base backup of " + source.name() + " for a new replica failed: " + e.getMessage(), e);
             }
             Files.writeString(n.dataDir.resolve("standby.signal"), "");
-            n.directPort = FreePorts.pick();
+            n.directPort = ports.getAsInt();
             writePrimaryConninfo(n, source);
             ServerProcesses.ownForServer(n.dataDir, true);
             try {
@@ -904,6 +929,7 @@ public final class PostgresCluster implements AutoCloseable {
         private Path workDir;
         private String binaries;
         private final Map<String, String> extraConfig = new LinkedHashMap<>();
+        IntSupplier ports = FreePorts::pick; // tests substitute taken ports to prove the retry
 
         private Builder() {
         }

@@ -22,6 +22,10 @@ class FailoverIT {
             System.out.printf("[FailoverIT] startup %d ms, %s%n", cluster.startupTime().toMillis(), cluster.binarySource());
             PgNode oldPrimary = cluster.primary();
             long oldPid = oldPrimary.pid().orElseThrow();
+            try (Connection c = cluster.connect(oldPrimary)) {
+                assertThat(queryString(c, "SHOW synchronous_standby_names")).isEqualTo("ANY 1 (*)");
+                assertThat(queryString(c, "SELECT string_agg(sync_state, ',') FROM pg_stat_replication")).isEqualTo("quorum,quorum");
+            }
             try (Connection c = open(oldPrimary.jdbcUrl(), cluster); Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE events (id int PRIMARY KEY, what text)");
                 s.executeUpdate("INSERT INTO events VALUES (1, 'before failover')"); // committed = on a sync standby
