@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A cache of freshly initdb'd data directories, one per (binaries, user, password), under
- * {@code ${java.io.tmpdir}/haven-pg-templates}. initdb is the slowest step of a start (about 1.5 s on a small
+ * {@code ${java.io.tmpdir}/haven-pg-templates-<uid>}. initdb is the slowest step of a start (about 1.5 s on a small
  * machine); copying a 40 MB template takes a few tens of milliseconds. The template holds only a SCRAM verifier
  * of the password, never the password. It is built in a private directory and renamed into place, so concurrent
  * JVMs never use a half-built one.
@@ -40,7 +40,7 @@ public final class DataDirTemplates {
     /** Copies a cached initdb result into {@code target} (existing and empty), creating the cache entry if needed. */
     public static synchronized void copyInto(Path target, PgBinaries binaries, String user, String password, Initdb initdb)
             throws IOException {
-        Path base = Paths.get(System.getProperty("java.io.tmpdir"), "haven-pg-templates");
+        Path base = Paths.get(System.getProperty("java.io.tmpdir"), "haven-pg-templates-" + ServerProcesses.uid());
         Files.createDirectories(base);
         if (ServerProcesses.isRoot()) {
             Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -42,10 +42,10 @@ public final class RunDirectory {
     private static final long MIN_SHM_FREE = 2L << 30;
 
     /**
-     * {@code HAVEN_TESTKIT_DIR} if set; else {@code /dev/shm/haven-testkit} when /dev/shm is a writable tmpfs with
+     * {@code HAVEN_TESTKIT_DIR} if set; else {@code /dev/shm/haven-testkit-<uid>} when /dev/shm is a writable tmpfs with
      * at least 2 GiB free (a data directory is ~1000 small files, and creating them on a disk filesystem costs
      * most of a start: ~0.9 s per node on ext4 here, ~0.06 s on tmpfs; fsync is off anyway); else
-     * {@code ${java.io.tmpdir}/haven-testkit}.
+     * {@code ${java.io.tmpdir}/haven-testkit-<uid>}.
      */
     public static Path defaultBase() {
         String configured = System.getProperty(BASE_PROPERTY);
@@ -59,12 +59,17 @@ public final class RunDirectory {
         try {
             if (Files.isDirectory(shm) && Files.isWritable(shm) && Files.getFileStore(shm).getUsableSpace() >= MIN_SHM_FREE
                     && "tmpfs".equals(Files.getFileStore(shm).type())) {
-                return shm.resolve("haven-testkit");
+                return shm.resolve(baseName());
             }
         } catch (IOException e) {
             // fall through to the temp dir
         }
-        return Paths.get(System.getProperty("java.io.tmpdir"), "haven-testkit");
+        return Paths.get(System.getProperty("java.io.tmpdir"), baseName());
+    }
+
+    /** Per user: another user's run directories are neither writable nor reapable by us. */
+    private static String baseName() {
+        return "haven-testkit-" + ServerProcesses.uid();
     }
 
     /** Validates a user-supplied work directory: absent or empty. */

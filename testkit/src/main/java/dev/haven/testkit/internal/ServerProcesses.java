@@ -26,7 +26,8 @@ public final class ServerProcesses {
     /** uid/gid the servers run as when the JVM is root ({@code nobody} on Debian, Ubuntu, RHEL). */
     public static final int SERVER_UID = 65534;
 
-    private static final boolean ROOT = detectRoot();
+    private static final int UID = detectUid();
+    private static final boolean ROOT = UID == 0;
 
     private ServerProcesses() {
     }
@@ -35,11 +36,16 @@ public final class ServerProcesses {
         return ROOT;
     }
 
-    private static boolean detectRoot() {
+    /** The JVM's uid (per-user cache and run directories: servers must own their data directories). */
+    public static int uid() {
+        return UID;
+    }
+
+    private static int detectUid() {
         try {
-            return ((Number) Files.getAttribute(Paths.get("/proc/self"), "unix:uid")).intValue() == 0;
+            return ((Number) Files.getAttribute(Paths.get("/proc/self"), "unix:uid")).intValue();
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return "root".equals(System.getProperty("user.name"));
+            return "root".equals(System.getProperty("user.name")) ? 0 : -1;
         }
     }
 
