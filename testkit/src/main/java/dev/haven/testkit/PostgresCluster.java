@@ -920,7 +920,7 @@ public final class PostgresCluster implements AutoCloseable {
      * }</pre>
      */
     public static final class Builder {
-        private int replicas = 1;
+        private int replicas = 2;
         private int synchronousStandbys;
         private String database = "haven";
         private String user = "haven";
@@ -934,7 +934,7 @@ public final class PostgresCluster implements AutoCloseable {
         private Builder() {
         }
 
-        /** Number of streaming replicas, 0..5 (default 1). */
+        /** Number of streaming replicas, 0..5 (default 2). */
         public Builder replicas(int replicas) {
             if (replicas < 0 || replicas > MAX_REPLICAS) {
                 throw new IllegalArgumentException("replicas must be between 0 and " + MAX_REPLICAS + ": was " + replicas);

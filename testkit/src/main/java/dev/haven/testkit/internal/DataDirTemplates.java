@@ -46,6 +46,7 @@ public final class DataDirTemplates {
             Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         Path entry = base.resolve(key(binaries, user, password));
+        removeAbandonedBuilds(base);
         if (!Files.exists(entry.resolve(COMPLETE_MARKER))) {
             build(entry, initdb);
         }
@@ -79,6 +80,20 @@ public final class DataDirTemplates {
             if (Files.exists(tmp)) {
                 FileTree.deleteRecursively(tmp);
             }
+        }
+    }
+
+    /** Build directories of JVMs that died while running initdb (older than 10 minutes). */
+    private static void removeAbandonedBuilds(Path base) {
+        java.time.Instant cutoff = java.time.Instant.now().minus(java.time.Duration.ofMinutes(10));
+        try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(base, "*.tmp-*")) {
+            for (Path p : s) {
+                if (Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)) {
+                    FileTree.deleteRecursively(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not clean abandoned template builds in {}", base, e);
         }
     }
 
