@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 public @interface HavenPostgres {
 
     /** Streaming replicas, 0..5. */
-    int replicas() default 1;
+    int replicas() default 2;
 
     /** 0 = asynchronous replication; n > 0 = {@code ANY n (*)}. */
     int synchronousStandbys() default 0;

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -23,12 +22,14 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 
 import org.netcrusher.core.reactor.NioReactor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.haven.testkit.internal.DataDirTemplates;
 import dev.haven.testkit.internal.FaultProxy;
 import dev.haven.testkit.internal.FileTree;
 import dev.haven.testkit.internal.FreePorts;
@@ -87,6 +88,7 @@ public final class PostgresCluster implements AutoCloseable {
     private final String password;
     private final Duration startupTimeout;
     private final Map<String, String> extraConfig;
+    private final IntSupplier ports;
     private final PgBinaries binaries;
     private final Path runDir;
     private final NioReactor reactor;
@@ -103,9 +105,10 @@ public final class PostgresCluster implements AutoCloseable {
         this.synchronousStandbys = b.synchronousStandbys;
         this.database = b.database;
         this.user = b.user;
-        this.password = b.password != null ? b.password : randomPassword();
+        this.password = b.password;
         this.startupTimeout = b.startupTimeout;
         this.extraConfig = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraConfig));
+        this.ports = b.ports;
         this.binaries = binaries;
         this.runDir = runDir;
         this.reactor = reactor;
@@ -233,9 +236,9 @@ public final class PostgresCluster implements AutoCloseable {
             }
             primary = first;
             for (int attempt = 1; ; attempt++) {
-                first.directPort = FreePorts.pick();
+                first.directPort = ports.getAsInt();
                 for (PgNode r : standbys) {
-                    r.directPort = FreePorts.pick();
+                    r.directPort = ports.getAsInt();
                     writePrimaryConninfo(r, first);
                     ServerProcesses.ownForServer(r.dataDir, true);
                 }
@@ -282,22 +285,27 @@ public final class PostgresCluster implements AutoCloseable {
         return n;
     }
 
+    /** Fills the node's data directory from the initdb template cache (initdb runs once per binaries/user/password). */
     private void initdb(PgNode n) throws IOException {
-        Path pwFile = n.nodeDir.resolve("initdb.pw");
+        DataDirTemplates.copyInto(n.dataDir, binaries, user, password, this::runInitdb);
+    }
+
+    private void runInitdb(Path dataDir, Path workDir) throws IOException {
+        Path pwFile = workDir.resolve("initdb.pw");
         Files.writeString(pwFile, password + "\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(pwFile, PosixFilePermissions.fromString("rw-------"));
         ServerProcesses.ownForServer(pwFile, false);
         List<String> cmd = new ArrayList<>(List.of(binaries.executable("initdb").toString(),
-                "-D", n.dataDir.toString(), "-U", user, "--pwfile=" + pwFile, "--auth=scram-sha-256",
+                "-D", dataDir.toString(), "-U", user, "--pwfile=" + pwFile, "--auth=scram-sha-256",
                 "-E", "UTF8", "--no-locale", "--no-sync"));
         if (binaries.majorVersion() >= 14) {
             cmd.add("--no-instructions");
         }
+        Path log = workDir.resolve("initdb.log");
         try {
-            ServerProcesses.run(cmd, n.nodeDir, n.nodeDir.resolve("initdb.log"), startupTimeout);
+            ServerProcesses.run(cmd, workDir, log, startupTimeout);
         } catch (IOException e) {
-            throw new PostgresClusterException("initdb failed for " + n.name() + " (" + binaries.description() + "): "
-                    + e.getMessage(), e);
+            throw new PostgresClusterException("initdb failed (" + binaries.description() + "): " + e.getMessage(), e);
         } finally {
             Files.deleteIfExists(pwFile);
         }
@@ -320,6 +328,8 @@ public final class PostgresCluster implements AutoCloseable {
         conf.put("shared_buffers", "32MB");
         conf.put("max_connections", "100");
         conf.put("logging_collector", "off");
+        // DSM segments in the data dir (deleted with it) rather than /dev/shm, where a killed server leaves them behind
+        conf.put("dynamic_shared_memory_type", "mmap");
         conf.put("log_line_prefix", "'%m [%p] %q%a '");
         if (synchronousStandbys > 0) {
             conf.put("synchronous_standby_names", Quoting.confString("ANY " + synchronousStandbys + " (*)"));
@@ -391,6 +401,14 @@ public final class PostgresCluster implements AutoCloseable {
                         + (p == null ? "?" : Integer.toString(p.exitValue())) + " while starting. Last lines of "
                         + n.logFile + ":\n" + tail);
             }
+            if (!listening(n, p)) {
+                if (System.nanoTime() > deadline) {
+                    throw new ClusterTimeoutException(n.name() + " did not open its port " + n.directPort + " within "
+                            + startupTimeout + ". Last lines of " + n.logFile + ":\n" + ServerProcesses.tail(n.logFile, 25));
+                }
+                pause();
+                continue;
+            }
             try (Connection c = DriverManager.getConnection(adminUrl(n), props(1, 10));
                  Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
@@ -408,6 +426,20 @@ public final class PostgresCluster implements AutoCloseable {
                         + n.logFile + ":\n" + ServerProcesses.tail(n.logFile, 25));
             }
             pause();
+        }
+    }
+
+    /**
+     * True once the postmaster has bound its TCP socket: line 6 of postmaster.pid (listen address) is filled in
+     * after the sockets are created, as pg_ctl checks. Until then a JDBC probe could reach whatever else holds the
+     * port and hang for its login timeout.
+     */
+    private static boolean listening(PgNode n, Process p) {
+        try {
+            List<String> lines = Files.readAllLines(n.dataDir.resolve("postmaster.pid"));
+            return lines.size() >= 6 && lines.get(0).trim().equals(Long.toString(p.pid())) && !lines.get(5).isBlank();
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -651,7 +683,7 @@ public final class PostgresCluster implements AutoCloseable {
                 throw new PostgresClusterException("Base backup of " + source.name() + " for a new replica failed: " + e.getMessage(), e);
             }
             Files.writeString(n.dataDir.resolve("standby.signal"), "");
-            n.directPort = FreePorts.pick();
+            n.directPort = ports.getAsInt();
             writePrimaryConninfo(n, source);
             ServerProcesses.ownForServer(n.dataDir, true);
             try {
@@ -760,6 +792,7 @@ public final class PostgresCluster implements AutoCloseable {
             }
         }
         reactor.close();
+        ServerProcesses.removeOrphanedSharedMemory(pids);
         try {
             FileTree.deleteRecursively(runDir);
         } catch (IOException e) {
@@ -877,16 +910,6 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    private static String randomPassword() {
-        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        SecureRandom r = new SecureRandom();
-        StringBuilder sb = new StringBuilder(20);
-        for (int i = 0; i < 20; i++) {
-            sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
-        }
-        return sb.toString();
-    }
-
     // ------------------------------------------------------------------------------------------------ builder
 
     /**
@@ -897,20 +920,21 @@ public final class PostgresCluster implements AutoCloseable {
      * }</pre>
      */
     public static final class Builder {
-        private int replicas = 1;
+        private int replicas = 2;
         private int synchronousStandbys;
         private String database = "haven";
         private String user = "haven";
-        private String password;
+        private String password = "haven";
         private Duration startupTimeout = Duration.ofSeconds(60);
         private Path workDir;
         private String binaries;
         private final Map<String, String> extraConfig = new LinkedHashMap<>();
+        IntSupplier ports = FreePorts::pick; // tests substitute taken ports to prove the retry
 
         private Builder() {
         }
 
-        /** Number of streaming replicas, 0..5 (default 1). */
+        /** Number of streaming replicas, 0..5 (default 2). */
         public Builder replicas(int replicas) {
             if (replicas < 0 || replicas > MAX_REPLICAS) {
                 throw new IllegalArgumentException("replicas must be between 0 and " + MAX_REPLICAS + ": was " + replicas);
@@ -938,7 +962,7 @@ public final class PostgresCluster implements AutoCloseable {
             return this;
         }
 
-        /** Default: a random 20-character password (read it with {@link PostgresCluster#password()}). */
+        /** Default "haven" (a test password; code should read {@link PostgresCluster#password()}). */
         public Builder password(String password) {
             if (password == null || password.isEmpty()) {
                 throw new IllegalArgumentException("password must not be empty");

@@ -10,6 +10,8 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -34,8 +36,40 @@ public final class RunDirectory {
     private RunDirectory() {
     }
 
+    /** System property / environment variable naming the directory under which run directories are created. */
+    public static final String BASE_PROPERTY = "HAVEN_TESTKIT_DIR";
+
+    private static final long MIN_SHM_FREE = 2L << 30;
+
+    /**
+     * {@code HAVEN_TESTKIT_DIR} if set; else {@code /dev/shm/haven-testkit-<uid>} when /dev/shm is a writable tmpfs with
+     * at least 2 GiB free (a data directory is ~1000 small files, and creating them on a disk filesystem costs
+     * most of a start: ~0.9 s per node on ext4 here, ~0.06 s on tmpfs; fsync is off anyway); else
+     * {@code ${java.io.tmpdir}/haven-testkit-<uid>}.
+     */
     public static Path defaultBase() {
-        return Paths.get(System.getProperty("java.io.tmpdir"), "haven-testkit");
+        String configured = System.getProperty(BASE_PROPERTY);
+        if (configured == null || configured.isBlank()) {
+            configured = System.getenv(BASE_PROPERTY);
+        }
+        if (configured != null && !configured.isBlank()) {
+            return Paths.get(configured).toAbsolutePath();
+        }
+        Path shm = Paths.get("/dev/shm");
+        try {
+            if (Files.isDirectory(shm) && Files.isWritable(shm) && Files.getFileStore(shm).getUsableSpace() >= MIN_SHM_FREE
+                    && "tmpfs".equals(Files.getFileStore(shm).type())) {
+                return shm.resolve(baseName());
+            }
+        } catch (IOException e) {
+            // fall through to the temp dir
+        }
+        return Paths.get(System.getProperty("java.io.tmpdir"), baseName());
+    }
+
+    /** Per user: another user's run directories are neither writable nor reapable by us. */
+    private static String baseName() {
+        return "haven-testkit-" + ServerProcesses.uid();
     }
 
     /** Validates a user-supplied work directory: absent or empty. */
@@ -104,6 +138,7 @@ public final class RunDirectory {
                 if (ownerAlive(run)) {
                     continue;
                 }
+                List<Long> killed = new ArrayList<>();
                 try (DirectoryStream<Path> nodes = Files.newDirectoryStream(run)) {
                     for (Path node : nodes) {
                         Path pidFile = node.resolve(SERVER_PID_FILE);
@@ -114,10 +149,12 @@ public final class RunDirectory {
                                     && ServerProcesses.commandLine(pid).contains(node.resolve("data").toString())) {
                                 LOG.warn("Killing stale PostgreSQL server pid {} of dead JVM's run directory {}", pid, run);
                                 ServerProcesses.killTree(h.get());
+                                killed.add(pid);
                             }
                         }
                     }
                 }
+                ServerProcesses.removeOrphanedSharedMemory(killed);
                 FileTree.deleteRecursively(run);
                 LOG.info("Deleted stale testkit run directory {}", run);
             }

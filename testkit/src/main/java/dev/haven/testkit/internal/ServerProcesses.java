@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,8 @@ public final class ServerProcesses {
     /** uid/gid the servers run as when the JVM is root ({@code nobody} on Debian, Ubuntu, RHEL). */
     public static final int SERVER_UID = 65534;
 
-    private static final boolean ROOT = detectRoot();
+    private static final int UID = detectUid();
+    private static final boolean ROOT = UID == 0;
 
     private ServerProcesses() {
     }
@@ -34,11 +36,16 @@ public final class ServerProcesses {
         return ROOT;
     }
 
-    private static boolean detectRoot() {
+    /** The JVM's uid (per-user cache and run directories: servers must own their data directories). */
+    public static int uid() {
+        return UID;
+    }
+
+    private static int detectUid() {
         try {
-            return ((Number) Files.getAttribute(Paths.get("/proc/self"), "unix:uid")).intValue() == 0;
+            return ((Number) Files.getAttribute(Paths.get("/proc/self"), "unix:uid")).intValue();
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return "root".equals(System.getProperty("user.name"));
+            return "root".equals(System.getProperty("user.name")) ? 0 : -1;
         }
     }
 
@@ -156,15 +163,38 @@ public final class ServerProcesses {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
     }
 
+    /** Polls (5 ms) until the process is gone; ProcessHandle.onExit() of a non-child would poll from 300 ms upwards. */
     public static boolean awaitExit(ProcessHandle handle, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (isRunning(handle)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !isRunning(handle);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Alive and not a zombie. Killed servers' children are re-parented to pid 1, which may reap them only seconds
+     * later (a container's init); a zombie holds no memory, sockets or shared memory any more, so it counts as gone.
+     */
+    public static boolean isRunning(ProcessHandle handle) {
+        if (!handle.isAlive()) {
+            return false;
+        }
         try {
-            handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !handle.isAlive();
-        } catch (Exception e) {
-            return !handle.isAlive();
+            String stat = Files.readString(Paths.get("/proc", Long.toString(handle.pid()), "stat"));
+            int close = stat.lastIndexOf(')');
+            char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : 'R';
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return handle.isAlive();
         }
     }
 
@@ -195,6 +225,35 @@ public final class ServerProcesses {
             return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
         } catch (IOException e) {
             return ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).orElse("");
+        }
+    }
+
+    /**
+     * Removes System V shared memory segments that servers killed with SIGKILL left behind (a clean shutdown removes
+     * its own): only segments whose creator pid is one of {@code postmasters} and that nobody has attached.
+     */
+    public static void removeOrphanedSharedMemory(Collection<Long> postmasters) {
+        Path table = Paths.get("/proc/sysvipc/shm");
+        if (postmasters.isEmpty() || !Files.isReadable(table)) {
+            return;
+        }
+        try {
+            List<String> lines = Files.readAllLines(table);
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                String[] f = line.trim().split("\\s+");
+                // key shmid perms size cpid lpid nattch ...
+                if (f.length > 6 && postmasters.contains(Long.parseLong(f[4])) && "0".equals(f[6])) {
+                    Process p = new ProcessBuilder("ipcrm", "-m", f[1]).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // best effort: 56-byte segments are harmless
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
