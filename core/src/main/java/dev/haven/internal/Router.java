@@ -14,8 +14,9 @@ import java.util.function.Consumer;
  * <p>Reads: replicas that are available and satisfy the consistency are grouped into tiers by
  * nearness &mdash; same zone, same region, elsewhere, then saturated ones &mdash; so traffic stays in
  * the application's zone while the local replicas are healthy, fresh and not saturated. Within a tier
- * the first choice is made by "power of two choices" on {@code latency * (inFlight + 1)}, which spreads
- * load across equals while preferring fast ones; the rest follow by that score, as retry candidates.
+ * the first choice is made by "power of two choices" on {@code latency * (inFlight + 1)}: of two random
+ * members the better one, or either at random when their scores are within 25 % (equals share the load
+ * even when the application sends one request at a time); the rest follow by score, as retry candidates.
  * The writer comes last when {@code fallbackToWriter} (it always satisfies every consistency).
  *
  * <p>Writes and {@link Consistency#STRONG} reads: the writer only.
@@ -136,7 +137,14 @@ public final class Router {
             if (j >= i) {
                 j++;
             }
-            int pick = score(tier.get(i)) <= score(tier.get(j)) ? i : j;
+            double si = score(tier.get(i));
+            double sj = score(tier.get(j));
+            int pick;
+            if (Math.abs(si - sj) <= EQUAL_WITHIN * Math.min(si, sj)) {
+                pick = fract(random * 104729.0) < 0.5 ? i : j; // equals: spread the load
+            } else {
+                pick = si < sj ? i : j;
+            }
             RouteCandidate first = tier.remove(pick);
             tier.add(0, first);
         }
@@ -144,6 +152,9 @@ public final class Router {
             out.add(c.endpoint());
         }
     }
+
+    /** Scores within this fraction of each other count as equal (EWMA noise is not a preference). */
+    static final double EQUAL_WITHIN = 0.25;
 
     private static double fract(double x) {
         return x - Math.floor(x);

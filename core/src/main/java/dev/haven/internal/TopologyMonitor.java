@@ -456,6 +456,12 @@ public final class TopologyMonitor implements AutoCloseable {
                 Endpoint e = settings.locate().apply(d.withRole(Role.UNKNOWN));
                 states.put(e.id(), newState(e, false));
                 log.info("Haven {}: discovered endpoint {}", settings.cluster(), e.id());
+                lock.lock();
+                try {
+                    wakeRequested = true; // probe the newcomer now rather than an interval later
+                } finally {
+                    lock.unlock();
+                }
             }
         }
     }

@@ -111,6 +111,12 @@ class RouterTest {
         assertThat(firsts.keySet()).containsExactlyInAnyOrder("x", "y", "z");
         assertThat(firsts.values()).allSatisfy(n -> assertThat(n).isBetween(2000, 4700));
 
+        // Two replicas whose measured latencies differ by EWMA noise share sequential traffic too.
+        List<C> noisy = List.of(writer(), reader("p", "a", 0, 1.00), reader("q", "a", 0, 1.07));
+        Map<String, Integer> n = firstChoices(noisy);
+        assertThat(n.get("p")).isBetween(4000, 6000);
+        assertThat(n.get("q")).isBetween(4000, 6000);
+
         List<C> skewed = List.of(writer(), reader("fast", "a", 0, 1), reader("slow", "a", 0, 10));
         Map<String, Integer> s = firstChoices(skewed);
         assertThat(s.getOrDefault("fast", 0)).isGreaterThan(9000);

@@ -114,6 +114,8 @@ public final class PostgresCluster implements AutoCloseable {
         this.reactor = reactor;
     }
 
+    private volatile long lastPromotionNanoTime = -1;
+
     public static Builder builder() {
         return new Builder();
     }
@@ -237,8 +239,10 @@ public final class PostgresCluster implements AutoCloseable {
             primary = first;
             for (int attempt = 1; ; attempt++) {
                 first.directPort = ports.getAsInt();
+                openProxy(first);
                 for (PgNode r : standbys) {
                     r.directPort = ports.getAsInt();
+                    openProxy(r); // before primary_conninfo: a standby's application_name is its proxied address
                     writePrimaryConninfo(r, first);
                     ServerProcesses.ownForServer(r.dataDir, true);
                 }
@@ -265,15 +269,21 @@ public final class PostgresCluster implements AutoCloseable {
                 execute(first, "CREATE DATABASE " + Quoting.sqlIdentifier(database));
             }
             awaitStreaming(first, standbys, deadline);
-            for (PgNode n : all) {
-                n.proxy = FaultProxy.open(reactor, n.host(), n.directPort);
-            }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not set up the cluster in " + runDir + ": " + e.getMessage(), e);
         }
         startupTime = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info("PostgreSQL primary + {} replica(s) ready in {} ms ({}; synchronous standbys: {}; work dir {})",
                 initialReplicas, startupTime.toMillis(), binaries.description(), synchronousStandbys, runDir);
+    }
+
+    /** (Re)opens the node's fault proxy towards its current direct port. */
+    private void openProxy(PgNode n) {
+        FaultProxy old = n.proxy;
+        if (old != null) {
+            old.close();
+        }
+        n.proxy = FaultProxy.open(reactor, n.host(), n.directPort);
     }
 
     private PgNode newNode() throws IOException {
@@ -349,8 +359,16 @@ public final class PostgresCluster implements AutoCloseable {
 
     private String conninfo(PgNode upstream, PgNode standby) {
         return "host=127.0.0.1 port=" + upstream.directPort + " user=" + Quoting.conninfoValue(user)
-                + " password=" + Quoting.conninfoValue(password) + " application_name=" + standby.name()
+                + " password=" + Quoting.conninfoValue(password) + " application_name=" + applicationName(standby)
                 + " connect_timeout=2";
+    }
+
+    /**
+     * A standby's {@code application_name} is its own proxied {@code host:port}: the convention by which
+     * Haven discovers replicas from the primary's {@code pg_stat_replication}.
+     */
+    static String applicationName(PgNode standby) {
+        return standby.host() + ":" + standby.port();
     }
 
     /** Rewrites postgresql.auto.conf of a stopped standby: any previous primary_conninfo replaced. */
@@ -448,7 +466,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (standbys.isEmpty()) {
             return;
         }
-        Set<String> wanted = standbys.stream().map(PgNode::name).collect(Collectors.toSet());
+        Set<String> wanted = standbys.stream().map(PostgresCluster::applicationName).collect(Collectors.toSet());
         Set<String> streaming = Set.of();
         while (true) {
             try {
@@ -472,7 +490,7 @@ public final class PostgresCluster implements AutoCloseable {
                 StringBuilder sb = new StringBuilder("Replica(s) " + missing + " did not stream from " + upstream.name()
                         + " in time (streaming: " + streaming + ").");
                 for (PgNode s : standbys) {
-                    if (missing.contains(s.name())) {
+                    if (missing.contains(applicationName(s))) {
                         sb.append("\nLast lines of ").append(s.logFile).append(":\n").append(ServerProcesses.tail(s.logFile, 15));
                     }
                 }
@@ -567,6 +585,7 @@ public final class PostgresCluster implements AutoCloseable {
             }
             pause();
         }
+        lastPromotionNanoTime = System.nanoTime();
         PgNode old = primary;
         primary = replica;
         List<PgNode> followers = new ArrayList<>();
@@ -585,6 +604,15 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /** The running standby with the highest received-or-replayed WAL position. */
+    /**
+     * {@link System#nanoTime()} at which the node of the last {@link #promote} was first seen out of recovery,
+     * i.e. accepting writes (before the other replicas were re-pointed), or -1 before any promotion. Tests
+     * measure "writes back within promotion + 1 s" from here.
+     */
+    public long lastPromotionNanoTime() {
+        return lastPromotionNanoTime;
+    }
+
     public PgNode mostAdvancedReplica() {
         PgNode best = null;
         long bestLsn = Long.MIN_VALUE;
@@ -684,6 +712,7 @@ public final class PostgresCluster implements AutoCloseable {
             }
             Files.writeString(n.dataDir.resolve("standby.signal"), "");
             n.directPort = ports.getAsInt();
+            openProxy(n);
             writePrimaryConninfo(n, source);
             ServerProcesses.ownForServer(n.dataDir, true);
             try {
@@ -693,7 +722,6 @@ public final class PostgresCluster implements AutoCloseable {
                 throw new PostgresClusterException("Cannot start new replica " + n.name() + ": " + e.getMessage());
             }
             awaitStreaming(source, List.of(n), deadline);
-            n.proxy = FaultProxy.open(reactor, n.host(), n.directPort);
             LOG.info("Added replica {} in {} ms", n.name(), Duration.ofNanos(System.nanoTime() - t0).toMillis());
             return n;
         } catch (IOException e) {
