@@ -175,7 +175,7 @@ class ReplicationIT {
             assertThat(queryString(c, "SELECT status FROM pg_stat_wal_receiver")).isEqualTo("streaming");
         }
         try (Connection c = cluster.connect(cluster.primary())) {
-            assertThat(queryString(c, "SELECT state FROM pg_stat_replication WHERE application_name = '" + added.name() + "'"))
+            assertThat(queryString(c, "SELECT state FROM pg_stat_replication WHERE application_name = '" + added.host() + ":" + added.port() + "'"))
                     .isEqualTo("streaming");
         }
     }

@@ -51,6 +51,7 @@ final class ConnectionHandler implements InvocationHandler {
 
     private volatile RoutingDataSource.Bound bound;
     private boolean routedAsRead;
+    private boolean enforcedReadOnly;
     private boolean txBroken;
     private SQLException txBrokenCause;
     private boolean closed;
@@ -358,7 +359,19 @@ final class ConnectionHandler implements InvocationHandler {
             c.close();
             throw e;
         }
-        routedAsRead = read && b.state().role() != dev.haven.Role.WRITER;
+        enforcedReadOnly = false;
+        if (read && b.state().role() == dev.haven.Role.WRITER) {
+            // A read that fell back to the writer: make the server refuse writes (the driver enforces
+            // read-only only inside transactions), so that re-running the statement elsewhere stays safe.
+            try (Statement st = c.createStatement()) {
+                st.execute("SET default_transaction_read_only = on");
+                enforcedReadOnly = true;
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+        }
+        routedAsRead = read;
         lastEndpoint = b.state().id();
         bound = b;
         ds.register(this, b.state());
@@ -372,6 +385,19 @@ final class ConnectionHandler implements InvocationHandler {
         }
         bound = null;
         ds.unregister(this, b.state());
+        if (enforcedReadOnly && !broken) {
+            try (Statement st = b.connection().createStatement()) {
+                if (!b.connection().getAutoCommit()) {
+                    b.connection().rollback(); // an open (maybe failed) transaction would refuse the RESET
+                }
+                st.execute("RESET default_transaction_read_only");
+            } catch (SQLException e) {
+                ds.evict(b.state(), b.connection()); // never hand a read-only session to a writer again
+                enforcedReadOnly = false;
+                return;
+            }
+        }
+        enforcedReadOnly = false;
         try {
             b.connection().close();
         } catch (SQLException ignored) {

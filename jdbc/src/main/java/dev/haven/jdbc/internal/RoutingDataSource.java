@@ -263,6 +263,14 @@ public final class RoutingDataSource implements AutoCloseable {
         }
     }
 
+    /** Closes and removes one physical connection from its pool. */
+    void evict(EndpointState s, Connection c) {
+        HikariDataSource p = pools.get(s.id());
+        if (p != null) {
+            p.evictConnection(c);
+        }
+    }
+
     /** A connection-class failure talking to {@code s}: wake the monitor and count it against the breaker. */
     void onFailure(EndpointState s, SQLException e) {
         s.breaker().onError(0, TimeUnit.NANOSECONDS, e);
