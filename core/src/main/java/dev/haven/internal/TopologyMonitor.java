@@ -221,9 +221,20 @@ public final class TopologyMonitor implements AutoCloseable {
      */
     public void lagDemand() {
         long now = settings.ticker().nanoTime();
+        long until = lagDemandUntilNanos;
         // Written at most every ~second per client to keep the cache line quiet on the hot path.
-        if (lagDemandUntilNanos - now < LAG_DEMAND_NANOS - 1_000_000_000L) {
+        if (until - now < LAG_DEMAND_NANOS - 1_000_000_000L) {
             lagDemandUntilNanos = now + LAG_DEMAND_NANOS;
+            if (until - now <= 0 && !closed) {
+                // Demand just started: sample now instead of after the rest of a normal interval.
+                lock.lock();
+                try {
+                    wakeRequested = true;
+                    wake.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
     }
 
