@@ -63,14 +63,11 @@ public final class Router {
                 if (!satisfies(c, consistency, sessionPosition, nowNanos, skipped)) {
                     continue;
                 }
-                if (c.saturated()) {
-                    tier3.add(c);
-                } else if (!localZone.isEmpty() && localZone.equals(e.zone())) {
-                    tier0.add(c);
-                } else if (!localRegion.isEmpty() && localRegion.equals(e.region())) {
-                    tier1.add(c);
-                } else {
-                    tier2.add(c);
+                switch (tier(c)) {
+                    case 0 -> tier0.add(c);
+                    case 1 -> tier1.add(c);
+                    case 2 -> tier2.add(c);
+                    default -> tier3.add(c);
                 }
             }
             appendTier(out, tier0, random);
@@ -129,28 +126,111 @@ public final class Router {
         if (n == 0) {
             return;
         }
-        tier.sort((a, b) -> Double.compare(score(a), score(b)));
+        int pick = 0;
         if (n > 1) {
-            // Power of two choices: two distinct random members, the better one first.
-            int i = (int) (random * n);
-            int j = (int) (fract(random * 7919.0) * (n - 1));
-            if (j >= i) {
-                j++;
-            }
-            double si = score(tier.get(i));
-            double sj = score(tier.get(j));
-            int pick;
-            if (Math.abs(si - sj) <= EQUAL_WITHIN * Math.min(si, sj)) {
-                pick = fract(random * 104729.0) < 0.5 ? i : j; // equals: spread the load
-            } else {
-                pick = si < sj ? i : j;
-            }
-            RouteCandidate first = tier.remove(pick);
-            tier.add(0, first);
+            int i = firstIndex(n, random);
+            int j = secondIndex(n, random, i);
+            pick = takeSecond(tier.get(i), tier.get(j), random) ? j : i;
         }
+        RouteCandidate first = tier.remove(pick);
+        tier.sort((a, b) -> Double.compare(score(a), score(b)));
+        out.add(first.endpoint());
         for (RouteCandidate c : tier) {
             out.add(c.endpoint());
         }
+    }
+
+    // Power of two choices among the n members of a tier (in candidate order): two distinct random members,
+    // the better one, or either at random when they score as equals.
+
+    private static int firstIndex(int n, double random) {
+        return (int) (random * n);
+    }
+
+    private static int secondIndex(int n, double random, int first) {
+        int j = (int) (fract(random * 7919.0) * (n - 1));
+        return j >= first ? j + 1 : j;
+    }
+
+    private static boolean takeSecond(RouteCandidate a, RouteCandidate b, double random) {
+        double sa = score(a);
+        double sb = score(b);
+        if (Math.abs(sa - sb) <= EQUAL_WITHIN * Math.min(sa, sb)) {
+            return fract(random * 104729.0) >= 0.5; // equals: spread the load
+        }
+        return sb < sa;
+    }
+
+    /**
+     * The first endpoint {@link #forRead} would return, or {@code null} &mdash; without allocating: the
+     * request path asks for the ordered list only when this first choice fails.
+     */
+    public Endpoint firstForRead(List<? extends RouteCandidate> candidates, Consistency consistency,
+            long sessionPosition, boolean fallbackToWriter, long nowNanos, double random, Consumer<Skip> skipped) {
+        RouteCandidate writer = null;
+        int bestTier = Integer.MAX_VALUE;
+        int count = 0;
+        int size = candidates.size();
+        for (int k = 0; k < size; k++) {
+            RouteCandidate c = candidates.get(k);
+            Endpoint e = c.endpoint();
+            if (e.role() == Role.WRITER) {
+                writer = c;
+            }
+            if (!consistency.allowsReplica() || e.role() != Role.READER || !c.available()
+                    || !satisfies(c, consistency, sessionPosition, nowNanos, skipped)) {
+                continue;
+            }
+            int t = tier(c);
+            if (t < bestTier) {
+                bestTier = t;
+                count = 1;
+            } else if (t == bestTier) {
+                count++;
+            }
+        }
+        if (count == 0) {
+            boolean writerAllowed = fallbackToWriter || !consistency.allowsReplica();
+            return writer != null && writer.available() && writerAllowed ? writer.endpoint() : null;
+        }
+        if (count == 1) {
+            return nthInTier(candidates, consistency, sessionPosition, nowNanos, bestTier, 0).endpoint();
+        }
+        int i = firstIndex(count, random);
+        int j = secondIndex(count, random, i);
+        RouteCandidate a = nthInTier(candidates, consistency, sessionPosition, nowNanos, bestTier, i);
+        RouteCandidate b = nthInTier(candidates, consistency, sessionPosition, nowNanos, bestTier, j);
+        return (takeSecond(a, b, random) ? b : a).endpoint();
+    }
+
+    private RouteCandidate nthInTier(List<? extends RouteCandidate> candidates, Consistency consistency,
+            long sessionPosition, long nowNanos, int tier, int n) {
+        int seen = 0;
+        for (int k = 0, size = candidates.size(); k < size; k++) {
+            RouteCandidate c = candidates.get(k);
+            if (c.endpoint().role() == Role.READER && c.available()
+                    && satisfies(c, consistency, sessionPosition, nowNanos, null) && tier(c) == tier) {
+                if (seen++ == n) {
+                    return c;
+                }
+            }
+        }
+        throw new IllegalStateException("candidate state changed during routing");
+    }
+
+    /** 0 same zone, 1 same region, 2 elsewhere, 3 saturated. */
+    private int tier(RouteCandidate c) {
+        Endpoint e = c.endpoint();
+        if (c.saturated()) {
+            return 3;
+        }
+        if (!localZone.isEmpty() && localZone.equals(e.zone())) {
+            return 0;
+        }
+        if (!localRegion.isEmpty() && localRegion.equals(e.region())) {
+            return 1;
+        }
+        return 2;
     }
 
     /** Scores within this fraction of each other count as equal (EWMA noise is not a preference). */

@@ -136,4 +136,37 @@ class RouterTest {
     void writerUnavailableMeansNoWriteTarget() {
         assertThat(router.forWrite(List.of(writer().down(), reader("r", "a", 0, 1)))).isNull();
     }
+
+    @Test
+    void firstForReadAgreesWithTheHeadOfForReadInEveryState() {
+        Random rnd = new Random(7);
+        String[] zones = {"a", "b", "c"};
+        Consistency[] cs = {Consistency.STRONG, Consistency.EVENTUAL, Consistency.SESSION, oneSecond,
+                Consistency.boundedStaleness(Duration.ofMillis(300))};
+        for (int round = 0; round < 20_000; round++) {
+            List<C> cands = new ArrayList<>();
+            C w = writer();
+            cands.add(rnd.nextInt(5) == 0 ? w.down() : w);
+            int n = rnd.nextInt(6);
+            for (int k = 0; k < n; k++) {
+                C r = reader("r" + k, zones[rnd.nextInt(3)], rnd.nextInt(2000), 0.1 + rnd.nextDouble() * 5)
+                        .withPosition(990 + rnd.nextInt(20));
+                if (rnd.nextInt(4) == 0) {
+                    r = r.down();
+                }
+                if (rnd.nextInt(6) == 0) {
+                    r = r.saturate();
+                }
+                cands.add(rnd.nextInt(cands.size() + 1) == 0 ? r : r); // order as generated
+            }
+            java.util.Collections.shuffle(cands, rnd);
+            Consistency c = cs[rnd.nextInt(cs.length)];
+            long session = rnd.nextBoolean() ? Long.MIN_VALUE : 1000;
+            boolean fallback = rnd.nextBoolean();
+            double r = rnd.nextDouble();
+            List<Endpoint> all = router.forRead(cands, c, session, fallback, NOW, r, null);
+            Endpoint first = router.firstForRead(cands, c, session, fallback, NOW, r, null);
+            assertThat(first).as("round %d, %s, %s", round, c, cands).isEqualTo(all.isEmpty() ? null : all.get(0));
+        }
+    }
 }

@@ -8,10 +8,7 @@ import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
-import java.sql.CallableStatement;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
@@ -46,7 +43,7 @@ final class ConnectionHandler implements InvocationHandler {
     private String catalog;
     private String schema;
     private Integer holdability;
-    private final Properties clientInfo = new Properties();
+    private Properties clientInfo; // rarely used: created on first setClientInfo
     private Consistency consistency;
 
     private volatile RoutingDataSource.Bound bound;
@@ -58,7 +55,7 @@ final class ConnectionHandler implements InvocationHandler {
 
     ConnectionHandler(RoutingDataSource ds) {
         this.ds = ds;
-        this.consistency = ds.settings().defaultReadConsistency();
+        this.consistency = ds.defaultReadConsistency();
     }
 
     @Override
@@ -154,6 +151,9 @@ final class ConnectionHandler implements InvocationHandler {
                 }
                 break;
             case "setClientInfo":
+                if (clientInfo == null) {
+                    clientInfo = new Properties();
+                }
                 if (args.length == 2) {
                     clientInfo.setProperty((String) args[0], (String) args[1]);
                 } else {
@@ -352,7 +352,7 @@ final class ConnectionHandler implements InvocationHandler {
             if (holdability != null) {
                 c.setHoldability(holdability);
             }
-            if (!clientInfo.isEmpty()) {
+            if (clientInfo != null && !clientInfo.isEmpty()) {
                 c.setClientInfo(clientInfo);
             }
         } catch (SQLException e) {
@@ -451,10 +451,10 @@ final class ConnectionHandler implements InvocationHandler {
             throw rolledBack();
         }
         Statement real = (Statement) invokeOn(physical(), m, args);
-        Class<?> iface = m.getName().equals("prepareCall") ? CallableStatement.class
-                : m.getName().equals("prepareStatement") ? PreparedStatement.class : Statement.class;
-        StatementHandler h = new StatementHandler(this, m, args, real);
-        return Proxy.newProxyInstance(ConnectionHandler.class.getClassLoader(), new Class<?>[] {iface}, h);
+        String name = m.getName();
+        return Proxies.newProxy(name.equals("prepareCall") ? Proxies.CALLABLE
+                : name.equals("prepareStatement") ? Proxies.PREPARED : Proxies.STATEMENT,
+                new StatementHandler(this, m, args, real));
     }
 
     Statement recreate(Method creator, Object[] args) throws SQLException {

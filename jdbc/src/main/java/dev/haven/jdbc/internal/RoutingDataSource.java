@@ -21,7 +21,6 @@ import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
 import dev.haven.jdbc.SqlWork;
 import dev.haven.spi.TopologyProvider;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -58,6 +57,7 @@ public final class RoutingDataSource implements AutoCloseable {
     private final Map<String, HikariDataSource> pools = new ConcurrentHashMap<>();
     private final Set<ConnectionHandler> bound = ConcurrentHashMap.newKeySet();
     private final int maxPoolSize;
+    private final Consistency defaultReadConsistency;
     private volatile boolean closed;
 
     public RoutingDataSource(JdbcSettings settings) {
@@ -73,6 +73,7 @@ public final class RoutingDataSource implements AutoCloseable {
         this.provider = settings.topologyProvider() != null ? settings.topologyProvider()
                 : new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), aborter);
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
+        this.defaultReadConsistency = settings.defaultReadConsistency();
         CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(20)
@@ -142,9 +143,11 @@ public final class RoutingDataSource implements AutoCloseable {
         if (closed) {
             throw new SQLException("HavenDataSource " + settings.clusterName() + " is closed", "08003");
         }
-        ConnectionHandler h = new ConnectionHandler(this);
-        return (Connection) Proxy.newProxyInstance(HavenConnection.class.getClassLoader(),
-                new Class<?>[] {HavenConnection.class}, h);
+        return (Connection) Proxies.newProxy(Proxies.CONNECTION, new ConnectionHandler(this));
+    }
+
+    Consistency defaultReadConsistency() {
+        return defaultReadConsistency;
     }
 
     // ---------------------------------------------------------------- binding
@@ -160,14 +163,30 @@ public final class RoutingDataSource implements AutoCloseable {
             monitor.lagDemand();
         }
         TopologyMonitor.Snapshot snap = monitor.snapshot();
-        List<Endpoint> order = router.forRead(snap.states(), consistency, Long.MIN_VALUE,
-                settings.readFallbackToWriter(), settings.ticker().nanoTime(), ThreadLocalRandom.current().nextDouble(),
-                events.hasListeners() ? skip -> events.publish(new HavenEvent.StaleReplicaSkipped(settings.clusterName(),
-                        settings.clock().instant(), skip.endpoint(), nanos(skip.stalenessNanos()), nanos(skip.boundNanos())))
-                        : null);
+        long now = settings.ticker().nanoTime();
+        double random = ThreadLocalRandom.current().nextDouble();
+        java.util.function.Consumer<Router.Skip> skips = events.hasListeners() ? this::skipped : null;
         SQLException last = null;
+        // Fast path: the router's first choice, found without allocating; the ordered list only on failure.
+        Endpoint first = router.firstForRead(snap.states(), consistency, Long.MIN_VALUE,
+                settings.readFallbackToWriter(), now, random, skips);
+        boolean triedFirst = false;
+        if (first != null && !first.id().equals(exclude)) {
+            EndpointState s = snap.state(first.id());
+            triedFirst = true;
+            if (s != null && s.available()) {
+                try {
+                    return open(s, deadlineNanos);
+                } catch (SQLException ex) {
+                    last = ex;
+                    onFailure(s, ex);
+                }
+            }
+        }
+        List<Endpoint> order = first == null ? List.of() : router.forRead(snap.states(), consistency, Long.MIN_VALUE,
+                settings.readFallbackToWriter(), now, random, null);
         for (Endpoint e : order) {
-            if (e.id().equals(exclude) && order.size() > 1) {
+            if ((e.id().equals(exclude) && order.size() > 1) || (triedFirst && e.equals(first))) {
                 continue;
             }
             EndpointState s = snap.state(e.id());
@@ -188,6 +207,11 @@ public final class RoutingDataSource implements AutoCloseable {
         throw new HavenUnavailableException("No server can serve a read with consistency " + consistency + " in cluster "
                 + settings.clusterName() + " (" + snap.topology() + ", fallback to writer "
                 + (settings.readFallbackToWriter() ? "on" : "off") + ")", last);
+    }
+
+    private void skipped(Router.Skip skip) {
+        events.publish(new HavenEvent.StaleReplicaSkipped(settings.clusterName(), settings.clock().instant(),
+                skip.endpoint(), nanos(skip.stalenessNanos()), nanos(skip.boundNanos())));
     }
 
     /**

@@ -32,15 +32,19 @@ final class StatementHandler implements InvocationHandler {
     private final Method creator;
     private final Object[] creatorArgs;
     private Statement real;
-    /** Parameter and setting calls, replayed on a re-created statement; only kept while a retry is possible. */
-    private List<Object[]> recorded;
+    /**
+     * Parameter and setting calls as (method, args) pairs, replayed on a re-created statement; kept only in
+     * autocommit, the only mode where a statement is ever re-run. Created on the first call.
+     */
+    private List<Object> recorded;
+    private final boolean record;
 
     StatementHandler(ConnectionHandler conn, Method creator, Object[] creatorArgs, Statement real) {
         this.conn = conn;
         this.creator = creator;
         this.creatorArgs = creatorArgs;
         this.real = real;
-        this.recorded = conn.autoCommit() ? new ArrayList<>() : null;
+        this.record = conn.autoCommit();
     }
 
     @Override
@@ -66,9 +70,13 @@ final class StatementHandler implements InvocationHandler {
         if (name.startsWith("execute")) {
             return execute(m, args);
         }
-        if (recorded != null && (name.startsWith("set") || name.startsWith("clear") || name.equals("addBatch")
+        if (record && (name.startsWith("set") || name.startsWith("clear") || name.equals("addBatch")
                 || name.equals("registerOutParameter") || name.equals("closeOnCompletion"))) {
-            recorded.add(new Object[] {m, args});
+            if (recorded == null) {
+                recorded = new ArrayList<>(8);
+            }
+            recorded.add(m);
+            recorded.add(args);
         }
         return ConnectionHandler.invokeOn(real, m, args);
     }
@@ -98,7 +106,7 @@ final class StatementHandler implements InvocationHandler {
                 SqlErrors.Kind kind = SqlErrors.classify(e);
                 String id = on == null ? conn.lastEndpointId() : on.id();
                 if (kind == SqlErrors.Kind.CONNECTION) {
-                    boolean readRetry = conn.autoCommit() && conn.routedAsRead() && recorded != null;
+                    boolean readRetry = conn.autoCommit() && conn.routedAsRead() && record;
                     boolean inTx = conn.inTransaction();
                     conn.failed(e);
                     if (inTx) {
@@ -119,7 +127,7 @@ final class StatementHandler implements InvocationHandler {
                         conn.failed(e);
                         throw new HavenTransactionRolledBackException("Server " + id + " is no longer the writer.", e);
                     }
-                    if (recorded == null || !canRetry(attempt, deadline, e)) {
+                    if (!record || !canRetry(attempt, deadline, e)) {
                         throw e;
                     }
                     conn.unbind(false);
@@ -157,9 +165,9 @@ final class StatementHandler implements InvocationHandler {
         }
         conn.bind(failedId, deadline);
         real = conn.recreate(creator, creatorArgs);
-        for (Object[] call : recorded) {
+        for (int k = 0; recorded != null && k < recorded.size(); k += 2) {
             try {
-                ((Method) call[0]).invoke(real, (Object[]) call[1]);
+                ((Method) recorded.get(k)).invoke(real, (Object[]) recorded.get(k + 1));
             } catch (InvocationTargetException ex) {
                 throw ConnectionHandler.unwrapSql(ex);
             } catch (IllegalAccessException ex) {
