@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -52,9 +53,11 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        // The stub driver is deliberately not in DriverManager; HikariCP instantiates it and says so at WARN.
+        "-Dorg.slf4j.simpleLogger.log.com.zaxxer.hikari.util.DriverDataSource=error"})
 @Warmup(iterations = 4, time = 2)
-@Measurement(iterations = 5, time = 3)
+@Measurement(iterations = 8, time = 2)
 @Threads(1)
 public class JdbcOverheadBenchmark {
 
@@ -103,6 +106,9 @@ public class JdbcOverheadBenchmark {
         public void setUp() throws Exception {
             cluster = PostgresCluster.builder().replicas(1).start();
             try {
+                // start() returns once the replica streams, not once it replayed CREATE DATABASE: without this
+                // Haven's first probe of the replica can fail with "database does not exist".
+                cluster.awaitReplicated(Duration.ofSeconds(30));
                 PgNode primary = cluster.primary();
                 PgNode replica = cluster.replicas().get(0);
                 raw = rawPool(primary.directJdbcUrl(), cluster.user(), cluster.password(), null);
