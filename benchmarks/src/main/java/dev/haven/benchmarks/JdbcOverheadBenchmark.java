@@ -1,0 +1,263 @@
+package dev.haven.benchmarks;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.haven.Endpoint;
+import dev.haven.Role;
+import dev.haven.benchmarks.stub.StubDriver;
+import dev.haven.jdbc.HavenConnection;
+import dev.haven.jdbc.HavenDataSource;
+import dev.haven.spi.Probe;
+import dev.haven.testkit.PgNode;
+import dev.haven.testkit.PostgresCluster;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What Haven adds to one autocommit statement, against the same HikariCP pool without Haven, in the same
+ * run. One operation = borrow a connection, prepare {@code SELECT ?}, bind an int, execute, read the row,
+ * close everything.
+ *
+ * <ul>
+ *   <li>{@code rawHikari}, {@code havenWrite}, {@code havenRead}: over {@link StubDriver} (no I/O), so the
+ *       difference is Haven's own CPU and allocation: routing, proxies, per-server bookkeeping.</li>
+ *   <li>{@code pgRawHikari}, {@code pgHavenWrite}, {@code pgHavenRead}: the same against a local PostgreSQL
+ *       primary + 1 streaming replica from the testkit, on the servers' direct ports (no fault proxy), to
+ *       show the overhead next to a real round trip.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * java -jar benchmarks/target/benchmarks.jar JdbcOverheadBenchmark -prof gc
+ * }</pre>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        // The stub driver is deliberately not in DriverManager; HikariCP instantiates it and says so at WARN.
+        "-Dorg.slf4j.simpleLogger.log.com.zaxxer.hikari.util.DriverDataSource=error"})
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 8, time = 2)
+@Threads(1)
+public class JdbcOverheadBenchmark {
+
+    static final String SQL = "SELECT ?";
+    /** Pool settings shared by the baseline and Haven's per-server pools (Haven's defaults, made explicit). */
+    static final int POOL_SIZE = 4;
+
+    /** Stub driver: a plain HikariCP pool and a Haven data source over two stub "servers" (port 1 writer, 2 reader). */
+    @State(Scope.Benchmark)
+    public static class Stub {
+        HikariDataSource raw;
+        HavenDataSource haven;
+
+        @Setup(Level.Trial)
+        public void setUp() throws SQLException {
+            raw = rawPool("jdbc:postgresql://127.0.0.1:1/db", "u", "p", StubDriver.class.getName());
+            haven = HavenDataSource.builder()
+                    .url("jdbc:postgresql://127.0.0.1:1,127.0.0.1:2/db")
+                    .username("u").password("p")
+                    .clusterName("bench-stub")
+                    .poolProperty("driverClassName", StubDriver.class.getName())
+                    .poolProperty("maximumPoolSize", Integer.toString(POOL_SIZE))
+                    .topologyProvider((endpoint, timeout) -> new Probe(endpoint.port() == 1 ? Role.WRITER : Role.READER,
+                            1, 0, List.of()))
+                    .build();
+            requireRoute(haven, false, 1);
+            requireRoute(haven, true, 2);
+            requireOne(query(raw, false));
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            closeQuietly(haven);
+            closeQuietly(raw);
+        }
+    }
+
+    /** Real servers: a testkit cluster (primary + 1 replica), reached on the direct ports. */
+    @State(Scope.Benchmark)
+    public static class Postgres {
+        PostgresCluster cluster;
+        HikariDataSource raw;
+        HavenDataSource haven;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            cluster = PostgresCluster.builder().replicas(1).start();
+            try {
+                // start() returns once the replica streams, not once it replayed CREATE DATABASE: without this
+                // Haven's first probe of the replica can fail with "database does not exist".
+                cluster.awaitReplicated(Duration.ofSeconds(30));
+                PgNode primary = cluster.primary();
+                PgNode replica = cluster.replicas().get(0);
+                raw = rawPool(primary.directJdbcUrl(), cluster.user(), cluster.password(), null);
+                String seeds = cluster.nodes().stream().map(n -> n.host() + ":" + n.directPort())
+                        .collect(Collectors.joining(","));
+                haven = HavenDataSource.builder()
+                        .url("jdbc:postgresql://" + seeds + "/" + cluster.database())
+                        .username(cluster.user()).password(cluster.password())
+                        .clusterName("bench-pg")
+                        .poolProperty("maximumPoolSize", Integer.toString(POOL_SIZE))
+                        .build();
+                requireRoute(haven, false, primary.directPort());
+                requireRoute(haven, true, replica.directPort());
+                requireOne(query(raw, false));
+            } catch (Exception | Error e) {
+                tearDown();
+                throw e;
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            closeQuietly(haven);
+            closeQuietly(raw);
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ stub driver
+
+    @Benchmark
+    public int rawHikari(Stub s) throws SQLException {
+        return query(s.raw, false);
+    }
+
+    @Benchmark
+    public int havenWrite(Stub s) throws SQLException {
+        return query(s.haven, false);
+    }
+
+    @Benchmark
+    public int havenRead(Stub s) throws SQLException {
+        return query(s.haven, true);
+    }
+
+    // ------------------------------------------------------------------------------------------ PostgreSQL
+
+    @Benchmark
+    public int pgRawHikari(Postgres s) throws SQLException {
+        return query(s.raw, false);
+    }
+
+    @Benchmark
+    public int pgHavenWrite(Postgres s) throws SQLException {
+        return query(s.haven, false);
+    }
+
+    @Benchmark
+    public int pgHavenRead(Postgres s) throws SQLException {
+        return query(s.haven, true);
+    }
+
+    // ------------------------------------------------------------------------------------------ the operation
+
+    static int query(DataSource ds, boolean readOnly) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            if (readOnly) {
+                c.setReadOnly(true);
+            }
+            try (PreparedStatement ps = c.prepareStatement(SQL)) {
+                ps.setInt(1, 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        }
+    }
+
+    /** The baseline pool, configured like one of Haven's per-server pools. */
+    static HikariDataSource rawPool(String url, String user, String password, String driverClassName) {
+        Properties props = new Properties();
+        props.setProperty("minimumIdle", "2");
+        props.setProperty("connectionTimeout", "2000");
+        props.setProperty("validationTimeout", "500");
+        props.setProperty("initializationFailTimeout", "-1");
+        props.setProperty("maximumPoolSize", Integer.toString(POOL_SIZE));
+        HikariConfig config = new HikariConfig(props);
+        if (driverClassName != null) {
+            config.setDriverClassName(driverClassName);
+        }
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setPoolName("raw");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        return new HikariDataSource(config);
+    }
+
+    /** Fails the trial unless a connection with {@code readOnly} runs on the server listening on {@code port}. */
+    static void requireRoute(HavenDataSource ds, boolean readOnly, int port) throws SQLException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        Endpoint on = null;
+        while (System.nanoTime() < deadline) {
+            try (Connection c = ds.getConnection()) {
+                c.setReadOnly(readOnly);
+                try (PreparedStatement ps = c.prepareStatement(SQL)) {
+                    ps.setInt(1, 1);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        requireOne(rs.getInt(1));
+                    }
+                }
+                on = c.unwrap(HavenConnection.class).endpoint().orElse(null);
+            }
+            if (on != null && on.port() == port) {
+                return;
+            }
+            sleep(100); // e.g. the replica's freshness is not known yet: reads fall back to the writer
+        }
+        throw new IllegalStateException((readOnly ? "Reads" : "Writes") + " should run on port " + port
+                + " but ran on " + on + "; topology " + ds.topology());
+    }
+
+    static void requireOne(int value) {
+        if (value != 1) {
+            throw new IllegalStateException("SELECT ? with 1 returned " + value);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            System.err.println("close failed: " + e);
+        }
+    }
+}
