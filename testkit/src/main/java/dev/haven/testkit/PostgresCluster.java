@@ -269,6 +269,8 @@ public final class PostgresCluster implements AutoCloseable {
                 execute(first, "CREATE DATABASE " + Quoting.sqlIdentifier(database));
             }
             awaitStreaming(first, standbys, deadline);
+            // Streaming is not enough: a client must find the database on every replica as soon as start() returns.
+            awaitReplicated(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         } catch (IOException e) {
             throw new UncheckedIOException("Could not set up the cluster in " + runDir + ": " + e.getMessage(), e);
         }

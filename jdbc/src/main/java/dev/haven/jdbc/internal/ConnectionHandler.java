@@ -47,6 +47,10 @@ final class ConnectionHandler implements InvocationHandler {
     private Consistency consistency;
 
     private volatile RoutingDataSource.Bound bound;
+    // Links of BoundConnections' intrusive list, guarded by the stripe's lock.
+    Object stripe;
+    ConnectionHandler prevBound;
+    ConnectionHandler nextBound;
     private boolean routedAsRead;
     private boolean enforcedReadOnly;
     private boolean txBroken;

@@ -1,9 +1,11 @@
 package dev.haven.jdbc.internal;
 
 import dev.haven.jdbc.HavenConnection;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.CallableStatement;
 import java.sql.PreparedStatement;
@@ -16,31 +18,34 @@ import java.sql.Statement;
  */
 final class Proxies {
 
-    static final Constructor<?> CONNECTION = constructor(HavenConnection.class);
-    static final Constructor<?> STATEMENT = constructor(Statement.class);
-    static final Constructor<?> PREPARED = constructor(PreparedStatement.class);
-    static final Constructor<?> CALLABLE = constructor(CallableStatement.class);
+    static final MethodHandle CONNECTION = constructor(HavenConnection.class);
+    static final MethodHandle STATEMENT = constructor(Statement.class);
+    static final MethodHandle PREPARED = constructor(PreparedStatement.class);
+    static final MethodHandle CALLABLE = constructor(CallableStatement.class);
 
     private Proxies() {
     }
 
-    private static Constructor<?> constructor(Class<?> iface) {
+    /** The proxy class's constructor as a handle of type (InvocationHandler)Object: no varargs array per call. */
+    private static MethodHandle constructor(Class<?> iface) {
         InvocationHandler none = (proxy, method, args) -> null;
         Class<?> type = Proxy.newProxyInstance(Proxies.class.getClassLoader(), new Class<?>[] {iface}, none).getClass();
         try {
-            return type.getConstructor(InvocationHandler.class);
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException("proxy class without the InvocationHandler constructor", e);
+            Constructor<?> c = type.getConstructor(InvocationHandler.class);
+            return MethodHandles.publicLookup().unreflectConstructor(c)
+                    .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            throw new IllegalStateException("cannot use the proxy constructor of " + iface.getName(), e);
         }
     }
 
-    static Object newProxy(Constructor<?> constructor, InvocationHandler handler) {
+    static Object newProxy(MethodHandle constructor, InvocationHandler handler) {
         try {
-            return constructor.newInstance(handler);
-        } catch (InstantiationException | IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        } catch (InvocationTargetException e) {
-            throw new IllegalStateException(e.getCause());
+            return (Object) constructor.invokeExact(handler);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 }

@@ -55,7 +55,7 @@ public final class RoutingDataSource implements AutoCloseable {
     private final RetryBudget budget;
     private final ExecutorService aborter;
     private final Map<String, HikariDataSource> pools = new ConcurrentHashMap<>();
-    private final Set<ConnectionHandler> bound = ConcurrentHashMap.newKeySet();
+    private final BoundConnections bound = new BoundConnections();
     private final int maxPoolSize;
     private final Consistency defaultReadConsistency;
     private volatile boolean closed;
@@ -406,13 +406,7 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     private int abortBound(String endpointId) {
-        int n = 0;
-        for (ConnectionHandler h : bound) {
-            if (h.abortIfBoundTo(endpointId, aborter)) {
-                n++;
-            }
-        }
-        return n;
+        return bound.forEach(h -> h.abortIfBoundTo(endpointId, aborter));
     }
 
     // ---------------------------------------------------------------- transaction helper
@@ -482,9 +476,7 @@ public final class RoutingDataSource implements AutoCloseable {
         closed = true;
         monitor.close();
         provider.close();
-        for (ConnectionHandler h : bound) {
-            h.abortIfBoundTo(null, aborter);
-        }
+        bound.forEach(h -> h.abortIfBoundTo(null, aborter));
         synchronized (pools) {
             for (HikariDataSource p : pools.values()) {
                 p.close();

@@ -9,8 +9,6 @@ import java.lang.reflect.Method;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,7 +34,8 @@ final class StatementHandler implements InvocationHandler {
      * Parameter and setting calls as (method, args) pairs, replayed on a re-created statement; kept only in
      * autocommit, the only mode where a statement is ever re-run. Created on the first call.
      */
-    private List<Object> recorded;
+    private Object[] recorded; // method, args, method, args, ...
+    private int recordedLength;
     private final boolean record;
 
     StatementHandler(ConnectionHandler conn, Method creator, Object[] creatorArgs, Statement real) {
@@ -73,10 +72,12 @@ final class StatementHandler implements InvocationHandler {
         if (record && (name.startsWith("set") || name.startsWith("clear") || name.equals("addBatch")
                 || name.equals("registerOutParameter") || name.equals("closeOnCompletion"))) {
             if (recorded == null) {
-                recorded = new ArrayList<>(8);
+                recorded = new Object[4];
+            } else if (recordedLength == recorded.length) {
+                recorded = java.util.Arrays.copyOf(recorded, recordedLength * 2);
             }
-            recorded.add(m);
-            recorded.add(args);
+            recorded[recordedLength++] = m;
+            recorded[recordedLength++] = args;
         }
         return ConnectionHandler.invokeOn(real, m, args);
     }
@@ -165,9 +166,9 @@ final class StatementHandler implements InvocationHandler {
         }
         conn.bind(failedId, deadline);
         real = conn.recreate(creator, creatorArgs);
-        for (int k = 0; recorded != null && k < recorded.size(); k += 2) {
+        for (int k = 0; k < recordedLength; k += 2) {
             try {
-                ((Method) recorded.get(k)).invoke(real, (Object[]) recorded.get(k + 1));
+                ((Method) recorded[k]).invoke(real, (Object[]) recorded[k + 1]);
             } catch (InvocationTargetException ex) {
                 throw ConnectionHandler.unwrapSql(ex);
             } catch (IllegalAccessException ex) {
