@@ -27,6 +27,7 @@ class FailoverIT {
         try (PostgresCluster cluster = PostgresCluster.builder().replicas(2).synchronousStandbys(1).start();
                 HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, events), cluster)) {
             Workload.createSchema(ds);
+            cluster.awaitReplicated(Duration.ofSeconds(10)); // the table exists on every replica before reads start
             Workload load = new Workload(ds, 8, 0.5, 2_000_000).start();
             ItSupport.sleep(Duration.ofSeconds(2));
 
@@ -78,6 +79,7 @@ class FailoverIT {
         try (PostgresCluster cluster = PostgresCluster.start(2);
                 HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, events), cluster)) {
             Workload.createSchema(ds);
+            cluster.awaitReplicated(Duration.ofSeconds(10)); // the table exists on every replica before reads start
             PgNode oldWriter = cluster.primary();
             Workload load = new Workload(ds, 8, 0.5, 2_000_000).start();
             ItSupport.sleep(Duration.ofSeconds(2));

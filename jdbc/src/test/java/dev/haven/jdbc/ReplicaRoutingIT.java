@@ -89,6 +89,7 @@ class ReplicaRoutingIT {
                 c.createStatement().execute("CREATE TABLE heartbeat (id int PRIMARY KEY, seq bigint NOT NULL)");
                 c.createStatement().execute("INSERT INTO heartbeat VALUES (1, 0)");
             }
+            cluster.awaitReplicated(Duration.ofSeconds(10));
             PgNode lagging = cluster.replicas().get(0);
             int maxSeq = 100_000;
             AtomicLongArray ackedAt = new AtomicLongArray(maxSeq); // seq -> nanoTime of acknowledgement
@@ -192,6 +193,7 @@ class ReplicaRoutingIT {
     void replicaKilledReadsMoveWithoutErrorsAndItRejoinsAfterRestart(PostgresCluster cluster) throws Exception {
         try (HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, ItSupport.events()), cluster)) {
             Workload.createSchema(ds);
+            cluster.awaitReplicated(Duration.ofSeconds(10)); // the table exists on every replica before reads start
             PgNode victim = cluster.replicas().get(1);
             Workload load = new Workload(ds, 4, 0.0, 1_000_000).start();
             ItSupport.sleep(Duration.ofSeconds(1));

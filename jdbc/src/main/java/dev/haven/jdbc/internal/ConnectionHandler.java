@@ -3,14 +3,17 @@ package dev.haven.jdbc.internal;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.internal.EndpointState;
+import dev.haven.jdbc.HavenConnection;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import java.sql.CallableStatement;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Executor;
@@ -21,29 +24,26 @@ import java.util.concurrent.Executor;
  *
  * <ul>
  *   <li>connection lost in autocommit on a read-only connection: the statement is re-run elsewhere
- *       ({@link StatementHandler});</li>
+ *       ({@link HavenStatement});</li>
  *   <li>connection lost in autocommit on a writer connection: {@link HavenWriteOutcomeUnknownException};</li>
  *   <li>connection lost inside a transaction: {@link HavenTransactionRolledBackException} now and on
  *       every use until the application rolls back (or turns autocommit on);</li>
  *   <li>commit lost: {@link HavenWriteOutcomeUnknownException}.</li>
  * </ul>
  *
- * <p>Not thread-safe, like any JDBC connection; {@link #abortIfBoundTo} may be called from the
- * monitor thread and only touches the volatile {@code bound} field.
+ * <p>Hand-written delegation (the plain methods are generated from {@link Connection}) rather than a
+ * reflective proxy: no argument array or reflective call per JDBC call. Not thread-safe, like any JDBC
+ * connection; {@link #abortIfBoundTo} may be called from the monitor thread and only reads the volatile
+ * {@code bound} field.
  */
-final class ConnectionHandler implements InvocationHandler {
+final class ConnectionHandler implements HavenConnection {
 
     private final RoutingDataSource ds;
-    private Object proxy;
 
     // Recorded state, replayed at binding.
     private boolean readOnly;
     private boolean autoCommit = true;
-    private Integer isolation;
-    private String catalog;
-    private String schema;
-    private Integer holdability;
-    private Properties clientInfo; // rarely used: created on first setClientInfo
+    private Settings more; // rarely used settings, created on first use
     private Consistency consistency;
 
     private volatile RoutingDataSource.Bound bound;
@@ -54,227 +54,104 @@ final class ConnectionHandler implements InvocationHandler {
     private boolean routedAsRead;
     private boolean enforcedReadOnly;
     private boolean txBroken;
-    private SQLException txBrokenCause;
     private boolean closed;
+    private String lastEndpoint = "?";
+
+    /** Settings few connections change, kept out of the per-connection footprint. */
+    private static final class Settings {
+        Integer isolation;
+        String catalog;
+        String schema;
+        Integer holdability;
+        Properties clientInfo;
+        SQLException txBrokenCause;
+    }
 
     ConnectionHandler(RoutingDataSource ds) {
         this.ds = ds;
         this.consistency = ds.defaultReadConsistency();
     }
 
+    private Settings more() {
+        Settings m = more;
+        if (m == null) {
+            m = new Settings();
+            more = m;
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------- HavenConnection
+
     @Override
-    public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-        this.proxy = proxy;
-        String name = m.getName();
-        switch (name) {
-            case "close":
-                close();
-                return null;
-            case "isClosed":
-                return closed;
-            case "toString":
-                return "HavenConnection[" + (bound == null ? "unbound" : bound.state().id()) + "]";
-            case "hashCode":
-                return System.identityHashCode(proxy);
-            case "equals":
-                return proxy == args[0];
-            case "unwrap": {
-                Class<?> iface = (Class<?>) args[0];
-                if (iface.isInstance(proxy)) {
-                    return proxy;
-                }
-                return physical().unwrap(iface);
-            }
-            case "isWrapperFor": {
-                Class<?> iface = (Class<?>) args[0];
-                return iface.isInstance(proxy) || (bound != null && bound.connection().isWrapperFor(iface));
-            }
-            case "consistency":
-                if (args == null) {
-                    return consistency;
-                }
-                if (bound != null) {
-                    throw new IllegalStateException("consistency must be set before the connection's first statement");
-                }
-                consistency = java.util.Objects.requireNonNull((Consistency) args[0], "consistency");
-                return null;
-            case "endpoint":
-                return bound == null ? Optional.empty() : Optional.of(bound.state().endpoint());
-            default:
-                break;
-        }
-        ensureOpen();
-        switch (name) {
-            case "setReadOnly":
-                return setReadOnly((Boolean) args[0]);
-            case "isReadOnly":
-                return readOnly;
-            case "setAutoCommit":
-                return setAutoCommit((Boolean) args[0]);
-            case "getAutoCommit":
-                return autoCommit;
-            case "commit":
-                commit();
-                return null;
-            case "rollback":
-                if (args == null) {
-                    rollback();
-                    return null;
-                }
-                break;
-            case "setTransactionIsolation":
-                isolation = (Integer) args[0];
-                return delegateIfBound(m, args);
-            case "getTransactionIsolation":
-                if (isolation != null && bound == null) {
-                    return isolation;
-                }
-                break;
-            case "setCatalog":
-                catalog = (String) args[0];
-                return delegateIfBound(m, args);
-            case "getCatalog":
-                if (catalog != null && bound == null) {
-                    return catalog;
-                }
-                break;
-            case "setSchema":
-                schema = (String) args[0];
-                return delegateIfBound(m, args);
-            case "getSchema":
-                if (schema != null && bound == null) {
-                    return schema;
-                }
-                break;
-            case "setHoldability":
-                holdability = (Integer) args[0];
-                return delegateIfBound(m, args);
-            case "getHoldability":
-                if (holdability != null && bound == null) {
-                    return holdability;
-                }
-                break;
-            case "setClientInfo":
-                if (clientInfo == null) {
-                    clientInfo = new Properties();
-                }
-                if (args.length == 2) {
-                    clientInfo.setProperty((String) args[0], (String) args[1]);
-                } else {
-                    clientInfo.putAll((Properties) args[0]);
-                }
-                if (bound != null) {
-                    invokeOn(bound.connection(), m, args);
-                }
-                return null;
-            case "getWarnings":
-                return bound == null ? null : invokeOn(bound.connection(), m, args);
-            case "clearWarnings":
-                return delegateIfBound(m, args);
-            case "isValid":
-                return bound == null || (Boolean) invokeOn(bound.connection(), m, args);
-            case "abort":
-                closed = true;
-                RoutingDataSource.Bound b = bound;
-                if (b != null) {
-                    b.connection().abort((Executor) args[0]);
-                    unbind(false);
-                }
-                return null;
-            case "createStatement":
-            case "prepareStatement":
-            case "prepareCall":
-                return newStatement(m, args);
-            default:
-                break;
-        }
-        if (txBroken) {
-            throw rolledBack();
-        }
-        return invokeOn(physical(), m, args);
-    }
-
-    // ---------------------------------------------------------------- state
-
-    private Object setReadOnly(boolean value) throws SQLException {
-        if (bound != null && value != readOnly) {
-            if (autoCommit && !txBroken) {
-                // Between transactions: the next statement may need another server.
-                unbind(false);
-            } else {
-                bound.connection().setReadOnly(value); // the driver refuses a change inside a transaction
-            }
-        }
-        readOnly = value;
-        return null;
-    }
-
-    private Object setAutoCommit(boolean value) throws SQLException {
-        if (value && txBroken) {
-            clearBroken();
-        }
+    public void consistency(Consistency c) {
         if (bound != null) {
-            try {
-                bound.connection().setAutoCommit(value);
-            } catch (SQLException e) {
-                if (SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION) {
-                    throw e;
-                }
-                boolean wasInTx = !autoCommit;
-                failed(e);
-                if (wasInTx && value) {
-                    // setAutoCommit(true) commits an open transaction: its outcome is unknown.
-                    autoCommit = value;
-                    throw new HavenWriteOutcomeUnknownException("Connection to " + lastEndpoint + " lost while committing.", e);
-                }
-            }
+            throw new IllegalStateException("consistency must be set before the connection's first statement");
         }
-        autoCommit = value;
-        return null;
+        consistency = Objects.requireNonNull(c, "consistency");
     }
 
-    private String lastEndpoint = "?";
-
-    private void commit() throws SQLException {
-        if (txBroken) {
-            SQLException e = rolledBack();
-            clearBroken();
-            throw e;
-        }
-        if (bound == null) {
-            return; // nothing ran: nothing to commit
-        }
-        try {
-            bound.connection().commit();
-        } catch (SQLException e) {
-            if (SqlErrors.classify(e) == SqlErrors.Kind.CONNECTION) {
-                failed(e);
-                throw new HavenWriteOutcomeUnknownException("Connection to " + lastEndpoint + " lost during commit.", e);
-            }
-            throw e;
-        }
+    @Override
+    public Consistency consistency() {
+        return consistency;
     }
 
-    private void rollback() throws SQLException {
-        if (txBroken) {
-            clearBroken(); // the server already rolled it back with the connection
+    @Override
+    public Optional<Endpoint> endpoint() {
+        RoutingDataSource.Bound b = bound;
+        return b == null ? Optional.empty() : Optional.of(b.state().endpoint());
+    }
+
+    // ---------------------------------------------------------------- lifecycle and identity
+
+    @Override
+    public void close() {
+        if (closed) {
             return;
         }
-        if (bound == null) {
-            return;
+        closed = true;
+        unbind(false); // HikariCP rolls back a dirty connection when it comes back
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
         }
-        try {
-            bound.connection().rollback();
-        } catch (SQLException e) {
-            if (SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION) {
-                throw e;
-            }
-            failed(e); // a lost connection rolls back by itself
+        return physical().unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        RoutingDataSource.Bound b = bound;
+        return iface.isInstance(this) || (b != null && b.connection().isWrapperFor(iface));
+    }
+
+    @Override
+    public boolean isValid(int timeout) throws SQLException {
+        RoutingDataSource.Bound b = bound;
+        return !closed && (b == null || b.connection().isValid(timeout));
+    }
+
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        closed = true;
+        RoutingDataSource.Bound b = bound;
+        if (b != null) {
+            b.connection().abort(executor);
+            unbind(false);
         }
     }
 
-    private Object delegateIfBound(Method m, Object[] args) throws Throwable {
-        return bound == null ? null : invokeOn(bound.connection(), m, args);
+    @Override
+    public String toString() {
+        RoutingDataSource.Bound b = bound;
+        return "HavenConnection[" + (b == null ? "unbound" : b.state().id()) + "]";
     }
 
     private void ensureOpen() throws SQLException {
@@ -283,14 +160,321 @@ final class ConnectionHandler implements InvocationHandler {
         }
     }
 
+    /** The physical connection for a plain delegated call: open, not in a lost transaction, bound. */
+    private Connection usable() throws SQLException {
+        ensureOpen();
+        if (txBroken) {
+            throw rolledBack();
+        }
+        return physical();
+    }
+
+    // ---------------------------------------------------------------- recorded state
+
+    @Override
+    public void setReadOnly(boolean value) throws SQLException {
+        ensureOpen();
+        if (bound != null && value != readOnly) {
+            if (autoCommit && !txBroken) {
+                unbind(false); // between transactions: the next statement may need another server
+            } else {
+                bound.connection().setReadOnly(value); // the driver refuses a change inside a transaction
+            }
+        }
+        readOnly = value;
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        ensureOpen();
+        return readOnly;
+    }
+
+    @Override
+    public void setAutoCommit(boolean value) throws SQLException {
+        ensureOpen();
+        if (value && txBroken) {
+            clearBroken();
+        }
+        RoutingDataSource.Bound b = bound;
+        if (b != null) {
+            try {
+                b.connection().setAutoCommit(value);
+            } catch (SQLException e) {
+                if (SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION) {
+                    throw e;
+                }
+                boolean wasInTx = !autoCommit;
+                failed(e);
+                if (wasInTx && value) {
+                    // setAutoCommit(true) commits an open transaction: its outcome is unknown.
+                    autoCommit = true;
+                    clearBroken();
+                    throw new HavenWriteOutcomeUnknownException("Connection to " + lastEndpoint + " lost while committing.", e);
+                }
+            }
+        }
+        autoCommit = value;
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        ensureOpen();
+        return autoCommit;
+    }
+
+    @Override
+    public void commit() throws SQLException {
+        ensureOpen();
+        if (txBroken) {
+            SQLException e = rolledBack();
+            clearBroken();
+            throw e;
+        }
+        RoutingDataSource.Bound b = bound;
+        if (b == null) {
+            return; // nothing ran: nothing to commit
+        }
+        try {
+            b.connection().commit();
+        } catch (SQLException e) {
+            if (SqlErrors.classify(e) == SqlErrors.Kind.CONNECTION) {
+                failed(e);
+                clearBroken();
+                throw new HavenWriteOutcomeUnknownException("Connection to " + lastEndpoint + " lost during commit.", e);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        ensureOpen();
+        if (txBroken) {
+            clearBroken(); // the server already rolled it back with the connection
+            return;
+        }
+        RoutingDataSource.Bound b = bound;
+        if (b == null) {
+            return;
+        }
+        try {
+            b.connection().rollback();
+        } catch (SQLException e) {
+            if (SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION) {
+                throw e;
+            }
+            failed(e);
+            clearBroken(); // a lost connection rolls back by itself
+        }
+    }
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        ensureOpen();
+        more().isolation = level;
+        if (bound != null) {
+            bound.connection().setTransactionIsolation(level);
+        }
+    }
+
+    @Override
+    public int getTransactionIsolation() throws SQLException {
+        if (bound == null && more != null && more.isolation != null) {
+            return more.isolation;
+        }
+        return usable().getTransactionIsolation();
+    }
+
+    @Override
+    public void setCatalog(String catalog) throws SQLException {
+        ensureOpen();
+        more().catalog = catalog;
+        if (bound != null) {
+            bound.connection().setCatalog(catalog);
+        }
+    }
+
+    @Override
+    public String getCatalog() throws SQLException {
+        if (bound == null && more != null && more.catalog != null) {
+            return more.catalog;
+        }
+        return usable().getCatalog();
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        ensureOpen();
+        more().schema = schema;
+        if (bound != null) {
+            bound.connection().setSchema(schema);
+        }
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        if (bound == null && more != null && more.schema != null) {
+            return more.schema;
+        }
+        return usable().getSchema();
+    }
+
+    @Override
+    public void setHoldability(int holdability) throws SQLException {
+        ensureOpen();
+        more().holdability = holdability;
+        if (bound != null) {
+            bound.connection().setHoldability(holdability);
+        }
+    }
+
+    @Override
+    public int getHoldability() throws SQLException {
+        if (bound == null && more != null && more.holdability != null) {
+            return more.holdability;
+        }
+        return usable().getHoldability();
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        Settings m = more();
+        if (m.clientInfo == null) {
+            m.clientInfo = new Properties();
+        }
+        m.clientInfo.setProperty(name, value);
+        if (bound != null) {
+            bound.connection().setClientInfo(name, value);
+        }
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        Settings m = more();
+        if (m.clientInfo == null) {
+            m.clientInfo = new Properties();
+        }
+        m.clientInfo.putAll(properties);
+        if (bound != null) {
+            bound.connection().setClientInfo(properties);
+        }
+    }
+
+    @Override
+    public String getClientInfo(String name) throws SQLException {
+        if (bound == null && more != null && more.clientInfo != null) {
+            return more.clientInfo.getProperty(name);
+        }
+        return usable().getClientInfo(name);
+    }
+
+    @Override
+    public Properties getClientInfo() throws SQLException {
+        if (bound == null && more != null && more.clientInfo != null) {
+            return (Properties) more.clientInfo.clone();
+        }
+        return usable().getClientInfo();
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        ensureOpen();
+        RoutingDataSource.Bound b = bound;
+        return b == null ? null : b.connection().getWarnings();
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        ensureOpen();
+        RoutingDataSource.Bound b = bound;
+        if (b != null) {
+            b.connection().clearWarnings();
+        }
+    }
+
     private SQLException rolledBack() {
         return new HavenTransactionRolledBackException("Connection to " + lastEndpoint + " was lost inside the transaction;"
-                + " roll back (or set autocommit) before using this connection again.", txBrokenCause);
+                + " roll back (or set autocommit) before using this connection again.",
+                more == null ? null : more.txBrokenCause);
     }
 
     private void clearBroken() {
         txBroken = false;
-        txBrokenCause = null;
+        if (more != null) {
+            more.txBrokenCause = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        return new HavenStatement(this, HavenStatement.CREATE, null, null, usable().createStatement());
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency) throws SQLException {
+        return new HavenStatement(this, HavenStatement.CREATE_RS, null, new int[] {type, concurrency},
+                usable().createStatement(type, concurrency));
+    }
+
+    @Override
+    public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
+        return new HavenStatement(this, HavenStatement.CREATE_RSH, null, new int[] {type, concurrency, holdability},
+                usable().createStatement(type, concurrency, holdability));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        return new HavenPreparedStatement(this, HavenStatement.PREPARE, sql, null, usable().prepareStatement(sql));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        return new HavenPreparedStatement(this, HavenStatement.PREPARE_KEYS, sql, new int[] {autoGeneratedKeys},
+                usable().prepareStatement(sql, autoGeneratedKeys));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        return new HavenPreparedStatement(this, HavenStatement.PREPARE_COLUMN_INDEXES, sql, columnIndexes.clone(),
+                usable().prepareStatement(sql, columnIndexes));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        return new HavenPreparedStatement(this, HavenStatement.PREPARE_COLUMN_NAMES, sql, columnNames.clone(),
+                usable().prepareStatement(sql, columnNames));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
+        return new HavenPreparedStatement(this, HavenStatement.PREPARE_RS, sql, new int[] {type, concurrency},
+                usable().prepareStatement(sql, type, concurrency));
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability) throws SQLException {
+        return new HavenPreparedStatement(this, HavenStatement.PREPARE_RSH, sql, new int[] {type, concurrency, holdability},
+                usable().prepareStatement(sql, type, concurrency, holdability));
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        return new HavenCallableStatement(this, HavenStatement.CALL, sql, null, usable().prepareCall(sql));
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
+        return new HavenCallableStatement(this, HavenStatement.CALL_RS, sql, new int[] {type, concurrency},
+                usable().prepareCall(sql, type, concurrency));
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
+        return new HavenCallableStatement(this, HavenStatement.CALL_RSH, sql, new int[] {type, concurrency, holdability},
+                usable().prepareCall(sql, type, concurrency, holdability));
     }
 
     // ---------------------------------------------------------------- binding
@@ -309,10 +493,6 @@ final class ConnectionHandler implements InvocationHandler {
 
     boolean inTransaction() {
         return !autoCommit;
-    }
-
-    Object proxy() {
-        return proxy;
     }
 
     RoutingDataSource ds() {
@@ -344,20 +524,23 @@ final class ConnectionHandler implements InvocationHandler {
             if (readOnly) {
                 c.setReadOnly(true);
             }
-            if (isolation != null) {
-                c.setTransactionIsolation(isolation);
-            }
-            if (catalog != null) {
-                c.setCatalog(catalog);
-            }
-            if (schema != null) {
-                c.setSchema(schema);
-            }
-            if (holdability != null) {
-                c.setHoldability(holdability);
-            }
-            if (clientInfo != null && !clientInfo.isEmpty()) {
-                c.setClientInfo(clientInfo);
+            Settings m = more;
+            if (m != null) {
+                if (m.isolation != null) {
+                    c.setTransactionIsolation(m.isolation);
+                }
+                if (m.catalog != null) {
+                    c.setCatalog(m.catalog);
+                }
+                if (m.schema != null) {
+                    c.setSchema(m.schema);
+                }
+                if (m.holdability != null) {
+                    c.setHoldability(m.holdability);
+                }
+                if (m.clientInfo != null && !m.clientInfo.isEmpty()) {
+                    c.setClientInfo(m.clientInfo);
+                }
             }
         } catch (SQLException e) {
             c.close();
@@ -417,7 +600,7 @@ final class ConnectionHandler implements InvocationHandler {
         }
         if (!autoCommit) {
             txBroken = true;
-            txBrokenCause = e;
+            more().txBrokenCause = e;
         }
         unbind(true);
     }
@@ -436,68 +619,6 @@ final class ConnectionHandler implements InvocationHandler {
         return true;
     }
 
-    private void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        RoutingDataSource.Bound b = bound;
-        if (b != null && !autoCommit && !txBroken) {
-            // JDBC leaves it to the driver; HikariCP rolls back dirty connections on return.
-        }
-        unbind(false);
-    }
-
-    // ---------------------------------------------------------------- statements
-
-    private Object newStatement(Method m, Object[] args) throws Throwable {
-        if (txBroken) {
-            throw rolledBack();
-        }
-        Statement real = (Statement) invokeOn(physical(), m, args);
-        String name = m.getName();
-        return Proxies.newProxy(name.equals("prepareCall") ? Proxies.CALLABLE
-                : name.equals("prepareStatement") ? Proxies.PREPARED : Proxies.STATEMENT,
-                new StatementHandler(this, m, args, real));
-    }
-
-    Statement recreate(Method creator, Object[] args) throws SQLException {
-        try {
-            return (Statement) creator.invoke(physical(), args);
-        } catch (InvocationTargetException e) {
-            throw unwrapSql(e);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static Object invokeOn(Object target, Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
-
-    static SQLException unwrapSql(InvocationTargetException e) {
-        Throwable c = e.getCause();
-        if (c instanceof SQLException s) {
-            return s;
-        }
-        if (c instanceof RuntimeException r) {
-            throw r;
-        }
-        if (c instanceof Error err) {
-            throw err;
-        }
-        return new SQLException(c);
-    }
-
-    Endpoint endpointOrNull() {
-        RoutingDataSource.Bound b = bound;
-        return b == null ? null : b.state().endpoint();
-    }
-
     boolean txBroken() {
         return txBroken;
     }
@@ -509,4 +630,117 @@ final class ConnectionHandler implements InvocationHandler {
     String lastEndpointId() {
         return lastEndpoint;
     }
+
+    // ---------------------------------------------------------------- generated delegation (java.sql.Connection)
+
+    @Override
+    public void beginRequest() {
+        // A pool's hint; binding here would defeat lazy routing.
+    }
+
+    @Override
+    public java.sql.Array createArrayOf(String a0, Object[] a1) throws SQLException {
+        return usable().createArrayOf(a0, a1);
+    }
+
+    @Override
+    public java.sql.Blob createBlob() throws SQLException {
+        return usable().createBlob();
+    }
+
+    @Override
+    public java.sql.Clob createClob() throws SQLException {
+        return usable().createClob();
+    }
+
+    @Override
+    public java.sql.NClob createNClob() throws SQLException {
+        return usable().createNClob();
+    }
+
+    @Override
+    public java.sql.SQLXML createSQLXML() throws SQLException {
+        return usable().createSQLXML();
+    }
+
+    @Override
+    public java.sql.Struct createStruct(String a0, Object[] a1) throws SQLException {
+        return usable().createStruct(a0, a1);
+    }
+
+    @Override
+    public void endRequest() {
+        // see beginRequest()
+    }
+
+    @Override
+    public java.sql.DatabaseMetaData getMetaData() throws SQLException {
+        return usable().getMetaData();
+    }
+
+    @Override
+    public int getNetworkTimeout() throws SQLException {
+        return usable().getNetworkTimeout();
+    }
+
+    @Override
+    public java.util.Map<String, Class<?>> getTypeMap() throws SQLException {
+        return usable().getTypeMap();
+    }
+
+    @Override
+    public String nativeSQL(String a0) throws SQLException {
+        return usable().nativeSQL(a0);
+    }
+
+    @Override
+    public void releaseSavepoint(java.sql.Savepoint a0) throws SQLException {
+        usable().releaseSavepoint(a0);
+    }
+
+    @Override
+    public void rollback(java.sql.Savepoint a0) throws SQLException {
+        usable().rollback(a0);
+    }
+
+    @Override
+    public void setNetworkTimeout(java.util.concurrent.Executor a0, int a1) throws SQLException {
+        usable().setNetworkTimeout(a0, a1);
+    }
+
+    @Override
+    public java.sql.Savepoint setSavepoint() throws SQLException {
+        return usable().setSavepoint();
+    }
+
+    @Override
+    public java.sql.Savepoint setSavepoint(String a0) throws SQLException {
+        return usable().setSavepoint(a0);
+    }
+
+    @Override
+    public void setShardingKey(java.sql.ShardingKey a0, java.sql.ShardingKey a1) throws SQLException {
+        usable().setShardingKey(a0, a1);
+    }
+
+    @Override
+    public void setShardingKey(java.sql.ShardingKey a0) throws SQLException {
+        usable().setShardingKey(a0);
+    }
+
+    @Override
+    public boolean setShardingKeyIfValid(java.sql.ShardingKey a0, int a1) throws SQLException {
+        return usable().setShardingKeyIfValid(a0, a1);
+    }
+
+    @Override
+    public boolean setShardingKeyIfValid(java.sql.ShardingKey a0, java.sql.ShardingKey a1, int a2) throws SQLException {
+        return usable().setShardingKeyIfValid(a0, a1, a2);
+    }
+
+    @Override
+    public void setTypeMap(java.util.Map<String, Class<?>> a0) throws SQLException {
+        usable().setTypeMap(a0);
+    }
+
 }

@@ -143,7 +143,7 @@ public final class RoutingDataSource implements AutoCloseable {
         if (closed) {
             throw new SQLException("HavenDataSource " + settings.clusterName() + " is closed", "08003");
         }
-        return (Connection) Proxies.newProxy(Proxies.CONNECTION, new ConnectionHandler(this));
+        return new ConnectionHandler(this);
     }
 
     Consistency defaultReadConsistency() {

@@ -116,6 +116,12 @@ public final class ServerProcesses {
      */
     public static void kill(Process process) {
         killTree(process.toHandle());
+        try {
+            // Reap our own child now, so that Process.isAlive() (and PgNode.isRunning()) is false on return.
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public static void killTree(ProcessHandle root) {
