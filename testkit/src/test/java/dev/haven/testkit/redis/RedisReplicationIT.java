@@ -19,6 +19,7 @@ class RedisReplicationIT {
     private static final Duration T = Duration.ofSeconds(5);
 
     @Test
+    @SuppressWarnings("unchecked")
     void writesOnThePrimaryReachEveryReplicaAndSentinelsHandOutProxiedAddresses() throws IOException {
         try (RedisTopology redis = RedisTopology.start(2)) {
             System.out.printf("Redis primary + 2 replicas + 3 Sentinels ready in %d ms (%s)%n",
@@ -34,8 +35,8 @@ class RedisReplicationIT {
 
             // what Sentinel tells clients: the proxied addresses
             RedisNode sentinel = redis.sentinels().get(0);
-            List<?> master = (List<?>) Resp.once(sentinel.host(), sentinel.port(), null, T, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "haven");
-            assertThat(master).containsExactly("127.0.0.1", Integer.toString(redis.primary().port()));
+            List<Object> master = (List<Object>) Resp.once(sentinel.host(), sentinel.port(), null, T, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "haven");
+            assertThat(master).containsExactly((Object) "127.0.0.1", Integer.toString(redis.primary().port()));
             List<?> replicas = (List<?>) Resp.once(sentinel.host(), sentinel.port(), null, T, "SENTINEL", "REPLICAS", "haven");
             assertThat(replicas.stream().map(r -> Resp.pairs(r).get("port")).collect(Collectors.toSet()))
                     .containsExactlyInAnyOrderElementsOf(redis.replicas().stream().map(r -> Integer.toString(r.port())).collect(Collectors.toList()));
