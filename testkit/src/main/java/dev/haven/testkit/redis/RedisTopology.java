@@ -461,7 +461,10 @@ public final class RedisTopology implements AutoCloseable {
         }
     }
 
-    /** Waits until every running node of {@code followers} replicates from {@code upstream}'s proxied address, link up. */
+    /**
+     * Waits until every running node of {@code followers} replicates from {@code upstream}'s proxied address with its
+     * link up (a replica whose replication is paused only has to point at it).
+     */
     private void awaitFollowing(RedisNode upstream, List<RedisNode> followers, long deadline) {
         for (RedisNode r : followers) {
             Map<String, String> info = Map.of();
@@ -469,7 +472,7 @@ public final class RedisTopology implements AutoCloseable {
                 try {
                     info = replicationInfo(r);
                     if ("slave".equals(info.get("role")) && Integer.toString(upstream.port()).equals(info.get("master_port"))
-                            && "up".equals(info.get("master_link_status"))) {
+                            && ("up".equals(info.get("master_link_status")) || pausedSources.contains(sourceOf(r)))) {
                         break;
                     }
                 } catch (RedisTopologyException e) {
@@ -539,6 +542,16 @@ public final class RedisTopology implements AutoCloseable {
         Process p = n.process;
         if (p != null && p.isAlive()) {
             ServerProcesses.kill(p);
+            reap(p);
+        }
+    }
+
+    /** Waits (bounded) until the JVM has reaped the child, so that {@link RedisNode#isRunning()} says false at once. */
+    private static void reap(Process p) {
+        try {
+            p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -551,6 +564,7 @@ public final class RedisTopology implements AutoCloseable {
             if (!ServerProcesses.awaitExit(p.toHandle(), STOP_GRACE)) {
                 ServerProcesses.kill(p);
             }
+            reap(p);
         }
     }
 
@@ -589,7 +603,8 @@ public final class RedisTopology implements AutoCloseable {
      *
      * <ul>
      *   <li>With Sentinel: {@code SENTINEL FAILOVER haven}; waits until every running Sentinel reports a new primary that
-     *       answers as a master, and every other running data node (the old primary included) replicates from it.</li>
+     *       answers as a master, and every other running data node (the old primary included) replicates from it. The
+     *       old primary is sent the {@code REPLICAOF} Sentinel itself would send only ~8 s later.</li>
      *   <li>Without Sentinel (ElastiCache mode, or {@code sentinels(0)}): pauses writes on the old primary
      *       ({@code CLIENT PAUSE WRITE}) until the most advanced replica caught up, promotes it ({@code REPLICAOF NO ONE}),
      *       re-points the others ({@code REPLICAOF}), and in ElastiCache mode re-points the primary endpoint (its open
@@ -618,6 +633,7 @@ public final class RedisTopology implements AutoCloseable {
                 }
             }
             next = awaitSentinelsReportNewPrimary(old, t0, deadline);
+            demoteIfStillMaster(old, next);
             awaitFollowing(next, others(next), deadline);
         } else {
             next = promoteManually(old, t0, deadline);
@@ -770,6 +786,22 @@ public final class RedisTopology implements AutoCloseable {
         LOG.info("Promoted {} (replication offset {}) in {} ms{}", next.name(), best, lastFailoverTime.toMillis(),
                 elastiCacheMode ? "; primary endpoint " + primaryEndpoint() + " now leads to it" : "");
         return next;
+    }
+
+    /**
+     * Sentinel converts a demoted primary into a replica only ~8 s after it sees it again (it waits for newer configs
+     * first); the testkit sends the same {@code REPLICAOF} right away so that failover() returns a settled topology.
+     */
+    private void demoteIfStillMaster(RedisNode old, RedisNode next) {
+        if (old.isRunning()) {
+            try {
+                if ("master".equals(replicationInfo(old).get("role"))) {
+                    admin(old, "REPLICAOF", "127.0.0.1", Integer.toString(next.port()));
+                }
+            } catch (RedisTopologyException e) {
+                LOG.debug("Could not demote {}: {}", old.name(), e.getMessage());
+            }
+        }
     }
 
     /** Running data nodes other than {@code n}. */
