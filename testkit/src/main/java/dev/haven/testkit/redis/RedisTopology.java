@@ -1,0 +1,1136 @@
+package dev.haven.testkit.redis;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import org.netcrusher.core.reactor.NioReactor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.haven.testkit.internal.FileTree;
+import dev.haven.testkit.internal.FreePorts;
+import dev.haven.testkit.internal.OpenClusters;
+import dev.haven.testkit.internal.RunDirectory;
+import dev.haven.testkit.internal.ServerProcesses;
+import dev.haven.testkit.redis.internal.RedisBinaries;
+import dev.haven.testkit.redis.internal.RedisProxy;
+import dev.haven.testkit.redis.internal.Resp;
+
+/**
+ * A real Redis primary with replicas and (by default) three Sentinels on this machine, each process behind a fault
+ * proxy; or, in {@linkplain Builder#elastiCacheMode(boolean) ElastiCache mode}, no Sentinel but a stable
+ * "primary endpoint" that is re-pointed on failover.
+ *
+ * <pre>{@code
+ * try (RedisTopology redis = RedisTopology.start(2)) {          // primary + 2 replicas + 3 Sentinels
+ *     RedisClient client = RedisClient.create(redis.sentinelUri());
+ *     ...
+ *     redis.awaitReplicated(Duration.ofSeconds(5));
+ *     RedisNode newPrimary = redis.killPrimaryAndAwaitFailover(Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ *
+ * <h2>Addresses</h2>
+ * Every process announces its proxied address ({@code replica-announce-ip/port}, {@code sentinel announce-ip/port}),
+ * so clients that discover the topology through Sentinel connect through the fault proxies, and so does Sentinel
+ * itself: a primary frozen for longer than {@code down-after-milliseconds} (1 s) is failed over, as a partitioned
+ * primary would be. Replication also flows through the primary's proxy (Sentinel re-points replicas to the announced
+ * address), but the proxy recognises replication connections by their source address (each data node binds
+ * {@code 127.0.0.<2+i>} first, and Redis connects to its primary from its first bind address), so
+ * {@link #freeze}, {@link #reset} and {@link #latency} never touch replication, and {@link #pauseReplication}
+ * freezes exactly one replica's link.
+ *
+ * <h2>Threading</h2>
+ * Topology operations (kill, stop, restart, failover, pause/resume replication) are serialized on the topology;
+ * proxy operations (freeze, unfreeze, reset, latency) are not and may be called from any thread. {@link #close()}
+ * is idempotent and also run by one JVM shutdown hook for every topology still open.
+ */
+public final class RedisTopology implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisTopology.class);
+
+    static final int MAX_REPLICAS = 5;
+    static final String MASTER_NAME = "haven";
+    static final int DOWN_AFTER_MILLIS = 1000;
+    static final int FAILOVER_TIMEOUT_MILLIS = 3000;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(2);
+    private static final long POLL_MILLIS = 25;
+    private static final int START_ATTEMPTS = 3;
+    private static final String PROC_TITLE = "proc-title-template \"{title} {listen-addr} {server-mode} {config-file}\"";
+
+    private final int initialReplicas;
+    private final int sentinelCount;
+    private final String password;
+    private final boolean elastiCacheMode;
+    private final Duration startupTimeout;
+    private final RedisBinaries binaries;
+    private final Path runDir;
+    private final NioReactor reactor;
+
+    private final List<RedisNode> data = new CopyOnWriteArrayList<>();
+    private final List<RedisNode> sentinels = new CopyOnWriteArrayList<>();
+    private final List<Long> pids = new CopyOnWriteArrayList<>();
+    private final Set<InetAddress> pausedSources = ConcurrentHashMap.newKeySet();
+    private final Set<InetAddress> replicationSources = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<String> sentinelIds = new ArrayList<>();
+    private volatile RedisNode primary;
+    private volatile RedisProxy endpoint;
+    private volatile Duration startupTime = Duration.ZERO;
+    private volatile Duration lastFailoverTime;
+
+    private RedisTopology(Builder b, RedisBinaries binaries, Path runDir, NioReactor reactor) {
+        this.initialReplicas = b.replicas;
+        this.sentinelCount = b.elastiCacheMode ? 0 : b.sentinels;
+        this.password = b.password;
+        this.elastiCacheMode = b.elastiCacheMode;
+        this.startupTimeout = b.startupTimeout;
+        this.binaries = binaries;
+        this.runDir = runDir;
+        this.reactor = reactor;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A primary, {@code replicas} replicas and three Sentinels: {@code builder().replicas(n).start()}. */
+    public static RedisTopology start(int replicas) {
+        return builder().replicas(replicas).start();
+    }
+
+    // ------------------------------------------------------------------------------------------------ accessors
+
+    /** The data node the testkit treats as the primary; changes through {@link #failover()}, {@link #killPrimaryAndAwaitFailover} and {@link #discoverPrimary()}. */
+    public RedisNode primary() {
+        return primary;
+    }
+
+    /** Every data node except {@link #primary()}, running or not, in creation order. */
+    public List<RedisNode> replicas() {
+        RedisNode p = primary;
+        return data.stream().filter(n -> n != p).collect(Collectors.toUnmodifiableList());
+    }
+
+    /** All data nodes, primary first (Sentinels are in {@link #sentinels()}). */
+    public List<RedisNode> nodes() {
+        List<RedisNode> out = new ArrayList<>();
+        out.add(primary);
+        out.addAll(replicas());
+        return Collections.unmodifiableList(out);
+    }
+
+    /** The Sentinels (empty with {@code sentinels(0)} or in ElastiCache mode). */
+    public List<RedisNode> sentinels() {
+        return List.copyOf(sentinels);
+    }
+
+    /** The name the Sentinels monitor the primary under: {@code "haven"}. */
+    public String masterName() {
+        return MASTER_NAME;
+    }
+
+    /** The password of the data nodes ({@code requirepass}/{@code masterauth}); Sentinels have none. */
+    public Optional<String> password() {
+        return Optional.ofNullable(password);
+    }
+
+    public boolean elastiCacheMode() {
+        return elastiCacheMode;
+    }
+
+    /** {@code redis://127.0.0.1:<proxied port>} (without the password: set it on the client). */
+    public String redisUri(RedisNode n) {
+        requireMember(n);
+        return "redis://" + n.host() + ":" + n.port();
+    }
+
+    /** Lettuce's Sentinel URI over the Sentinels' proxied addresses: {@code redis-sentinel://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3#haven}. */
+    public String sentinelUri() {
+        if (sentinels.isEmpty()) {
+            throw new IllegalStateException("This topology has no Sentinel (" + (elastiCacheMode ? "elastiCacheMode" : "sentinels(0)")
+                    + "); use primaryEndpoint() or redisUri(primary())");
+        }
+        return "redis-sentinel://" + sentinels.stream().map(s -> s.host() + ":" + s.port()).collect(Collectors.joining(","))
+                + "#" + MASTER_NAME;
+    }
+
+    /** ElastiCache mode only: the stable proxied address of "the primary", re-pointed by {@link #failover()}. */
+    public HostAndPort primaryEndpoint() {
+        RedisProxy e = endpoint;
+        if (!elastiCacheMode || e == null) {
+            throw new IllegalStateException("primaryEndpoint() exists only in elastiCacheMode; with Sentinel use sentinelUri()");
+        }
+        return new HostAndPort("127.0.0.1", e.port());
+    }
+
+    /** Where the server binary came from, e.g. "maven (embedded-redis-1.4.4.jar) Redis 6.2.11 at /tmp/...". */
+    public String binarySource() {
+        return binaries.description();
+    }
+
+    /** The Redis server version, e.g. "6.2.11". */
+    public String serverVersion() {
+        return binaries.version();
+    }
+
+    /** How long {@code start()} took until every replica was in sync and every Sentinel knew the whole topology. */
+    public Duration startupTime() {
+        return startupTime;
+    }
+
+    /**
+     * Time from the kill (or the {@code SENTINEL FAILOVER} / promotion) until the new primary was reported by every
+     * running Sentinel and answered as a master, of the last failover; null before any.
+     */
+    public Duration lastFailoverTime() {
+        return lastFailoverTime;
+    }
+
+    /** The run directory holding every node's config, data and log; deleted by {@link #close()}. */
+    public Path workDir() {
+        return runDir;
+    }
+
+    /** Pids of every process this topology ever started (for leak checks). */
+    public List<Long> pids() {
+        return List.copyOf(pids);
+    }
+
+    // ------------------------------------------------------------------------------------------------ start
+
+    private static RedisTopology start(Builder b) {
+        RedisBinaries binaries = RedisBinaries.resolve(b.binaries);
+        if (!binaries.atLeast(6, 2)) {
+            throw new IllegalStateException("The Redis testkit needs Redis 6.2 or newer (CLIENT PAUSE WRITE, proc-title-template, "
+                    + "CLIENT LIST laddr); " + binaries.description() + " is too old. Set " + RedisBinaries.SELECTION_PROPERTY
+                    + "=maven or point REDIS_BIN at a newer redis-server");
+        }
+        Path runDir;
+        NioReactor reactor;
+        try {
+            runDir = RunDirectory.create(null);
+            reactor = new NioReactor(5);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not prepare the testkit work directory: " + e.getMessage(), e);
+        }
+        RedisTopology t = new RedisTopology(b, binaries, runDir, reactor);
+        OpenClusters.register(t);
+        try {
+            t.boot();
+            return t;
+        } catch (RuntimeException | Error e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    private synchronized void boot() {
+        long t0 = System.nanoTime();
+        long deadline = t0 + startupTimeout.toNanos();
+        try {
+            for (int i = 0; i <= initialReplicas; i++) {
+                RedisNode n = newNode("redis" + i, false, i);
+                data.add(n);
+                replicationSources.add(InetAddress.getByName(n.sourceAddress()));
+            }
+            for (int i = 0; i < sentinelCount; i++) {
+                sentinels.add(newNode("sentinel" + i, true, i));
+                sentinelIds.add(HexFormat.of().formatHex(new SecureRandom().generateSeed(20)));
+            }
+            primary = data.get(0);
+            for (int attempt = 1; ; attempt++) {
+                for (RedisNode n : all()) {
+                    n.directPort = FreePorts.pick();
+                    openProxy(n);
+                }
+                if (elastiCacheMode) {
+                    flipEndpoint(primary);
+                }
+                for (RedisNode n : data) {
+                    writeDataConfig(n, n == primary ? null : primary);
+                }
+                for (int i = 0; i < sentinels.size(); i++) {
+                    writeSentinelConfig(i);
+                }
+                try {
+                    for (RedisNode n : all()) {
+                        spawn(n);
+                    }
+                    for (RedisNode n : all()) {
+                        awaitUp(n, deadline);
+                    }
+                    break;
+                } catch (PortConflict e) {
+                    all().forEach(this::killQuietly);
+                    if (attempt == START_ATTEMPTS) {
+                        throw new RedisTopologyException("Could not start the topology: " + START_ATTEMPTS
+                                + " attempts on fresh free ports all hit a port conflict. Last: " + e.getMessage());
+                    }
+                    LOG.info("Port conflict while starting ({}); retrying on other ports", e.getMessage());
+                }
+            }
+            awaitFollowing(primary, replicas(), deadline);
+            awaitSentinelsAgree(primary, deadline);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not set up the topology in " + runDir + ": " + e.getMessage(), e);
+        }
+        startupTime = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("Redis primary + {} replica(s) + {} Sentinel(s){} ready in {} ms ({}; work dir {})", initialReplicas, sentinelCount,
+                elastiCacheMode ? " (ElastiCache mode, primary endpoint " + primaryEndpoint() + ")" : "",
+                startupTime.toMillis(), binaries.description(), runDir);
+    }
+
+    private List<RedisNode> all() {
+        List<RedisNode> out = new ArrayList<>(data);
+        out.addAll(sentinels);
+        return out;
+    }
+
+    private RedisNode newNode(String name, boolean sentinel, int index) throws IOException {
+        RedisNode n = new RedisNode(name, sentinel, index, runDir.resolve(name));
+        Files.createDirectories(n.dataDir);
+        return n;
+    }
+
+    private void openProxy(RedisNode n) {
+        RedisProxy old = n.proxy;
+        if (old != null) {
+            old.close();
+        }
+        Predicate<InetAddress> replication = replicationSources::contains;
+        n.proxy = RedisProxy.open(reactor, 0, "127.0.0.1", n.directPort, replication, pausedSources);
+    }
+
+    /** (Re)opens the primary endpoint on its port (a fresh one the first time) towards {@code target}'s proxy. */
+    private void flipEndpoint(RedisNode target) {
+        RedisProxy old = endpoint;
+        int port = 0;
+        if (old != null) {
+            port = old.port();
+            old.close();
+        }
+        // the endpoint forwards to the node's fault proxy, so node faults apply to it too; its own connections come
+        // from 127.0.0.1 and are "client" connections there
+        endpoint = RedisProxy.open(reactor, port, "127.0.0.1", target.port(), a -> false, pausedSources);
+    }
+
+    private void writeDataConfig(RedisNode n, RedisNode upstream) throws IOException {
+        StringBuilder c = new StringBuilder("# haven testkit: ").append(n.name()).append('\n');
+        c.append("bind ").append(n.sourceAddress()).append(" 127.0.0.1\n");
+        c.append("port ").append(n.directPort).append('\n');
+        c.append("protected-mode no\ndaemonize no\nlogfile \"\"\n");
+        c.append("dir \"").append(n.dataDir).append("\"\n");
+        c.append("save \"\"\nappendonly no\n");
+        c.append(PROC_TITLE).append('\n');
+        c.append("replica-announce-ip 127.0.0.1\n");
+        c.append("replica-announce-port ").append(n.port()).append('\n');
+        // a paused replication link must not be dropped by either side for a while, nor by the output buffer limit
+        c.append("repl-timeout 300\n");
+        c.append("client-output-buffer-limit replica 0 0 0\n");
+        c.append("repl-diskless-sync yes\nrepl-diskless-sync-delay 0\n");
+        if (password != null) {
+            c.append("requirepass ").append(quote(password)).append('\n');
+            c.append("masterauth ").append(quote(password)).append('\n');
+        }
+        if (upstream != null) {
+            c.append("replicaof 127.0.0.1 ").append(upstream.port()).append('\n');
+        }
+        Files.writeString(n.configFile, c.toString(), StandardCharsets.UTF_8);
+    }
+
+    private void writeSentinelConfig(int i) throws IOException {
+        RedisNode s = sentinels.get(i);
+        StringBuilder c = new StringBuilder("# haven testkit: ").append(s.name()).append('\n');
+        c.append("bind 127.0.0.1\n");
+        c.append("port ").append(s.directPort).append('\n');
+        c.append("protected-mode no\ndaemonize no\nlogfile \"\"\n");
+        c.append("dir \"").append(s.dataDir).append("\"\n");
+        c.append(PROC_TITLE).append('\n');
+        c.append("sentinel myid ").append(sentinelIds.get(i)).append('\n');
+        c.append("sentinel announce-ip 127.0.0.1\n");
+        c.append("sentinel announce-port ").append(s.port()).append('\n');
+        c.append("sentinel monitor ").append(MASTER_NAME).append(" 127.0.0.1 ").append(primary.port()).append(" 2\n");
+        c.append("sentinel down-after-milliseconds ").append(MASTER_NAME).append(' ').append(DOWN_AFTER_MILLIS).append('\n');
+        c.append("sentinel failover-timeout ").append(MASTER_NAME).append(' ').append(FAILOVER_TIMEOUT_MILLIS).append('\n');
+        c.append("sentinel parallel-syncs ").append(MASTER_NAME).append(' ').append(MAX_REPLICAS).append('\n');
+        if (password != null) {
+            c.append("sentinel auth-pass ").append(MASTER_NAME).append(' ').append(quote(password)).append('\n');
+        }
+        // known from the start: no wait for INFO (10 s period) and hello messages (2 s) before a failover can work
+        for (RedisNode r : replicas()) {
+            c.append("sentinel known-replica ").append(MASTER_NAME).append(" 127.0.0.1 ").append(r.port()).append('\n');
+        }
+        for (int j = 0; j < sentinels.size(); j++) {
+            if (j != i) {
+                c.append("sentinel known-sentinel ").append(MASTER_NAME).append(" 127.0.0.1 ").append(sentinels.get(j).port())
+                        .append(' ').append(sentinelIds.get(j)).append('\n');
+            }
+        }
+        Files.writeString(s.configFile, c.toString(), StandardCharsets.UTF_8);
+    }
+
+    /** A Redis config string: double-quoted with backslash escapes. */
+    static String quote(String value) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char ch : value.toCharArray()) {
+            if (ch == '"' || ch == '\\') {
+                sb.append('\\');
+            }
+            sb.append(ch);
+        }
+        return sb.append('"').toString();
+    }
+
+    private void spawn(RedisNode n) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(binaries.executable().toString(), n.configFile.toString()));
+        if (n.isSentinel()) {
+            cmd.add("--sentinel");
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.directory(n.nodeDir.toFile());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(n.logFile.toFile()));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = pb.start();
+        n.process = p;
+        pids.add(p.pid());
+        Files.writeString(n.nodeDir.resolve(RunDirectory.SERVER_PID_FILE), p.pid() + "\n");
+        if (closed.get()) { // close() ran concurrently: do not leak this one
+            ServerProcesses.kill(p);
+            throw new IllegalStateException("topology is closed");
+        }
+    }
+
+    /** Thrown when a server exits because its port is taken; the caller retries on other ports. */
+    private static final class PortConflict extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        PortConflict(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Polls PING on the direct port until PONG; fails fast, with the tail of the log, when the process exits. */
+    private void awaitUp(RedisNode n, long deadline) throws PortConflict {
+        Exception last = null;
+        while (true) {
+            Process p = n.process;
+            if (p == null || !p.isAlive()) {
+                String tail = ServerProcesses.tail(n.logFile, 25);
+                if (tail.contains("Address already in use")) {
+                    throw new PortConflict(n.name() + " port " + n.directPort + " is in use");
+                }
+                throw new RedisTopologyException(n.name() + " (" + binaries.description() + ") exited with code "
+                        + (p == null ? "?" : Integer.toString(p.exitValue())) + " while starting. Last lines of " + n.logFile + ":\n" + tail);
+            }
+            try {
+                if ("PONG".equals(Resp.once("127.0.0.1", n.directPort, n.isSentinel() ? null : password, ADMIN_TIMEOUT, "PING"))) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new RedisTopologyException(n.name() + " did not answer PING on port " + n.directPort + " within " + startupTimeout
+                        + " (last error: " + (last == null ? "none" : last.getMessage()) + "). Last lines of " + n.logFile + ":\n"
+                        + ServerProcesses.tail(n.logFile, 25));
+            }
+            pause();
+        }
+    }
+
+    /**
+     * Waits until every running node of {@code followers} replicates from {@code upstream}'s proxied address with its
+     * link up (a replica whose replication is paused only has to point at it).
+     */
+    private void awaitFollowing(RedisNode upstream, List<RedisNode> followers, long deadline) {
+        for (RedisNode r : followers) {
+            Map<String, String> info = Map.of();
+            while (r.isRunning()) {
+                try {
+                    info = replicationInfo(r);
+                    if ("slave".equals(info.get("role")) && Integer.toString(upstream.port()).equals(info.get("master_port"))
+                            && ("up".equals(info.get("master_link_status")) || pausedSources.contains(sourceOf(r)))) {
+                        break;
+                    }
+                } catch (RedisTopologyException e) {
+                    // briefly unavailable (e.g. LOADING): keep polling
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new RedisTopologyException(r.name() + " did not replicate from " + upstream.name() + " (" + upstream.host()
+                            + ":" + upstream.port() + ") in time: role=" + info.get("role") + " master_port=" + info.get("master_port")
+                            + " master_link_status=" + info.get("master_link_status") + ". Last lines of " + r.logFile + ":\n"
+                            + ServerProcesses.tail(r.logFile, 15));
+                }
+                pause();
+            }
+        }
+    }
+
+    /**
+     * Waits until every running Sentinel names {@code expected} as the master, sees it up, knows every running
+     * replica and the other Sentinels, and has a quorum (so that a failover can start right away).
+     */
+    private void awaitSentinelsAgree(RedisNode expected, long deadline) {
+        long runningReplicas = replicas().stream().filter(RedisNode::isRunning).count();
+        long runningSentinels = sentinels.stream().filter(RedisNode::isRunning).count();
+        for (RedisNode s : sentinels) {
+            String seen = "nothing yet";
+            while (s.isRunning()) {
+                try {
+                    Map<String, String> m = Resp.pairs(admin(s, "SENTINEL", "MASTER", MASTER_NAME));
+                    seen = "master " + m.get("ip") + ":" + m.get("port") + " flags=" + m.get("flags") + " num-slaves=" + m.get("num-slaves")
+                            + " num-other-sentinels=" + m.get("num-other-sentinels");
+                    if (Integer.toString(expected.port()).equals(m.get("port")) && "master".equals(m.get("flags"))
+                            && Long.parseLong(m.get("num-other-sentinels")) >= runningSentinels - 1
+                            && healthyReplicas(s) >= runningReplicas) {
+                        break;
+                    }
+                } catch (RedisTopologyException | NumberFormatException e) {
+                    seen = e.getMessage();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new RedisTopologyException(s.name() + " did not agree on " + expected.name() + " (" + expected.host() + ":"
+                            + expected.port() + ") as master of a healthy topology in time; it sees: " + seen + ". Last lines of "
+                            + s.logFile + ":\n" + ServerProcesses.tail(s.logFile, 15));
+                }
+                pause();
+            }
+        }
+    }
+
+    private long healthyReplicas(RedisNode sentinel) {
+        Object reply = admin(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME);
+        long healthy = 0;
+        for (Object r : (List<?>) reply) {
+            Map<String, String> m = Resp.pairs(r);
+            RedisNode n = byPort(Integer.parseInt(m.get("port")));
+            if ("slave".equals(m.get("flags")) && n != null && n.isRunning() && "ok".equals(m.get("master-link-status"))) {
+                healthy++;
+            }
+        }
+        return healthy;
+    }
+
+    // ------------------------------------------------------------------------------------------------ operations
+
+    /** SIGKILL; returns when the process is gone. */
+    public synchronized void kill(RedisNode n) {
+        requireMember(n);
+        Process p = n.process;
+        if (p != null && p.isAlive()) {
+            ServerProcesses.kill(p);
+            reap(p);
+        }
+    }
+
+    /** Waits (bounded) until the JVM has reaped the child, so that {@link RedisNode#isRunning()} says false at once. */
+    private static void reap(Process p) {
+        try {
+            p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SIGTERM (Redis shuts down cleanly), SIGKILL after 10 s. */
+    public synchronized void stop(RedisNode n) {
+        requireMember(n);
+        Process p = n.process;
+        if (p != null && p.isAlive()) {
+            ServerProcesses.signal(p.pid(), "TERM");
+            if (!ServerProcesses.awaitExit(p.toHandle(), STOP_GRACE)) {
+                ServerProcesses.kill(p);
+            }
+            reap(p);
+        }
+    }
+
+    /**
+     * Starts a stopped or killed node again on the same port with its config file (which Sentinel may have rewritten).
+     * Returns when it answers PING. With Sentinel, a former primary comes back as a primary until Sentinel converts it
+     * into a replica (as in real life); without Sentinel, a node that is not {@link #primary()} is started as a
+     * replica of the primary (as a managed service would re-add it).
+     */
+    public synchronized void restart(RedisNode n) {
+        requireMember(n);
+        if (n.isRunning()) {
+            throw new IllegalStateException(n.name() + " is running; stop or kill it first");
+        }
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        try {
+            if (!n.isSentinel() && sentinels.isEmpty()) {
+                writeDataConfig(n, n == primary ? null : primary);
+            }
+            spawn(n);
+            awaitUp(n, deadline);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not restart " + n.name() + ": " + e.getMessage(), e);
+        } catch (PortConflict e) {
+            throw new RedisTopologyException("Cannot restart " + n.name() + ": " + e.getMessage()
+                    + " (another process took the port while it was down)");
+        }
+        if (!n.isSentinel() && n != primary && primary.isRunning() && sentinels.isEmpty()) {
+            awaitFollowing(primary, List.of(n), deadline);
+        }
+        LOG.info("Restarted {}", n);
+    }
+
+    /**
+     * Makes another data node the primary and returns it.
+     *
+     * <ul>
+     *   <li>With Sentinel: {@code SENTINEL FAILOVER haven}; waits until every running Sentinel reports a new primary that
+     *       answers as a master, and every other running data node (the old primary included) replicates from it. The
+     *       old primary is sent the {@code REPLICAOF} Sentinel itself would send only ~8 s later.</li>
+     *   <li>Without Sentinel (ElastiCache mode, or {@code sentinels(0)}): pauses writes on the old primary
+     *       ({@code CLIENT PAUSE WRITE}) until the most advanced replica caught up, promotes it ({@code REPLICAOF NO ONE}),
+     *       re-points the others ({@code REPLICAOF}), and in ElastiCache mode re-points the primary endpoint (its open
+     *       connections are closed, as when the DNS name flips and the old node restarts).</li>
+     * </ul>
+     */
+    public synchronized RedisNode failover() {
+        requireOpen();
+        long t0 = System.nanoTime();
+        long deadline = t0 + startupTimeout.toNanos();
+        RedisNode old = primary;
+        RedisNode next;
+        if (!sentinels.isEmpty()) {
+            RedisNode s = sentinels.stream().filter(RedisNode::isRunning).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("No Sentinel is running"));
+            while (true) {
+                try {
+                    admin(s, "SENTINEL", "FAILOVER", MASTER_NAME);
+                    break;
+                } catch (RedisTopologyException e) {
+                    // NOGOODSLAVE / INPROG right after a previous failover: Sentinel is still re-learning the replicas
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    pause();
+                }
+            }
+            next = awaitSentinelsReportNewPrimary(old, t0, deadline);
+            demoteIfStillMaster(old, next);
+            awaitFollowing(next, others(next), deadline);
+        } else {
+            next = promoteManually(old, t0, deadline);
+        }
+        return next;
+    }
+
+    /**
+     * Kills the primary (SIGKILL) and waits for the failover: with Sentinel, the automatic one (down-after 1 s, then
+     * election and promotion); without, the testkit promotes the most advanced replica like {@link #failover()} does.
+     * The time from the kill until every Sentinel reports the new primary is logged and kept in {@link #lastFailoverTime()}.
+     * Returns the new primary after the other running replicas follow it.
+     */
+    public synchronized RedisNode killPrimaryAndAwaitFailover(Duration timeout) {
+        requireOpen();
+        Objects.requireNonNull(timeout, "timeout");
+        RedisNode old = primary;
+        if (replicas().stream().noneMatch(RedisNode::isRunning)) {
+            throw new IllegalStateException("No running replica: nothing to fail over to");
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeout.toNanos();
+        kill(old);
+        RedisNode next;
+        if (!sentinels.isEmpty()) {
+            next = awaitSentinelsReportNewPrimary(old, t0, deadline);
+            awaitFollowing(next, others(next), deadline);
+        } else {
+            next = promoteManually(old, t0, deadline);
+        }
+        LOG.info("Failover after killing {}: {} is primary, elected in {} ms, replicas following after {} ms", old.name(), next.name(),
+                lastFailoverTime.toMillis(), Duration.ofNanos(System.nanoTime() - t0).toMillis());
+        return next;
+    }
+
+    /**
+     * Asks the Sentinels (or, without Sentinel, every running data node's ROLE) which node is the primary, makes it
+     * {@link #primary()} and returns it: for when Sentinel failed over by itself (e.g. after a long {@link #freeze}).
+     */
+    public synchronized RedisNode discoverPrimary() {
+        requireOpen();
+        if (!sentinels.isEmpty()) {
+            for (RedisNode s : sentinels) {
+                if (s.isRunning()) {
+                    List<?> addr = (List<?>) admin(s, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
+                    RedisNode n = byPort(Integer.parseInt(String.valueOf(addr.get(1))));
+                    if (n != null) {
+                        primary = n;
+                        return n;
+                    }
+                }
+            }
+            throw new RedisTopologyException("No running Sentinel named a known data node as primary");
+        }
+        for (RedisNode n : data) {
+            if (n.isRunning() && "master".equals(replicationInfo(n).get("role"))) {
+                primary = n;
+                return n;
+            }
+        }
+        throw new RedisTopologyException("No running data node is a master");
+    }
+
+    private RedisNode awaitSentinelsReportNewPrimary(RedisNode old, long t0, long deadline) {
+        String seen = "";
+        while (true) {
+            RedisNode agreed = null;
+            boolean all = true;
+            StringBuilder views = new StringBuilder();
+            for (RedisNode s : sentinels) {
+                if (!s.isRunning()) {
+                    continue;
+                }
+                try {
+                    List<?> addr = (List<?>) admin(s, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
+                    RedisNode n = byPort(Integer.parseInt(String.valueOf(addr.get(1))));
+                    views.append(s.name()).append("->").append(n == null ? addr : n.name()).append(' ');
+                    if (n == null || n == old || (agreed != null && agreed != n)) {
+                        all = false;
+                    } else {
+                        agreed = n;
+                    }
+                } catch (RedisTopologyException e) {
+                    views.append(s.name()).append(": ").append(e.getMessage()).append(' ');
+                    all = false;
+                }
+            }
+            seen = views.toString().trim();
+            if (all && agreed != null && agreed.isRunning()) {
+                try {
+                    if ("master".equals(replicationInfo(agreed).get("role"))) {
+                        lastFailoverTime = Duration.ofNanos(System.nanoTime() - t0);
+                        primary = agreed;
+                        return agreed;
+                    }
+                } catch (RedisTopologyException e) {
+                    // not answering yet
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new RedisTopologyException("No new primary after " + Duration.ofNanos(System.nanoTime() - t0).toMillis()
+                        + " ms (old: " + old.name() + "); Sentinels report: " + seen + ". Last lines of " + sentinels.get(0).logFile
+                        + ":\n" + ServerProcesses.tail(sentinels.get(0).logFile, 20));
+            }
+            pause();
+        }
+    }
+
+    private RedisNode promoteManually(RedisNode old, long t0, long deadline) {
+        boolean oldRunning = old.isRunning();
+        List<RedisNode> candidates = replicas().stream().filter(RedisNode::isRunning).collect(Collectors.toList());
+        if (candidates.isEmpty()) {
+            throw new IllegalStateException("No running replica: nothing to fail over to");
+        }
+        if (oldRunning) {
+            // a planned failover loses no acknowledged write: hold writes until a replica has them all
+            admin(old, "CLIENT", "PAUSE", Long.toString(Math.max(1000, startupTimeout.toMillis())), "WRITE");
+            long target = offset(old);
+            long waitUntil = Math.min(deadline, System.nanoTime() + Duration.ofSeconds(10).toNanos());
+            while (candidates.stream().noneMatch(c -> safeOffset(c) >= target) && System.nanoTime() < waitUntil) {
+                pause();
+            }
+        }
+        RedisNode next = candidates.get(0);
+        long best = Long.MIN_VALUE;
+        for (RedisNode c : candidates) {
+            long o = safeOffset(c);
+            if (o > best) {
+                best = o;
+                next = c;
+            }
+        }
+        admin(next, "REPLICAOF", "NO", "ONE");
+        lastFailoverTime = Duration.ofNanos(System.nanoTime() - t0);
+        primary = next;
+        if (elastiCacheMode) {
+            flipEndpoint(next);
+        }
+        for (RedisNode o : others(next)) {
+            admin(o, "REPLICAOF", "127.0.0.1", Integer.toString(next.port()));
+        }
+        if (oldRunning) {
+            try {
+                admin(old, "CLIENT", "UNPAUSE");
+            } catch (RedisTopologyException e) {
+                LOG.debug("CLIENT UNPAUSE on {}: {}", old.name(), e.getMessage());
+            }
+        }
+        awaitFollowing(next, others(next), deadline);
+        LOG.info("Promoted {} (replication offset {}) in {} ms{}", next.name(), best, lastFailoverTime.toMillis(),
+                elastiCacheMode ? "; primary endpoint " + primaryEndpoint() + " now leads to it" : "");
+        return next;
+    }
+
+    /**
+     * Sentinel converts a demoted primary into a replica only ~8 s after it sees it again (it waits for newer configs
+     * first); the testkit sends the same {@code REPLICAOF} right away so that failover() returns a settled topology.
+     */
+    private void demoteIfStillMaster(RedisNode old, RedisNode next) {
+        if (old.isRunning()) {
+            try {
+                if ("master".equals(replicationInfo(old).get("role"))) {
+                    admin(old, "REPLICAOF", "127.0.0.1", Integer.toString(next.port()));
+                }
+            } catch (RedisTopologyException e) {
+                LOG.debug("Could not demote {}: {}", old.name(), e.getMessage());
+            }
+        }
+    }
+
+    /** Running data nodes other than {@code n}. */
+    private List<RedisNode> others(RedisNode n) {
+        return data.stream().filter(o -> o != n && o.isRunning()).collect(Collectors.toList());
+    }
+
+    /**
+     * Freezes the replica's replication link (at the primary's proxy, where it arrives from the replica's own source
+     * address): the replica keeps answering reads with ever older data, its offset stays where it was, and the primary
+     * keeps accepting writes (buffering them for the replica, without limit). The pause also applies to a link the
+     * replica opens later (e.g. to a new primary) until {@link #resumeReplication}. It lasts at most
+     * {@code repl-timeout} (300 s), after which Redis drops and re-opens the link.
+     */
+    public synchronized void pauseReplication(RedisNode replica) {
+        requireMember(replica);
+        if (replica.isSentinel() || replica == primary) {
+            throw new IllegalArgumentException(replica.name() + " is " + (replica.isSentinel() ? "a Sentinel" : "the primary")
+                    + ", not a replica");
+        }
+        pausedSources.add(sourceOf(replica));
+        data.forEach(n -> n.proxy.applyPauses());
+    }
+
+    /** Lets the replica's link flow again; it catches up from the primary's buffer. */
+    public synchronized void resumeReplication(RedisNode replica) {
+        requireMember(replica);
+        pausedSources.remove(sourceOf(replica));
+        data.forEach(n -> n.proxy.applyPauses());
+    }
+
+    /** {@code master_repl_offset} of a master, {@code slave_repl_offset} of a replica (INFO replication, direct port). */
+    public long replicationOffset(RedisNode n) {
+        requireMember(n);
+        if (n.isSentinel()) {
+            throw new IllegalArgumentException(n.name() + " is a Sentinel: it has no replication offset");
+        }
+        return offset(n);
+    }
+
+    private long offset(RedisNode n) {
+        Map<String, String> info = replicationInfo(n);
+        String v = "master".equals(info.get("role")) ? info.get("master_repl_offset") : info.get("slave_repl_offset");
+        if (v == null) {
+            throw new RedisTopologyException(n.name() + ": INFO replication has no offset: " + info);
+        }
+        return Long.parseLong(v);
+    }
+
+    private long safeOffset(RedisNode n) {
+        try {
+            return offset(n);
+        } catch (RedisTopologyException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Waits until every running replica of the primary has processed the primary's replication offset taken at the call.
+     *
+     * @throws RedisTopologyException naming the laggard and both offsets
+     */
+    public void awaitReplicated(Duration timeout) {
+        requireOpen();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RedisNode p = primary;
+        long target = offset(p);
+        for (RedisNode n : data) {
+            if (n == p) {
+                continue;
+            }
+            while (n.isRunning()) {
+                Map<String, String> info;
+                try {
+                    info = replicationInfo(n);
+                } catch (RedisTopologyException e) {
+                    info = null;
+                }
+                if (info != null) {
+                    if (!"slave".equals(info.get("role"))) {
+                        break; // e.g. a restarted former primary not yet converted: not a replica
+                    }
+                    long o = Long.parseLong(info.getOrDefault("slave_repl_offset", "-1"));
+                    if (o >= target && Integer.toString(p.port()).equals(info.get("master_port"))) {
+                        break;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new RedisTopologyException(n.name() + " did not reach the primary's (" + p.name() + ") offset " + target
+                                + " within " + timeout + ": at " + o + " (" + (target - o) + " bytes behind), replicating from port "
+                                + info.get("master_port") + ", link " + info.get("master_link_status"));
+                    }
+                } else if (System.nanoTime() > deadline) {
+                    throw new RedisTopologyException(n.name() + " did not answer within " + timeout + " while waiting for offset " + target);
+                }
+                pause();
+            }
+        }
+    }
+
+    /**
+     * Blackhole at the node's proxy for clients (applications, Sentinel): open connections stay open and no byte flows;
+     * new connections complete the TCP handshake (kernel backlog) but get nothing, so they hang until the client's
+     * timeout, and are served after {@link #unfreeze}. Replication links are not affected.
+     */
+    public void freeze(RedisNode n) {
+        proxyOf(n).freeze();
+    }
+
+    public void unfreeze(RedisNode n) {
+        proxyOf(n).unfreeze();
+    }
+
+    /** Closes every client connection at the node's proxy (replication links stay); new ones work. */
+    public void reset(RedisNode n) {
+        proxyOf(n).reset();
+    }
+
+    /** Adds {@code d} to every client round trip through the node's proxy (d/2 each way); {@code Duration.ZERO} removes it. */
+    public void latency(RedisNode n, Duration d) {
+        proxyOf(n).latency(d);
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    /**
+     * Stops every process (SIGTERM in parallel, SIGKILL after 10 s), closes the proxies and deletes the run directory.
+     * Idempotent; safe from any thread.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<Process> running = new ArrayList<>();
+        for (RedisNode n : all()) {
+            Process p = n.process;
+            if (p != null && p.isAlive()) {
+                running.add(p);
+                ServerProcesses.signal(p.pid(), "TERM");
+            }
+        }
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        for (Process p : running) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            if (!ServerProcesses.awaitExit(p.toHandle(), Duration.ofNanos(left))) {
+                ServerProcesses.kill(p);
+            }
+        }
+        List<RedisProxy> proxies = new ArrayList<>();
+        all().forEach(n -> proxies.add(n.proxy));
+        proxies.add(endpoint);
+        for (RedisProxy proxy : proxies) {
+            if (proxy != null) {
+                try {
+                    proxy.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("closing proxy", e);
+                }
+            }
+        }
+        reactor.close();
+        try {
+            FileTree.deleteRecursively(runDir);
+        } catch (IOException e) {
+            LOG.warn("Could not delete testkit work dir {}: {}", runDir, e.toString());
+        }
+        OpenClusters.unregister(this);
+        LOG.info("Closed Redis topology in {}", runDir);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private Object admin(RedisNode n, String... command) {
+        try {
+            return Resp.once("127.0.0.1", n.directPort, n.isSentinel() ? null : password, ADMIN_TIMEOUT, command);
+        } catch (IOException e) {
+            String what = command[0].equals("AUTH") ? "AUTH" : String.join(" ", command);
+            throw new RedisTopologyException(n.name() + ": " + what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, String> replicationInfo(RedisNode n) {
+        return Resp.parseInfo(String.valueOf(admin(n, "INFO", "replication")));
+    }
+
+    private RedisNode byPort(int proxiedPort) {
+        for (RedisNode n : data) {
+            RedisProxy p = n.proxy;
+            if (p != null && p.port() == proxiedPort) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private static InetAddress sourceOf(RedisNode n) {
+        try {
+            return InetAddress.getByName(n.sourceAddress());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("The topology is closed");
+        }
+    }
+
+    private void requireMember(RedisNode n) {
+        Objects.requireNonNull(n, "node");
+        if (!data.contains(n) && !sentinels.contains(n)) {
+            throw new IllegalArgumentException(n + " is not a node of this topology");
+        }
+        requireOpen();
+    }
+
+    private RedisProxy proxyOf(RedisNode n) {
+        requireMember(n);
+        RedisProxy p = n.proxy;
+        if (p == null) {
+            throw new IllegalStateException(n.name() + " has no proxy yet");
+        }
+        return p;
+    }
+
+    private void killQuietly(RedisNode n) {
+        Process p = n.process;
+        if (p != null && p.isAlive()) {
+            ServerProcesses.kill(p);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisTopologyException("Interrupted while waiting");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ builder
+
+    /**
+     * Settings for a topology; {@link #start()} validates them and starts it.
+     *
+     * <pre>{@code
+     * RedisTopology t = RedisTopology.builder().replicas(2).elastiCacheMode(true).start();
+     * }</pre>
+     */
+    public static final class Builder {
+        private int replicas = 2;
+        private int sentinels = 3;
+        private boolean sentinelsSet;
+        private String password;
+        private boolean elastiCacheMode;
+        private Duration startupTimeout = Duration.ofSeconds(60);
+        private String binaries;
+
+        private Builder() {
+        }
+
+        /** Number of replicas, 0..5 (default 2). */
+        public Builder replicas(int replicas) {
+            if (replicas < 0 || replicas > MAX_REPLICAS) {
+                throw new IllegalArgumentException("replicas must be between 0 and " + MAX_REPLICAS + ": was " + replicas);
+            }
+            this.replicas = replicas;
+            return this;
+        }
+
+        /** Number of Sentinels: 3 (default) or 0. */
+        public Builder sentinels(int sentinels) {
+            if (sentinels != 0 && sentinels != 3) {
+                throw new IllegalArgumentException("sentinels must be 0 or 3: was " + sentinels + " (3 Sentinels with quorum 2 can "
+                        + "elect a leader when one is down; use 0 for no Sentinel, or elastiCacheMode(true))");
+            }
+            this.sentinels = sentinels;
+            this.sentinelsSet = true;
+            return this;
+        }
+
+        /** {@code requirepass}/{@code masterauth} of the data nodes (default: none). Sentinels need no password. */
+        public Builder password(String password) {
+            if (password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("password must not be empty (leave it unset for no password)");
+            }
+            this.password = password;
+            return this;
+        }
+
+        /**
+         * No Sentinel; a stable primary endpoint ({@link RedisTopology#primaryEndpoint()}) that {@link RedisTopology#failover()}
+         * re-points to the new primary, as ElastiCache flips its primary DNS name.
+         */
+        public Builder elastiCacheMode(boolean on) {
+            this.elastiCacheMode = on;
+            return this;
+        }
+
+        /** Bound for start and for every later wait of restart/failover (default 60 s). */
+        public Builder startupTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("startupTimeout must be > 0: was " + timeout);
+            }
+            this.startupTimeout = timeout;
+            return this;
+        }
+
+        /** "auto", "system", "maven", or a redis-server path / directory. Default: HAVEN_REDIS_BINARIES or "auto". */
+        public Builder binaries(String selection) {
+            if (selection == null || selection.isBlank()) {
+                throw new IllegalArgumentException("binaries must be auto, system, maven or a redis-server path: was '" + selection + "'");
+            }
+            this.binaries = selection;
+            return this;
+        }
+
+        /** Validates and starts the topology; returns when replicas are in sync and the Sentinels agree. */
+        public RedisTopology start() {
+            if (elastiCacheMode && sentinelsSet && sentinels > 0) {
+                throw new IllegalArgumentException("elastiCacheMode has no Sentinel: was sentinels(" + sentinels
+                        + "); drop sentinels(...) or use sentinels(0)");
+            }
+            if (!elastiCacheMode && sentinels > 0 && replicas == 0) {
+                LOG.debug("Sentinel with 0 replicas: failovers are impossible");
+            }
+            return RedisTopology.start(this);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.haven.testkit.redis;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+/** Bad settings fail at the builder with a message naming the setting, the rule and the value. */
+class RedisTopologyBuilderTest {
+
+    @Test
+    void rejectsOutOfRangeSettingsWithHelpfulMessages() {
+        assertThatThrownBy(() -> RedisTopology.builder().replicas(6)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("replicas must be between 0 and 5: was 6");
+        assertThatThrownBy(() -> RedisTopology.builder().replicas(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("was -1");
+        assertThatThrownBy(() -> RedisTopology.builder().sentinels(2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("sentinels must be 0 or 3: was 2").hasMessageContaining("quorum");
+        assertThatThrownBy(() -> RedisTopology.builder().password("")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("password");
+        assertThatThrownBy(() -> RedisTopology.builder().startupTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("startupTimeout must be > 0: was PT0S");
+        assertThatThrownBy(() -> RedisTopology.builder().binaries(" ")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RedisTopology.builder().elastiCacheMode(true).sentinels(3).start())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("elastiCacheMode has no Sentinel");
+        assertThatThrownBy(() -> RedisTopology.builder().binaries("/nonexistent/redis").start())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/nonexistent/redis");
+    }
+
+    @Test
+    void quotesConfigStrings() {
+        org.assertj.core.api.Assertions.assertThat(RedisTopology.quote("a\"b\\c")).isEqualTo("\"a\\\"b\\\\c\"");
+    }
+}
