@@ -68,7 +68,7 @@ class HavenStatement implements Statement {
 
     final void record(Call call) {
         if (recorded == null) {
-            recorded = new Call[4];
+            recorded = new Call[2]; // most statements have one or two parameters
         } else if (recordedLength == recorded.length) {
             recorded = Arrays.copyOf(recorded, recordedLength * 2);
         }
