@@ -43,7 +43,16 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.Shard;
+import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
 import software.amazon.awssdk.services.dynamodb.model.StreamSpecification;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
@@ -132,7 +141,7 @@ public final class DynamoDbRegions implements AutoCloseable {
 
         boolean running() {
             Process p = process;
-            return p != null && p.isAlive();
+            return p != null && ServerProcesses.isRunning(p.toHandle()); // a killed, not yet reaped child is a zombie
         }
     }
 
@@ -438,6 +447,7 @@ public final class DynamoDbRegions implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start DynamoDB Local: " + e.getMessage(), e);
         }
+        warmUp(deadline);
         for (Node n : nodes.values()) {
             n.proxy = FaultProxy.open(reactor, "127.0.0.1", n.port);
         }
@@ -487,6 +497,73 @@ public final class DynamoDbRegions implements AutoCloseable {
                 .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2)).socketTimeout(CLIENT_CALL_TIMEOUT))
                 .overrideConfiguration(o -> o.apiCallTimeout(CLIENT_CALL_TIMEOUT))
                 .build();
+    }
+
+    /**
+     * Runs every operation the replicator uses once per region, in parallel, on a scratch table that is then
+     * deleted. A fresh DynamoDB Local (and this JVM's SDK) takes up to seconds for the first stream read and
+     * conditional write on a busy machine; without this, the first replicated change of a test would lag far
+     * behind the configured delay and lag measurements would mean nothing.
+     */
+    private void warmUp(long deadline) {
+        List<Thread> threads = new ArrayList<>();
+        Map<String, Throwable> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        for (Node n : nodes.values()) {
+            Thread t = new Thread(() -> {
+                try {
+                    warmUp(n);
+                } catch (RuntimeException e) {
+                    failures.put(n.region, e);
+                }
+            }, "haven-dynamodb-warmup-" + n.region);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DynamoDbRegionsException("Interrupted while warming up", e);
+            }
+            if (t.isAlive()) {
+                throw new DynamoDbRegionsException("Warming up DynamoDB Local did not finish within " + startupTimeout + " (startupTimeout)");
+            }
+        }
+        if (!failures.isEmpty()) {
+            Map.Entry<String, Throwable> f = failures.entrySet().iterator().next();
+            throw new DynamoDbRegionsException("Warming up DynamoDB Local for " + f.getKey() + " failed: " + f.getValue(), f.getValue());
+        }
+    }
+
+    private static void warmUp(Node n) {
+        String table = "haven-testkit-warmup";
+        DynamoDbClient c = n.client;
+        c.createTable(b -> b.tableName(table)
+                .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                .attributeDefinitions(AttributeDefinition.builder().attributeName("id").attributeType(ScalarAttributeType.S).build())
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .streamSpecification(s -> s.streamEnabled(true).streamViewType(StreamViewType.NEW_AND_OLD_IMAGES)));
+        Map<String, AttributeValue> key = Map.of("id", AttributeValue.fromS("w"));
+        Map<String, String> names = Map.of("#hts", LastWriterWins.TS, "#hrg", LastWriterWins.REGION);
+        Map<String, AttributeValue> values = Map.of(":hts", AttributeValue.fromN("1"), ":hrg", AttributeValue.fromS(n.region));
+        c.putItem(b -> b.tableName(table).item(key));
+        c.putItem(b -> b.tableName(table).item(key).conditionExpression(LastWriterWins.CONDITION)
+                .expressionAttributeNames(names).expressionAttributeValues(values));
+        c.updateItem(b -> b.tableName(table).key(key).updateExpression("SET #hts = :hts, #hrg = :hrg")
+                .expressionAttributeNames(names).expressionAttributeValues(values));
+        c.getItem(b -> b.tableName(table).key(key).consistentRead(true));
+        c.deleteItem(b -> b.tableName(table).key(key).conditionExpression("attribute_not_exists(#hts) OR #hts < :hts OR #hrg < :hrg")
+                .expressionAttributeNames(names).expressionAttributeValues(Map.of(":hts", AttributeValue.fromN("2"), ":hrg", AttributeValue.fromS("~")))
+                .returnValues(ReturnValue.ALL_OLD));
+        String arn = c.describeTable(b -> b.tableName(table)).table().latestStreamArn();
+        for (Shard shard : n.streams.describeStream(b -> b.streamArn(arn)).streamDescription().shards()) {
+            String it = n.streams.getShardIterator(b -> b.streamArn(arn).shardId(shard.shardId())
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            n.streams.getRecords(b -> b.shardIterator(it).limit(1000));
+        }
+        c.deleteTable(b -> b.tableName(table));
     }
 
     /** True when the server answers; false after a port conflict (the process exited); throws on any other failure. */

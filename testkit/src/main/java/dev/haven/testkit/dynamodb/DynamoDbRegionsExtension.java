@@ -60,9 +60,13 @@ public final class DynamoDbRegionsExtension implements ParameterResolver, TestIn
     }
 
     static DynamoDbRegions.Builder builder(HavenDynamoDb config) {
-        return DynamoDbRegions.builder()
-                .regions(config.regions())
-                .replicationDelay(Durations.parse(config.replicationDelay(), "@HavenDynamoDb.replicationDelay"));
+        try {
+            return DynamoDbRegions.builder()
+                    .regions(config.regions())
+                    .replicationDelay(Durations.parse(config.replicationDelay(), "replicationDelay"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("@HavenDynamoDb: " + e.getMessage(), e);
+        }
     }
 
     private static DynamoDbRegions start(HavenDynamoDb config) {

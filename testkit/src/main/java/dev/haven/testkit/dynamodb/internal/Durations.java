@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /** Durations written in annotations: {@code 0}, {@code 250ms}, {@code 1s}, {@code 1.5s}, {@code 2m}, or ISO-8601 ({@code PT1S}). */
 public final class Durations {
 
-    private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)");
+    private static final Pattern SIMPLE = Pattern.compile("(-?\\d+(?:\\.\\d+)?)\\s*(ms|s|m)");
 
     private Durations() {
     }

@@ -57,7 +57,8 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  *
  * <p>Loop prevention: a put the replicator made carries a stamp naming another region, so the target's reader skips
  * it. A delete carries no image to mark, so the applier registers an <em>echo</em> (region, table, key) before each
- * replicated delete that removed something, and the target's reader swallows the one REMOVE it expects.
+ * replicated delete, withdrawn if nothing was deleted, and the target's reader swallows the one REMOVE it expects.
+ * The write-back of a stamp is announced the same way (with its stamp), so it is not replicated a second time.
  *
  * <p>Concurrency: readers own their shard state (only their thread touches it); the list of followed tables is
  * copy-on-write. A link's queue has one producer (the source's reader) and one consumer (its applier), so the applier
@@ -248,6 +249,10 @@ public final class Replicator implements AutoCloseable {
 
     private static String echoKey(String region, String table, Map<String, AttributeValue> keys) {
         return region + '\u0000' + table + '\u0000' + new TreeMap<>(keys);
+    }
+
+    private static String stampEchoKey(String region, String table, Map<String, AttributeValue> keys, long ts) {
+        return echoKey(region, table, keys) + "\u0000stamp " + ts;
     }
 
     private void expectEcho(String key) {
@@ -445,6 +450,9 @@ public final class Replicator implements AutoCloseable {
                 case REPLICA:
                     return;
                 case LOCAL_STAMPED:
+                    if (consumeEcho(stampEchoKey(region, table, keys, LastWriterWins.ts(newImage)))) {
+                        return; // our own write-back of a stamp: its change was enqueued already
+                    }
                     enqueue(new Change(table, keys, newImage, LastWriterWins.ts(newImage), region, arrival));
                     return;
                 case LOCAL_UNSTAMPED:
@@ -483,6 +491,8 @@ public final class Replicator implements AutoCloseable {
                 values.put(":prg", AttributeValue.fromS(seenRegion));
                 condition = "#hts = :pts AND #hrg = :prg";
             }
+            String echo = stampEchoKey(region, table, keys, ts);
+            expectEcho(echo);
             try {
                 dynamo.apply(region).updateItem(b -> b.tableName(table).key(keys)
                         .updateExpression("SET #hts = :hts, #hrg = :hrg")
@@ -490,8 +500,9 @@ public final class Replicator implements AutoCloseable {
                         .expressionAttributeNames(names)
                         .expressionAttributeValues(values));
             } catch (ConditionalCheckFailedException e) {
-                // written again (or replicated over) meanwhile: that change gets its own stamp
+                consumeEcho(echo); // written again (or replicated over) meanwhile: that change gets its own stamp
             } catch (SdkException e) {
+                consumeEcho(echo);
                 LOG.debug("Could not stamp an item of {} in {}: {}", table, region, e.toString());
             }
         }
