@@ -152,6 +152,23 @@ class GlobalTablesIT {
     }
 
     @Test
+    void aPlainOverwriteOfAReplicatedItemWinsEverywhereAsItDidLocally() throws Exception {
+        String table = Tables.fresh(regions);
+        regions.replicationDelay(Duration.ofMillis(200));
+        // a stamp later than DynamoDB Local's second-granular stream time of the overwrite below
+        long ahead = LastWriterWins.micros(Instant.now().plusSeconds(2));
+        put(WEST, table, "p", "west", ahead, WEST);
+        regions.awaitReplicated(Duration.ofSeconds(20));
+        regions.client(EAST).putItem(b -> b.tableName(table).item(Map.of("id", AttributeValue.fromS("p"), "v", AttributeValue.fromS("east"))));
+        regions.awaitReplicated(Duration.ofSeconds(20));
+        for (String r : regions.regions()) {
+            Map<String, AttributeValue> item = Tables.get(regions.client(r), table, "p").orElseThrow();
+            assertThat(item.get("v").s()).as("value in %s", r).isEqualTo("east");
+            assertThat(Long.parseLong(item.get(DynamoDbRegions.TIMESTAMP_ATTRIBUTE).n())).as("stamp in %s", r).isEqualTo(ahead + 1);
+        }
+    }
+
+    @Test
     void deletesReplicateAndNothingEchoes() throws Exception {
         String table = Tables.fresh(regions);
         regions.replicationDelay(Duration.ofMillis(200));

@@ -74,6 +74,14 @@ public final class LastWriterWins {
      */
     public static final String CONDITION = "attribute_not_exists(#hts) OR #hts < :hts OR (#hts = :hts AND #hrg < :hrg)";
 
+    /** The later of two optional stamps. */
+    public static Long later(Long a, Long b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null ? a : Long.valueOf(Math.max(a, b));
+    }
+
     /** The stamp of an image, or null. */
     public static Long ts(Map<String, AttributeValue> image) {
         if (image == null) {

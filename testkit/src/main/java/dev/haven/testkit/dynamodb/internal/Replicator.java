@@ -457,7 +457,8 @@ public final class Replicator implements AutoCloseable {
                     return;
                 case LOCAL_UNSTAMPED:
                 default:
-                    Long previous = LastWriterWins.ts(newImage); // an UpdateItem keeps the old stamp in the new image
+                    // the stamp this write replaced: kept in the new image by an UpdateItem, only in the old one after a PutItem
+                    Long previous = LastWriterWins.later(LastWriterWins.ts(oldImage), LastWriterWins.ts(newImage));
                     long ts = LastWriterWins.stampOf(created, previous);
                     Map<String, AttributeValue> stamped = new HashMap<>(newImage);
                     stamped.put(LastWriterWins.TS, AttributeValue.fromN(Long.toString(ts)));

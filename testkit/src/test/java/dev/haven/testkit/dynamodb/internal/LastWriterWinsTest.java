@@ -67,6 +67,14 @@ class LastWriterWinsTest {
     }
 
     @Test
+    void laterOfOptionalStamps() {
+        assertThat(LastWriterWins.later(null, null)).isNull();
+        assertThat(LastWriterWins.later(3L, null)).isEqualTo(3L);
+        assertThat(LastWriterWins.later(null, 4L)).isEqualTo(4L);
+        assertThat(LastWriterWins.later(5L, 4L)).isEqualTo(5L);
+    }
+
+    @Test
     void foreignOrMalformedStampsAreIgnored() {
         Map<String, AttributeValue> m = image("a", null, null);
         m.put(LastWriterWins.TS, AttributeValue.fromN("1.5"));
