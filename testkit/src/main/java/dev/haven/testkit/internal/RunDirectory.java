@@ -147,7 +147,7 @@ public final class RunDirectory {
                             Optional<ProcessHandle> h = ProcessHandle.of(pid);
                             if (h.isPresent() && h.get().isAlive()
                                     && ServerProcesses.commandLine(pid).contains(node.resolve("data").toString())) {
-                                LOG.warn("Killing stale PostgreSQL server pid {} of dead JVM's run directory {}", pid, run);
+                                LOG.warn("Killing stale server pid {} of dead JVM's run directory {}", pid, run);
                                 ServerProcesses.killTree(h.get());
                                 killed.add(pid);
                             }
