@@ -15,7 +15,7 @@ public final class CommandKinds {
     static final Set<String> READS = Set.of(
             // strings and keys
             "get", "mget", "getrange", "strlen", "exists", "ttl", "pttl", "expiretime", "pexpiretime", "type", "keys",
-            "scan", "randomkey", "dbsize", "dump", "getbit", "bitcount", "bitpos", "bitfieldRo", "lcs", "stralgoLcs",
+            "scan", "randomkey", "dbsize", "dump", "getbit", "bitcount", "bitpos", "lcs", "stralgoLcs",
             "objectEncoding", "objectIdletime", "objectFreq", "objectRefcount", "memoryUsage", "echo", "ping",
             "sortReadOnly", "touch",
             // hashes
@@ -33,7 +33,7 @@ public final class CommandKinds {
             "zrandmember", "zrandmemberWithScores", "zinter", "zinterWithScores", "zunion", "zunionWithScores", "zdiff",
             "zdiffWithScores", "zintercard",
             // hyperloglog, geo, streams
-            "pfcount", "geopos", "geodist", "geohash", "geosearch", "georadius_ro", "georadiusbymember_ro",
+            "pfcount", "geopos", "geodist", "geohash", "geosearch",
             "xrange", "xrevrange", "xlen", "xread", "xinfoStream", "xinfoGroups", "xinfoConsumers", "xpending",
             // scripts and functions declared read-only
             "evalReadOnly", "evalshaReadOnly", "fcallReadOnly");
@@ -44,10 +44,10 @@ public final class CommandKinds {
      */
     static final Set<String> UNSUPPORTED = Set.of(
             "multi", "exec", "discard", "watch", "unwatch", "select", "auth", "quit", "readOnly", "readWrite",
-            "clientSetname", "clientSetinfo", "clientTracking", "clientPause", "clientKill", "clientReply", "reset",
-            "swapdb", "setTimeout", "getStatefulConnection", "shutdown", "debugSegfault", "debugCrashAndRecover",
+            "clientSetname", "clientSetinfo", "clientTracking", "clientPause", "clientKill",
+            "swapdb", "getStatefulConnection", "shutdown", "debugSegfault", "debugCrashAndRecover",
             "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop",
-            "monitor", "waitForReplication"); // waitForReplication: handled as WAIT on the session's write connection
+            "waitForReplication"); // waitForReplication: handled as WAIT on the session's write connection
 
     /** Answered by the proxy itself. */
     static final Set<String> LOCAL = Set.of("isOpen", "toString", "hashCode", "equals");
