@@ -243,8 +243,8 @@ public final class RedisRouting implements AutoCloseable {
         requireOpen();
         budget.onRequest();
         long deadline = settings.ticker().nanoTime() + settings.writerWait().toNanos();
-        if (consistency.level() == Consistency.Level.BOUNDED_STALENESS) {
-            monitor.lagDemand();
+        if (consistency.level() == Consistency.Level.BOUNDED_STALENESS || consistency.level() == Consistency.Level.SESSION) {
+            monitor.lagDemand(); // sample replica offsets finely while reads depend on them
         }
         boolean isSession = consistency.level() == Consistency.Level.SESSION;
         // SESSION reads may always fall back to the primary: it has every write of the session.
@@ -280,7 +280,7 @@ public final class RedisRouting implements AutoCloseable {
                 failedOn = failedOn == null ? null : new HashSet<>(); // a new round: nodes that failed may be back
                 continue;
             }
-            if (attempts > 0) {
+            if (attempts > 0 || failedOn != null) {
                 if (attempts >= settings.retryMaxAttempts() || !budget.tryAcquire()) {
                     throw last;
                 }
@@ -289,7 +289,6 @@ public final class RedisRouting implements AutoCloseable {
                             Duration.ZERO, last.getClass().getSimpleName() + ": " + last.getMessage()));
                 }
             }
-            attempts++;
             NodeConnection node = node(target);
             long t0 = settings.ticker().nanoTime();
             state.begin();
@@ -307,6 +306,9 @@ public final class RedisRouting implements AutoCloseable {
                 }
                 onNodeFailure(state, e, kind);
                 last = e;
+                if (kind != RedisErrors.Kind.NOT_SENT) {
+                    attempts++; // a node that could not even be reached costs budget, not one of the attempts
+                }
                 if (failedOn == null) {
                     failedOn = new HashSet<>();
                 }
