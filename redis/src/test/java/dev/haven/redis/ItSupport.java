@@ -44,6 +44,16 @@ final class ItSupport {
         }
     }
 
+    /** Runs {@code f} on a plain Lettuce connection to the node's direct (unproxied) port. */
+    static <T> T direct(RedisNode node, java.util.function.Function<StatefulRedisConnection<String, String>, T> f) {
+        RedisClient c = RedisClient.create(RedisURI.create("127.0.0.1", node.directPort()));
+        try (StatefulRedisConnection<String, String> conn = c.connect()) {
+            return f.apply(conn);
+        } finally {
+            c.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+    }
+
     static void sleep(Duration d) {
         try {
             Thread.sleep(d.toMillis());

@@ -343,12 +343,15 @@ public final class RedisRouting implements AutoCloseable {
         long now = settings.ticker().nanoTime();
         long deadline = now + settings.writerWait().toNanos();
         long confirmNanos = 2 * (settings.probeTimeout().toNanos() + settings.fastProbeInterval().toNanos());
+        // A primary that just refused or failed us is avoided until the monitor has re-probed it: two completed rounds
+        // (the first may have started before the failure), or the confirmation time, whichever comes first.
         String exclude = null;
         long excludeUntil = 0;
+        long excludeUntilRound = 0;
         RuntimeException last = null;
         while (true) {
             now = settings.ticker().nanoTime();
-            if (exclude != null && now - excludeUntil >= 0) {
+            if (exclude != null && (now - excludeUntil >= 0 || monitor.roundsCompleted() >= excludeUntilRound)) {
                 exclude = null;
             }
             EndpointState w = monitor.snapshot().writer();
@@ -391,6 +394,7 @@ public final class RedisRouting implements AutoCloseable {
                             last = e;
                             exclude = w.id();
                             excludeUntil = settings.ticker().nanoTime() + confirmNanos;
+                            excludeUntilRound = monitor.roundsCompleted() + 2;
                         }
                     }
                 }
