@@ -1,0 +1,440 @@
+package dev.haven.redis;
+
+import dev.haven.Endpoint;
+import dev.haven.Ticker;
+import dev.haven.Topology;
+import dev.haven.event.HavenEventListener;
+import dev.haven.redis.internal.Durations;
+import dev.haven.redis.internal.RedisRouting;
+import dev.haven.redis.internal.RedisSettings;
+import io.lettuce.core.RedisURI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * A Redis client over a replicated deployment — Sentinel, a static list of nodes, or an ElastiCache primary endpoint —
+ * that sends writes to the current primary and reads to a replica that satisfies the read's
+ * {@link dev.haven.Consistency}, measured from replication offsets; follows failovers ({@code +switch-master},
+ * polling, errors); and never re-sends a write whose outcome is unknown. Lettuce underneath: one
+ * {@code RedisClient}, one shared connection per node.
+ *
+ * <pre>{@code
+ * try (HavenRedisClient client = HavenRedisClient.builder()
+ *         .sentinel("redis-sentinel://s1:26379,s2:26379,s3:26379#mymaster")
+ *         .password(System.getenv("REDIS_PASSWORD"))
+ *         .lagBound(Duration.ofMillis(500))
+ *         .build();
+ *      HavenRedisConnection redis = client.connect()) {
+ *     redis.sync().set("k", "v");
+ *     String v = redis.reads(Consistency.SESSION).get("k");
+ * }
+ * }</pre>
+ *
+ * <p>Errors: {@link HavenRedisWriteOutcomeUnknownException} when a write may or may not have run,
+ * {@link HavenRedisUnavailableException} when no node could take a command within {@code writer-wait}; both are
+ * Lettuce {@code RedisException}s. Application errors ({@code WRONGTYPE}...) come through unchanged.
+ */
+public final class HavenRedisClient implements AutoCloseable {
+
+    private final RedisRouting routing;
+
+    private HavenRedisClient(RedisSettings settings) {
+        this.routing = new RedisRouting(settings);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A new session (cheap: no socket of its own). */
+    public HavenRedisConnection connect() {
+        if (routing.isClosed()) {
+            throw new IllegalStateException("HavenRedisClient " + routing.settings().clusterName() + " is closed");
+        }
+        return new HavenRedisConnection(routing);
+    }
+
+    /** The current topology snapshot. */
+    public Topology topology() {
+        return routing.topology();
+    }
+
+    public void addListener(HavenEventListener listener) {
+        routing.events().add(listener);
+    }
+
+    public void removeListener(HavenEventListener listener) {
+        routing.events().remove(listener);
+    }
+
+    /** Closes the topology monitor, every connection, the Lettuce client and its threads. */
+    @Override
+    public void close() {
+        routing.close();
+    }
+
+    @Override
+    public String toString() {
+        return routing.settings().toString();
+    }
+
+    /**
+     * Builds a {@link HavenRedisClient}; {@link #build()} validates every setting and fails with a message naming the
+     * property ({@code haven.redis.<name>}), the rule and the value.
+     */
+    public static final class Builder {
+
+        static final String P = "haven.redis.";
+
+        private String sentinelUri;
+        private final List<String> nodes = new ArrayList<>();
+        private String primaryEndpoint;
+        private String readerEndpoint;
+        private String username;
+        private char[] password;
+        private String clusterName = "haven";
+        private Duration commandTimeout = Duration.ofMillis(250);
+        private Duration connectTimeout = Duration.ofSeconds(1);
+        private Duration lagBound = Duration.ofSeconds(1);
+        private boolean readFallbackToWriter = true;
+        private String region = "";
+        private String zone = "";
+        private final Map<String, String[]> locations = new LinkedHashMap<>();
+        private Duration probeInterval = Duration.ofSeconds(1);
+        private Duration fastProbeInterval = Duration.ofMillis(100);
+        private Duration probeTimeout = Duration.ofMillis(500);
+        private Duration writerWait = Duration.ofSeconds(5);
+        private int retryMaxAttempts = 3;
+        private double retryBudgetRatio = 0.1;
+        private int retryBudgetReserve = 10;
+        private int requestQueueSize = 10_000;
+        private Duration keepAliveIdle = Duration.ofSeconds(5);
+        private final List<HavenEventListener> listeners = new ArrayList<>();
+        private Ticker ticker = Ticker.system();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /**
+         * Reads {@code haven.redis.*} properties (names as on each method); an unknown {@code haven.redis.*} key fails.
+         * {@code nodes} is a comma-separated list of {@code host:port}.
+         */
+        public Builder properties(Properties props) {
+            for (String key : props.stringPropertyNames()) {
+                if (!key.startsWith(P)) {
+                    continue;
+                }
+                String name = key.substring(P.length());
+                String v = props.getProperty(key).trim();
+                switch (name) {
+                    case "sentinel" -> sentinel(v);
+                    case "nodes" -> nodes(v.split("\\s*,\\s*"));
+                    case "primary-endpoint" -> primaryEndpoint = v;
+                    case "reader-endpoint" -> readerEndpoint = v;
+                    case "username" -> username = v;
+                    case "password" -> password(v);
+                    case "cluster-name" -> clusterName(v);
+                    case "command-timeout" -> commandTimeout(Durations.parse(key, v));
+                    case "connect-timeout" -> connectTimeout(Durations.parse(key, v));
+                    case "lag-bound" -> lagBound(Durations.parse(key, v));
+                    case "read-fallback" -> readFallbackToWriter = switch (v) {
+                        case "writer", "true" -> true;
+                        case "fail", "false" -> false;
+                        default -> throw new IllegalArgumentException(key + " must be 'writer' or 'fail': was " + v);
+                    };
+                    case "region" -> region = v;
+                    case "zone" -> zone = v;
+                    case "probe-interval" -> probeInterval(Durations.parse(key, v));
+                    case "fast-probe-interval" -> fastProbeInterval(Durations.parse(key, v));
+                    case "probe-timeout" -> probeTimeout(Durations.parse(key, v));
+                    case "writer-wait" -> writerWait(Durations.parse(key, v));
+                    case "retry.max-attempts" -> retryMaxAttempts = parseInt(key, v);
+                    case "retry.budget-ratio" -> retryBudgetRatio = parseDouble(key, v);
+                    case "retry.budget-reserve-per-second" -> retryBudgetReserve = parseInt(key, v);
+                    case "request-queue-size" -> requestQueueSize = parseInt(key, v);
+                    case "keepalive-idle" -> keepAliveIdle = Durations.parse(key, v);
+                    default -> throw new IllegalArgumentException(key + " is not a Haven Redis setting (see the haven-redis README)");
+                }
+            }
+            return this;
+        }
+
+        private static int parseInt(String key, String v) {
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be an integer: was " + v);
+            }
+        }
+
+        private static double parseDouble(String key, String v) {
+            try {
+                return Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " must be a number: was " + v);
+            }
+        }
+
+        /** {@code haven.redis.sentinel}: Lettuce's {@code redis-sentinel://host1:port1,host2:port2#masterName}. */
+        public Builder sentinel(String uri) {
+            this.sentinelUri = uri;
+            return this;
+        }
+
+        /** {@code haven.redis.nodes}: the primary and replicas as {@code host:port}; roles are discovered ({@code INFO replication}). */
+        public Builder nodes(String... hostPorts) {
+            nodes.addAll(List.of(hostPorts));
+            return this;
+        }
+
+        /**
+         * {@code haven.redis.primary-endpoint} / {@code reader-endpoint}: ElastiCache (cluster mode disabled) endpoints as
+         * {@code host:port}; the reader endpoint may be {@code null}. Replicas are discovered from the primary.
+         */
+        public Builder elastiCache(String primaryEndpoint, String readerEndpoint) {
+            this.primaryEndpoint = primaryEndpoint;
+            this.readerEndpoint = readerEndpoint;
+            return this;
+        }
+
+        /** {@code haven.redis.password}: of the data nodes (Sentinels are reached without); never logged. */
+        public Builder password(String password) {
+            this.password = password == null ? null : password.toCharArray();
+            return this;
+        }
+
+        /** {@code haven.redis.username} + password: ACL user. */
+        public Builder credentials(String username, String password) {
+            this.username = username;
+            return password(password);
+        }
+
+        /** {@code haven.redis.cluster-name}: names events, metrics and threads (default {@code haven}). */
+        public Builder clusterName(String name) {
+            this.clusterName = name;
+            return this;
+        }
+
+        /** {@code haven.redis.command-timeout}: a command not answered within this fails (default 250ms). */
+        public Builder commandTimeout(Duration d) {
+            this.commandTimeout = d;
+            return this;
+        }
+
+        /** {@code haven.redis.connect-timeout}: TCP connect + handshake (default 1s). */
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = d;
+            return this;
+        }
+
+        /** {@code haven.redis.lag-bound}: staleness allowed to {@code sync()} reads (default 1s). */
+        public Builder lagBound(Duration d) {
+            this.lagBound = d;
+            return this;
+        }
+
+        /** {@code haven.redis.read-fallback}: {@code writer} (default) or {@code fail} when no replica qualifies. */
+        public Builder readFallbackToWriter(boolean fallback) {
+            this.readFallbackToWriter = fallback;
+            return this;
+        }
+
+        /** {@code haven.redis.region} / {@code zone}: where this application runs; reads stay in its zone when they can. */
+        public Builder localZone(String region, String zone) {
+            this.region = region == null ? "" : region;
+            this.zone = zone == null ? "" : zone;
+            return this;
+        }
+
+        /** Labels a node ({@code host:port} as the servers announce it) with its region and zone. */
+        public Builder endpointLocation(String hostPort, String region, String zone) {
+            locations.put(hostPort, new String[] {region == null ? "" : region, zone == null ? "" : zone});
+            return this;
+        }
+
+        /** {@code haven.redis.probe-interval}: topology probe interval when all is well (default 1s). */
+        public Builder probeInterval(Duration d) {
+            this.probeInterval = d;
+            return this;
+        }
+
+        /** {@code haven.redis.fast-probe-interval}: during a failover, after an error, and for lag sampling (default 100ms). */
+        public Builder fastProbeInterval(Duration d) {
+            this.fastProbeInterval = d;
+            return this;
+        }
+
+        /** {@code haven.redis.probe-timeout}: a node not answering a probe within this is down (default 500ms). */
+        public Builder probeTimeout(Duration d) {
+            this.probeTimeout = d;
+            return this;
+        }
+
+        /** {@code haven.redis.writer-wait}: how long a command waits for a primary / a qualifying node (default 5s). */
+        public Builder writerWait(Duration d) {
+            this.writerWait = d;
+            return this;
+        }
+
+        /** {@code haven.redis.retry.max-attempts}: attempts of a read, the first included (default 3). */
+        public Builder retryMaxAttempts(int attempts) {
+            this.retryMaxAttempts = attempts;
+            return this;
+        }
+
+        /** {@code haven.redis.retry.budget-ratio} / {@code budget-reserve-per-second} (default 0.1 / 10). */
+        public Builder retryBudget(double ratio, int reservePerSecond) {
+            this.retryBudgetRatio = ratio;
+            this.retryBudgetReserve = reservePerSecond;
+            return this;
+        }
+
+        /** {@code haven.redis.request-queue-size}: commands queued per node connection before rejection (default 10000). */
+        public Builder requestQueueSize(int size) {
+            this.requestQueueSize = size;
+            return this;
+        }
+
+        /** {@code haven.redis.keepalive-idle}: TCP keepalive idle time (probes every 1s, 3 tries) (default 5s). */
+        public Builder keepAliveIdle(Duration d) {
+            this.keepAliveIdle = d;
+            return this;
+        }
+
+        public Builder listener(HavenEventListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** For tests: the monotonic time source. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** For tests: the wall clock of event timestamps. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Validates the settings into the immutable form the engine uses (no I/O); visible for tests. */
+        RedisSettings settings() {
+            int sources = (sentinelUri != null ? 1 : 0) + (nodes.isEmpty() ? 0 : 1) + (primaryEndpoint != null ? 1 : 0);
+            if (sources != 1) {
+                throw new IllegalArgumentException(P + "sentinel, " + P + "nodes and " + P
+                        + "primary-endpoint: exactly one must be given: was " + sources);
+            }
+            List<Endpoint> sentinels = List.of();
+            String masterName = null;
+            if (sentinelUri != null) {
+                RedisURI uri;
+                try {
+                    uri = RedisURI.create(sentinelUri);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException(P + "sentinel must be redis-sentinel://host:port[,host:port...]#master: was "
+                            + sentinelUri);
+                }
+                if (uri.getSentinels().isEmpty() || uri.getSentinelMasterId() == null || uri.getSentinelMasterId().isBlank()) {
+                    throw new IllegalArgumentException(P + "sentinel must name Sentinels and a master (redis-sentinel://host:port#master): was "
+                            + sentinelUri);
+                }
+                sentinels = uri.getSentinels().stream().map(s -> Endpoint.of(s.getHost(), s.getPort())).toList();
+                masterName = uri.getSentinelMasterId();
+            }
+            List<Endpoint> nodeList = new ArrayList<>();
+            for (String n : nodes) {
+                nodeList.add(hostPort("nodes", n));
+            }
+            Endpoint primary = primaryEndpoint == null ? null : hostPort("primary-endpoint", primaryEndpoint);
+            Endpoint reader = readerEndpoint == null ? null : hostPort("reader-endpoint", readerEndpoint);
+            if (reader != null && primary == null) {
+                throw new IllegalArgumentException(P + "reader-endpoint needs " + P + "primary-endpoint: was " + readerEndpoint);
+            }
+            if (clusterName == null || !clusterName.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException(P + "cluster-name must match [A-Za-z0-9._-]{1,64}: was " + clusterName);
+            }
+            positive("command-timeout", commandTimeout);
+            atLeast("command-timeout", commandTimeout, Duration.ofMillis(10));
+            positive("connect-timeout", connectTimeout);
+            positive("lag-bound", lagBound);
+            positive("probe-interval", probeInterval);
+            atLeast("probe-interval", probeInterval, Duration.ofMillis(50));
+            positive("fast-probe-interval", fastProbeInterval);
+            atLeast("fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
+            if (fastProbeInterval.compareTo(probeInterval) > 0) {
+                throw new IllegalArgumentException(P + "fast-probe-interval must be <= " + P + "probe-interval ("
+                        + Durations.format(probeInterval) + "): was " + Durations.format(fastProbeInterval));
+            }
+            positive("probe-timeout", probeTimeout);
+            atLeast("probe-timeout", probeTimeout, Duration.ofMillis(50));
+            if (writerWait == null || writerWait.isNegative()) {
+                throw new IllegalArgumentException(P + "writer-wait must be >= 0: was " + (writerWait == null ? "null" : Durations.format(writerWait)));
+            }
+            if (retryMaxAttempts < 1 || retryMaxAttempts > 10) {
+                throw new IllegalArgumentException(P + "retry.max-attempts must be in 1..10: was " + retryMaxAttempts);
+            }
+            if (!(retryBudgetRatio >= 0 && retryBudgetRatio <= 1)) {
+                throw new IllegalArgumentException(P + "retry.budget-ratio must be in [0, 1]: was " + retryBudgetRatio);
+            }
+            if (retryBudgetReserve < 0) {
+                throw new IllegalArgumentException(P + "retry.budget-reserve-per-second must be >= 0: was " + retryBudgetReserve);
+            }
+            if (requestQueueSize < 1 || requestQueueSize > 1_000_000) {
+                throw new IllegalArgumentException(P + "request-queue-size must be in 1..1000000: was " + requestQueueSize);
+            }
+            positive("keepalive-idle", keepAliveIdle);
+            atLeast("keepalive-idle", keepAliveIdle, Duration.ofSeconds(1));
+            for (String id : locations.keySet()) {
+                hostPort("endpoint.<host:port>", id);
+            }
+            return new RedisSettings(clusterName, sentinels, masterName, List.copyOf(nodeList), primary, reader, username,
+                    password == null ? null : password.clone(), commandTimeout, connectTimeout, lagBound, readFallbackToWriter,
+                    region, zone, Map.copyOf(locations), probeInterval, fastProbeInterval, probeTimeout, writerWait,
+                    retryMaxAttempts, retryBudgetRatio, retryBudgetReserve, requestQueueSize, keepAliveIdle,
+                    List.copyOf(listeners), ticker, clock);
+        }
+
+        /**
+         * Validates every setting, starts the topology monitor (its first probe round runs before this returns, so
+         * routing works at once) and subscribes to Sentinel's {@code +switch-master}.
+         *
+         * @throws IllegalArgumentException naming the property, the rule and the value
+         * @throws HavenRedisUnavailableException if no Sentinel answers
+         */
+        public HavenRedisClient build() {
+            return new HavenRedisClient(settings());
+        }
+
+        private static Endpoint hostPort(String name, String value) {
+            if (value == null || !value.matches("[^:\\s]+:\\d{1,5}")) {
+                throw new IllegalArgumentException(P + name + " must be host:port: was '" + value + "'");
+            }
+            int colon = value.lastIndexOf(':');
+            int port = Integer.parseInt(value.substring(colon + 1));
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException(P + name + " port must be in 1..65535: was '" + value + "'");
+            }
+            return Endpoint.of(value.substring(0, colon), port);
+        }
+
+        private static void positive(String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(P + name + " must be > 0: was " + (d == null ? "null" : Durations.format(d)));
+            }
+        }
+
+        private static void atLeast(String name, Duration d, Duration min) {
+            if (d.compareTo(min) < 0) {
+                throw new IllegalArgumentException(P + name + " must be >= " + Durations.format(min) + ": was " + Durations.format(d));
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.haven.redis;
+
+import dev.haven.Consistency;
+import dev.haven.redis.internal.RedisRouting;
+import dev.haven.redis.internal.RoutingCommands;
+import dev.haven.redis.internal.Session;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A session over a {@link HavenRedisClient}: Lettuce's {@link RedisCommands} where every call is routed — writes to
+ * the current primary, reads to a replica that satisfies the view's {@link Consistency} — and read-your-writes state
+ * for {@link Consistency#SESSION} reads. Cheap: it owns no socket (the client keeps one connection per node, shared by
+ * all sessions); thread-safe; {@link #close()} only marks it closed.
+ *
+ * <pre>{@code
+ * try (HavenRedisConnection redis = client.connect()) {
+ *     redis.sync().set("user:1", "Ada");                                   // primary
+ *     redis.awaitReplicas(1, Duration.ofMillis(500));                      // WAIT 1 500
+ *     redis.reads(Consistency.SESSION).get("user:1");                     // a node that has the write
+ *     redis.sync().get("user:1");                                          // a replica within the lag bound
+ * }
+ * }</pre>
+ */
+public final class HavenRedisConnection implements AutoCloseable {
+
+    private final RedisRouting routing;
+    private final Session session;
+    private final RedisCommands<String, String> sync;
+    private volatile boolean closed;
+
+    HavenRedisConnection(RedisRouting routing) {
+        this.routing = routing;
+        this.session = new Session();
+        this.sync = RoutingCommands.create(routing, session, routing.defaultConsistency());
+    }
+
+    /** Commands with the client's default read consistency: {@code boundedStaleness(lag-bound)}. */
+    public RedisCommands<String, String> sync() {
+        requireOpen();
+        return sync;
+    }
+
+    /** Commands whose reads use {@code consistency}; writes are the same as {@link #sync()}'s, in the same session. */
+    public RedisCommands<String, String> reads(Consistency consistency) {
+        Objects.requireNonNull(consistency, "consistency");
+        requireOpen();
+        return RoutingCommands.create(routing, session, consistency);
+    }
+
+    /**
+     * {@code WAIT replicas timeout} for this session's writes: how many replicas acknowledged them (sent on the
+     * connection that carried the last write, so every earlier write on it is covered).
+     *
+     * @throws HavenRedisWriteOutcomeUnknownException if that connection is gone (failover): whether the writes reached
+     *                                                 replicas is unknown
+     * @throws IllegalStateException                   if this session made no write
+     */
+    public long awaitReplicas(int replicas, Duration timeout) {
+        if (replicas < 0) {
+            throw new IllegalArgumentException("replicas must be >= 0: was " + replicas);
+        }
+        Objects.requireNonNull(timeout, "timeout");
+        requireOpen();
+        return routing.awaitReplicas(session, replicas, timeout);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("HavenRedisConnection is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.haven.redis;
+
+import dev.haven.Endpoint;
+import io.lettuce.core.RedisException;
+
+/**
+ * A write was sent to the primary but no answer came (command timeout, connection lost with the command in flight,
+ * failover under way): it may or may not have been applied. Haven never re-sends such a write; the application
+ * decides (re-read, re-apply an idempotent write, or report).
+ *
+ * <pre>{@code
+ * try {
+ *     redis.sync().incr("counter");
+ * } catch (HavenRedisWriteOutcomeUnknownException e) {
+ *     log.warn("INCR on {} may or may not have happened", e.endpoint().id());
+ * }
+ * }</pre>
+ *
+ * <p>A write refused with {@code READONLY} (sent to a primary that had just been demoted) certainly did not run: Haven
+ * sends it to the new primary once the topology monitor confirms one, and this exception is not raised for it.
+ */
+public final class HavenRedisWriteOutcomeUnknownException extends RedisException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Endpoint endpoint;
+
+    public HavenRedisWriteOutcomeUnknownException(String message, Endpoint endpoint, Throwable cause) {
+        super(message, cause);
+        this.endpoint = endpoint;
+    }
+
+    /** The node the write was sent to. */
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.haven.redis;
+
+import dev.haven.Role;
+import dev.haven.testkit.redis.RedisNode;
+import dev.haven.testkit.redis.RedisTopology;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Shared by the ITs: a client on a testkit topology, per-node command counters, sleeps. */
+final class ItSupport {
+
+    private ItSupport() {
+    }
+
+    static HavenRedisClient.Builder sentinelClient(RedisTopology redis) {
+        return HavenRedisClient.builder().sentinel(redis.sentinelUri()).clusterName("it");
+    }
+
+    /** Waits until the client sees a writer and {@code readers} replicas. */
+    static HavenRedisClient ready(HavenRedisClient client, int readers) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            var t = client.topology();
+            if (t.writer().isPresent() && t.endpoints().stream().filter(e -> e.role() == Role.READER).count() >= readers) {
+                return client;
+            }
+            sleep(Duration.ofMillis(20));
+        }
+        throw new AssertionError("topology not ready: " + client.topology());
+    }
+
+    /** How many times {@code command} ran on {@code node} ({@code INFO commandstats}), read over the node's direct port. */
+    static long calls(RedisTopology redis, RedisNode node, String command) {
+        RedisClient c = RedisClient.create(RedisURI.create("127.0.0.1", node.directPort()));
+        try (StatefulRedisConnection<String, String> conn = c.connect()) {
+            Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(conn.sync().info("commandstats"));
+            return m.find() ? Long.parseLong(m.group(1)) : 0;
+        } finally {
+            c.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+    }
+
+    /** Runs {@code f} on a plain Lettuce connection to the node's direct (unproxied) port. */
+    static <T> T direct(RedisNode node, java.util.function.Function<StatefulRedisConnection<String, String>, T> f) {
+        RedisClient c = RedisClient.create(RedisURI.create("127.0.0.1", node.directPort()));
+        try (StatefulRedisConnection<String, String> conn = c.connect()) {
+            return f.apply(conn);
+        } finally {
+            c.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+    }
+
+    static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

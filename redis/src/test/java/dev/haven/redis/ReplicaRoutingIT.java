@@ -1,0 +1,191 @@
+package dev.haven.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.Consistency;
+import dev.haven.testkit.redis.HavenRedis;
+import dev.haven.testkit.redis.RedisNode;
+import dev.haven.testkit.redis.RedisTopology;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.junit.jupiter.api.Test;
+
+/** Where reads land with Sentinel discovery: replicas, the lag bound, read-your-writes. */
+@HavenRedis(replicas = 2)
+class ReplicaRoutingIT {
+
+    @Test
+    void readsGoToReplicasAndWritesAndStrongReadsToThePrimary(RedisTopology redis) {
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).build(), 2);
+                HavenRedisConnection c = client.connect()) {
+            c.sync().set("k", "v");
+            redis.awaitReplicated(Duration.ofSeconds(5));
+            RedisNode primary = redis.primary();
+            long primaryGets0 = ItSupport.calls(redis, primary, "get");
+            long replicaGets0 = redis.replicas().stream().mapToLong(n -> ItSupport.calls(redis, n, "get")).sum();
+            for (int i = 0; i < 200; i++) {
+                assertThat(c.reads(Consistency.EVENTUAL).get("k")).isEqualTo("v");
+            }
+            long primaryGets = ItSupport.calls(redis, primary, "get") - primaryGets0;
+            long replicaGets = redis.replicas().stream().mapToLong(n -> ItSupport.calls(redis, n, "get")).sum() - replicaGets0;
+            assertThat(replicaGets).as("EVENTUAL GETs on replicas, of 200").isEqualTo(200);
+            assertThat(primaryGets).as("EVENTUAL GETs on the primary").isZero();
+            System.out.printf("routing IT: EVENTUAL GETs per replica %s%n",
+                    redis.replicas().stream().map(n -> n.name() + "=" + (ItSupport.calls(redis, n, "get"))).toList());
+
+            RedisCommands<String, String> strong = c.reads(Consistency.STRONG);
+            for (int i = 0; i < 50; i++) {
+                assertThat(strong.get("k")).isEqualTo("v");
+            }
+            assertThat(ItSupport.calls(redis, primary, "get") - primaryGets0).as("STRONG GETs on the primary, of 50").isEqualTo(50);
+            long sets0 = ItSupport.calls(redis, primary, "set");
+            for (int i = 0; i < 50; i++) {
+                c.sync().set("k" + i, "v" + i);
+            }
+            assertThat(ItSupport.calls(redis, primary, "set") - sets0).as("SETs on the primary, of 50").isEqualTo(50);
+        }
+    }
+
+    @Test
+    void replicaPausedBeyondTheLagBoundServesNoReadsUntilItCatchesUp(RedisTopology redis) throws Exception {
+        Duration bound = Duration.ofMillis(500);
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).lagBound(bound).build(), 2);
+                HavenRedisConnection c = client.connect()) {
+            c.sync().set("seq", "0");
+            redis.awaitReplicated(Duration.ofSeconds(5));
+            RedisNode lagging = redis.replicas().get(0);
+            int maxSeq = 100_000;
+            AtomicLongArray ackedAt = new AtomicLongArray(maxSeq);
+            AtomicBoolean run = new AtomicBoolean(true);
+            record Read(long startNanos, long seq) {}
+            List<Read> reads = new CopyOnWriteArrayList<>();
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int n = 1; n < maxSeq && run.get(); n++) {
+                        c.sync().set("seq", Integer.toString(n));
+                        ackedAt.set(n, System.nanoTime());
+                        Thread.sleep(5);
+                    }
+                } catch (Exception e) {
+                    errors.add(e);
+                }
+            });
+            List<Thread> readers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                readers.add(new Thread(() -> {
+                    while (run.get()) {
+                        long t0 = System.nanoTime();
+                        try {
+                            reads.add(new Read(t0, Long.parseLong(c.sync().get("seq"))));
+                        } catch (Exception e) {
+                            errors.add(e);
+                        }
+                    }
+                }));
+            }
+            writer.start();
+            readers.forEach(Thread::start);
+            ItSupport.sleep(Duration.ofSeconds(1));
+            long before = ItSupport.calls(redis, lagging, "get");
+            assertThat(before).as("the replica served reads before the pause").isGreaterThan(0);
+            redis.pauseReplication(lagging);
+            // Reads within the first `bound` of the pause are legitimately fresh enough; measure from bound + 200 ms.
+            ItSupport.sleep(bound.plusMillis(200));
+            long atBound = ItSupport.calls(redis, lagging, "get");
+            ItSupport.sleep(Duration.ofSeconds(3));
+            long atResume = ItSupport.calls(redis, lagging, "get");
+            long behind = redis.replicationOffset(redis.primary()) - redis.replicationOffset(lagging);
+            redis.resumeReplication(lagging);
+            ItSupport.sleep(Duration.ofSeconds(2));
+            long after = ItSupport.calls(redis, lagging, "get");
+            run.set(false);
+            writer.join(10_000);
+            for (Thread r : readers) {
+                r.join(10_000);
+            }
+
+            assertThat(errors).as("read/write errors").isEmpty();
+            assertThat(behind).as("bytes the paused replica was behind").isGreaterThan(10_000);
+            assertThat(atResume - atBound).as("GETs served by the replica while it was > 500 ms behind").isZero();
+            assertThat(after - atResume).as("GETs served by the replica after it caught up").isGreaterThan(50);
+            // No read older than the bound: every write acknowledged more than `bound` before a read started is visible to it.
+            long staleReads = 0;
+            long lastSeq = 0;
+            for (int n = 1; n < maxSeq && ackedAt.get(n) != 0; n++) {
+                lastSeq = n;
+            }
+            for (Read r : reads) {
+                long required = 0;
+                for (long n = lastSeq; n >= 1; n--) {
+                    if (r.startNanos() - ackedAt.get((int) n) > bound.toNanos()) {
+                        required = n;
+                        break;
+                    }
+                }
+                if (r.seq() < required) {
+                    staleReads++;
+                }
+            }
+            System.out.printf("lag IT: %d reads, %d writes, replica %d bytes behind at resume, GETs on it: before pause %d, "
+                    + "pause+bound..resume %d, after catch-up %d, stale reads %d%n", reads.size(), lastSeq, behind, before,
+                    atResume - atBound, after - atResume, staleReads);
+            assertThat(staleReads).as("reads staler than " + bound + " of " + reads.size()).isZero();
+        }
+    }
+
+    @Test
+    void sessionReadsSeeTheSessionsOwnWritesWhileAReplicaLags(RedisTopology redis) throws Exception {
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).build(), 2)) {
+            redis.pauseReplication(redis.replicas().get(0));
+            int threads = 4;
+            int pairs = 600;
+            AtomicLong violations = new AtomicLong();
+            AtomicLong done = new AtomicLong();
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            List<Thread> ts = new ArrayList<>();
+            RedisNode fresh = redis.replicas().get(1);
+            long freshGets0 = ItSupport.calls(redis, fresh, "get");
+            long primaryGets0 = ItSupport.calls(redis, redis.primary(), "get");
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                ts.add(new Thread(() -> {
+                    try (HavenRedisConnection session = client.connect()) {
+                        RedisCommands<String, String> reads = session.reads(Consistency.SESSION);
+                        for (int i = 1; i <= pairs; i++) {
+                            session.sync().set("ryw:" + id, Integer.toString(i));
+                            if (i % 3 == 0) {
+                                ItSupport.sleep(Duration.ofMillis(1)); // some reads come later, when replicas may have it
+                            }
+                            String v = reads.get("ryw:" + id);
+                            if (v == null || Integer.parseInt(v) < i) {
+                                violations.incrementAndGet();
+                            }
+                            done.incrementAndGet();
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                }));
+            }
+            ts.forEach(Thread::start);
+            for (Thread t : ts) {
+                t.join(60_000);
+            }
+            long freshGets = ItSupport.calls(redis, fresh, "get") - freshGets0;
+            long primaryGets = ItSupport.calls(redis, redis.primary(), "get") - primaryGets0;
+            System.out.printf("SESSION IT: %d write-then-read pairs, %d violations, reads on the fresh replica %d, on the primary %d%n",
+                    done.get(), violations.get(), freshGets, primaryGets);
+            assertThat(errors).isEmpty();
+            assertThat(done.get()).isEqualTo((long) threads * pairs);
+            assertThat(violations.get()).as("read-your-writes violations").isZero();
+            assertThat(ItSupport.calls(redis, redis.replicas().get(0), "get")).as("reads on the paused replica").isZero();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.haven.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.Consistency;
+import dev.haven.event.HavenEvent;
+import dev.haven.testkit.redis.HostAndPort;
+import dev.haven.testkit.redis.HavenRedis;
+import dev.haven.testkit.redis.RedisNode;
+import dev.haven.testkit.redis.RedisTopology;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Primary killed under load, Sentinel fails over. */
+@HavenRedis(replicas = 2)
+class SentinelFailoverIT {
+
+    @Test
+    void sentinelFailoverUnderLoadLosesNoReadAndNoReplicatedWrite(RedisTopology redis) throws Exception {
+        List<HavenEvent> events = new CopyOnWriteArrayList<>();
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).listener(events::add).build(), 2)) {
+            FailoverLoad load = new FailoverLoad(client);
+            ItSupport.sleep(Duration.ofSeconds(1));
+            long writesBefore = load.writes.get();
+            RedisNode old = redis.primary();
+            long t0 = System.nanoTime();
+            RedisNode next = redis.killPrimaryAndAwaitFailover(Duration.ofSeconds(30));
+            Duration failover = redis.lastFailoverTime();
+            ItSupport.sleep(Duration.ofSeconds(2));
+            long tEnd = System.nanoTime();
+            load.stop();
+            long back = load.longestWriteGapMillis(t0, tEnd);
+
+            System.out.printf("Sentinel failover IT: %s -> %s, Sentinel failover %d ms, longest write gap after kill %d ms, "
+                    + "writes %d (before kill %d), reads %d, read errors %d, unknown outcome %d, unavailable %d, "
+                    + "acked with WAIT 1: %d, not replicated in 500 ms %d%n", old.name(), next.name(), failover.toMillis(), back,
+                    load.writes.get(), writesBefore, load.reads.get(), load.readErrors.size(), load.unknown.get(),
+                    load.unavailable.get(), load.acked.size(), load.notReplicated.get());
+            assertThat(load.readErrors).as("read errors surfaced").isEmpty();
+            assertThat(load.otherWriteErrors).as("write errors other than unknown-outcome/unavailable").isEmpty();
+            assertThat(back).as("ms without a successful write after the kill (Sentinel failover " + failover.toMillis() + " ms)").isLessThanOrEqualTo(failover.toMillis() + 1000);
+            assertThat(client.topology().writer()).map(e -> e.port()).contains(next.port());
+            assertThat(events).anyMatch(e -> e instanceof HavenEvent.FailoverCompleted);
+
+            try (HavenRedisConnection c = client.connect()) {
+                var strong = c.reads(Consistency.STRONG);
+                long missing = load.acked.entrySet().stream().filter(e -> !e.getValue().equals(strong.get(e.getKey()))).count();
+                assertThat(load.acked.size()).isGreaterThan(100);
+                assertThat(missing).as("writes acknowledged by WAIT 1 missing after failover, of " + load.acked.size()).isZero();
+            }
+        }
+    }
+}
