@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * nearness &mdash; same zone, same region, elsewhere, then saturated ones &mdash; so traffic stays in
  * the application's zone while the local replicas are healthy, fresh and not saturated. Within a tier
  * the first choice is made by "power of two choices" on {@code latency * (inFlight + 1)}: of two random
- * members the better one, or either at random when their scores are within 25 % (equals share the load
+ * members the better one, or either at random when their scores are within 25 % or 0.5 ms (equals share the load
  * even when the application sends one request at a time); the rest follow by score, as retry candidates.
  * The writer comes last when {@code fallbackToWriter} (it always satisfies every consistency).
  *
@@ -155,7 +155,7 @@ public final class Router {
     private static boolean takeSecond(RouteCandidate a, RouteCandidate b, double random) {
         double sa = score(a);
         double sb = score(b);
-        if (Math.abs(sa - sb) <= EQUAL_WITHIN * Math.min(sa, sb)) {
+        if (Math.abs(sa - sb) <= Math.max(EQUAL_WITHIN * Math.min(sa, sb), EQUAL_WITHIN_NANOS)) {
             return fract(random * 104729.0) >= 0.5; // equals: spread the load
         }
         return sb < sa;
@@ -235,6 +235,9 @@ public final class Router {
 
     /** Scores within this fraction of each other count as equal (EWMA noise is not a preference). */
     static final double EQUAL_WITHIN = 0.25;
+
+    /** ...or within half a millisecond: on a LAN, sub-millisecond jitter is not a reason to prefer a replica. */
+    static final double EQUAL_WITHIN_NANOS = 500_000;
 
     private static double fract(double x) {
         return x - Math.floor(x);

@@ -360,6 +360,11 @@ public final class TopologyMonitor implements AutoCloseable {
         for (var it = states.values().iterator(); it.hasNext(); ) {
             EndpointState s = it.next();
             Probe p = ok.get(s.id());
+            if (p == null && !failed.containsKey(s.id())) {
+                // Discovered during this round: probed from the next one (at once), no verdict yet.
+                endpoints.add(s.endpoint());
+                continue;
+            }
             boolean wasUp = s.up();
             Role role;
             if (p == null) {
