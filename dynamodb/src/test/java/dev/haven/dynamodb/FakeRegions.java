@@ -105,6 +105,10 @@ final class FakeRegions {
                         .attributeDefinitions(AttributeDefinition.builder().attributeName("pk").attributeType(ScalarAttributeType.S).build())
                         .build()).build();
             }
+            if (req instanceof DescribeTableRequest d && d.tableName() != null && d.tableName().startsWith("no-such")) {
+                throw software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException.builder().statusCode(400)
+                        .message("Requested resource not found").build();
+            }
             calls.add(new Call(name, m.getName(), req));
             RuntimeException failure = null;
             synchronized (this) {
