@@ -48,6 +48,7 @@ final class FakeRegions {
         volatile boolean down;
         volatile boolean lagging;
         volatile long frozenSeq;
+        volatile long delayMillis;
         final Map<String, Deque<RuntimeException>> failures = new ConcurrentHashMap<>();
         final DynamoDbClient client;
 
@@ -110,6 +111,9 @@ final class FakeRegions {
                         .message("Requested resource not found").build();
             }
             calls.add(new Call(name, m.getName(), req));
+            if (delayMillis > 0) {
+                Thread.sleep(delayMillis);
+            }
             RuntimeException failure = null;
             synchronized (this) {
                 Deque<RuntimeException> q = failures.get(m.getName());
