@@ -468,6 +468,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         private Duration fastProbeInterval = Duration.ofMillis(100);
         private Duration lagProbeInterval = Duration.ofMillis(200);
         private Duration probeTimeout = Duration.ofMillis(500);
+        private Duration lagMargin = Duration.ofMillis(250);
         private String heartbeatTable;
         private int retryMaxAttempts = 3;
         private Duration retryBaseBackoff = Duration.ofMillis(25);
@@ -571,6 +572,17 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         /** {@code haven.dynamodb.probe-timeout}: a region not answering a probe within this is down (default 500ms). */
         public Builder probeTimeout(Duration d) {
             this.probeTimeout = d;
+            return this;
+        }
+
+        /**
+         * {@code haven.dynamodb.lag-margin}: subtracted from every staleness bound (and added to SESSION's "after
+         * the write") because the heartbeat item and your items replicate independently, so a region can show a
+         * heartbeat a little before a write acknowledged just ahead of it (default 250ms; 0 allowed). A bound at or
+         * below the margin reads from the home region only.
+         */
+        public Builder lagMargin(Duration d) {
+            this.lagMargin = d;
             return this;
         }
 
@@ -710,6 +722,9 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             atLeast("lag-probe-interval", lagProbeInterval, fastProbeInterval);
             positive("probe-timeout", probeTimeout);
             atLeast("probe-timeout", probeTimeout, Duration.ofMillis(50));
+            if (lagMargin == null || lagMargin.isNegative()) {
+                throw new IllegalArgumentException(P + "lag-margin must be >= 0: was " + (lagMargin == null ? "null" : format(lagMargin)));
+            }
             requireText("heartbeat-table", heartbeatTable, "[A-Za-z0-9._-]{3,255}");
             if (retryMaxAttempts < 1 || retryMaxAttempts > 10) {
                 throw new IllegalArgumentException(P + "retry.max-attempts must be in 1..10: was " + retryMaxAttempts);
@@ -740,7 +755,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             }
             return new DynamoDbSettings(clusterName, homeRegion, List.copyOf(regions.values()), credentials, local,
                     defaultConsistency, apiCallTimeout, apiCallAttemptTimeout, probeInterval, fastProbeInterval,
-                    lagProbeInterval, probeTimeout, heartbeatTable, retryMaxAttempts, retryBaseBackoff, retryMaxBackoff,
+                    lagProbeInterval, probeTimeout, lagMargin, heartbeatTable, retryMaxAttempts, retryBaseBackoff, retryMaxBackoff,
                     retryBudgetRatio, retryBudgetReserve, hedging, hedgeDelay, hedgeMinDelay, hedgeLatencyMultiplier,
                     hedgeBudgetRatio, hedgeMaxThreads, writeFailover, closeUserClients, List.copyOf(listeners), ticker, clock);
         }

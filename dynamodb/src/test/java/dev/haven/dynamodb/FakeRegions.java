@@ -142,7 +142,7 @@ final class FakeRegions {
     HavenDynamoDbClient.Builder builder(String home) {
         HavenDynamoDbClient.Builder b = HavenDynamoDbClient.builder().homeRegion(home).heartbeatTable(HEARTBEAT)
                 .probeInterval(java.time.Duration.ofMillis(100)).fastProbeInterval(java.time.Duration.ofMillis(20))
-                .lagProbeInterval(java.time.Duration.ofMillis(20));
+                .lagProbeInterval(java.time.Duration.ofMillis(20)).lagMargin(java.time.Duration.ZERO);
         for (Fake f : regions.values()) {
             b.region(f.name, f.client);
         }

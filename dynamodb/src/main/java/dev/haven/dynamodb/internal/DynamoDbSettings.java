@@ -19,7 +19,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 public record DynamoDbSettings(String clusterName, String homeRegion, List<RegionSpec> regions,
         AwsCredentialsProvider credentials, String localRegion, Consistency defaultConsistency,
         Duration apiCallTimeout, Duration apiCallAttemptTimeout,
-        Duration probeInterval, Duration fastProbeInterval, Duration lagProbeInterval, Duration probeTimeout,
+        Duration probeInterval, Duration fastProbeInterval, Duration lagProbeInterval, Duration probeTimeout, Duration lagMargin,
         String heartbeatTable,
         int retryMaxAttempts, Duration retryBaseBackoff, Duration retryMaxBackoff, double retryBudgetRatio,
         int retryBudgetReservePerSecond,

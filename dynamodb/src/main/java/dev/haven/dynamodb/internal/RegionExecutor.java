@@ -288,15 +288,23 @@ public final class RegionExecutor implements AutoCloseable {
      * The consistency a read is routed with: SESSION becomes "fresh as of the session's last write", i.e. a
      * staleness bound of {@code now - lastWrite}; a session without writes reads like EVENTUAL.
      */
-    static Consistency routedConsistency(Consistency c, HavenDynamoDbSession session, long now) {
-        if (c.level() != Consistency.Level.SESSION) {
+    static Consistency routedConsistency(Consistency c, HavenDynamoDbSession session, long now, long marginNanos) {
+        long bound;
+        if (c.level() == Consistency.Level.SESSION) {
+            long t = session == null ? Long.MIN_VALUE : session.lastWriteNanos();
+            if (t == Long.MIN_VALUE) {
+                return Consistency.EVENTUAL;
+            }
+            bound = now - t;
+        } else if (c.level() == Consistency.Level.BOUNDED_STALENESS) {
+            bound = c.maxStalenessNanos();
+        } else {
             return c;
         }
-        long t = session == null ? Long.MIN_VALUE : session.lastWriteNanos();
-        if (t == Long.MIN_VALUE) {
-            return Consistency.EVENTUAL;
-        }
-        return Consistency.boundedStaleness(Duration.ofNanos(Math.max(1, now - t)));
+        // The heartbeat item and the caller's items replicate independently (other partitions, other tables):
+        // a region may show a heartbeat before a write acknowledged just ahead of it. The margin absorbs that.
+        bound -= marginNanos;
+        return bound <= 0 ? Consistency.STRONG : Consistency.boundedStaleness(Duration.ofNanos(bound));
     }
 
     // ------------------------------------------------------------------------------------------------ reads
@@ -306,7 +314,7 @@ public final class RegionExecutor implements AutoCloseable {
         requireOpen();
         Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
         long now = settings.ticker().nanoTime();
-        Consistency routed = routedConsistency(asked, session, now);
+        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
         if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
             monitor.lagDemand();
         }
