@@ -230,6 +230,36 @@ class RegionFailoverIT {
     }
 
     @Test
+    void session_readYourWritesWhileReplicationLags(DynamoDbRegions regions) throws Exception {
+        try (HavenDynamoDbClient client = haven(regions).localRegion("us-west-2").build()) {
+            HavenDynamoDbSession session = HavenDynamoDbSession.create();
+            HavenDynamoDbClient mine = client.withSession(session);
+            regions.replicationDelay(Duration.ofSeconds(2)); // every region lags 2 s behind home
+            int pairs = 300;
+            int violations = 0;
+            Map<String, Long> where = new java.util.TreeMap<>();
+            try {
+                for (int i = 0; i < pairs; i++) {
+                    String v = Integer.toString(i);
+                    mine.putItem(b -> b.tableName(ORDERS).item(Map.of("pk", AttributeValue.fromS("session"), "v", AttributeValue.fromN(v))));
+                    var item = mine.getItem(b -> b.tableName(ORDERS).key(Map.of("pk", AttributeValue.fromS("session")))).item();
+                    if (!item.containsKey("v") || Integer.parseInt(item.get("v").n()) < i) {
+                        violations++;
+                    }
+                    if (i % 10 == 0) {
+                        where.merge(servedBy(mine), 1L, Long::sum);
+                    }
+                }
+            } finally {
+                regions.replicationDelay(Duration.ofMillis(200));
+            }
+            System.out.printf("[RegionFailoverIT] session: %d write-then-read pairs, %d read-your-writes violations, sampled reads served by %s%n",
+                    pairs, violations, where);
+            assertThat(violations).isZero();
+        }
+    }
+
+    @Test
     void writesFailFastWhileHomeIsDownWithoutFailover(DynamoDbRegions regions) throws Exception {
         try (HavenDynamoDbClient client = haven(regions).localRegion("us-west-2").build()) {
             regions.freeze(HOME);
