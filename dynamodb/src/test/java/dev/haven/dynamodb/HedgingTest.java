@@ -33,6 +33,24 @@ class HedgingTest {
     }
 
     @Test
+    void aHedgedPairFailingFallsBackToTheThirdRegion() {
+        FakeRegions fakes = new FakeRegions("us-east-1", "us-west-2", "eu-west-1");
+        try (HavenDynamoDbClient client = fakes.builder("us-east-1").localRegion("us-west-2")
+                .hedgeDelay(Duration.ofMillis(10)).build()) {
+            fakes.region("us-west-2").delayMillis = 100;
+            fakes.region("us-west-2").fail("getItem", software.amazon.awssdk.core.exception.SdkClientException.create("reset"));
+            fakes.region("us-east-1").fail("getItem", software.amazon.awssdk.core.exception.SdkClientException.create("reset"));
+            fakes.region("eu-west-1").fail("getItem", software.amazon.awssdk.core.exception.SdkClientException.create("reset"));
+            // us-west-2 answers late and fails, the hedge to the second region fails at once: the retry must go to
+            // the third region (not back to the second), which fails once and then answers (3 attempts).
+            client.getItem(GET);
+            long regionsTried = fakes.calls("getItem").stream().map(FakeRegions.Call::region).distinct().count();
+            assertThat(fakes.calls("getItem")).hasSize(4);
+            assertThat(regionsTried).isEqualTo(3);
+        }
+    }
+
+    @Test
     void aFastRegionIsNotHedged() {
         FakeRegions fakes = new FakeRegions("us-east-1", "us-west-2");
         List<HavenEvent> events = new CopyOnWriteArrayList<>();

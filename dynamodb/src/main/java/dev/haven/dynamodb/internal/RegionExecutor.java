@@ -329,11 +329,12 @@ public final class RegionExecutor implements AutoCloseable {
         int attempts = 0;
         int idx = 0;
         boolean hedge = HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, order.size());
+        boolean[] hedgeSent = new boolean[1];
         while (true) {
             try {
                 if (hedge) {
                     hedge = false;
-                    return hedged(order.get(0).id(), order.get(1).id(), req, call);
+                    return hedged(order.get(0).id(), order.get(1).id(), req, call, hedgeSent);
                 }
                 return attempt(order.get(idx).id(), req, call);
             } catch (RuntimeException e) {
@@ -343,8 +344,8 @@ public final class RegionExecutor implements AutoCloseable {
                     throw e;
                 }
                 int next = idx + 1 < order.size() ? idx + 1 : idx;
-                if (attempts == 1 && order.size() > 2 && idx == 0 && next == 1 && settings.hedgeEnabled() && !strong) {
-                    next = 2; // the hedged pair was regions 0 and 1
+                if (hedgeSent[0] && attempts == 1 && order.size() > 2 && next == 1) {
+                    next = 2; // regions 0 and 1 both failed as a hedged pair
                 }
                 Duration backoff = Duration.ZERO;
                 if (k == ErrorKind.THROTTLED || next == idx) {
@@ -374,7 +375,7 @@ public final class RegionExecutor implements AutoCloseable {
     }
 
     /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
-    private <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call) {
+    private <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
         CompletableFuture<R> f1 = submit(first, req, call);
         if (f1 == null) {
             return attempt(first, req, call); // pool saturated: no hedging, no handoff
@@ -398,6 +399,7 @@ public final class RegionExecutor implements AutoCloseable {
         if (f2 == null) {
             return await(f1, first);
         }
+        sent[0] = true;
         if (events.hasListeners()) {
             events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
                     view().byRegion.get(second).endpoint(), Duration.ofNanos(delay)));
