@@ -1,0 +1,31 @@
+package dev.haven.dynamodb;
+
+import software.amazon.awssdk.core.exception.SdkClientException;
+
+/**
+ * No region can take this request now: for a write, the home region is declared down by Haven's monitor (or its
+ * breaker is open) and write failover is off; for a read, no healthy region satisfies its consistency (for
+ * {@code STRONG}, the home region is down). Thrown at once, without waiting for SDK timeouts.
+ *
+ * <p>It extends {@link SdkClientException} because it is a client-side verdict made without any response from
+ * DynamoDB: there is no status code, request id or error code to report, which {@code AwsServiceException} would
+ * promise. Code that already handles the SDK's client-side failures (timeouts, connection errors) handles this one
+ * the same way, and {@code catch (HavenRegionUnavailableException e)} tells it apart. The request was <em>not</em>
+ * sent, so a write failing with it was certainly not applied.
+ *
+ * <pre>{@code
+ * try {
+ *     client.putItem(request);
+ * } catch (HavenRegionUnavailableException e) {
+ *     queueForLater(request); // not applied anywhere
+ * }
+ * }</pre>
+ */
+public final class HavenRegionUnavailableException extends SdkClientException {
+
+    private static final long serialVersionUID = 1L;
+
+    public HavenRegionUnavailableException(String message) {
+        super(SdkClientException.builder().message(message));
+    }
+}

@@ -1,0 +1,614 @@
+package dev.haven.dynamodb.internal;
+
+import dev.haven.Consistency;
+import dev.haven.Endpoint;
+import dev.haven.Role;
+import dev.haven.Topology;
+import dev.haven.dynamodb.HavenDynamoDbSession;
+import dev.haven.dynamodb.HavenRegionUnavailableException;
+import dev.haven.event.HavenEvent;
+import dev.haven.internal.Backoff;
+import dev.haven.internal.EndpointState;
+import dev.haven.internal.EventBus;
+import dev.haven.internal.MonitorSettings;
+import dev.haven.internal.RetryBudget;
+import dev.haven.internal.Router;
+import dev.haven.internal.TopologyMonitor;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * Runs DynamoDB calls against the right region: the engine under {@code HavenDynamoDbClient}.
+ *
+ * <p>Design: one {@link TopologyMonitor} per client probes every region with a heartbeat
+ * ({@link HeartbeatTopologyProvider}); it owns health, latency and staleness. The request path only reads the
+ * monitor's published snapshot (cached with its per-region {@link RegionCandidate} views, rebuilt when the snapshot
+ * reference changes) and asks the core {@link Router} for an order of regions: no locks on the hot path.
+ *
+ * <ul>
+ *   <li>Reads: the first qualifying region, then the next ones for retries (5xx, timeout, connection: another
+ *       region; throttling: backoff). EVENTUAL and bounded reads are hedged: if the first region has not answered
+ *       after {@link HedgePolicy#delayNanos}, the same read goes to the second one and the first answer wins; both
+ *       attempts then run on a bounded pool, the loser is ignored (its SDK call ends by its own timeout).</li>
+ *   <li>Writes: the home region only; throttling is retried (the write was not executed), nothing else is (its
+ *       outcome is unknown). When the monitor has declared the home region down, a write fails at once with
+ *       {@link HavenRegionUnavailableException}, or with write failover on goes to the nearest healthy region.</li>
+ * </ul>
+ *
+ * <p>Retries and hedges each draw on a budget (a share of the traffic) so that they cannot multiply an outage.
+ */
+public final class RegionExecutor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RegionExecutor.class);
+
+    private final DynamoDbSettings settings;
+    private final Map<String, DynamoDbClient> clients = new LinkedHashMap<>();
+    private final Set<DynamoDbClient> owned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final EventBus events;
+    private final Router router;
+    private final RetryBudget retryBudget;
+    private final RetryBudget hedgeBudget;
+    private final ThreadPoolExecutor pool;
+    private final TopologyMonitor monitor;
+    private final long hedgeFixedNanos;
+    private final long hedgeFloorNanos;
+    private final long hedgeCapNanos;
+    private final long waitCapNanos;
+    private volatile View view;
+    private volatile boolean closed;
+    private volatile boolean failingOver;
+
+    /** The monitor's snapshot with the per-region views the router reads. */
+    private record View(TopologyMonitor.Snapshot snapshot, List<RegionCandidate> candidates, RegionCandidate home,
+            Map<String, EndpointState> byRegion) {
+    }
+
+    public RegionExecutor(DynamoDbSettings settings) {
+        this.settings = settings;
+        this.events = new EventBus(settings.listeners());
+        this.router = new Router(settings.localRegion(), "");
+        this.retryBudget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetReservePerSecond(), settings.ticker());
+        this.hedgeBudget = new RetryBudget(settings.hedgeBudgetRatio(), 1, settings.ticker());
+        this.hedgeFixedNanos = settings.hedgeDelay() == null ? -1 : settings.hedgeDelay().toNanos();
+        this.hedgeFloorNanos = settings.hedgeMinDelay().toNanos();
+        this.hedgeCapNanos = settings.apiCallAttemptTimeout().toNanos();
+        this.waitCapNanos = settings.apiCallTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(0, settings.hedgeMaxThreads(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "haven-dynamodb-read-" + settings.clusterName() + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        TopologyMonitor m = null;
+        try {
+            for (DynamoDbSettings.RegionSpec r : settings.regions()) {
+                DynamoDbClient c = r.client() != null ? r.client() : build(r);
+                clients.put(r.name(), c);
+                if (r.client() == null || settings.closeUserClients()) {
+                    owned.add(c);
+                }
+            }
+            String hashKey = checkHeartbeatTable();
+            HeartbeatTopologyProvider provider = new HeartbeatTopologyProvider(settings.homeRegion(), clients,
+                    settings.heartbeatTable(), hashKey);
+            CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
+                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                    .slidingWindowSize(20)
+                    .minimumNumberOfCalls(10)
+                    .failureRateThreshold(50)
+                    .waitDurationInOpenState(Duration.ofSeconds(5))
+                    .build();
+            List<Endpoint> seeds = new ArrayList<>();
+            for (DynamoDbSettings.RegionSpec r : settings.regions()) {
+                seeds.add(new Endpoint(r.name(), "dynamodb." + r.name(), 443, Role.UNKNOWN, r.name(), ""));
+            }
+            MonitorSettings ms = new MonitorSettings(settings.clusterName(), seeds, e -> e,
+                    settings.probeInterval(), settings.fastProbeInterval(), settings.lagProbeInterval(), Duration.ofSeconds(5),
+                    settings.probeTimeout(), lagHistory(settings), breaker, settings.ticker(), settings.clock());
+            m = new TopologyMonitor(ms, provider, events);
+            m.start();
+            this.monitor = m;
+        } catch (RuntimeException | Error e) {
+            if (m != null) {
+                m.close();
+            }
+            closeClients();
+            pool.shutdownNow();
+            throw e;
+        }
+        log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
+    }
+
+    /** Enough heartbeat samples to vouch for regions up to ~10 s behind at the fast interval. */
+    private static int lagHistory(DynamoDbSettings s) {
+        long n = TimeUnit.SECONDS.toNanos(10) / s.fastProbeInterval().toNanos() + 16;
+        return (int) Math.max(64, Math.min(n, 4096));
+    }
+
+    private DynamoDbClient build(DynamoDbSettings.RegionSpec r) {
+        Duration attempt = settings.apiCallAttemptTimeout();
+        DynamoDbClientBuilder b = DynamoDbClient.builder()
+                .region(Region.of(r.name()))
+                .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(attempt).socketTimeout(attempt))
+                // Haven retries (classified, budgeted, in another region); the SDK must not retry underneath.
+                .overrideConfiguration(o -> o.apiCallTimeout(settings.apiCallTimeout())
+                        .apiCallAttemptTimeout(attempt)
+                        .retryStrategy(AwsRetryStrategy.doNotRetry()));
+        if (r.endpoint() != null) {
+            b.endpointOverride(r.endpoint());
+        }
+        if (settings.credentials() != null) {
+            b.credentialsProvider(settings.credentials());
+        }
+        return b.build();
+    }
+
+    /**
+     * Fails fast when the heartbeat table is missing in a region that answers, and finds its hash key. Regions that
+     * do not answer now are left to the monitor (they start as down).
+     */
+    private String checkHeartbeatTable() {
+        String table = settings.heartbeatTable();
+        String hashKey = null;
+        List<String> unreachable = new ArrayList<>();
+        for (var e : clients.entrySet()) {
+            DescribeTableResponse d;
+            try {
+                d = e.getValue().describeTable(b -> b.tableName(table).overrideConfiguration(o -> o
+                        .apiCallTimeout(settings.apiCallTimeout()).apiCallAttemptTimeout(settings.apiCallTimeout())));
+            } catch (ResourceNotFoundException nf) {
+                throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must name an existing global table: '"
+                        + table + "' does not exist in region " + e.getKey()
+                        + " (create it with a single String hash key in every region, as a global table)");
+            } catch (SdkException unreachableNow) {
+                unreachable.add(e.getKey() + ": " + unreachableNow.getClass().getSimpleName());
+                continue;
+            }
+            List<KeySchemaElement> keys = d.table().keySchema();
+            if (keys.size() != 1 || keys.get(0).keyType() != KeyType.HASH) {
+                throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must have a single hash key and no sort key: '"
+                        + table + "' has " + keys + " in region " + e.getKey());
+            }
+            String k = keys.get(0).attributeName();
+            d.table().attributeDefinitions().stream().filter(a -> a.attributeName().equals(k)).findFirst().ifPresent(a -> {
+                if (a.attributeType() != ScalarAttributeType.S) {
+                    throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must have a String hash key: '"
+                            + table + "' has " + k + " of type " + a.attributeTypeAsString() + " in region " + e.getKey());
+                }
+            });
+            hashKey = k;
+        }
+        if (hashKey == null) {
+            throw new IllegalArgumentException("haven.dynamodb.heartbeat-table could not be checked: no region answered "
+                    + "DescribeTable('" + table + "') " + unreachable);
+        }
+        if (!unreachable.isEmpty()) {
+            log.warn("Haven {}: could not check heartbeat table '{}' in {}; those regions start as down",
+                    settings.clusterName(), table, unreachable);
+        }
+        return hashKey;
+    }
+
+    // ------------------------------------------------------------------------------------------------ state
+
+    private View view() {
+        TopologyMonitor.Snapshot s = monitor.snapshot();
+        View v = view;
+        if (v != null && v.snapshot == s) {
+            return v;
+        }
+        List<RegionCandidate> cands = new ArrayList<>(s.states().size());
+        Map<String, EndpointState> byRegion = new LinkedHashMap<>();
+        RegionCandidate home = null;
+        for (EndpointState st : s.states()) {
+            boolean isHome = st.id().equals(settings.homeRegion());
+            RegionCandidate c = new RegionCandidate(st, isHome);
+            cands.add(c);
+            byRegion.put(st.id(), st);
+            if (isHome) {
+                home = c;
+            }
+        }
+        v = new View(s, List.copyOf(cands), home, byRegion);
+        view = v;
+        return v;
+    }
+
+    public Topology topology() {
+        return monitor.snapshot().topology();
+    }
+
+    public EventBus events() {
+        return events;
+    }
+
+    public DynamoDbSettings settings() {
+        return settings;
+    }
+
+    /** The client of a region (for {@code serviceClientConfiguration} and tests). */
+    public DynamoDbClient client(String region) {
+        return clients.get(region);
+    }
+
+    TopologyMonitor monitor() {
+        return monitor;
+    }
+
+    /**
+     * Regions for a read, best first; empty when none qualifies. Pure but for the snapshot read: STRONG is the home
+     * region alone; SESSION has already been turned into a staleness bound by the caller.
+     */
+    List<Endpoint> route(Consistency c, long now) {
+        View v = view();
+        if (c.level() == Consistency.Level.STRONG) {
+            return v.home != null && v.home.available() ? List.of(v.home.endpoint()) : List.of();
+        }
+        Consumer<Router.Skip> skipped = events.hasListeners() ? this::publishSkip : null;
+        return router.forRead(v.candidates, c, Long.MIN_VALUE, false, now, ThreadLocalRandom.current().nextDouble(), skipped);
+    }
+
+    private void publishSkip(Router.Skip s) {
+        events.publish(new HavenEvent.StaleReplicaSkipped(settings.clusterName(), settings.clock().instant(), s.endpoint(),
+                s.stalenessNanos() == Long.MAX_VALUE ? null : Duration.ofNanos(s.stalenessNanos()), Duration.ofNanos(s.boundNanos())));
+    }
+
+    /**
+     * The consistency a read is routed with: SESSION becomes "fresh as of the session's last write", i.e. a
+     * staleness bound of {@code now - lastWrite}; a session without writes reads like EVENTUAL.
+     */
+    static Consistency routedConsistency(Consistency c, HavenDynamoDbSession session, long now, long marginNanos) {
+        long bound;
+        if (c.level() == Consistency.Level.SESSION) {
+            long t = session == null ? Long.MIN_VALUE : session.lastWriteNanos();
+            if (t == Long.MIN_VALUE) {
+                return Consistency.EVENTUAL;
+            }
+            bound = now - t;
+        } else if (c.level() == Consistency.Level.BOUNDED_STALENESS) {
+            bound = c.maxStalenessNanos();
+        } else {
+            return c;
+        }
+        // The heartbeat item and the caller's items replicate independently (other partitions, other tables):
+        // a region may show a heartbeat before a write acknowledged just ahead of it. The margin absorbs that.
+        bound -= marginNanos;
+        return bound <= 0 ? Consistency.STRONG : Consistency.boundedStaleness(Duration.ofNanos(bound));
+    }
+
+    // ------------------------------------------------------------------------------------------------ reads
+
+    public <Q, R> R read(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session,
+            BiFunction<DynamoDbClient, Q, R> call) {
+        requireOpen();
+        Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
+        long now = settings.ticker().nanoTime();
+        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
+        if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
+            monitor.lagDemand();
+        }
+        Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
+        List<Endpoint> order = route(routed, now);
+        if (order.isEmpty()) {
+            throw new HavenRegionUnavailableException(noRegionMessage(asked));
+        }
+        retryBudget.onRequest();
+        hedgeBudget.onRequest();
+        boolean strong = routed.level() == Consistency.Level.STRONG;
+        int attempts = 0;
+        int idx = 0;
+        boolean hedge = HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, order.size());
+        boolean[] hedgeSent = new boolean[1];
+        while (true) {
+            try {
+                if (hedge) {
+                    hedge = false;
+                    return hedged(order.get(0).id(), order.get(1).id(), req, call, hedgeSent);
+                }
+                return attempt(order.get(idx).id(), req, call);
+            } catch (RuntimeException e) {
+                ErrorKind k = ErrorKind.of(e);
+                attempts++;
+                if (!k.retryableRead() || attempts >= settings.retryMaxAttempts() || !retryBudget.tryAcquire()) {
+                    throw e;
+                }
+                int next = idx + 1 < order.size() ? idx + 1 : idx;
+                if (hedgeSent[0] && attempts == 1 && order.size() > 2 && next == 1) {
+                    next = 2; // regions 0 and 1 both failed as a hedged pair
+                }
+                Duration backoff = Duration.ZERO;
+                if (k == ErrorKind.THROTTLED || next == idx) {
+                    backoff = backoff(attempts - 1);
+                }
+                String to = order.get(next).id();
+                if (events.hasListeners()) {
+                    events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
+                            order.get(next), attempts, backoff, k + " in " + order.get(idx).id() + ": " + describe(e)));
+                }
+                log.debug("Haven {}: read failed in {} ({}), retrying in {}", settings.clusterName(), order.get(idx).id(), k, to);
+                sleep(backoff);
+                idx = next;
+            }
+        }
+    }
+
+    private String noRegionMessage(Consistency c) {
+        View v = view();
+        StringBuilder sb = new StringBuilder("No region can serve a ").append(c).append(" read now: ");
+        for (RegionCandidate rc : v.candidates) {
+            EndpointState s = rc.state();
+            sb.append(s.id()).append(rc.home() ? "(home)" : "").append('=')
+                    .append(!s.up() ? "down" : !s.available() ? "breaker open" : "too stale").append(' ');
+        }
+        return sb.toString().trim();
+    }
+
+    /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
+    private <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+        CompletableFuture<R> f1 = submit(first, req, call);
+        if (f1 == null) {
+            return attempt(first, req, call); // pool saturated: no hedging, no handoff
+        }
+        long delay = HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(first).latencyNanos(),
+                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+        try {
+            return f1.get(delay, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException slow) {
+            // hedge below
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
+        }
+        if (!hedgeBudget.tryAcquire()) {
+            return await(f1, first);
+        }
+        CompletableFuture<R> f2 = submit(second, req, call);
+        if (f2 == null) {
+            return await(f1, first);
+        }
+        sent[0] = true;
+        if (events.hasListeners()) {
+            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
+                    view().byRegion.get(second).endpoint(), Duration.ofNanos(delay)));
+        }
+        CompletableFuture<R> winner = new CompletableFuture<>();
+        AtomicInteger failures = new AtomicInteger();
+        java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
+            if (t == null) {
+                winner.complete(r);
+            } else if (failures.incrementAndGet() == 2) {
+                winner.completeExceptionally(t);
+            }
+        };
+        f1.whenComplete(race);
+        f2.whenComplete(race);
+        return await(winner, first + "/" + second);
+    }
+
+    private <R> R await(CompletableFuture<R> f, String where) {
+        try {
+            return f.get(waitCapNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (TimeoutException e) {
+            throw SdkClientException.create("No answer from DynamoDB in " + where + " within "
+                    + TimeUnit.NANOSECONDS.toMillis(waitCapNanos) + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + where, e);
+        }
+    }
+
+    private <Q, R> CompletableFuture<R> submit(String region, Q req, BiFunction<DynamoDbClient, Q, R> call) {
+        CompletableFuture<R> f = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                try {
+                    f.complete(attempt(region, req, call));
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException full) {
+            return null;
+        }
+        return f;
+    }
+
+    private static RuntimeException unwrap(Throwable t) {
+        if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        return SdkClientException.create(String.valueOf(t), t);
+    }
+
+    // ------------------------------------------------------------------------------------------------ writes
+
+    /**
+     * A write (or any other non-read operation) in the home region; with {@code failover} and write failover
+     * enabled, in the nearest healthy region once the monitor has declared the home region down.
+     */
+    public <Q, R> R write(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
+        requireOpen();
+        retryBudget.onRequest();
+        int attempts = 0;
+        while (true) {
+            String region = writeRegion(failover);
+            try {
+                R r = attempt(region, request, call);
+                if (session != null) {
+                    session.recordWrite(settings.ticker().nanoTime());
+                }
+                return r;
+            } catch (RuntimeException e) {
+                ErrorKind k = ErrorKind.of(e);
+                attempts++;
+                if (!k.retryableWrite() || attempts >= settings.retryMaxAttempts() || !retryBudget.tryAcquire()) {
+                    throw e;
+                }
+                Duration backoff = backoff(attempts - 1);
+                if (events.hasListeners()) {
+                    events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
+                            view().byRegion.get(region).endpoint(), attempts, backoff, k + ": " + describe(e)));
+                }
+                sleep(backoff);
+            }
+        }
+    }
+
+    /** Where a write goes now, or a {@link HavenRegionUnavailableException} at once. */
+    String writeRegion(boolean failover) {
+        View v = view();
+        RegionCandidate home = v.home;
+        if (home.available()) {
+            if (failingOver) {
+                failingOver = false;
+                log.warn("Haven {}: home region {} is back; writes go there again", settings.clusterName(), settings.homeRegion());
+            }
+            return settings.homeRegion();
+        }
+        boolean down = !home.state().up();
+        if (failover && settings.writeFailover() && down) {
+            List<Endpoint> order = router.forRead(v.candidates, Consistency.EVENTUAL, Long.MIN_VALUE, false,
+                    settings.ticker().nanoTime(), ThreadLocalRandom.current().nextDouble(), null);
+            if (!order.isEmpty()) {
+                String target = order.get(0).id();
+                if (!failingOver) {
+                    failingOver = true;
+                    log.warn("Haven {}: home region {} is down; writes fail over to {} (last writer wins when they meet)",
+                            settings.clusterName(), settings.homeRegion(), target);
+                }
+                return target;
+            }
+        }
+        throw new HavenRegionUnavailableException("The home region " + settings.homeRegion() + " is "
+                + (down ? "down (declared by Haven's monitor)" : "failing (circuit breaker open)") + "; "
+                + (!failover ? "this operation only runs in the home region"
+                        : settings.writeFailover() ? "no other region is healthy" : "haven.dynamodb.write-failover is off")
+                + ": the request was not sent");
+    }
+
+    // ------------------------------------------------------------------------------------------------ one call
+
+    private <Q, R> R attempt(String region, Q req, BiFunction<DynamoDbClient, Q, R> call) {
+        EndpointState st = view().byRegion.get(region);
+        long t0 = settings.ticker().nanoTime();
+        st.begin();
+        try {
+            R r = call.apply(clients.get(region), req);
+            long d = settings.ticker().nanoTime() - t0;
+            st.end(d);
+            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
+            return r;
+        } catch (RuntimeException e) {
+            long d = settings.ticker().nanoTime() - t0;
+            st.end(-1);
+            ErrorKind k = ErrorKind.of(e);
+            if (k.regionFault()) {
+                st.breaker().onError(d, TimeUnit.NANOSECONDS, e);
+                monitor.signal(region, k + " " + e.getClass().getSimpleName());
+            }
+            throw e;
+        }
+    }
+
+    private Duration backoff(int retry) {
+        return Duration.ofNanos(Backoff.fullJitterNanos(retry, settings.retryBaseBackoff().toNanos(),
+                settings.retryMaxBackoff().toNanos(), ThreadLocalRandom.current().nextDouble()));
+    }
+
+    private static void sleep(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SdkClientException.create("Interrupted during retry backoff", e);
+        }
+    }
+
+    private static String describe(Throwable t) {
+        // Exception messages of the SDK carry no credentials (request ids and error codes only).
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) : m));
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("This HavenDynamoDbClient is closed");
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the monitor, the read pool, and the clients Haven built (user clients only when told to). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        monitor.close();
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeClients();
+        log.info("Haven {} closed", settings.clusterName());
+    }
+
+    private void closeClients() {
+        for (DynamoDbClient c : owned) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                log.debug("closing a DynamoDB client", e);
+            }
+        }
+    }
+}

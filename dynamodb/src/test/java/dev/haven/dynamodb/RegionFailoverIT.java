@@ -1,0 +1,371 @@
+package dev.haven.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.haven.Consistency;
+import dev.haven.event.HavenEvent;
+import dev.haven.testkit.dynamodb.DynamoDbRegions;
+import dev.haven.testkit.dynamodb.HavenDynamoDb;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
+import software.amazon.awssdk.enhanced.dynamodb.DynamoDbTable;
+import software.amazon.awssdk.enhanced.dynamodb.Key;
+import software.amazon.awssdk.enhanced.dynamodb.TableSchema;
+import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbBean;
+import software.amazon.awssdk.enhanced.dynamodb.mapper.annotations.DynamoDbPartitionKey;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * HavenDynamoDbClient against three DynamoDB Local regions with a Global Tables replicator (200 ms delay), one set
+ * for the class. Every test builds its own client and leaves the regions as it found them (unfrozen, replicating).
+ */
+@HavenDynamoDb(regions = {"us-east-1", "us-west-2", "eu-west-1"}, replicationDelay = "200ms", perClass = true)
+class RegionFailoverIT {
+
+    private static final String HOME = "us-east-1";
+    private static final String HEARTBEAT = "haven-heartbeat";
+    private static final String ORDERS = "orders";
+    /** Not a global table: each region holds its own item {pk: "who"} naming the region, so a read says where it went. */
+    private static final String WHERE = "where";
+    private static final Map<String, AttributeValue> WHO = Map.of("pk", AttributeValue.fromS("who"));
+
+    private static CreateTableRequest table(String name) {
+        return CreateTableRequest.builder().tableName(name)
+                .keySchema(KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build())
+                .attributeDefinitions(AttributeDefinition.builder().attributeName("pk").attributeType(ScalarAttributeType.S).build())
+                .billingMode(BillingMode.PAY_PER_REQUEST).build();
+    }
+
+    @BeforeAll
+    static void tables(DynamoDbRegions regions) {
+        regions.createGlobalTable(table(HEARTBEAT));
+        regions.createGlobalTable(table(ORDERS));
+        for (String r : regions.regions()) {
+            regions.client(r).createTable(table(WHERE));
+            regions.client(r).putItem(b -> b.tableName(WHERE).item(Map.of("pk", AttributeValue.fromS("who"), "region", AttributeValue.fromS(r))));
+        }
+    }
+
+    private static HavenDynamoDbClient.Builder haven(DynamoDbRegions regions) {
+        HavenDynamoDbClient.Builder b = HavenDynamoDbClient.builder().homeRegion(HOME).heartbeatTable(HEARTBEAT)
+                .credentialsProvider(regions.credentials());
+        for (String r : regions.regions()) {
+            b.region(r, regions.endpoint(r));
+        }
+        return b;
+    }
+
+    private static String servedBy(HavenDynamoDbClient client) {
+        return client.getItem(GetItemRequest.builder().tableName(WHERE).key(WHO).build()).item().get("region").s();
+    }
+
+    private static long percentile(List<Long> values, double p) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+    }
+
+    private static void awaitHomeDown(HavenDynamoDbClient client, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (client.topology().writer().isPresent()) {
+            if (System.nanoTime() > deadline) {
+                fail("home region not declared down within " + timeout + ": " + client.topology());
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void homeRegionFrozenDuringAReadWorkload_noReadErrors(DynamoDbRegions regions) throws Exception {
+        List<HavenEvent> events = new CopyOnWriteArrayList<>();
+        try (HavenDynamoDbClient client = haven(regions).listener(events::add).build()) { // local region = home
+            assertThat(servedBy(client)).isEqualTo(HOME);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong frozenAt = new AtomicLong(Long.MAX_VALUE);
+            AtomicLong downAt = new AtomicLong(Long.MAX_VALUE);
+            client.addListener(e -> {
+                if (e instanceof HavenEvent.EndpointDown d && d.endpoint().id().equals(HOME)) {
+                    downAt.compareAndSet(Long.MAX_VALUE, System.nanoTime());
+                }
+            });
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            Map<String, AtomicLong> servedAfterDetection = new ConcurrentHashMap<>();
+            List<Long> latencyAfterDetection = Collections.synchronizedList(new ArrayList<>());
+            List<Long> latencyBefore = Collections.synchronizedList(new ArrayList<>());
+            AtomicLong reads = new AtomicLong();
+            List<Thread> readers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Thread t = new Thread(() -> {
+                    while (!stop.get()) {
+                        long t0 = System.nanoTime();
+                        try {
+                            String r = servedBy(client);
+                            long took = System.nanoTime() - t0;
+                            reads.incrementAndGet();
+                            if (t0 > downAt.get()) {
+                                servedAfterDetection.computeIfAbsent(r, k -> new AtomicLong()).incrementAndGet();
+                                latencyAfterDetection.add(took);
+                            } else if (t0 < frozenAt.get()) {
+                                latencyBefore.add(took);
+                            }
+                        } catch (RuntimeException e) {
+                            errors.add(e);
+                        }
+                    }
+                });
+                t.start();
+                readers.add(t);
+            }
+            Thread.sleep(1000);
+            frozenAt.set(System.nanoTime());
+            regions.freeze(HOME);
+            try {
+                Thread.sleep(3000);
+            } finally {
+                stop.set(true);
+                for (Thread t : readers) {
+                    t.join(10_000);
+                }
+                regions.unfreeze(HOME);
+            }
+            long detectionMs = (downAt.get() - frozenAt.get()) / 1_000_000;
+            long p99Before = percentile(latencyBefore, 0.99) / 1_000_000;
+            long p99After = percentile(latencyAfterDetection, 0.99) / 1_000_000;
+            System.out.printf("[RegionFailoverIT] reads=%d errors=%d detection=%d ms p99 before=%d ms p99 after detection=%d ms served after=%s hedges=%d%n",
+                    reads.get(), errors.size(), detectionMs, p99Before, p99After, servedAfterDetection,
+                    events.stream().filter(e -> e instanceof HavenEvent.HedgeSent).count());
+            assertThat(errors).as("read errors surfaced to the application").isEmpty();
+            assertThat(reads.get()).isGreaterThan(100);
+            assertThat(detectionMs).as("home region declared down after the freeze").isBetween(0L, 2000L);
+            assertThat(servedAfterDetection).isNotEmpty().doesNotContainKey(HOME);
+            assertThat(latencyAfterDetection.size()).isGreaterThan(50);
+            // after detection the frozen region is out of the candidates: p99 within the hedge floor + 2 x normal p99 + slack
+            assertThat(p99After).isLessThanOrEqualTo(5 + 2 * Math.max(p99Before, 5) + 20);
+        }
+    }
+
+    @Test
+    void boundedStaleness_noReadBeyondTheBoundFromALaggingRegion(DynamoDbRegions regions) throws Exception {
+        List<HavenEvent> events = new CopyOnWriteArrayList<>();
+        try (HavenDynamoDbClient client = haven(regions).localRegion("us-west-2").listener(events::add).build()) {
+            HavenDynamoDbClient bounded = client.withConsistency(Consistency.boundedStaleness(Duration.ofSeconds(1)));
+            Map<Long, Long> ackedAt = new ConcurrentHashMap<>();
+            AtomicLong lastSeq = new AtomicLong();
+            Map<String, AttributeValue> key = Map.of("pk", AttributeValue.fromS("clock"));
+            regions.pauseReplication(HOME, "us-west-2");
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                long seq = 0;
+                while (!stop.get()) {
+                    seq++;
+                    String s = Long.toString(seq);
+                    // Stamped like Global Tables stamp writes (microseconds): the testkit replicator's own stamps come
+                    // from DynamoDB Local's stream record times, which have one-second granularity, so unstamped
+                    // writes to one item within a second tie and later ones are discarded as "not newer".
+                    String stamp = Long.toString(java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, java.time.Instant.now()));
+                    client.putItem(b -> b.tableName(ORDERS).item(Map.of("pk", AttributeValue.fromS("clock"), "seq", AttributeValue.fromN(s),
+                            DynamoDbRegions.TIMESTAMP_ATTRIBUTE, AttributeValue.fromN(stamp), DynamoDbRegions.REGION_ATTRIBUTE, AttributeValue.fromS(HOME))));
+                    ackedAt.put(seq, System.nanoTime());
+                    lastSeq.set(seq);
+                    try {
+                        Thread.sleep(40);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            long discardedBefore = regions.discardedCount();
+            long reads = 0;
+            long violations = 0;
+            long maxStalenessMs = 0;
+            Map<String, Long> where = new java.util.TreeMap<>();
+            try {
+                writer.start();
+                Thread.sleep(300);
+                long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+                while (System.nanoTime() < end && reads < 150) {
+                    long start = System.nanoTime();
+                    long known = lastSeq.get();
+                    var item = bounded.getItem(b -> b.tableName(ORDERS).key(key)).item();
+                    long got = item.containsKey("seq") ? Long.parseLong(item.get("seq").n()) : 0;
+                    reads++;
+                    // the newest write acknowledged more than 1 s before the read started must be visible
+                    for (long s = known; s > got; s--) {
+                        Long acked = ackedAt.get(s);
+                        if (acked != null && start - acked > Duration.ofSeconds(1).toNanos()) {
+                            violations++;
+                            break;
+                        }
+                    }
+                    if (got < known && ackedAt.containsKey(got + 1)) {
+                        maxStalenessMs = Math.max(maxStalenessMs, (start - ackedAt.get(got + 1)) / 1_000_000);
+                    }
+                    where.merge(servedBy(bounded), 1L, Long::sum);
+                }
+            } finally {
+                stop.set(true);
+                writer.join(5000);
+                regions.resumeReplication(HOME, "us-west-2");
+            }
+            long skipped = events.stream().filter(e -> e instanceof HavenEvent.StaleReplicaSkipped s && s.endpoint().id().equals("us-west-2")).count();
+            System.out.printf("[RegionFailoverIT] bounded reads=%d violations=%d max observed staleness=%d ms served by=%s us-west-2 skipped=%d replicator discarded=%d%n",
+                    reads, violations, maxStalenessMs, where, skipped, regions.discardedCount() - discardedBefore);
+            assertThat(reads).isGreaterThanOrEqualTo(30);
+            assertThat(violations).as("reads older than the 1 s bound").isZero();
+            assertThat(where).doesNotContainKey("us-west-2");
+            assertThat(skipped).isPositive();
+        }
+    }
+
+    @Test
+    void session_readYourWritesWhileReplicationLags(DynamoDbRegions regions) throws Exception {
+        try (HavenDynamoDbClient client = haven(regions).localRegion("us-west-2").build()) {
+            HavenDynamoDbSession session = HavenDynamoDbSession.create();
+            HavenDynamoDbClient mine = client.withSession(session);
+            regions.replicationDelay(Duration.ofSeconds(2)); // every region lags 2 s behind home
+            int pairs = 300;
+            int violations = 0;
+            Map<String, Long> where = new java.util.TreeMap<>();
+            try {
+                for (int i = 0; i < pairs; i++) {
+                    String v = Integer.toString(i);
+                    mine.putItem(b -> b.tableName(ORDERS).item(Map.of("pk", AttributeValue.fromS("session"), "v", AttributeValue.fromN(v))));
+                    var item = mine.getItem(b -> b.tableName(ORDERS).key(Map.of("pk", AttributeValue.fromS("session")))).item();
+                    if (!item.containsKey("v") || Integer.parseInt(item.get("v").n()) < i) {
+                        violations++;
+                    }
+                    if (i % 10 == 0) {
+                        where.merge(servedBy(mine), 1L, Long::sum);
+                    }
+                }
+            } finally {
+                regions.replicationDelay(Duration.ofMillis(200));
+            }
+            System.out.printf("[RegionFailoverIT] session: %d write-then-read pairs, %d read-your-writes violations, sampled reads served by %s%n",
+                    pairs, violations, where);
+            assertThat(violations).isZero();
+        }
+    }
+
+    @Test
+    void writesFailFastWhileHomeIsDownWithoutFailover(DynamoDbRegions regions) throws Exception {
+        try (HavenDynamoDbClient client = haven(regions).localRegion("us-west-2").build()) {
+            regions.freeze(HOME);
+            try {
+                awaitHomeDown(client, Duration.ofSeconds(5));
+                List<Long> took = new ArrayList<>();
+                int failedFast = 0;
+                for (int i = 0; i < 20; i++) {
+                    long t0 = System.nanoTime();
+                    try {
+                        client.putItem(b -> b.tableName(ORDERS).item(Map.of("pk", AttributeValue.fromS("ff"))));
+                    } catch (HavenRegionUnavailableException e) {
+                        failedFast++;
+                        assertThat(e).hasMessageContaining("haven.dynamodb.write-failover is off");
+                    }
+                    took.add(System.nanoTime() - t0);
+                }
+                long maxMs = Collections.max(took) / 1_000_000;
+                System.out.printf("[RegionFailoverIT] writes with home down, failover off: %d/20 failed fast, slowest %d ms%n", failedFast, maxMs);
+                assertThat(failedFast).isEqualTo(20);
+                assertThat(maxMs).isLessThan(50);
+            } finally {
+                regions.unfreeze(HOME);
+            }
+        }
+    }
+
+    @Test
+    void writesResumeInAnotherRegionWithFailover(DynamoDbRegions regions) throws Exception {
+        try (HavenDynamoDbClient client = haven(regions).localRegion("eu-west-1").writeFailover(true).build()) {
+            client.putItem(b -> b.tableName(ORDERS).item(Map.of("pk", AttributeValue.fromS("fo-0"))));
+            long frozenAt = System.nanoTime();
+            regions.freeze(HOME);
+            long resumedAt = 0;
+            int failed = 0;
+            int n = 0;
+            try {
+                long deadline = frozenAt + Duration.ofSeconds(10).toNanos();
+                while (System.nanoTime() < deadline) {
+                    String pk = "fo-" + (++n);
+                    try {
+                        client.putItem(b -> b.tableName(ORDERS).item(Map.of("pk", AttributeValue.fromS(pk))));
+                        if (regions.client("eu-west-1").getItem(b -> b.tableName(ORDERS).key(Map.of("pk", AttributeValue.fromS(pk))).consistentRead(true)).hasItem()) {
+                            resumedAt = System.nanoTime();
+                            break;
+                        }
+                    } catch (RuntimeException e) {
+                        failed++;
+                    }
+                    Thread.sleep(20);
+                }
+            } finally {
+                regions.unfreeze(HOME);
+            }
+            long resumeMs = (resumedAt - frozenAt) / 1_000_000;
+            System.out.printf("[RegionFailoverIT] write failover: writes resumed in eu-west-1 %d ms after the freeze (%d writes failed meanwhile)%n", resumeMs, failed);
+            assertThat(resumedAt).as("a write landed in eu-west-1").isPositive();
+            assertThat(resumeMs).isLessThan(2500);
+            assertThat(failed).isLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void theEnhancedClientWorksOnTop(DynamoDbRegions regions) {
+        try (HavenDynamoDbClient client = haven(regions).localRegion("us-west-2").build()) {
+            DynamoDbEnhancedClient enhanced = DynamoDbEnhancedClient.builder().dynamoDbClient(client).build();
+            DynamoDbTable<Order> orders = enhanced.table(ORDERS, TableSchema.fromBean(Order.class));
+            Order o = new Order();
+            o.setPk("enhanced-1");
+            o.setAmount(42);
+            orders.putItem(o);
+            Order back = orders.getItem(r -> r.key(Key.builder().partitionValue("enhanced-1").build()).consistentRead(true));
+            assertThat(back).isNotNull();
+            assertThat(back.getAmount()).isEqualTo(42);
+            regions.awaitReplicated(Duration.ofSeconds(10));
+            Order eventual = orders.getItem(Key.builder().partitionValue("enhanced-1").build()); // us-west-2, replicated
+            assertThat(eventual.getAmount()).isEqualTo(42);
+        }
+    }
+
+    @DynamoDbBean
+    public static class Order {
+        private String pk;
+        private int amount;
+
+        @DynamoDbPartitionKey
+        public String getPk() {
+            return pk;
+        }
+
+        public void setPk(String pk) {
+            this.pk = pk;
+        }
+
+        public int getAmount() {
+            return amount;
+        }
+
+        public void setAmount(int amount) {
+            this.amount = amount;
+        }
+    }
+}
