@@ -295,7 +295,7 @@ public final class TopologyMonitor implements AutoCloseable {
                     Throwable failure = null;
                     try {
                         p = provider.probe(e, timeout);
-                        s.recordLatency(settings.ticker().nanoTime() - sent);
+                        s.recordLatency(p.roundTripNanos() >= 0 ? p.roundTripNanos() : settings.ticker().nanoTime() - sent);
                     } catch (Throwable t) {
                         failure = t;
                     }

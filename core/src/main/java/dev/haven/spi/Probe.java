@@ -15,11 +15,22 @@ import java.util.Objects;
  * @param position   replication position: written (writer) or replayed (reader), comparable within
  *                   one writer lineage; {@code Long.MIN_VALUE} when unknown
  * @param discovered other endpoints this one reports (e.g. replicas attached to a writer)
+ * @param roundTripNanos see the canonical constructor
  */
-public record Probe(Role role, long epoch, long position, List<Endpoint> discovered) {
+public record Probe(Role role, long epoch, long position, List<Endpoint> discovered, long roundTripNanos) {
 
+    /**
+     * @param roundTripNanos the time of the probe's query alone, without connection set-up, or -1 to let the
+     *                       monitor time the whole call: a first probe that also connects (TLS, SCRAM) would
+     *                       otherwise make a new endpoint look several times farther away than it is
+     */
     public Probe {
         Objects.requireNonNull(role, "role");
         discovered = discovered == null ? List.of() : List.copyOf(discovered);
+    }
+
+    /** A probe whose round trip the monitor measures. */
+    public Probe(Role role, long epoch, long position, List<Endpoint> discovered) {
+        this(role, epoch, position, discovered, -1);
     }
 }

@@ -92,7 +92,9 @@ public final class PostgresTopologyProvider implements TopologyProvider {
 
     private Probe query(Connection c, Duration timeout) throws SQLException {
         c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
+        long start = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PROBE_SQL)) {
+            long roundTrip = System.nanoTime() - start;
             rs.next();
             boolean recovery = rs.getBoolean(1);
             long position = rs.getLong(2);
@@ -112,7 +114,7 @@ public final class PostgresTopologyProvider implements TopologyProvider {
                     }
                 }
             }
-            return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered);
+            return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered, roundTrip);
         }
     }
 
