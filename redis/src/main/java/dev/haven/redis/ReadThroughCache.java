@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <pre>{@code
- * ReadThroughCache<Long, String> names = ReadThroughCache.<Long, String>builder(redis.sync(), id -> {
+ * ReadThroughCache<Long, String> names = ReadThroughCache.<Long, String>builder(redis.reads(Consistency.SESSION), id -> {
  *             try (Connection c = dataSource.getConnection();
  *                  PreparedStatement ps = c.prepareStatement("select name from users where id = ?")) {
  *                 ps.setLong(1, id);
@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  * names.write(42L, () -> dataSource.transaction(c -> update(c, 42L, "Ada")));
  * }</pre>
  *
+ * Pass a {@code SESSION} view of a {@code HavenRedisConnection}: the cache then reads its own {@code SET}/{@code DEL}
+ * back; a bounded view may read a lagging replica that still has a value {@link #write} just deleted.
  * Values are stored as strings ({@link Builder#codec}); a {@code null} from the loader (no row) is returned and not stored.
  */
 public final class ReadThroughCache<K, V> implements AutoCloseable {
