@@ -25,9 +25,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** Cache-aside over PostgreSQL: single flight against miss bursts, Redis frozen / killed, deletes after writes. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the second test stops Redis for good
 class ReadThroughCacheIT {
 
     static PostgresCluster pg;
@@ -114,6 +118,7 @@ class ReadThroughCacheIT {
     }
 
     @Test
+    @Order(1)
     void aBurstOfFiftyMissesForOneKeyRunsOneQuery() throws Exception {
         try (ReadThroughCache<Long, String> cache = cache()) {
             List<String> answers = burst(cache, 7);
@@ -138,6 +143,7 @@ class ReadThroughCacheIT {
     }
 
     @Test
+    @Order(2)
     void redisFrozenThenKilledReadsStillSucceedFromPostgres() throws Exception {
         try (ReadThroughCache<Long, String> cache = cache()) {
             assertThat(cache.get(20L)).isEqualTo("user20"); // in Redis now
