@@ -65,6 +65,11 @@ public final class HavenRedisClient implements AutoCloseable {
         return routing.topology();
     }
 
+    /** The near cache's counters, or empty when the client was built without {@link Builder#nearCache}. */
+    public java.util.Optional<NearCacheStats> nearCacheStats() {
+        return routing.nearCacheStats();
+    }
+
     public void addListener(HavenEventListener listener) {
         routing.events().add(listener);
     }
@@ -118,6 +123,7 @@ public final class HavenRedisClient implements AutoCloseable {
         private final List<HavenEventListener> listeners = new ArrayList<>();
         private Ticker ticker = Ticker.system();
         private Clock clock = Clock.systemUTC();
+        private NearCacheConfig nearCache;
 
         private Builder() {
         }
@@ -308,6 +314,15 @@ public final class HavenRedisClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Turns on the near cache for {@code GET}s of {@code EVENTUAL} and {@code boundedStaleness} reads (see
+         * {@link NearCacheConfig}); {@code null} (the default) turns it off.
+         */
+        public Builder nearCache(NearCacheConfig config) {
+            this.nearCache = config;
+            return this;
+        }
+
         public Builder listener(HavenEventListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
@@ -399,7 +414,7 @@ public final class HavenRedisClient implements AutoCloseable {
                     password == null ? null : password.clone(), commandTimeout, connectTimeout, lagBound, readFallbackToWriter,
                     region, zone, Map.copyOf(locations), probeInterval, fastProbeInterval, probeTimeout, writerWait,
                     retryMaxAttempts, retryBudgetRatio, retryBudgetReserve, requestQueueSize, keepAliveIdle,
-                    List.copyOf(listeners), ticker, clock);
+                    List.copyOf(listeners), ticker, clock, nearCache);
         }
 
         /**

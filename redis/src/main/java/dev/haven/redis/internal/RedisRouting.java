@@ -67,6 +67,7 @@ public final class RedisRouting implements AutoCloseable {
     private final RetryBudget budget;
     private final Map<String, NodeConnection> nodes = new ConcurrentHashMap<>();
     private final Consistency defaultConsistency;
+    private final NearCache nearCache;
     private volatile boolean closed;
 
     public RedisRouting(RedisSettings settings) {
@@ -83,6 +84,7 @@ public final class RedisRouting implements AutoCloseable {
         SentinelView sv = null;
         TopologyMonitor m = null;
         RedisTopologyProvider p = null;
+        NearCache nc = null;
         try {
             List<Endpoint> seeds;
             if (settings.sentinelMode()) {
@@ -123,6 +125,11 @@ public final class RedisRouting implements AutoCloseable {
             m = new TopologyMonitor(ms, p, events);
             this.monitor = m;
             m.addObserver(this::onTopology);
+            if (settings.nearCache() != null) {
+                nc = new NearCache(settings.nearCache(), m, resources, clientOptions(settings, false),
+                        e -> uri(e, settings.commandTimeout()), settings.ticker());
+            }
+            this.nearCache = nc;
             m.start();
             if (sv != null) {
                 TopologyMonitor mon = m;
@@ -131,6 +138,9 @@ public final class RedisRouting implements AutoCloseable {
         } catch (RuntimeException e) {
             if (m != null) {
                 m.close();
+            }
+            if (nc != null) {
+                nc.close();
             }
             if (p != null) {
                 p.close();
@@ -211,6 +221,15 @@ public final class RedisRouting implements AutoCloseable {
 
     public boolean isClosed() {
         return closed;
+    }
+
+    /** The near cache, or null when it is off. */
+    public NearCache nearCache() {
+        return nearCache;
+    }
+
+    public java.util.Optional<dev.haven.redis.NearCacheStats> nearCacheStats() {
+        return nearCache == null ? java.util.Optional.empty() : java.util.Optional.of(nearCache.stats());
     }
 
     TopologyMonitor monitor() {
@@ -496,6 +515,9 @@ public final class RedisRouting implements AutoCloseable {
         }
         closed = true;
         monitor.close();
+        if (nearCache != null) {
+            nearCache.close();
+        }
         if (sentinel != null) {
             sentinel.close();
         }

@@ -18,7 +18,7 @@ public record RedisSettings(String clusterName, List<Endpoint> sentinels, String
         Map<String, String[]> endpointLocations, Duration probeInterval, Duration fastProbeInterval,
         Duration probeTimeout, Duration writerWait, int retryMaxAttempts, double retryBudgetRatio,
         int retryBudgetReservePerSecond, int requestQueueSize, Duration keepAliveIdle,
-        List<HavenEventListener> listeners, Ticker ticker, Clock clock) {
+        List<HavenEventListener> listeners, Ticker ticker, Clock clock, dev.haven.redis.NearCacheConfig nearCache) {
 
     public boolean sentinelMode() {
         return !sentinels.isEmpty();

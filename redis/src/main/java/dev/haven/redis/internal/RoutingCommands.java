@@ -35,6 +35,10 @@ public final class RoutingCommands implements InvocationHandler {
         String name = method.getName();
         switch (CommandKinds.of(name)) {
             case READ:
+                NearCache near = routing.nearCache();
+                if (near != null && args != null && args.length == 1 && name.equals("get") && args[0] instanceof String key) {
+                    return near.get(key, consistency, () -> routing.read(consistency, session, method, args));
+                }
                 return routing.read(consistency, session, method, args);
             case LOCAL:
                 return local(proxy, name, args);
@@ -46,7 +50,15 @@ public final class RoutingCommands implements InvocationHandler {
                         + "connection state (transactions, database, blocking pops, auth) that a shared, per-call routed "
                         + "connection cannot keep; use a plain Lettuce connection for it");
             default:
-                return routing.write(session, method, args);
+                NearCache nc = routing.nearCache();
+                if (nc == null) {
+                    return routing.write(session, method, args);
+                }
+                try {
+                    return routing.write(session, method, args);
+                } finally {
+                    nc.onWrite(args); // also when the outcome is unknown: the key may have changed
+                }
         }
     }
 
