@@ -85,6 +85,7 @@ public final class RegionExecutor implements AutoCloseable {
     private final long hedgeFloorNanos;
     private final long hedgeCapNanos;
     private final long waitCapNanos;
+    private final ItemCache itemCache;
     private volatile View view;
     private volatile boolean closed;
     private volatile boolean failingOver;
@@ -104,6 +105,8 @@ public final class RegionExecutor implements AutoCloseable {
         this.hedgeFloorNanos = settings.hedgeMinDelay().toNanos();
         this.hedgeCapNanos = settings.apiCallAttemptTimeout().toNanos();
         this.waitCapNanos = settings.apiCallTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+        this.itemCache = settings.itemCacheMaxAge() == null ? null
+                : new ItemCache(settings.itemCacheMaximumSize(), settings.itemCacheMaxAge(), settings.ticker());
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(0, settings.hedgeMaxThreads(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "haven-dynamodb-read-" + settings.clusterName() + "-" + n.incrementAndGet());
@@ -469,6 +472,24 @@ public final class RegionExecutor implements AutoCloseable {
      */
     public <Q, R> R write(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
+        ItemCache cache = itemCache;
+        if (cache == null || !(failover || request instanceof software.amazon.awssdk.services.dynamodb.model.DeleteTableRequest)) {
+            return write0(request, session, failover, call);
+        }
+        cache.onWrite(request);
+        try {
+            return write0(request, session, failover, call);
+        } finally {
+            cache.onWrite(request);
+        }
+    }
+
+    /** The item cache, or {@code null}. */
+    public ItemCache itemCache() {
+        return itemCache;
+    }
+
+    private <Q, R> R write0(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         retryBudget.onRequest();
         int attempts = 0;
         while (true) {
