@@ -3,7 +3,9 @@ package dev.haven.benchmarks;
 import dev.haven.benchmarks.ddb.CannedDynamoDbHttpClient;
 import dev.haven.benchmarks.ddb.CannedRegions;
 import dev.haven.dynamodb.HavenDynamoDbClient;
+import dev.haven.benchmarks.ddb.CannedDynamoDbClient;
 import java.util.LinkedHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,6 +36,9 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
  *       EVENTUAL reads are hedged, so they run on Haven's read pool and the caller waits on a future.</li>
  *   <li>{@code haven2NoHedge*}: the same two regions with {@code hedging(false)}.</li>
  * </ul>
+ * The {@code stub*} group repeats this over {@link CannedDynamoDbClient} (a {@code DynamoDbClient} with no SDK
+ * pipeline under it: one prebuilt response): {@code stubDirect} is the baseline, so Haven's own nanoseconds and
+ * bytes are not drowned in the SDK's ~40 KB and tens of µs per call.
  * EVENTUAL = the request as is; STRONG = {@code ConsistentRead=true} (home region only, never hedged).
  *
  * <pre>{@code
@@ -119,6 +124,80 @@ public class DynamoDbOverheadBenchmark {
         public void setUp() {
             start(true, false);
         }
+    }
+
+    /** Haven over canned DynamoDbClients (no SDK pipeline), and the canned client alone. */
+    @State(Scope.Benchmark)
+    public static class Stub {
+        CannedDynamoDbClient direct;
+        HavenDynamoDbClient one;
+        HavenDynamoDbClient two;
+        HavenDynamoDbClient twoNoHedge;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            direct = new CannedDynamoDbClient(new AtomicLong());
+            one = haven(false, true);
+            two = haven(true, true);
+            twoNoHedge = haven(true, false);
+        }
+
+        static HavenDynamoDbClient haven(boolean twoRegions, boolean hedging) {
+            AtomicLong seq = new AtomicLong();
+            CannedDynamoDbClient home = new CannedDynamoDbClient(seq);
+            Map<String, DynamoDbClient> regions = new LinkedHashMap<>();
+            regions.put(CannedRegions.HOME, home);
+            if (twoRegions) {
+                regions.put(CannedRegions.OTHER, new CannedDynamoDbClient(seq));
+            }
+            HavenDynamoDbClient h = CannedRegions.haven(CannedRegions.HOME, hedging, null, regions);
+            long before = home.dataGets();
+            for (int i = 0; i < 100; i++) {
+                CannedRegions.requireItem(h.getItem(CannedRegions.GET));
+                CannedRegions.requireItem(h.getItem(CannedRegions.GET_STRONG));
+            }
+            if (home.dataGets() - before != 200) {
+                throw new IllegalStateException("expected all 200 reads in the home region: " + h.topology());
+            }
+            return h;
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            one.close();
+            two.close();
+            twoNoHedge.close();
+        }
+    }
+
+    @Benchmark
+    public GetItemResponse stubDirect(Stub s) {
+        return s.direct.getItem(CannedRegions.GET);
+    }
+
+    @Benchmark
+    public GetItemResponse stubHaven1Eventual(Stub s) {
+        return s.one.getItem(CannedRegions.GET);
+    }
+
+    @Benchmark
+    public GetItemResponse stubHaven1Strong(Stub s) {
+        return s.one.getItem(CannedRegions.GET_STRONG);
+    }
+
+    @Benchmark
+    public GetItemResponse stubHaven2Eventual(Stub s) {
+        return s.two.getItem(CannedRegions.GET);
+    }
+
+    @Benchmark
+    public GetItemResponse stubHaven2NoHedgeEventual(Stub s) {
+        return s.twoNoHedge.getItem(CannedRegions.GET);
+    }
+
+    @Benchmark
+    public GetItemResponse stubHaven2Strong(Stub s) {
+        return s.two.getItem(CannedRegions.GET_STRONG);
     }
 
     @Benchmark
