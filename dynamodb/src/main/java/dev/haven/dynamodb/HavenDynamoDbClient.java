@@ -104,6 +104,11 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         return consistency;
     }
 
+    /** The engine, for {@link HavenDynamoDbAsyncClient} (same package). */
+    RegionExecutor executor() {
+        return executor;
+    }
+
     /** Item-cache hits and misses so far ({@code {0, 0}} without a cache). */
     public long[] itemCacheStats() {
         ItemCache c = executor.itemCache();

@@ -548,6 +548,83 @@ public final class RegionExecutor implements AutoCloseable {
                 + ": the request was not sent");
     }
 
+    // ------------------------------------------------------------------------------------------------ for the async client
+
+    /** A routed read: the request to send (ConsistentRead added where needed) and the regions, best first. */
+    public record ReadPlan<Q>(Q request, List<String> regions) {
+    }
+
+    /**
+     * Routes a read like {@link #read} does (same consistency rules, same budgets), without sending it.
+     *
+     * @throws HavenRegionUnavailableException when no region qualifies
+     */
+    public <Q> ReadPlan<Q> planRead(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session) {
+        requireOpen();
+        Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
+        long now = settings.ticker().nanoTime();
+        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
+        if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
+            monitor.lagDemand();
+        }
+        Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
+        List<Endpoint> order = route(routed, now);
+        if (order.isEmpty()) {
+            throw new HavenRegionUnavailableException(noRegionMessage(asked));
+        }
+        retryBudget.onRequest();
+        List<String> regions = new ArrayList<>(order.size());
+        for (Endpoint e : order) {
+            regions.add(e.id());
+        }
+        return new ReadPlan<>(req, regions);
+    }
+
+    /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
+    public String planWrite(boolean failover) {
+        requireOpen();
+        retryBudget.onRequest();
+        return writeRegion(failover);
+    }
+
+    /** Marks the start of a call in {@code region}; returns the start time to give {@link #callEnded}. */
+    public long callStarted(String region) {
+        view().byRegion.get(region).begin();
+        return settings.ticker().nanoTime();
+    }
+
+    /** The end of a call started with {@link #callStarted}: latency, breaker and, on a region fault, a probe. */
+    public void callEnded(String region, long startNanos, Throwable failure) {
+        EndpointState st = view().byRegion.get(region);
+        long d = settings.ticker().nanoTime() - startNanos;
+        if (failure == null) {
+            st.end(d);
+            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
+            return;
+        }
+        st.end(-1);
+        ErrorKind k = ErrorKind.of(failure);
+        if (k.regionFault()) {
+            st.breaker().onError(d, TimeUnit.NANOSECONDS, failure);
+            monitor.signal(region, k + " " + failure.getClass().getSimpleName());
+        }
+    }
+
+    /** Whether a failed read (attempt number {@code attempts}, 1-based) may be retried; takes from the budget. */
+    public boolean mayRetryRead(Throwable failure, int attempts) {
+        return ErrorKind.of(failure).retryableRead() && attempts < settings.retryMaxAttempts() && retryBudget.tryAcquire();
+    }
+
+    /** Whether a failed write may be retried (throttling only: it was not executed); takes from the budget. */
+    public boolean mayRetryWrite(Throwable failure, int attempts) {
+        return ErrorKind.of(failure).retryableWrite() && attempts < settings.retryMaxAttempts() && retryBudget.tryAcquire();
+    }
+
+    /** The full-jitter backoff before retry number {@code retry} (0-based). */
+    public Duration retryBackoff(int retry) {
+        return backoff(retry);
+    }
+
     // ------------------------------------------------------------------------------------------------ one call
 
     private <Q, R> R attempt(String region, Q req, BiFunction<DynamoDbClient, Q, R> call) {
