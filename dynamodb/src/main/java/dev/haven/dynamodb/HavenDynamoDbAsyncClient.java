@@ -143,9 +143,10 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveResponse;
  * async.getItem(get).thenAccept(...);
  * }</pre>
  *
- * <p>Every {@code DynamoDbAsyncClient} operation is overridden (a test enumerates them). Not (yet) done
- * asynchronously: <b>hedged reads</b> (reads go to the best region and are retried in the next one on a
- * 5xx/timeout/connection failure, never hedged) and the item cache. Retries happen on the SDK's completion thread
+ * <p>Every {@code DynamoDbAsyncClient} operation is overridden (a test enumerates them). EVENTUAL, bounded and
+ * SESSION reads with two qualifying regions are hedged like the sync client's (same delay, same budget), without a
+ * waiting thread: the hedge is sent from {@link CompletableFuture#delayedExecutor}, the loser is cancelled. Not
+ * (yet) on the async path: the item cache. Retries happen on the SDK's completion thread
  * (throttling backoff on {@link CompletableFuture#delayedExecutor}). {@link #close()} closes the async clients only
  * (the sync client stays the caller's).
  */
@@ -212,8 +213,73 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<R> result = new CompletableFuture<>();
-        readAttempt(plan, 0, 1, call, result);
+        if (plan.hedgeable()) {
+            hedged(plan, call, result);
+        } else {
+            readAttempt(plan, 0, 1, call, result);
+        }
         return result;
+    }
+
+    /**
+     * Sends the read to the first region; if it has not answered after the hedge delay (and the hedge budget
+     * allows), also to the second. The first success wins and the other call is cancelled. No thread waits: the
+     * delay runs on {@link CompletableFuture#delayedExecutor}. If both fail (or the only one sent fails), the
+     * usual retry rules continue with the region after them.
+     */
+    private <Q, R> void hedged(RegionExecutor.ReadPlan<Q> plan, BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call,
+            CompletableFuture<R> result) {
+        String first = plan.regions().get(0);
+        String second = plan.regions().get(1);
+        long delay = executor.hedgeDelayNanos(first);
+        CompletableFuture<R> f1 = send(first, plan.request(), call);
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<R>> f2 = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        // 0: only the first attempt, hedge still possible; 1: hedge sent; 2: first failed early, no hedge any more
+        java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
+            if (t == null) {
+                if (result.complete(r)) {
+                    CompletableFuture<R> other = f2.get();
+                    if (other != null) {
+                        other.cancel(true);
+                    }
+                    f1.cancel(true);
+                }
+                return;
+            }
+            if (result.isDone()) {
+                return;
+            }
+            Throwable cause = unwrap(t);
+            if (state.compareAndSet(0, 2)) {
+                // the first failed before any hedge: a plain retry in the next region
+                if (!executor.mayRetryRead(cause, 1)) {
+                    result.completeExceptionally(cause);
+                } else {
+                    readAttempt(plan, 1, 2, call, result);
+                }
+                return;
+            }
+            if (failed.incrementAndGet() < 2) {
+                return; // the other attempt of the pair is still running
+            }
+            if (!executor.mayRetryRead(cause, 1) || plan.regions().size() < 3) {
+                result.completeExceptionally(cause);
+            } else {
+                readAttempt(plan, 2, 2, call, result); // both of the hedged pair failed
+            }
+        };
+        f1.whenComplete(race);
+        CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS).execute(() -> {
+            if (result.isDone() || f1.isDone() || state.get() != 0 || !executor.tryHedge(second, delay)
+                    || !state.compareAndSet(0, 1)) {
+                return;
+            }
+            CompletableFuture<R> f = send(second, plan.request(), call);
+            f2.set(f);
+            f.whenComplete(race);
+        });
     }
 
     private <Q, R> void readAttempt(RegionExecutor.ReadPlan<Q> plan, int idx, int attempt,

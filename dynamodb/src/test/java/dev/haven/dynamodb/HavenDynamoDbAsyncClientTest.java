@@ -34,7 +34,9 @@ class HavenDynamoDbAsyncClientTest {
     private final FakeRegions fakes = new FakeRegions("us-east-1", "us-west-2", "eu-west-1");
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final Map<String, List<RuntimeException>> failures = new LinkedHashMap<>();
+    private final Map<String, Long> delaysMillis = new java.util.concurrent.ConcurrentHashMap<>();
     private HavenDynamoDbClient sync;
+    private final List<AutoCloseable> extra = new ArrayList<>();
     private HavenDynamoDbAsyncClient async;
 
     private DynamoDbAsyncClient fakeAsync(String region) {
@@ -62,7 +64,12 @@ class HavenDynamoDbAsyncClientTest {
                     }
                     Class<?> response = (Class<?>) ((java.lang.reflect.ParameterizedType) m.getGenericReturnType()).getActualTypeArguments()[0];
                     Object builder = response.getMethod("builder").invoke(null);
-                    return CompletableFuture.completedFuture(((software.amazon.awssdk.utils.builder.SdkBuilder<?, ?>) builder).build());
+                    Object value = ((software.amazon.awssdk.utils.builder.SdkBuilder<?, ?>) builder).build();
+                    long delay = delaysMillis.getOrDefault(region, 0L);
+                    if (delay > 0) {
+                        return CompletableFuture.supplyAsync(() -> value, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
+                    }
+                    return CompletableFuture.completedFuture(value);
                 });
     }
 
@@ -77,7 +84,10 @@ class HavenDynamoDbAsyncClientTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
+        for (AutoCloseable c : extra) {
+            c.close();
+        }
         async.close();
         sync.close();
     }
@@ -170,6 +180,61 @@ class HavenDynamoDbAsyncClientTest {
         assertThatThrownBy(() -> async.putItem(PutItemRequest.builder().tableName("t").build()).get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(ConditionalCheckFailedException.class);
         assertThat(calls.stream().filter(c -> c.operation().equals("putItem")).count()).isEqualTo(1);
+    }
+
+    private HavenDynamoDbAsyncClient hedgingClient(List<dev.haven.event.HavenEvent> events) {
+        HavenDynamoDbClient hedgingSync = fakes.builder("us-east-1").localRegion("us-west-2")
+                .hedgeDelay(java.time.Duration.ofMillis(20)).listener(events::add).build();
+        extra.add(hedgingSync);
+        Map<String, DynamoDbAsyncClient> regions = new LinkedHashMap<>();
+        for (String r : List.of("us-east-1", "us-west-2", "eu-west-1")) {
+            regions.put(r, fakeAsync(r));
+        }
+        return HavenDynamoDbAsyncClient.over(hedgingSync, regions);
+    }
+
+    @Test
+    void aSlowFirstRegionIsHedgedWithoutAWaitingThread() throws Exception {
+        List<dev.haven.event.HavenEvent> events = new CopyOnWriteArrayList<>();
+        HavenDynamoDbAsyncClient hedging = hedgingClient(events);
+        delaysMillis.put("us-west-2", 2_000L);
+        long t0 = System.nanoTime();
+        hedging.getItem(GetItemRequest.builder().tableName("t").build()).get(5, TimeUnit.SECONDS);
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        List<String> regions = calls.stream().filter(c -> c.operation().equals("getItem")).map(Call::region).toList();
+        assertThat(regions).hasSize(2);
+        assertThat(regions.get(0)).isEqualTo("us-west-2");
+        assertThat(regions.get(1)).isNotEqualTo("us-west-2");
+        assertThat(tookMs).as("answered by the hedge, not the 2 s region").isLessThan(1_000);
+        assertThat(events).anyMatch(e -> e instanceof dev.haven.event.HavenEvent.HedgeSent);
+    }
+
+    @Test
+    void aFastFirstRegionIsNotHedged_andStrongIsNeverHedged() throws Exception {
+        List<dev.haven.event.HavenEvent> events = new CopyOnWriteArrayList<>();
+        HavenDynamoDbAsyncClient hedging = hedgingClient(events);
+        for (int i = 0; i < 20; i++) {
+            hedging.getItem(GetItemRequest.builder().tableName("t").build()).get(5, TimeUnit.SECONDS);
+        }
+        delaysMillis.put("us-east-1", 200L);
+        hedging.getItem(GetItemRequest.builder().tableName("t").consistentRead(true).build()).get(5, TimeUnit.SECONDS);
+        Thread.sleep(50);
+        assertThat(calls.stream().filter(c -> c.operation().equals("getItem")).count()).isEqualTo(21);
+        assertThat(events).noneMatch(e -> e instanceof dev.haven.event.HavenEvent.HedgeSent);
+    }
+
+    @Test
+    void aFirstRegionFailingBeforeTheHedgeDelayIsRetriedOnceInTheNext() throws Exception {
+        HavenDynamoDbAsyncClient hedging = hedgingClient(new CopyOnWriteArrayList<>());
+        synchronized (failures) {
+            failures.put("us-west-2/getItem", new ArrayList<>(List.of(
+                    (RuntimeException) InternalServerErrorException.builder().statusCode(500).message("boom").build())));
+        }
+        hedging.getItem(GetItemRequest.builder().tableName("t").build()).get(5, TimeUnit.SECONDS);
+        Thread.sleep(50); // a stray hedge would show up here
+        List<String> regions = calls.stream().filter(c -> c.operation().equals("getItem")).map(Call::region).toList();
+        assertThat(regions).hasSize(2);
+        assertThat(regions.get(1)).isNotEqualTo("us-west-2");
     }
 
     @Test

@@ -551,7 +551,7 @@ public final class RegionExecutor implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ for the async client
 
     /** A routed read: the request to send (ConsistentRead added where needed) and the regions, best first. */
-    public record ReadPlan<Q>(Q request, List<String> regions) {
+    public record ReadPlan<Q>(Q request, List<String> regions, boolean hedgeable) {
     }
 
     /**
@@ -573,11 +573,13 @@ public final class RegionExecutor implements AutoCloseable {
             throw new HavenRegionUnavailableException(noRegionMessage(asked));
         }
         retryBudget.onRequest();
+        hedgeBudget.onRequest();
         List<String> regions = new ArrayList<>(order.size());
         for (Endpoint e : order) {
             regions.add(e.id());
         }
-        return new ReadPlan<>(req, regions);
+        boolean strong = routed.level() == Consistency.Level.STRONG;
+        return new ReadPlan<>(req, regions, HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, regions.size()));
     }
 
     /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
@@ -608,6 +610,24 @@ public final class RegionExecutor implements AutoCloseable {
             st.breaker().onError(d, TimeUnit.NANOSECONDS, failure);
             monitor.signal(region, k + " " + failure.getClass().getSimpleName());
         }
+    }
+
+    /** The hedge delay for a read whose first region is {@code region} (fixed or adaptive, as for sync reads). */
+    public long hedgeDelayNanos(String region) {
+        return HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(region).latencyNanos(),
+                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+    }
+
+    /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
+    public boolean tryHedge(String region, long delayNanos) {
+        if (!hedgeBudget.tryAcquire()) {
+            return false;
+        }
+        if (events.hasListeners()) {
+            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
+                    view().byRegion.get(region).endpoint(), Duration.ofNanos(delayNanos)));
+        }
+        return true;
     }
 
     /** Whether a failed read (attempt number {@code attempts}, 1-based) may be retried; takes from the budget. */
