@@ -133,6 +133,8 @@ public class DynamoDbOverheadBenchmark {
         HavenDynamoDbClient one;
         HavenDynamoDbClient two;
         HavenDynamoDbClient twoNoHedge;
+        dev.haven.benchmarks.ddb.CannedDynamoDbAsyncClient asyncDirect;
+        dev.haven.dynamodb.HavenDynamoDbAsyncClient asyncTwo;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -140,6 +142,12 @@ public class DynamoDbOverheadBenchmark {
             one = haven(false, true);
             two = haven(true, true);
             twoNoHedge = haven(true, false);
+            asyncDirect = new dev.haven.benchmarks.ddb.CannedDynamoDbAsyncClient();
+            // the async client routes with the (hedging) two-region engine of `two`
+            asyncTwo = dev.haven.dynamodb.HavenDynamoDbAsyncClient.over(two, Map.of(
+                    CannedRegions.HOME, new dev.haven.benchmarks.ddb.CannedDynamoDbAsyncClient(),
+                    CannedRegions.OTHER, new dev.haven.benchmarks.ddb.CannedDynamoDbAsyncClient()));
+            CannedRegions.requireItem(asyncTwo.getItem(CannedRegions.GET).join());
         }
 
         static HavenDynamoDbClient haven(boolean twoRegions, boolean hedging) {
@@ -164,6 +172,7 @@ public class DynamoDbOverheadBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
+            asyncTwo.close();
             one.close();
             two.close();
             twoNoHedge.close();
@@ -198,6 +207,17 @@ public class DynamoDbOverheadBenchmark {
     @Benchmark
     public GetItemResponse stubHaven2Strong(Stub s) {
         return s.two.getItem(CannedRegions.GET_STRONG);
+    }
+
+    @Benchmark
+    public GetItemResponse stubAsyncDirect(Stub s) {
+        return s.asyncDirect.getItem(CannedRegions.GET).join();
+    }
+
+    /** Hedged EVENTUAL read on the async client: a timer is armed and cancelled, no thread hand-off. */
+    @Benchmark
+    public GetItemResponse stubAsyncHaven2Eventual(Stub s) {
+        return s.asyncTwo.getItem(CannedRegions.GET).join();
     }
 
     @Benchmark

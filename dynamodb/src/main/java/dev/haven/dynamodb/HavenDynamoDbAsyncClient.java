@@ -145,7 +145,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveResponse;
  *
  * <p>Every {@code DynamoDbAsyncClient} operation is overridden (a test enumerates them). EVENTUAL, bounded and
  * SESSION reads with two qualifying regions are hedged like the sync client's (same delay, same budget), without a
- * waiting thread: the hedge is sent from {@link CompletableFuture#delayedExecutor}, the loser is cancelled. Not
+ * waiting thread: the hedge is sent from a timer (one daemon thread per client, cancelled when the read completes
+ * first), the loser is cancelled. Not
  * (yet) on the async path: the item cache. Retries happen on the SDK's completion thread
  * (throttling backoff on {@link CompletableFuture#delayedExecutor}). {@link #close()} closes the async clients only
  * (the sync client stays the caller's).
@@ -158,15 +159,29 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
     private final Consistency consistency;
     private final HavenDynamoDbSession session;
     private final boolean root;
+    /** Hedge timers: one daemon thread, cancelled timers removed at once (a read that answered early leaves nothing). */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
 
     private HavenDynamoDbAsyncClient(HavenDynamoDbClient sync, Map<String, DynamoDbAsyncClient> clients,
-            Consistency consistency, HavenDynamoDbSession session, boolean root) {
+            Consistency consistency, HavenDynamoDbSession session, boolean root,
+            java.util.concurrent.ScheduledThreadPoolExecutor timer) {
         this.sync = sync;
         this.executor = sync.executor();
         this.clients = clients;
         this.consistency = consistency;
         this.session = session;
         this.root = root;
+        this.timer = timer;
+    }
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor newTimer(String cluster) {
+        java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "haven-dynamodb-async-hedge-" + cluster);
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
     }
 
     /**
@@ -185,17 +200,18 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                     + expected + ": was " + copy.keySet());
         }
         copy.values().forEach(c -> Objects.requireNonNull(c, "async client"));
-        return new HavenDynamoDbAsyncClient(haven, Map.copyOf(copy), haven.consistency(), null, true);
+        return new HavenDynamoDbAsyncClient(haven, Map.copyOf(copy), haven.consistency(), null, true,
+                newTimer(haven.executor().settings().clusterName()));
     }
 
     /** A view whose reads default to {@code consistency}. */
     public HavenDynamoDbAsyncClient withConsistency(Consistency consistency) {
-        return new HavenDynamoDbAsyncClient(sync, clients, Objects.requireNonNull(consistency, "consistency"), session, false);
+        return new HavenDynamoDbAsyncClient(sync, clients, Objects.requireNonNull(consistency, "consistency"), session, false, timer);
     }
 
     /** A view that records its writes in {@code session} and reads with {@link Consistency#SESSION}. */
     public HavenDynamoDbAsyncClient withSession(HavenDynamoDbSession session) {
-        return new HavenDynamoDbAsyncClient(sync, clients, Consistency.SESSION, Objects.requireNonNull(session, "session"), false);
+        return new HavenDynamoDbAsyncClient(sync, clients, Consistency.SESSION, Objects.requireNonNull(session, "session"), false, timer);
     }
 
     public Consistency consistency() {
@@ -224,7 +240,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
     /**
      * Sends the read to the first region; if it has not answered after the hedge delay (and the hedge budget
      * allows), also to the second. The first success wins and the other call is cancelled. No thread waits: the
-     * delay runs on {@link CompletableFuture#delayedExecutor}. If both fail (or the only one sent fails), the
+     * delay runs on the client's timer, cancelled as soon as the read completes. If both fail (or the only one sent fails), the
      * usual retry rules continue with the region after them.
      */
     private <Q, R> void hedged(RegionExecutor.ReadPlan<Q> plan, BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call,
@@ -271,7 +287,9 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
             }
         };
         f1.whenComplete(race);
-        CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS).execute(() -> {
+        java.util.concurrent.ScheduledFuture<?> armed;
+        try {
+            armed = timer.schedule(() -> {
             if (result.isDone() || f1.isDone() || state.get() != 0 || !executor.tryHedge(second, delay)
                     || !state.compareAndSet(0, 1)) {
                 return;
@@ -279,7 +297,11 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
             CompletableFuture<R> f = send(second, plan.request(), call);
             f2.set(f);
             f.whenComplete(race);
-        });
+            }, delay, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return; // closed: the first attempt alone decides
+        }
+        result.whenComplete((r, t) -> armed.cancel(false));
     }
 
     private <Q, R> void readAttempt(RegionExecutor.ReadPlan<Q> plan, int idx, int attempt,
@@ -382,6 +404,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
     @Override
     public void close() {
         if (root) {
+            timer.shutdownNow();
             clients.values().forEach(DynamoDbAsyncClient::close);
         }
     }
