@@ -4,6 +4,7 @@ import dev.haven.Consistency;
 import dev.haven.Ticker;
 import dev.haven.Topology;
 import dev.haven.dynamodb.internal.DynamoDbSettings;
+import dev.haven.dynamodb.internal.ItemCache;
 import dev.haven.dynamodb.internal.ReadShape;
 import dev.haven.dynamodb.internal.RegionExecutor;
 import dev.haven.event.HavenEventListener;
@@ -101,6 +102,17 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
     /** The consistency reads of this view get unless the request asks for {@code ConsistentRead=true}. */
     public Consistency consistency() {
         return consistency;
+    }
+
+    /** The engine, for {@link HavenDynamoDbAsyncClient} (same package). */
+    RegionExecutor executor() {
+        return executor;
+    }
+
+    /** Item-cache hits and misses so far ({@code {0, 0}} without a cache). */
+    public long[] itemCacheStats() {
+        ItemCache c = executor.itemCache();
+        return c == null ? new long[] {0, 0} : new long[] {c.hits(), c.misses()};
     }
 
     /** The current regions with their roles (home = WRITER; a region that does not answer = UNKNOWN). */
@@ -297,6 +309,11 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
 
     @Override
     public GetItemResponse getItem(GetItemRequest request) {
+        ItemCache cache = executor.itemCache();
+        if (cache != null) {
+            Consistency c = Boolean.TRUE.equals(request.consistentRead()) ? Consistency.STRONG : consistency;
+            return cache.get(request, c, () -> executor.read(request, ReadShape.GET_ITEM, consistency, session, DynamoDbClient::getItem));
+        }
         return executor.read(request, ReadShape.GET_ITEM, consistency, session, DynamoDbClient::getItem);
     }
 
@@ -486,6 +503,8 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         private final List<HavenEventListener> listeners = new ArrayList<>();
         private Ticker ticker = Ticker.system();
         private Clock clock = Clock.systemUTC();
+        private long itemCacheMaximumSize;
+        private Duration itemCacheMaxAge;
 
         private Builder() {
         }
@@ -657,6 +676,19 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             return this;
         }
 
+        /**
+         * {@code haven.dynamodb.item-cache.maximum-size} / {@code item-cache.max-age} (default: no cache): a Caffeine
+         * cache of whole-item {@code GetItem} answers for EVENTUAL reads (and {@code boundedStaleness(d)} reads when
+         * the entry is known to be fresh within {@code d}), bounded by size and by age, invalidated by writes through
+         * this client (not by writes of other clients or regions: those show after {@code maxAge} at most). Needs
+         * {@code com.github.ben-manes.caffeine:caffeine} on the class path.
+         */
+        public Builder itemCache(long maximumSize, Duration maxAge) {
+            this.itemCacheMaximumSize = maximumSize;
+            this.itemCacheMaxAge = Objects.requireNonNull(maxAge, "maxAge");
+            return this;
+        }
+
         /** Whether {@link HavenDynamoDbClient#close()} also closes clients given to {@link #region(String, DynamoDbClient)}. */
         public Builder closeUserClients(boolean close) {
             this.closeUserClients = close;
@@ -750,6 +782,12 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             if (!(hedgeBudgetRatio >= 0 && hedgeBudgetRatio <= 1)) {
                 throw new IllegalArgumentException(P + "hedge.budget-ratio must be in [0, 1]: was " + hedgeBudgetRatio);
             }
+            if (itemCacheMaxAge != null) {
+                positive("item-cache.max-age", itemCacheMaxAge);
+                if (itemCacheMaximumSize < 1) {
+                    throw new IllegalArgumentException(P + "item-cache.maximum-size must be >= 1: was " + itemCacheMaximumSize);
+                }
+            }
             if (hedgeMaxThreads < 2 || hedgeMaxThreads > 4096) {
                 throw new IllegalArgumentException(P + "hedge.max-threads must be in 2..4096: was " + hedgeMaxThreads);
             }
@@ -757,7 +795,8 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
                     defaultConsistency, apiCallTimeout, apiCallAttemptTimeout, probeInterval, fastProbeInterval,
                     lagProbeInterval, probeTimeout, lagMargin, heartbeatTable, retryMaxAttempts, retryBaseBackoff, retryMaxBackoff,
                     retryBudgetRatio, retryBudgetReserve, hedging, hedgeDelay, hedgeMinDelay, hedgeLatencyMultiplier,
-                    hedgeBudgetRatio, hedgeMaxThreads, writeFailover, closeUserClients, List.copyOf(listeners), ticker, clock);
+                    hedgeBudgetRatio, hedgeMaxThreads, writeFailover, closeUserClients, itemCacheMaximumSize, itemCacheMaxAge,
+                    List.copyOf(listeners), ticker, clock);
         }
 
         private static void requireText(String name, String value, String pattern) {

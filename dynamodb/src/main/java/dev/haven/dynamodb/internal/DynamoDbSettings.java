@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * shows credentials.
  *
  * @param hedgeDelay fixed hedge delay, or {@code null} for the adaptive one
+ * @param itemCacheMaxAge {@code null}: no item cache
  */
 public record DynamoDbSettings(String clusterName, String homeRegion, List<RegionSpec> regions,
         AwsCredentialsProvider credentials, String localRegion, Consistency defaultConsistency,
@@ -26,6 +27,7 @@ public record DynamoDbSettings(String clusterName, String homeRegion, List<Regio
         boolean hedgeEnabled, Duration hedgeDelay, Duration hedgeMinDelay, double hedgeLatencyMultiplier,
         double hedgeBudgetRatio, int hedgeMaxThreads,
         boolean writeFailover, boolean closeUserClients,
+        long itemCacheMaximumSize, Duration itemCacheMaxAge,
         List<HavenEventListener> listeners, Ticker ticker, Clock clock) {
 
     /** One region: Haven builds its client (from {@code endpoint}, may be null) unless {@code client} is given. */
@@ -41,6 +43,7 @@ public record DynamoDbSettings(String clusterName, String homeRegion, List<Regio
         return "HavenDynamoDbClient{cluster=" + clusterName + ", home=" + homeRegion + ", regions=" + regions
                 + ", local=" + localRegion + ", consistency=" + defaultConsistency + ", heartbeatTable=" + heartbeatTable
                 + ", writeFailover=" + writeFailover + ", hedge=" + (hedgeEnabled ? (hedgeDelay == null ? "adaptive" : hedgeDelay.toMillis() + "ms") : "off")
+                + (itemCacheMaxAge != null ? ", itemCache=" + itemCacheMaximumSize + "/" + itemCacheMaxAge.toMillis() + "ms" : "")
                 + "}";
     }
 }

@@ -85,6 +85,7 @@ public final class RegionExecutor implements AutoCloseable {
     private final long hedgeFloorNanos;
     private final long hedgeCapNanos;
     private final long waitCapNanos;
+    private final ItemCache itemCache;
     private volatile View view;
     private volatile boolean closed;
     private volatile boolean failingOver;
@@ -104,6 +105,8 @@ public final class RegionExecutor implements AutoCloseable {
         this.hedgeFloorNanos = settings.hedgeMinDelay().toNanos();
         this.hedgeCapNanos = settings.apiCallAttemptTimeout().toNanos();
         this.waitCapNanos = settings.apiCallTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+        this.itemCache = settings.itemCacheMaxAge() == null ? null
+                : new ItemCache(settings.itemCacheMaximumSize(), settings.itemCacheMaxAge(), settings.ticker());
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(0, settings.hedgeMaxThreads(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "haven-dynamodb-read-" + settings.clusterName() + "-" + n.incrementAndGet());
@@ -469,6 +472,24 @@ public final class RegionExecutor implements AutoCloseable {
      */
     public <Q, R> R write(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
+        ItemCache cache = itemCache;
+        if (cache == null || !(failover || request instanceof software.amazon.awssdk.services.dynamodb.model.DeleteTableRequest)) {
+            return write0(request, session, failover, call);
+        }
+        cache.onWrite(request);
+        try {
+            return write0(request, session, failover, call);
+        } finally {
+            cache.onWrite(request);
+        }
+    }
+
+    /** The item cache, or {@code null}. */
+    public ItemCache itemCache() {
+        return itemCache;
+    }
+
+    private <Q, R> R write0(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         retryBudget.onRequest();
         int attempts = 0;
         while (true) {
@@ -525,6 +546,103 @@ public final class RegionExecutor implements AutoCloseable {
                 + (!failover ? "this operation only runs in the home region"
                         : settings.writeFailover() ? "no other region is healthy" : "haven.dynamodb.write-failover is off")
                 + ": the request was not sent");
+    }
+
+    // ------------------------------------------------------------------------------------------------ for the async client
+
+    /** A routed read: the request to send (ConsistentRead added where needed) and the regions, best first. */
+    public record ReadPlan<Q>(Q request, List<String> regions, boolean hedgeable) {
+    }
+
+    /**
+     * Routes a read like {@link #read} does (same consistency rules, same budgets), without sending it.
+     *
+     * @throws HavenRegionUnavailableException when no region qualifies
+     */
+    public <Q> ReadPlan<Q> planRead(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session) {
+        requireOpen();
+        Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
+        long now = settings.ticker().nanoTime();
+        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
+        if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
+            monitor.lagDemand();
+        }
+        Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
+        List<Endpoint> order = route(routed, now);
+        if (order.isEmpty()) {
+            throw new HavenRegionUnavailableException(noRegionMessage(asked));
+        }
+        retryBudget.onRequest();
+        hedgeBudget.onRequest();
+        List<String> regions = new ArrayList<>(order.size());
+        for (Endpoint e : order) {
+            regions.add(e.id());
+        }
+        boolean strong = routed.level() == Consistency.Level.STRONG;
+        return new ReadPlan<>(req, regions, HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, regions.size()));
+    }
+
+    /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
+    public String planWrite(boolean failover) {
+        requireOpen();
+        retryBudget.onRequest();
+        return writeRegion(failover);
+    }
+
+    /** Marks the start of a call in {@code region}; returns the start time to give {@link #callEnded}. */
+    public long callStarted(String region) {
+        view().byRegion.get(region).begin();
+        return settings.ticker().nanoTime();
+    }
+
+    /** The end of a call started with {@link #callStarted}: latency, breaker and, on a region fault, a probe. */
+    public void callEnded(String region, long startNanos, Throwable failure) {
+        EndpointState st = view().byRegion.get(region);
+        long d = settings.ticker().nanoTime() - startNanos;
+        if (failure == null) {
+            st.end(d);
+            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
+            return;
+        }
+        st.end(-1);
+        ErrorKind k = ErrorKind.of(failure);
+        if (k.regionFault()) {
+            st.breaker().onError(d, TimeUnit.NANOSECONDS, failure);
+            monitor.signal(region, k + " " + failure.getClass().getSimpleName());
+        }
+    }
+
+    /** The hedge delay for a read whose first region is {@code region} (fixed or adaptive, as for sync reads). */
+    public long hedgeDelayNanos(String region) {
+        return HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(region).latencyNanos(),
+                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+    }
+
+    /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
+    public boolean tryHedge(String region, long delayNanos) {
+        if (!hedgeBudget.tryAcquire()) {
+            return false;
+        }
+        if (events.hasListeners()) {
+            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
+                    view().byRegion.get(region).endpoint(), Duration.ofNanos(delayNanos)));
+        }
+        return true;
+    }
+
+    /** Whether a failed read (attempt number {@code attempts}, 1-based) may be retried; takes from the budget. */
+    public boolean mayRetryRead(Throwable failure, int attempts) {
+        return ErrorKind.of(failure).retryableRead() && attempts < settings.retryMaxAttempts() && retryBudget.tryAcquire();
+    }
+
+    /** Whether a failed write may be retried (throttling only: it was not executed); takes from the budget. */
+    public boolean mayRetryWrite(Throwable failure, int attempts) {
+        return ErrorKind.of(failure).retryableWrite() && attempts < settings.retryMaxAttempts() && retryBudget.tryAcquire();
+    }
+
+    /** The full-jitter backoff before retry number {@code retry} (0-based). */
+    public Duration retryBackoff(int retry) {
+        return backoff(retry);
     }
 
     // ------------------------------------------------------------------------------------------------ one call

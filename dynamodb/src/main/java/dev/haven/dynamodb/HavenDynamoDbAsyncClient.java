@@ -1,0 +1,709 @@
+package dev.haven.dynamodb;
+
+import dev.haven.Consistency;
+import dev.haven.dynamodb.internal.ReadShape;
+import dev.haven.dynamodb.internal.RegionExecutor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbServiceClientConfiguration;
+import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbAsyncWaiter;
+import software.amazon.awssdk.services.dynamodb.model.BatchExecuteStatementRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchExecuteStatementResponse;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.CreateBackupRequest;
+import software.amazon.awssdk.services.dynamodb.model.CreateBackupResponse;
+import software.amazon.awssdk.services.dynamodb.model.CreateGlobalTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.CreateGlobalTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.DeleteBackupRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteBackupResponse;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.DeleteResourcePolicyRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteResourcePolicyResponse;
+import software.amazon.awssdk.services.dynamodb.model.DeleteTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DeleteTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeBackupRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeBackupResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeContinuousBackupsRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeContinuousBackupsResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeContributorInsightsRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeContributorInsightsResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeEndpointsRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeEndpointsResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeExportRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeExportResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeGlobalTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeGlobalTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeGlobalTableSettingsRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeGlobalTableSettingsResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeImportRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeImportResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeKinesisStreamingDestinationRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeKinesisStreamingDestinationResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeLimitsRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeLimitsResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableReplicaAutoScalingRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableReplicaAutoScalingResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTimeToLiveRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTimeToLiveResponse;
+import software.amazon.awssdk.services.dynamodb.model.DisableKinesisStreamingDestinationRequest;
+import software.amazon.awssdk.services.dynamodb.model.DisableKinesisStreamingDestinationResponse;
+import software.amazon.awssdk.services.dynamodb.model.EnableKinesisStreamingDestinationRequest;
+import software.amazon.awssdk.services.dynamodb.model.EnableKinesisStreamingDestinationResponse;
+import software.amazon.awssdk.services.dynamodb.model.ExecuteStatementRequest;
+import software.amazon.awssdk.services.dynamodb.model.ExecuteStatementResponse;
+import software.amazon.awssdk.services.dynamodb.model.ExecuteTransactionRequest;
+import software.amazon.awssdk.services.dynamodb.model.ExecuteTransactionResponse;
+import software.amazon.awssdk.services.dynamodb.model.ExportTableToPointInTimeRequest;
+import software.amazon.awssdk.services.dynamodb.model.ExportTableToPointInTimeResponse;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.GetResourcePolicyRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetResourcePolicyResponse;
+import software.amazon.awssdk.services.dynamodb.model.ImportTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.ImportTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.ListBackupsRequest;
+import software.amazon.awssdk.services.dynamodb.model.ListBackupsResponse;
+import software.amazon.awssdk.services.dynamodb.model.ListContributorInsightsRequest;
+import software.amazon.awssdk.services.dynamodb.model.ListContributorInsightsResponse;
+import software.amazon.awssdk.services.dynamodb.model.ListExportsRequest;
+import software.amazon.awssdk.services.dynamodb.model.ListExportsResponse;
+import software.amazon.awssdk.services.dynamodb.model.ListGlobalTablesRequest;
+import software.amazon.awssdk.services.dynamodb.model.ListGlobalTablesResponse;
+import software.amazon.awssdk.services.dynamodb.model.ListImportsRequest;
+import software.amazon.awssdk.services.dynamodb.model.ListImportsResponse;
+import software.amazon.awssdk.services.dynamodb.model.ListTablesRequest;
+import software.amazon.awssdk.services.dynamodb.model.ListTablesResponse;
+import software.amazon.awssdk.services.dynamodb.model.ListTagsOfResourceRequest;
+import software.amazon.awssdk.services.dynamodb.model.ListTagsOfResourceResponse;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.PutResourcePolicyRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutResourcePolicyResponse;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.RestoreTableFromBackupRequest;
+import software.amazon.awssdk.services.dynamodb.model.RestoreTableFromBackupResponse;
+import software.amazon.awssdk.services.dynamodb.model.RestoreTableToPointInTimeRequest;
+import software.amazon.awssdk.services.dynamodb.model.RestoreTableToPointInTimeResponse;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+import software.amazon.awssdk.services.dynamodb.model.SearchVectorsRequest;
+import software.amazon.awssdk.services.dynamodb.model.SearchVectorsResponse;
+import software.amazon.awssdk.services.dynamodb.model.TagResourceRequest;
+import software.amazon.awssdk.services.dynamodb.model.TagResourceResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactGetItemsRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactGetItemsResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsResponse;
+import software.amazon.awssdk.services.dynamodb.model.UntagResourceRequest;
+import software.amazon.awssdk.services.dynamodb.model.UntagResourceResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateContinuousBackupsRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateContinuousBackupsResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateContributorInsightsRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateContributorInsightsResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateGlobalTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateGlobalTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateGlobalTableSettingsRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateGlobalTableSettingsResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateKinesisStreamingDestinationRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateKinesisStreamingDestinationResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateTableReplicaAutoScalingRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateTableReplicaAutoScalingResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveResponse;
+
+/**
+ * The asynchronous counterpart of {@link HavenDynamoDbClient}: a {@link DynamoDbAsyncClient} over one SDK async
+ * client per region, with the <b>same routing</b> (consistency rules, home-region writes, write failover, retry
+ * classification and budget, circuit breakers) because it shares the sync client's engine: its monitor, topology,
+ * per-region health and latency. Build the {@link HavenDynamoDbClient} first (it owns the heartbeat monitor), then:
+ *
+ * <pre>{@code
+ * HavenDynamoDbAsyncClient async = HavenDynamoDbAsyncClient.over(haven, Map.of(
+ *         "us-east-1", DynamoDbAsyncClient.builder().region(Region.US_EAST_1).build(),
+ *         "us-west-2", DynamoDbAsyncClient.builder().region(Region.US_WEST_2).build()));
+ * async.getItem(get).thenAccept(...);
+ * }</pre>
+ *
+ * <p>Every {@code DynamoDbAsyncClient} operation is overridden (a test enumerates them). EVENTUAL, bounded and
+ * SESSION reads with two qualifying regions are hedged like the sync client's (same delay, same budget), without a
+ * waiting thread: the hedge is sent from a timer (one daemon thread per client, cancelled when the read completes
+ * first), the loser is cancelled. Not
+ * (yet) on the async path: the item cache. Retries happen on the SDK's completion thread
+ * (throttling backoff on {@link CompletableFuture#delayedExecutor}). {@link #close()} closes the async clients only
+ * (the sync client stays the caller's).
+ */
+public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
+
+    private final HavenDynamoDbClient sync;
+    private final RegionExecutor executor;
+    private final Map<String, DynamoDbAsyncClient> clients;
+    private final Consistency consistency;
+    private final HavenDynamoDbSession session;
+    private final boolean root;
+    /** Hedge timers: one daemon thread, cancelled timers removed at once (a read that answered early leaves nothing). */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
+
+    private HavenDynamoDbAsyncClient(HavenDynamoDbClient sync, Map<String, DynamoDbAsyncClient> clients,
+            Consistency consistency, HavenDynamoDbSession session, boolean root,
+            java.util.concurrent.ScheduledThreadPoolExecutor timer) {
+        this.sync = sync;
+        this.executor = sync.executor();
+        this.clients = clients;
+        this.consistency = consistency;
+        this.session = session;
+        this.root = root;
+        this.timer = timer;
+    }
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor newTimer(String cluster) {
+        java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "haven-dynamodb-async-hedge-" + cluster);
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return t;
+    }
+
+    /**
+     * An async client routed by {@code haven}'s engine over {@code regions} (one async SDK client per region of
+     * {@code haven}, same names). Reads take {@code haven}'s view consistency and session.
+     *
+     * @throws IllegalArgumentException when a region of {@code haven} has no async client, or an unknown one is given
+     */
+    public static HavenDynamoDbAsyncClient over(HavenDynamoDbClient haven, Map<String, DynamoDbAsyncClient> regions) {
+        Objects.requireNonNull(haven, "haven");
+        Map<String, DynamoDbAsyncClient> copy = new LinkedHashMap<>(regions);
+        java.util.Set<String> expected = new java.util.LinkedHashSet<>();
+        haven.executor().settings().regions().forEach(r -> expected.add(r.name()));
+        if (!copy.keySet().equals(expected)) {
+            throw new IllegalArgumentException("haven.dynamodb.regions: the async clients must cover exactly the regions "
+                    + expected + ": was " + copy.keySet());
+        }
+        copy.values().forEach(c -> Objects.requireNonNull(c, "async client"));
+        return new HavenDynamoDbAsyncClient(haven, Map.copyOf(copy), haven.consistency(), null, true,
+                newTimer(haven.executor().settings().clusterName()));
+    }
+
+    /** A view whose reads default to {@code consistency}. */
+    public HavenDynamoDbAsyncClient withConsistency(Consistency consistency) {
+        return new HavenDynamoDbAsyncClient(sync, clients, Objects.requireNonNull(consistency, "consistency"), session, false, timer);
+    }
+
+    /** A view that records its writes in {@code session} and reads with {@link Consistency#SESSION}. */
+    public HavenDynamoDbAsyncClient withSession(HavenDynamoDbSession session) {
+        return new HavenDynamoDbAsyncClient(sync, clients, Consistency.SESSION, Objects.requireNonNull(session, "session"), false, timer);
+    }
+
+    public Consistency consistency() {
+        return consistency;
+    }
+
+    // ------------------------------------------------------------------------------------------------ engine
+
+    private <Q, R> CompletableFuture<R> read(Q request, ReadShape<Q> shape,
+            BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call) {
+        RegionExecutor.ReadPlan<Q> plan;
+        try {
+            plan = executor.planRead(request, shape, consistency, session);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<R> result = new CompletableFuture<>();
+        if (plan.hedgeable()) {
+            hedged(plan, call, result);
+        } else {
+            readAttempt(plan, 0, 1, call, result);
+        }
+        return result;
+    }
+
+    /**
+     * Sends the read to the first region; if it has not answered after the hedge delay (and the hedge budget
+     * allows), also to the second. The first success wins and the other call is cancelled. No thread waits: the
+     * delay runs on the client's timer, cancelled as soon as the read completes. If both fail (or the only one sent fails), the
+     * usual retry rules continue with the region after them.
+     */
+    private <Q, R> void hedged(RegionExecutor.ReadPlan<Q> plan, BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call,
+            CompletableFuture<R> result) {
+        String first = plan.regions().get(0);
+        String second = plan.regions().get(1);
+        long delay = executor.hedgeDelayNanos(first);
+        CompletableFuture<R> f1 = send(first, plan.request(), call);
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<R>> f2 = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        // 0: only the first attempt, hedge still possible; 1: hedge sent; 2: first failed early, no hedge any more
+        java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
+            if (t == null) {
+                if (result.complete(r)) {
+                    CompletableFuture<R> other = f2.get();
+                    if (other != null) {
+                        other.cancel(true);
+                    }
+                    f1.cancel(true);
+                }
+                return;
+            }
+            if (result.isDone()) {
+                return;
+            }
+            Throwable cause = unwrap(t);
+            if (state.compareAndSet(0, 2)) {
+                // the first failed before any hedge: a plain retry in the next region
+                if (!executor.mayRetryRead(cause, 1)) {
+                    result.completeExceptionally(cause);
+                } else {
+                    readAttempt(plan, 1, 2, call, result);
+                }
+                return;
+            }
+            if (failed.incrementAndGet() < 2) {
+                return; // the other attempt of the pair is still running
+            }
+            if (!executor.mayRetryRead(cause, 1) || plan.regions().size() < 3) {
+                result.completeExceptionally(cause);
+            } else {
+                readAttempt(plan, 2, 2, call, result); // both of the hedged pair failed
+            }
+        };
+        f1.whenComplete(race);
+        java.util.concurrent.ScheduledFuture<?> armed;
+        try {
+            armed = timer.schedule(() -> {
+            if (result.isDone() || f1.isDone() || state.get() != 0 || !executor.tryHedge(second, delay)
+                    || !state.compareAndSet(0, 1)) {
+                return;
+            }
+            CompletableFuture<R> f = send(second, plan.request(), call);
+            f2.set(f);
+            f.whenComplete(race);
+            }, delay, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return; // closed: the first attempt alone decides
+        }
+        result.whenComplete((r, t) -> armed.cancel(false));
+    }
+
+    private <Q, R> void readAttempt(RegionExecutor.ReadPlan<Q> plan, int idx, int attempt,
+            BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call, CompletableFuture<R> result) {
+        String region = plan.regions().get(idx);
+        send(region, plan.request(), call).whenComplete((r, t) -> {
+            if (t == null) {
+                result.complete(r);
+                return;
+            }
+            Throwable cause = unwrap(t);
+            if (!executor.mayRetryRead(cause, attempt)) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            int next = idx + 1 < plan.regions().size() ? idx + 1 : idx;
+            boolean throttled = dev.haven.dynamodb.internal.ErrorKind.of(cause) == dev.haven.dynamodb.internal.ErrorKind.THROTTLED;
+            if (throttled || next == idx) {
+                long backoff = executor.retryBackoff(attempt - 1).toNanos();
+                CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS)
+                        .execute(() -> readAttempt(plan, next, attempt + 1, call, result));
+            } else {
+                readAttempt(plan, next, attempt + 1, call, result);
+            }
+        });
+    }
+
+    private <Q, R> CompletableFuture<R> write(Q request, HavenDynamoDbSession session, boolean failover,
+            BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        writeAttempt(request, session, failover, 1, call, result);
+        return result;
+    }
+
+    private <Q, R> void writeAttempt(Q request, HavenDynamoDbSession session, boolean failover, int attempt,
+            BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call, CompletableFuture<R> result) {
+        String region;
+        try {
+            region = executor.planWrite(failover);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        send(region, request, call).whenComplete((r, t) -> {
+            if (t == null) {
+                if (session != null) {
+                    session.recordWrite(executor.settings().ticker().nanoTime());
+                }
+                result.complete(r);
+                return;
+            }
+            Throwable cause = unwrap(t);
+            if (!executor.mayRetryWrite(cause, attempt)) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            long backoff = executor.retryBackoff(attempt - 1).toNanos();
+            CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS)
+                    .execute(() -> writeAttempt(request, session, failover, attempt + 1, call, result));
+        });
+    }
+
+    private <Q, R> CompletableFuture<R> send(String region, Q request, BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call) {
+        long t0 = executor.callStarted(region);
+        CompletableFuture<R> f;
+        try {
+            f = call.apply(clients.get(region), request);
+        } catch (RuntimeException e) {
+            executor.callEnded(region, t0, e);
+            return CompletableFuture.failedFuture(e);
+        }
+        return f.whenComplete((r, t) -> executor.callEnded(region, t0, t == null ? null : unwrap(t)));
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    @Override
+    public String serviceName() {
+        return SERVICE_NAME;
+    }
+
+    /** The home region's async client configuration. */
+    @Override
+    public DynamoDbServiceClientConfiguration serviceClientConfiguration() {
+        return clients.get(executor.settings().homeRegion()).serviceClientConfiguration();
+    }
+
+    /** A waiter that polls through this client (so through the home region). */
+    @Override
+    public DynamoDbAsyncWaiter waiter() {
+        return DynamoDbAsyncWaiter.builder().client(this).build();
+    }
+
+    /** Closes the per-region async clients (root only; views do nothing). The sync client stays open. */
+    @Override
+    public void close() {
+        if (root) {
+            timer.shutdownNow();
+            clients.values().forEach(DynamoDbAsyncClient::close);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Every DynamoDbAsyncClient operation, routed like HavenDynamoDbClient's (generated from the interface, SDK 2.57.8).
+    // HavenDynamoDbAsyncClientTest fails when a newer SDK adds an operation that is not listed here.
+    // ---------------------------------------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<BatchExecuteStatementResponse> batchExecuteStatement(BatchExecuteStatementRequest request) {
+        return write(request, session, true, DynamoDbAsyncClient::batchExecuteStatement);
+    }
+
+    @Override
+    public CompletableFuture<BatchGetItemResponse> batchGetItem(BatchGetItemRequest request) {
+        return read(request, ReadShape.BATCH_GET_ITEM, DynamoDbAsyncClient::batchGetItem);
+    }
+
+    @Override
+    public CompletableFuture<BatchWriteItemResponse> batchWriteItem(BatchWriteItemRequest request) {
+        return write(request, session, true, DynamoDbAsyncClient::batchWriteItem);
+    }
+
+    @Override
+    public CompletableFuture<CreateBackupResponse> createBackup(CreateBackupRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::createBackup);
+    }
+
+    @Override
+    public CompletableFuture<CreateGlobalTableResponse> createGlobalTable(CreateGlobalTableRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::createGlobalTable);
+    }
+
+    @Override
+    public CompletableFuture<CreateTableResponse> createTable(CreateTableRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::createTable);
+    }
+
+    @Override
+    public CompletableFuture<DeleteBackupResponse> deleteBackup(DeleteBackupRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::deleteBackup);
+    }
+
+    @Override
+    public CompletableFuture<DeleteItemResponse> deleteItem(DeleteItemRequest request) {
+        return write(request, session, true, DynamoDbAsyncClient::deleteItem);
+    }
+
+    @Override
+    public CompletableFuture<DeleteResourcePolicyResponse> deleteResourcePolicy(DeleteResourcePolicyRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::deleteResourcePolicy);
+    }
+
+    @Override
+    public CompletableFuture<DeleteTableResponse> deleteTable(DeleteTableRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::deleteTable);
+    }
+
+    @Override
+    public CompletableFuture<DescribeBackupResponse> describeBackup(DescribeBackupRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeBackup);
+    }
+
+    @Override
+    public CompletableFuture<DescribeContinuousBackupsResponse> describeContinuousBackups(DescribeContinuousBackupsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeContinuousBackups);
+    }
+
+    @Override
+    public CompletableFuture<DescribeContributorInsightsResponse> describeContributorInsights(DescribeContributorInsightsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeContributorInsights);
+    }
+
+    @Override
+    public CompletableFuture<DescribeEndpointsResponse> describeEndpoints(DescribeEndpointsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeEndpoints);
+    }
+
+    @Override
+    public CompletableFuture<DescribeExportResponse> describeExport(DescribeExportRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeExport);
+    }
+
+    @Override
+    public CompletableFuture<DescribeGlobalTableResponse> describeGlobalTable(DescribeGlobalTableRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeGlobalTable);
+    }
+
+    @Override
+    public CompletableFuture<DescribeGlobalTableSettingsResponse> describeGlobalTableSettings(DescribeGlobalTableSettingsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeGlobalTableSettings);
+    }
+
+    @Override
+    public CompletableFuture<DescribeImportResponse> describeImport(DescribeImportRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeImport);
+    }
+
+    @Override
+    public CompletableFuture<DescribeKinesisStreamingDestinationResponse> describeKinesisStreamingDestination(DescribeKinesisStreamingDestinationRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeKinesisStreamingDestination);
+    }
+
+    @Override
+    public CompletableFuture<DescribeLimitsResponse> describeLimits(DescribeLimitsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeLimits);
+    }
+
+    @Override
+    public CompletableFuture<DescribeTableResponse> describeTable(DescribeTableRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeTable);
+    }
+
+    @Override
+    public CompletableFuture<DescribeTableReplicaAutoScalingResponse> describeTableReplicaAutoScaling(DescribeTableReplicaAutoScalingRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeTableReplicaAutoScaling);
+    }
+
+    @Override
+    public CompletableFuture<DescribeTimeToLiveResponse> describeTimeToLive(DescribeTimeToLiveRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::describeTimeToLive);
+    }
+
+    @Override
+    public CompletableFuture<DisableKinesisStreamingDestinationResponse> disableKinesisStreamingDestination(DisableKinesisStreamingDestinationRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::disableKinesisStreamingDestination);
+    }
+
+    @Override
+    public CompletableFuture<EnableKinesisStreamingDestinationResponse> enableKinesisStreamingDestination(EnableKinesisStreamingDestinationRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::enableKinesisStreamingDestination);
+    }
+
+    @Override
+    public CompletableFuture<ExecuteStatementResponse> executeStatement(ExecuteStatementRequest request) {
+        if (ReadShape.isSelect(request.statement())) {
+            return read(request, ReadShape.EXECUTE_STATEMENT, DynamoDbAsyncClient::executeStatement);
+        }
+        return write(request, session, true, DynamoDbAsyncClient::executeStatement);
+    }
+
+    @Override
+    public CompletableFuture<ExecuteTransactionResponse> executeTransaction(ExecuteTransactionRequest request) {
+        return write(request, session, true, DynamoDbAsyncClient::executeTransaction);
+    }
+
+    @Override
+    public CompletableFuture<ExportTableToPointInTimeResponse> exportTableToPointInTime(ExportTableToPointInTimeRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::exportTableToPointInTime);
+    }
+
+    @Override
+    public CompletableFuture<GetItemResponse> getItem(GetItemRequest request) {
+        return read(request, ReadShape.GET_ITEM, DynamoDbAsyncClient::getItem);
+    }
+
+    @Override
+    public CompletableFuture<GetResourcePolicyResponse> getResourcePolicy(GetResourcePolicyRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::getResourcePolicy);
+    }
+
+    @Override
+    public CompletableFuture<ImportTableResponse> importTable(ImportTableRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::importTable);
+    }
+
+    @Override
+    public CompletableFuture<ListBackupsResponse> listBackups(ListBackupsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::listBackups);
+    }
+
+    @Override
+    public CompletableFuture<ListContributorInsightsResponse> listContributorInsights(ListContributorInsightsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::listContributorInsights);
+    }
+
+    @Override
+    public CompletableFuture<ListExportsResponse> listExports(ListExportsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::listExports);
+    }
+
+    @Override
+    public CompletableFuture<ListGlobalTablesResponse> listGlobalTables(ListGlobalTablesRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::listGlobalTables);
+    }
+
+    @Override
+    public CompletableFuture<ListImportsResponse> listImports(ListImportsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::listImports);
+    }
+
+    @Override
+    public CompletableFuture<ListTablesResponse> listTables(ListTablesRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::listTables);
+    }
+
+    @Override
+    public CompletableFuture<ListTagsOfResourceResponse> listTagsOfResource(ListTagsOfResourceRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::listTagsOfResource);
+    }
+
+    @Override
+    public CompletableFuture<PutItemResponse> putItem(PutItemRequest request) {
+        return write(request, session, true, DynamoDbAsyncClient::putItem);
+    }
+
+    @Override
+    public CompletableFuture<PutResourcePolicyResponse> putResourcePolicy(PutResourcePolicyRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::putResourcePolicy);
+    }
+
+    @Override
+    public CompletableFuture<QueryResponse> query(QueryRequest request) {
+        return read(request, ReadShape.QUERY, DynamoDbAsyncClient::query);
+    }
+
+    @Override
+    public CompletableFuture<RestoreTableFromBackupResponse> restoreTableFromBackup(RestoreTableFromBackupRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::restoreTableFromBackup);
+    }
+
+    @Override
+    public CompletableFuture<RestoreTableToPointInTimeResponse> restoreTableToPointInTime(RestoreTableToPointInTimeRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::restoreTableToPointInTime);
+    }
+
+    @Override
+    public CompletableFuture<ScanResponse> scan(ScanRequest request) {
+        return read(request, ReadShape.SCAN, DynamoDbAsyncClient::scan);
+    }
+
+    @Override
+    public CompletableFuture<SearchVectorsResponse> searchVectors(SearchVectorsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::searchVectors);
+    }
+
+    @Override
+    public CompletableFuture<TagResourceResponse> tagResource(TagResourceRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::tagResource);
+    }
+
+    @Override
+    public CompletableFuture<TransactGetItemsResponse> transactGetItems(TransactGetItemsRequest request) {
+        return read(request, ReadShape.TRANSACT_GET_ITEMS, DynamoDbAsyncClient::transactGetItems);
+    }
+
+    @Override
+    public CompletableFuture<TransactWriteItemsResponse> transactWriteItems(TransactWriteItemsRequest request) {
+        return write(request, session, true, DynamoDbAsyncClient::transactWriteItems);
+    }
+
+    @Override
+    public CompletableFuture<UntagResourceResponse> untagResource(UntagResourceRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::untagResource);
+    }
+
+    @Override
+    public CompletableFuture<UpdateContinuousBackupsResponse> updateContinuousBackups(UpdateContinuousBackupsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::updateContinuousBackups);
+    }
+
+    @Override
+    public CompletableFuture<UpdateContributorInsightsResponse> updateContributorInsights(UpdateContributorInsightsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::updateContributorInsights);
+    }
+
+    @Override
+    public CompletableFuture<UpdateGlobalTableResponse> updateGlobalTable(UpdateGlobalTableRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::updateGlobalTable);
+    }
+
+    @Override
+    public CompletableFuture<UpdateGlobalTableSettingsResponse> updateGlobalTableSettings(UpdateGlobalTableSettingsRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::updateGlobalTableSettings);
+    }
+
+    @Override
+    public CompletableFuture<UpdateItemResponse> updateItem(UpdateItemRequest request) {
+        return write(request, session, true, DynamoDbAsyncClient::updateItem);
+    }
+
+    @Override
+    public CompletableFuture<UpdateKinesisStreamingDestinationResponse> updateKinesisStreamingDestination(UpdateKinesisStreamingDestinationRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::updateKinesisStreamingDestination);
+    }
+
+    @Override
+    public CompletableFuture<UpdateTableResponse> updateTable(UpdateTableRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::updateTable);
+    }
+
+    @Override
+    public CompletableFuture<UpdateTableReplicaAutoScalingResponse> updateTableReplicaAutoScaling(UpdateTableReplicaAutoScalingRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::updateTableReplicaAutoScaling);
+    }
+
+    @Override
+    public CompletableFuture<UpdateTimeToLiveResponse> updateTimeToLive(UpdateTimeToLiveRequest request) {
+        return write(request, null, false, DynamoDbAsyncClient::updateTimeToLive);
+    }
+}
