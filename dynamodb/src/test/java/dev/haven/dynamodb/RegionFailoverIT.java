@@ -241,7 +241,7 @@ class RegionFailoverIT {
             HavenDynamoDbSession session = HavenDynamoDbSession.create();
             HavenDynamoDbClient mine = client.withSession(session);
             regions.replicationDelay(Duration.ofSeconds(2)); // every region lags 2 s behind home
-            int pairs = 300;
+            int pairs = 2000; // "thousands of write-then-read pairs"
             int violations = 0;
             Map<String, Long> where = new java.util.TreeMap<>();
             try {
