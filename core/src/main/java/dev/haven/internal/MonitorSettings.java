@@ -33,4 +33,22 @@ public record MonitorSettings(String cluster, List<Endpoint> seeds, UnaryOperato
             throw new IllegalArgumentException("at least one seed endpoint is required");
         }
     }
+
+    /**
+     * The probe interval while bounded-staleness reads run: a quarter of the lag bound, within [fast, normal], so
+     * that staleness is measured finely enough to honour the bound.
+     */
+    public static Duration lagIntervalFor(Duration lagBound, Duration fastInterval, Duration interval) {
+        Duration quarter = lagBound.dividedBy(4);
+        if (quarter.compareTo(fastInterval) < 0) {
+            return fastInterval;
+        }
+        return quarter.compareTo(interval) > 0 ? interval : quarter;
+    }
+
+    /** Writer samples to keep to vouch for replicas up to {@code horizon} behind at the fast interval (64..4096). */
+    public static int lagHistoryFor(Duration horizon, Duration fastInterval) {
+        long n = horizon.toNanos() / fastInterval.toNanos() + 16;
+        return (int) Math.max(64, Math.min(n, 4096));
+    }
 }

@@ -1,5 +1,7 @@
 package dev.haven.dynamodb;
 
+import dev.haven.internal.ConfigRules;
+import dev.haven.internal.Durations;
 import dev.haven.Consistency;
 import dev.haven.Ticker;
 import dev.haven.Topology;
@@ -723,48 +725,48 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
 
         /** The validated settings (no I/O): what {@link #build()} checks first. */
         DynamoDbSettings settings() {
-            requireText("cluster-name", clusterName, "[A-Za-z0-9._-]{1,64}");
+            ConfigRules.requireText(P + "cluster-name", clusterName, "[A-Za-z0-9._-]{1,64}");
             if (regions.isEmpty()) {
                 throw new IllegalArgumentException(P + "regions must name at least one region: was none");
             }
             for (DynamoDbSettings.RegionSpec r : regions.values()) {
-                requireText("regions", r.name(), "[a-z0-9]+(-[a-z0-9]+)*");
+                ConfigRules.requireText(P + "regions", r.name(), "[a-z0-9]+(-[a-z0-9]+)*");
             }
             if (homeRegion == null || !regions.containsKey(homeRegion)) {
                 throw new IllegalArgumentException(P + "home-region must be one of the regions " + regions.keySet() + ": was " + homeRegion);
             }
             String local = localRegion == null || localRegion.isBlank() ? homeRegion : localRegion;
-            requireText("local-region", local, "[a-z0-9]+(-[a-z0-9]+)*");
+            ConfigRules.requireText(P + "local-region", local, "[a-z0-9]+(-[a-z0-9]+)*");
             Objects.requireNonNull(defaultConsistency, P + "default-consistency");
-            positive("api-call-timeout", apiCallTimeout);
-            positive("api-call-attempt-timeout", apiCallAttemptTimeout);
+            ConfigRules.positive(P + "api-call-timeout", apiCallTimeout);
+            ConfigRules.positive(P + "api-call-attempt-timeout", apiCallAttemptTimeout);
             if (apiCallAttemptTimeout.compareTo(apiCallTimeout) > 0) {
                 throw new IllegalArgumentException(P + "api-call-attempt-timeout must be <= " + P + "api-call-timeout ("
-                        + format(apiCallTimeout) + "): was " + format(apiCallAttemptTimeout));
+                        + Durations.format(apiCallTimeout) + "): was " + Durations.format(apiCallAttemptTimeout));
             }
-            positive("probe-interval", probeInterval);
-            atLeast("probe-interval", probeInterval, Duration.ofMillis(50));
-            positive("fast-probe-interval", fastProbeInterval);
-            atLeast("fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
+            ConfigRules.positive(P + "probe-interval", probeInterval);
+            ConfigRules.atLeast(P + "probe-interval", probeInterval, Duration.ofMillis(50));
+            ConfigRules.positive(P + "fast-probe-interval", fastProbeInterval);
+            ConfigRules.atLeast(P + "fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
             if (fastProbeInterval.compareTo(probeInterval) > 0) {
                 throw new IllegalArgumentException(P + "fast-probe-interval must be <= " + P + "probe-interval ("
-                        + format(probeInterval) + "): was " + format(fastProbeInterval));
+                        + Durations.format(probeInterval) + "): was " + Durations.format(fastProbeInterval));
             }
-            positive("lag-probe-interval", lagProbeInterval);
-            atLeast("lag-probe-interval", lagProbeInterval, fastProbeInterval);
-            positive("probe-timeout", probeTimeout);
-            atLeast("probe-timeout", probeTimeout, Duration.ofMillis(50));
+            ConfigRules.positive(P + "lag-probe-interval", lagProbeInterval);
+            ConfigRules.atLeast(P + "lag-probe-interval", lagProbeInterval, fastProbeInterval);
+            ConfigRules.positive(P + "probe-timeout", probeTimeout);
+            ConfigRules.atLeast(P + "probe-timeout", probeTimeout, Duration.ofMillis(50));
             if (lagMargin == null || lagMargin.isNegative()) {
-                throw new IllegalArgumentException(P + "lag-margin must be >= 0: was " + (lagMargin == null ? "null" : format(lagMargin)));
+                throw new IllegalArgumentException(P + "lag-margin must be >= 0: was " + (lagMargin == null ? "null" : Durations.format(lagMargin)));
             }
-            requireText("heartbeat-table", heartbeatTable, "[A-Za-z0-9._-]{3,255}");
+            ConfigRules.requireText(P + "heartbeat-table", heartbeatTable, "[A-Za-z0-9._-]{3,255}");
             if (retryMaxAttempts < 1 || retryMaxAttempts > 10) {
                 throw new IllegalArgumentException(P + "retry.max-attempts must be in 1..10: was " + retryMaxAttempts);
             }
-            positive("retry.base-backoff", retryBaseBackoff);
+            ConfigRules.positive(P + "retry.base-backoff", retryBaseBackoff);
             if (retryMaxBackoff == null || retryMaxBackoff.compareTo(retryBaseBackoff) < 0) {
                 throw new IllegalArgumentException(P + "retry.max-backoff must be >= " + P + "retry.base-backoff ("
-                        + format(retryBaseBackoff) + "): was " + (retryMaxBackoff == null ? "null" : format(retryMaxBackoff)));
+                        + Durations.format(retryBaseBackoff) + "): was " + (retryMaxBackoff == null ? "null" : Durations.format(retryMaxBackoff)));
             }
             if (!(retryBudgetRatio >= 0 && retryBudgetRatio <= 1)) {
                 throw new IllegalArgumentException(P + "retry.budget-ratio must be in [0, 1]: was " + retryBudgetRatio);
@@ -773,9 +775,9 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
                 throw new IllegalArgumentException(P + "retry.budget-reserve-per-second must be >= 0: was " + retryBudgetReserve);
             }
             if (hedgeDelay != null) {
-                positive("hedge.delay", hedgeDelay);
+                ConfigRules.positive(P + "hedge.delay", hedgeDelay);
             }
-            positive("hedge.min-delay", hedgeMinDelay);
+            ConfigRules.positive(P + "hedge.min-delay", hedgeMinDelay);
             if (!(hedgeLatencyMultiplier >= 1 && hedgeLatencyMultiplier <= 100)) {
                 throw new IllegalArgumentException(P + "hedge.latency-multiplier must be in [1, 100]: was " + hedgeLatencyMultiplier);
             }
@@ -783,7 +785,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
                 throw new IllegalArgumentException(P + "hedge.budget-ratio must be in [0, 1]: was " + hedgeBudgetRatio);
             }
             if (itemCacheMaxAge != null) {
-                positive("item-cache.max-age", itemCacheMaxAge);
+                ConfigRules.positive(P + "item-cache.max-age", itemCacheMaxAge);
                 if (itemCacheMaximumSize < 1) {
                     throw new IllegalArgumentException(P + "item-cache.maximum-size must be >= 1: was " + itemCacheMaximumSize);
                 }
@@ -797,32 +799,6 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
                     retryBudgetRatio, retryBudgetReserve, hedging, hedgeDelay, hedgeMinDelay, hedgeLatencyMultiplier,
                     hedgeBudgetRatio, hedgeMaxThreads, writeFailover, closeUserClients, itemCacheMaximumSize, itemCacheMaxAge,
                     List.copyOf(listeners), ticker, clock);
-        }
-
-        private static void requireText(String name, String value, String pattern) {
-            if (value == null || !value.matches(pattern)) {
-                throw new IllegalArgumentException(P + name + " must match " + pattern + ": was " + value);
-            }
-        }
-
-        private static void positive(String name, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(P + name + " must be > 0: was " + (d == null ? "null" : format(d)));
-            }
-        }
-
-        private static void atLeast(String name, Duration d, Duration min) {
-            if (d.compareTo(min) < 0) {
-                throw new IllegalArgumentException(P + name + " must be >= " + format(min) + ": was " + format(d));
-            }
-        }
-
-        private static String format(Duration d) {
-            if (d.isNegative()) {
-                return "-" + format(d.negated());
-            }
-            long ms = d.toMillis();
-            return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
         }
     }
 }

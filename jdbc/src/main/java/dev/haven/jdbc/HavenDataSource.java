@@ -5,7 +5,8 @@ import dev.haven.Endpoint;
 import dev.haven.Ticker;
 import dev.haven.Topology;
 import dev.haven.event.HavenEventListener;
-import dev.haven.jdbc.internal.Durations;
+import dev.haven.internal.ConfigRules;
+import dev.haven.internal.Durations;
 import dev.haven.jdbc.internal.JdbcSettings;
 import dev.haven.jdbc.internal.JdbcUrl;
 import dev.haven.jdbc.internal.RoutingDataSource;
@@ -263,30 +264,14 @@ public final class HavenDataSource implements DataSource, Closeable {
                 case "probe-timeout" -> probeTimeout(Durations.parse(P + name, v));
                 case "statement-deadline" -> statementDeadline(Durations.parse(P + name, v));
                 case "writer-wait" -> writerWait(Durations.parse(P + name, v));
-                case "retry.max-attempts" -> retryMaxAttempts = parseInt(name, v);
+                case "retry.max-attempts" -> retryMaxAttempts = ConfigRules.parseInt(P + name, v);
                 case "retry.base-backoff" -> retryBaseBackoff = Durations.parse(P + name, v);
                 case "retry.max-backoff" -> retryMaxBackoff = Durations.parse(P + name, v);
-                case "retry.budget-ratio" -> retryBudgetRatio = parseDouble(name, v);
-                case "retry.budget-reserve-per-second" -> retryBudgetReserve = parseInt(name, v);
-                case "transaction.max-attempts" -> transactionMaxAttempts = parseInt(name, v);
+                case "retry.budget-ratio" -> retryBudgetRatio = ConfigRules.parseDouble(P + name, v);
+                case "retry.budget-reserve-per-second" -> retryBudgetReserve = ConfigRules.parseInt(P + name, v);
+                case "transaction.max-attempts" -> transactionMaxAttempts = ConfigRules.parseInt(P + name, v);
                 default -> throw new IllegalArgumentException(P + name + " is not a Haven JDBC setting: known are "
                         + KNOWN + ", pool.<hikari-property>, endpoint.<host:port>.region|zone");
-            }
-        }
-
-        private static int parseInt(String name, String v) {
-            try {
-                return Integer.parseInt(v.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(P + name + " must be an integer: was " + v);
-            }
-        }
-
-        private static double parseDouble(String name, String v) {
-            try {
-                return Double.parseDouble(v.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(P + name + " must be a number: was " + v);
             }
         }
 
@@ -444,25 +429,25 @@ public final class HavenDataSource implements DataSource, Closeable {
          */
         public HavenDataSource build() {
             JdbcUrl parsed = JdbcUrl.parse(P + "url", url);
-            requireText("cluster-name", clusterName, "[A-Za-z0-9._-]{1,64}");
-            positive("lag-bound", lagBound);
+            ConfigRules.requireText(P + "cluster-name", clusterName, "[A-Za-z0-9._-]{1,64}");
+            ConfigRules.positive(P + "lag-bound", lagBound);
             boolean fallback = switch (readFallback) {
                 case "writer", "true" -> true;
                 case "fail", "false" -> false;
                 default -> throw new IllegalArgumentException(P + "read-fallback must be 'writer' or 'fail': was " + readFallback);
             };
-            positive("probe-interval", probeInterval);
-            atLeast("probe-interval", probeInterval, Duration.ofMillis(50));
-            positive("fast-probe-interval", fastProbeInterval);
-            atLeast("fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
+            ConfigRules.positive(P + "probe-interval", probeInterval);
+            ConfigRules.atLeast(P + "probe-interval", probeInterval, Duration.ofMillis(50));
+            ConfigRules.positive(P + "fast-probe-interval", fastProbeInterval);
+            ConfigRules.atLeast(P + "fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
             if (fastProbeInterval.compareTo(probeInterval) > 0) {
                 throw new IllegalArgumentException(P + "fast-probe-interval must be <= " + P + "probe-interval ("
                         + Durations.format(probeInterval) + "): was " + Durations.format(fastProbeInterval));
             }
-            positive("probe-timeout", probeTimeout);
-            atLeast("probe-timeout", probeTimeout, Duration.ofMillis(50));
-            positive("statement-deadline", statementDeadline);
-            atLeast("statement-deadline", statementDeadline, Duration.ofMillis(100));
+            ConfigRules.positive(P + "probe-timeout", probeTimeout);
+            ConfigRules.atLeast(P + "probe-timeout", probeTimeout, Duration.ofMillis(50));
+            ConfigRules.positive(P + "statement-deadline", statementDeadline);
+            ConfigRules.atLeast(P + "statement-deadline", statementDeadline, Duration.ofMillis(100));
             if (statementDeadline.toMillis() > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(P + "statement-deadline must be <= 24d: was " + statementDeadline);
             }
@@ -472,7 +457,7 @@ public final class HavenDataSource implements DataSource, Closeable {
             if (retryMaxAttempts < 1 || retryMaxAttempts > 10) {
                 throw new IllegalArgumentException(P + "retry.max-attempts must be in 1..10: was " + retryMaxAttempts);
             }
-            positive("retry.base-backoff", retryBaseBackoff);
+            ConfigRules.positive(P + "retry.base-backoff", retryBaseBackoff);
             if (retryMaxBackoff.compareTo(retryBaseBackoff) < 0) {
                 throw new IllegalArgumentException(P + "retry.max-backoff must be >= " + P + "retry.base-backoff ("
                         + Durations.format(retryBaseBackoff) + "): was " + Durations.format(retryMaxBackoff));
@@ -504,24 +489,6 @@ public final class HavenDataSource implements DataSource, Closeable {
             return new HavenDataSource(s);
         }
 
-        private static void requireText(String name, String value, String pattern) {
-            if (value == null || !value.matches(pattern)) {
-                throw new IllegalArgumentException(P + name + " must match " + pattern + ": was " + value);
-            }
-        }
-
-        private static void positive(String name, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(P + name + " must be > 0: was " + (d == null ? "null" : Durations.format(d)));
-            }
-        }
-
-        private static void atLeast(String name, Duration d, Duration min) {
-            if (d.compareTo(min) < 0) {
-                throw new IllegalArgumentException(P + name + " must be >= " + Durations.format(min) + ": was "
-                        + Durations.format(d));
-            }
-        }
     }
 
     /** Endpoint lookup for tests and tools. */

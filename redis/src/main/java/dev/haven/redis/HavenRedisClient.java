@@ -4,7 +4,8 @@ import dev.haven.Endpoint;
 import dev.haven.Ticker;
 import dev.haven.Topology;
 import dev.haven.event.HavenEventListener;
-import dev.haven.redis.internal.Durations;
+import dev.haven.internal.ConfigRules;
+import dev.haven.internal.Durations;
 import dev.haven.redis.internal.RedisRouting;
 import dev.haven.redis.internal.RedisSettings;
 import io.lettuce.core.RedisURI;
@@ -161,31 +162,15 @@ public final class HavenRedisClient implements AutoCloseable {
                     case "fast-probe-interval" -> fastProbeInterval(Durations.parse(key, v));
                     case "probe-timeout" -> probeTimeout(Durations.parse(key, v));
                     case "writer-wait" -> writerWait(Durations.parse(key, v));
-                    case "retry.max-attempts" -> retryMaxAttempts = parseInt(key, v);
-                    case "retry.budget-ratio" -> retryBudgetRatio = parseDouble(key, v);
-                    case "retry.budget-reserve-per-second" -> retryBudgetReserve = parseInt(key, v);
-                    case "request-queue-size" -> requestQueueSize = parseInt(key, v);
+                    case "retry.max-attempts" -> retryMaxAttempts = ConfigRules.parseInt(key, v);
+                    case "retry.budget-ratio" -> retryBudgetRatio = ConfigRules.parseDouble(key, v);
+                    case "retry.budget-reserve-per-second" -> retryBudgetReserve = ConfigRules.parseInt(key, v);
+                    case "request-queue-size" -> requestQueueSize = ConfigRules.parseInt(key, v);
                     case "keepalive-idle" -> keepAliveIdle = Durations.parse(key, v);
                     default -> throw new IllegalArgumentException(key + " is not a Haven Redis setting (see the haven-redis README)");
                 }
             }
             return this;
-        }
-
-        private static int parseInt(String key, String v) {
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be an integer: was " + v);
-            }
-        }
-
-        private static double parseDouble(String key, String v) {
-            try {
-                return Double.parseDouble(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " must be a number: was " + v);
-            }
         }
 
         /** {@code haven.redis.sentinel}: Lettuce's {@code redis-sentinel://host1:port1,host2:port2#masterName}. */
@@ -376,20 +361,20 @@ public final class HavenRedisClient implements AutoCloseable {
             if (clusterName == null || !clusterName.matches("[A-Za-z0-9._-]{1,64}")) {
                 throw new IllegalArgumentException(P + "cluster-name must match [A-Za-z0-9._-]{1,64}: was " + clusterName);
             }
-            positive("command-timeout", commandTimeout);
-            atLeast("command-timeout", commandTimeout, Duration.ofMillis(10));
-            positive("connect-timeout", connectTimeout);
-            positive("lag-bound", lagBound);
-            positive("probe-interval", probeInterval);
-            atLeast("probe-interval", probeInterval, Duration.ofMillis(50));
-            positive("fast-probe-interval", fastProbeInterval);
-            atLeast("fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
+            ConfigRules.positive(P + "command-timeout", commandTimeout);
+            ConfigRules.atLeast(P + "command-timeout", commandTimeout, Duration.ofMillis(10));
+            ConfigRules.positive(P + "connect-timeout", connectTimeout);
+            ConfigRules.positive(P + "lag-bound", lagBound);
+            ConfigRules.positive(P + "probe-interval", probeInterval);
+            ConfigRules.atLeast(P + "probe-interval", probeInterval, Duration.ofMillis(50));
+            ConfigRules.positive(P + "fast-probe-interval", fastProbeInterval);
+            ConfigRules.atLeast(P + "fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
             if (fastProbeInterval.compareTo(probeInterval) > 0) {
                 throw new IllegalArgumentException(P + "fast-probe-interval must be <= " + P + "probe-interval ("
                         + Durations.format(probeInterval) + "): was " + Durations.format(fastProbeInterval));
             }
-            positive("probe-timeout", probeTimeout);
-            atLeast("probe-timeout", probeTimeout, Duration.ofMillis(50));
+            ConfigRules.positive(P + "probe-timeout", probeTimeout);
+            ConfigRules.atLeast(P + "probe-timeout", probeTimeout, Duration.ofMillis(50));
             if (writerWait == null || writerWait.isNegative()) {
                 throw new IllegalArgumentException(P + "writer-wait must be >= 0: was " + (writerWait == null ? "null" : Durations.format(writerWait)));
             }
@@ -405,8 +390,8 @@ public final class HavenRedisClient implements AutoCloseable {
             if (requestQueueSize < 1 || requestQueueSize > 1_000_000) {
                 throw new IllegalArgumentException(P + "request-queue-size must be in 1..1000000: was " + requestQueueSize);
             }
-            positive("keepalive-idle", keepAliveIdle);
-            atLeast("keepalive-idle", keepAliveIdle, Duration.ofSeconds(1));
+            ConfigRules.positive(P + "keepalive-idle", keepAliveIdle);
+            ConfigRules.atLeast(P + "keepalive-idle", keepAliveIdle, Duration.ofSeconds(1));
             for (String id : locations.keySet()) {
                 hostPort("endpoint.<host:port>", id);
             }
@@ -440,16 +425,5 @@ public final class HavenRedisClient implements AutoCloseable {
             return Endpoint.of(value.substring(0, colon), port);
         }
 
-        private static void positive(String name, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(P + name + " must be > 0: was " + (d == null ? "null" : Durations.format(d)));
-            }
-        }
-
-        private static void atLeast(String name, Duration d, Duration min) {
-            if (d.compareTo(min) < 0) {
-                throw new IllegalArgumentException(P + name + " must be >= " + Durations.format(min) + ": was " + Durations.format(d));
-            }
-        }
     }
 }

@@ -153,10 +153,8 @@ public final class RegionExecutor implements AutoCloseable {
         log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
     }
 
-    /** Enough heartbeat samples to vouch for regions up to ~10 s behind at the fast interval. */
     private static int lagHistory(DynamoDbSettings s) {
-        long n = TimeUnit.SECONDS.toNanos(10) / s.fastProbeInterval().toNanos() + 16;
-        return (int) Math.max(64, Math.min(n, 4096));
+        return MonitorSettings.lagHistoryFor(Duration.ofSeconds(10), s.fastProbeInterval());
     }
 
     private DynamoDbClient build(DynamoDbSettings.RegionSpec r) {

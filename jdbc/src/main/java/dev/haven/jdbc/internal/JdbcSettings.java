@@ -1,5 +1,7 @@
 package dev.haven.jdbc.internal;
 
+import dev.haven.internal.Durations;
+
 import dev.haven.Consistency;
 import dev.haven.Ticker;
 import dev.haven.event.HavenEventListener;

@@ -1,5 +1,7 @@
 package dev.haven.jdbc.internal;
 
+import dev.haven.internal.Durations;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.haven.Consistency;
@@ -99,19 +101,12 @@ public final class RoutingDataSource implements AutoCloseable {
         log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
     }
 
-    /** A quarter of the lag bound, within [fast interval, interval]: staleness measured finely enough to honour the bound. */
     private static Duration lagInterval(JdbcSettings s) {
-        Duration quarter = s.lagBound().dividedBy(4);
-        if (quarter.compareTo(s.fastProbeInterval()) < 0) {
-            return s.fastProbeInterval();
-        }
-        return quarter.compareTo(s.probeInterval()) > 0 ? s.probeInterval() : quarter;
+        return MonitorSettings.lagIntervalFor(s.lagBound(), s.fastProbeInterval(), s.probeInterval());
     }
 
     private static int lagHistory(JdbcSettings s) {
-        // Enough samples to vouch for replicas up to ~10x the lag bound behind, at the fast interval.
-        long n = 10 * s.lagBound().toNanos() / s.fastProbeInterval().toNanos() + 16;
-        return (int) Math.max(64, Math.min(n, 4096));
+        return MonitorSettings.lagHistoryFor(s.lagBound().multipliedBy(10), s.fastProbeInterval());
     }
 
     private Endpoint locate(Endpoint e) {

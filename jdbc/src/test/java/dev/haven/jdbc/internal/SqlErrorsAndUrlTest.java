@@ -1,5 +1,7 @@
 package dev.haven.jdbc.internal;
 
+import dev.haven.internal.Durations;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.Endpoint;

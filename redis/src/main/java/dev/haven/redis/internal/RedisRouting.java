@@ -1,5 +1,7 @@
 package dev.haven.redis.internal;
 
+import dev.haven.internal.Durations;
+
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Topology;
@@ -174,16 +176,11 @@ public final class RedisRouting implements AutoCloseable {
     }
 
     private static Duration lagInterval(RedisSettings s) {
-        Duration quarter = s.lagBound().dividedBy(4);
-        if (quarter.compareTo(s.fastProbeInterval()) < 0) {
-            return s.fastProbeInterval();
-        }
-        return quarter.compareTo(s.probeInterval()) > 0 ? s.probeInterval() : quarter;
+        return MonitorSettings.lagIntervalFor(s.lagBound(), s.fastProbeInterval(), s.probeInterval());
     }
 
     private static int lagHistory(RedisSettings s) {
-        long n = 10 * s.lagBound().toNanos() / s.fastProbeInterval().toNanos() + 16;
-        return (int) Math.max(64, Math.min(n, 4096));
+        return MonitorSettings.lagHistoryFor(s.lagBound().multipliedBy(10), s.fastProbeInterval());
     }
 
     private Endpoint locate(Endpoint e) {

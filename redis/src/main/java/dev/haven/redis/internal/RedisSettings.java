@@ -1,5 +1,7 @@
 package dev.haven.redis.internal;
 
+import dev.haven.internal.Durations;
+
 import dev.haven.Endpoint;
 import dev.haven.Ticker;
 import dev.haven.event.HavenEventListener;

@@ -1,4 +1,4 @@
-package dev.haven.jdbc.internal;
+package dev.haven.internal;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
