@@ -34,6 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code rawLettuceGet} (baseline): Lettuce {@code RedisClient} sync {@code get("k")} on the replica.</li>
+ *   <li>{@code rawLettuceGetPrimary} (baseline for STRONG): the same on the primary.</li>
  *   <li>{@code havenGetEventual}: {@code reads(Consistency.EVENTUAL).get("k")} → the replica.</li>
  *   <li>{@code havenGetDefault}: {@code sync().get("k")} (default consistency = bounded staleness of {@code lagBound})
  *       → the replica.</li>
@@ -73,6 +74,7 @@ public class RedisOverheadBenchmark {
     HavenRedisConnection cachedSession;
 
     RedisCommands<String, String> raw;
+    RedisCommands<String, String> rawP;
     RedisCommands<String, String> eventual;
     RedisCommands<String, String> bounded;
     RedisCommands<String, String> strong;
@@ -92,6 +94,7 @@ public class RedisOverheadBenchmark {
             rawPrimary = lettuce.connect(RedisURI.create("127.0.0.1", primary.directPort()));
             rawReplica = lettuce.connect(RedisURI.create("127.0.0.1", replica.directPort()));
             raw = rawReplica.sync();
+            rawP = rawPrimary.sync();
 
             rawPrimary.sync().set(KEY, VALUE);
             topology.awaitReplicated(Duration.ofSeconds(10));
@@ -161,6 +164,12 @@ public class RedisOverheadBenchmark {
     @Benchmark
     public String rawLettuceGet() {
         return raw.get(KEY);
+    }
+
+    /** Baseline for {@code havenGetStrong}, which reads the primary. */
+    @Benchmark
+    public String rawLettuceGetPrimary() {
+        return rawP.get(KEY);
     }
 
     @Benchmark
