@@ -29,6 +29,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -267,7 +268,10 @@ public final class RedisRouting implements AutoCloseable {
         boolean fallback = settings.readFallbackToWriter() || isSession;
         long sessionPosition = isSession ? session.position(this::offsetAfter) : Long.MIN_VALUE;
         java.util.function.Consumer<Router.Skip> skips = events.hasListeners() ? this::skipped : null;
-        Set<String> failedOn = null;
+        // Nodes that failed this read, with the monitor round count at the failure: a node is avoided until a
+        // probe round that started after its failure has completed (two completions), so a dead primary is not
+        // retried on the stale verdict of a round that was already under way.
+        Map<String, Long> failedOn = null;
         RuntimeException last = null;
         int attempts = 0;
         while (true) {
@@ -279,8 +283,10 @@ public final class RedisRouting implements AutoCloseable {
                 target = router.firstForRead(snap.states(), consistency, sessionPosition, fallback, now, random, skips);
             } else {
                 target = null;
+                long rounds = monitor.roundsCompleted();
                 for (Endpoint e : router.forRead(snap.states(), consistency, sessionPosition, fallback, now, random, null)) {
-                    if (!failedOn.contains(e.id())) {
+                    Long failedAt = failedOn.get(e.id());
+                    if (failedAt == null || rounds >= failedAt + 2) {
                         target = e;
                         break;
                     }
@@ -293,7 +299,6 @@ public final class RedisRouting implements AutoCloseable {
                             + consistency + " (" + snap.topology() + ", waited " + Durations.format(settings.writerWait()) + ")", last);
                 }
                 awaitRound(deadline);
-                failedOn = failedOn == null ? null : new HashSet<>(); // a new round: nodes that failed may be back
                 continue;
             }
             if (attempts > 0 || failedOn != null) {
@@ -326,9 +331,9 @@ public final class RedisRouting implements AutoCloseable {
                     attempts++; // a node that could not even be reached costs budget, not one of the attempts
                 }
                 if (failedOn == null) {
-                    failedOn = new HashSet<>();
+                    failedOn = new HashMap<>();
                 }
-                failedOn.add(target.id());
+                failedOn.put(target.id(), monitor.roundsCompleted());
             }
         }
     }
