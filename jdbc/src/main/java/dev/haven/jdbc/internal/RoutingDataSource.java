@@ -16,7 +16,6 @@ import dev.haven.internal.MonitorSettings;
 import dev.haven.internal.RetryBudget;
 import dev.haven.internal.Router;
 import dev.haven.internal.TopologyMonitor;
-import dev.haven.jdbc.HavenConnection;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenUnavailableException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
@@ -29,7 +28,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -454,13 +452,11 @@ public final class RoutingDataSource implements AutoCloseable {
         }
     }
 
-    private static Duration nanos(long n) {
-        return n == Long.MAX_VALUE ? ChronoUnitMax.MAX : Duration.ofNanos(n);
-    }
+    /** Staleness "unknown" (Long.MAX_VALUE nanoseconds) is shown as the largest duration. */
+    private static final Duration UNKNOWN_STALENESS = Duration.ofSeconds(Long.MAX_VALUE / 1_000_000_000L);
 
-    /** Staleness "unknown" shown as the largest duration. */
-    private static final class ChronoUnitMax {
-        static final Duration MAX = Duration.ofSeconds(Long.MAX_VALUE / 1_000_000_000L);
+    private static Duration nanos(long n) {
+        return n == Long.MAX_VALUE ? UNKNOWN_STALENESS : Duration.ofNanos(n);
     }
 
     @Override
