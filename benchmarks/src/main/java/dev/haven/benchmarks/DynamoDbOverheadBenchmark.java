@@ -1,6 +1,6 @@
 package dev.haven.benchmarks;
 
-import dev.haven.benchmarks.ddb.CannedDynamoDbHttpClient;
+import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
 import dev.haven.benchmarks.ddb.CannedRegions;
 import dev.haven.dynamodb.HavenDynamoDbClient;
 import dev.haven.benchmarks.ddb.CannedDynamoDbClient;
@@ -27,18 +27,20 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 /**
  * What Haven adds to one {@code GetItem}, against a raw SDK {@link DynamoDbClient} configured the same way, in the
  * same run. Every client runs over {@link CannedDynamoDbHttpClient} (no network: canned JSON answers), so the
- * difference is Haven's routing, bookkeeping and, for hedged reads, the hand-off to its read pool.
+ * difference is Haven's routing and bookkeeping and, for hedged reads, arming and cancelling the hedge timer.
  *
  * <ul>
  *   <li>{@code raw*}: one SDK client (us-east-1).</li>
  *   <li>{@code haven1*}: Haven over that one region (home = local): no second region, so no hedging.</li>
  *   <li>{@code haven2*}: Haven over two regions (home = local = us-east-1, plus us-west-2), default settings:
- *       EVENTUAL reads are hedged, so they run on Haven's read pool and the caller waits on a future.</li>
+ *       EVENTUAL reads are hedged: the call runs on the caller's thread with a hedge timer armed and cancelled
+ *       (Haven builds the SDK clients, over the canned HTTP client, so it can cancel a losing call).</li>
  *   <li>{@code haven2NoHedge*}: the same two regions with {@code hedging(false)}.</li>
  * </ul>
  * The {@code stub*} group repeats this over {@link CannedDynamoDbClient} (a {@code DynamoDbClient} with no SDK
  * pipeline under it: one prebuilt response): {@code stubDirect} is the baseline, so Haven's own nanoseconds and
- * bytes are not drowned in the SDK's ~40 KB and tens of µs per call.
+ * bytes are not drowned in the SDK's ~40 KB and tens of µs per call. The stubs are caller's clients, which Haven
+ * cannot cancel: there hedged reads ({@code stubHaven2Eventual}) hand off to Haven's read pool.
  * EVENTUAL = the request as is; STRONG = {@code ConsistentRead=true} (home region only, never hedged).
  *
  * <pre>{@code
@@ -77,13 +79,13 @@ public class DynamoDbOverheadBenchmark {
         void start(boolean twoRegions, boolean hedging) {
             CannedDynamoDbHttpClient.Counter counter = new CannedDynamoDbHttpClient.Counter();
             home = new CannedDynamoDbHttpClient(counter);
-            Map<String, DynamoDbClient> regions = new LinkedHashMap<>();
-            regions.put(CannedRegions.HOME, CannedRegions.client(CannedRegions.HOME, home));
+            Map<String, CannedDynamoDbHttpClient> regions = new LinkedHashMap<>();
+            regions.put(CannedRegions.HOME, home);
             if (twoRegions) {
                 other = new CannedDynamoDbHttpClient(counter);
-                regions.put(CannedRegions.OTHER, CannedRegions.client(CannedRegions.OTHER, other));
+                regions.put(CannedRegions.OTHER, other);
             }
-            haven = CannedRegions.haven(CannedRegions.HOME, hedging, null, regions);
+            haven = CannedRegions.havenBuilt(CannedRegions.HOME, hedging, null, regions);
             // Routing check: both consistencies are served by the home (= local) region.
             long before = home.dataGets();
             for (int i = 0; i < 100; i++) {

@@ -1,6 +1,6 @@
 package dev.haven.benchmarks;
 
-import dev.haven.benchmarks.ddb.CannedDynamoDbHttpClient;
+import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
 import dev.haven.benchmarks.ddb.CannedRegions;
 import dev.haven.dynamodb.HavenDynamoDbClient;
 import java.time.Duration;
@@ -27,7 +27,8 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 /**
  * Tail latency of EVENTUAL {@code GetItem} when the local region has a slow tail: every {@code slowEvery}-th read
  * there sleeps {@code slowMillis} (default every 50th: 2 %, 20 ms); the other region is always fast. Canned
- * no-network regions ({@link CannedDynamoDbHttpClient}); {@code Mode.SampleTime} gives the percentiles.
+ * no-network regions ({@link CannedDynamoDbHttpClient}) under SDK clients Haven builds (a hedge that wins aborts the
+ * slow call); {@code Mode.SampleTime} gives the percentiles.
  *
  * <ul>
  *   <li>{@code rawLocal}: a raw SDK client of the slow local region (what a region-local application sees).</li>
@@ -72,11 +73,11 @@ public class HedgedReadTailBenchmark {
 
         HavenDynamoDbClient haven(boolean hedging, Duration fixed) {
             CannedDynamoDbHttpClient.Counter counter = new CannedDynamoDbHttpClient.Counter();
-            Map<String, DynamoDbClient> regions = new LinkedHashMap<>();
-            regions.put(CannedRegions.HOME, CannedRegions.client(CannedRegions.HOME, new CannedDynamoDbHttpClient(counter)));
+            Map<String, CannedDynamoDbHttpClient> regions = new LinkedHashMap<>();
+            regions.put(CannedRegions.HOME, new CannedDynamoDbHttpClient(counter));
             CannedDynamoDbHttpClient slow = new CannedDynamoDbHttpClient(counter, slowEvery, slowMillis);
-            regions.put(SLOW, CannedRegions.client(SLOW, slow));
-            HavenDynamoDbClient h = CannedRegions.haven(SLOW, hedging, fixed, regions);
+            regions.put(SLOW, slow);
+            HavenDynamoDbClient h = CannedRegions.havenBuilt(SLOW, hedging, fixed, regions);
             long before = slow.dataGets();
             for (int i = 0; i < 20; i++) {
                 CannedRegions.requireItem(h.getItem(CannedRegions.GET));

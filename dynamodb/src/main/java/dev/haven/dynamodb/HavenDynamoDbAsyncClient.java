@@ -145,9 +145,9 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateTimeToLiveResponse;
  *
  * <p>Every {@code DynamoDbAsyncClient} operation is overridden (a test enumerates them). EVENTUAL, bounded and
  * SESSION reads with two qualifying regions are hedged like the sync client's (same delay, same budget), without a
- * waiting thread: the hedge is sent from a timer (one daemon thread per client, cancelled when the read completes
- * first), the loser is cancelled. Not
- * (yet) on the async path: the item cache. Retries happen on the SDK's completion thread
+ * waiting thread: the hedge is sent from the sync client's hedge timer (one daemon thread, cancelled when the
+ * read completes first), the loser is cancelled. The sync client's item cache (if any) serves and is invalidated by
+ * this client's {@code GetItem}s and writes too. Retries happen on the SDK's completion thread
  * (throttling backoff on {@link CompletableFuture#delayedExecutor}). {@link #close()} closes the async clients only
  * (the sync client stays the caller's).
  */
@@ -159,29 +159,15 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
     private final Consistency consistency;
     private final HavenDynamoDbSession session;
     private final boolean root;
-    /** Hedge timers: one daemon thread, cancelled timers removed at once (a read that answered early leaves nothing). */
-    private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
 
     private HavenDynamoDbAsyncClient(HavenDynamoDbClient sync, Map<String, DynamoDbAsyncClient> clients,
-            Consistency consistency, HavenDynamoDbSession session, boolean root,
-            java.util.concurrent.ScheduledThreadPoolExecutor timer) {
+            Consistency consistency, HavenDynamoDbSession session, boolean root) {
         this.sync = sync;
         this.executor = sync.executor();
         this.clients = clients;
         this.consistency = consistency;
         this.session = session;
         this.root = root;
-        this.timer = timer;
-    }
-
-    private static java.util.concurrent.ScheduledThreadPoolExecutor newTimer(String cluster) {
-        java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-            Thread th = new Thread(r, "haven-dynamodb-async-hedge-" + cluster);
-            th.setDaemon(true);
-            return th;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        return t;
     }
 
     /**
@@ -200,18 +186,17 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                     + expected + ": was " + copy.keySet());
         }
         copy.values().forEach(c -> Objects.requireNonNull(c, "async client"));
-        return new HavenDynamoDbAsyncClient(haven, Map.copyOf(copy), haven.consistency(), null, true,
-                newTimer(haven.executor().settings().clusterName()));
+        return new HavenDynamoDbAsyncClient(haven, Map.copyOf(copy), haven.consistency(), null, true);
     }
 
     /** A view whose reads default to {@code consistency}. */
     public HavenDynamoDbAsyncClient withConsistency(Consistency consistency) {
-        return new HavenDynamoDbAsyncClient(sync, clients, Objects.requireNonNull(consistency, "consistency"), session, false, timer);
+        return new HavenDynamoDbAsyncClient(sync, clients, Objects.requireNonNull(consistency, "consistency"), session, false);
     }
 
     /** A view that records its writes in {@code session} and reads with {@link Consistency#SESSION}. */
     public HavenDynamoDbAsyncClient withSession(HavenDynamoDbSession session) {
-        return new HavenDynamoDbAsyncClient(sync, clients, Consistency.SESSION, Objects.requireNonNull(session, "session"), false, timer);
+        return new HavenDynamoDbAsyncClient(sync, clients, Consistency.SESSION, Objects.requireNonNull(session, "session"), false);
     }
 
     public Consistency consistency() {
@@ -240,7 +225,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
     /**
      * Sends the read to the first region; if it has not answered after the hedge delay (and the hedge budget
      * allows), also to the second. The first success wins and the other call is cancelled. No thread waits: the
-     * delay runs on the client's timer, cancelled as soon as the read completes. If both fail (or the only one sent fails), the
+     * delay runs on the client's hedge timer, cancelled as soon as the read completes. If both fail (or the only one sent fails), the
      * usual retry rules continue with the region after them.
      */
     private <Q, R> void hedged(RegionExecutor.ReadPlan<Q> plan, BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call,
@@ -289,17 +274,17 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         f1.whenComplete(race);
         java.util.concurrent.ScheduledFuture<?> armed;
         try {
-            armed = timer.schedule(() -> {
-            if (result.isDone() || f1.isDone() || state.get() != 0 || !executor.tryHedge(second, delay)
-                    || !state.compareAndSet(0, 1)) {
-                return;
-            }
-            CompletableFuture<R> f = send(second, plan.request(), call);
-            f2.set(f);
-            f.whenComplete(race);
+            armed = executor.timer().schedule(() -> {
+                if (result.isDone() || f1.isDone() || state.get() != 0 || !executor.tryHedge(second, delay)
+                        || !state.compareAndSet(0, 1)) {
+                    return;
+                }
+                CompletableFuture<R> f = send(second, plan.request(), call);
+                f2.set(f);
+                f.whenComplete(race);
             }, delay, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closed) {
-            return; // closed: the first attempt alone decides
+            return; // closing: the first attempt alone decides
         }
         result.whenComplete((r, t) -> armed.cancel(false));
     }
@@ -332,7 +317,23 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
     private <Q, R> CompletableFuture<R> write(Q request, HavenDynamoDbSession session, boolean failover,
             BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call) {
         CompletableFuture<R> result = new CompletableFuture<>();
-        writeAttempt(request, session, failover, 1, call, result);
+        dev.haven.dynamodb.internal.ItemCache cache = executor.itemCacheFor(request, failover);
+        if (cache == null) {
+            writeAttempt(request, session, failover, 1, call, result);
+            return result;
+        }
+        // as the sync client: invalidate before sending and again before the caller sees the outcome
+        cache.onWrite(request);
+        CompletableFuture<R> attempts = new CompletableFuture<>();
+        attempts.whenComplete((r, t) -> {
+            cache.onWrite(request);
+            if (t == null) {
+                result.complete(r);
+            } else {
+                result.completeExceptionally(t);
+            }
+        });
+        writeAttempt(request, session, failover, 1, call, attempts);
         return result;
     }
 
@@ -404,7 +405,6 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
     @Override
     public void close() {
         if (root) {
-            timer.shutdownNow();
             clients.values().forEach(DynamoDbAsyncClient::close);
         }
     }
@@ -559,6 +559,11 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
 
     @Override
     public CompletableFuture<GetItemResponse> getItem(GetItemRequest request) {
+        dev.haven.dynamodb.internal.ItemCache cache = executor.itemCache();
+        if (cache != null) {
+            Consistency c = Boolean.TRUE.equals(request.consistentRead()) ? Consistency.STRONG : consistency;
+            return cache.getAsync(request, c, () -> read(request, ReadShape.GET_ITEM, DynamoDbAsyncClient::getItem));
+        }
         return read(request, ReadShape.GET_ITEM, DynamoDbAsyncClient::getItem);
     }
 

@@ -479,6 +479,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         private String homeRegion;
         private final Map<String, DynamoDbSettings.RegionSpec> regions = new LinkedHashMap<>();
         private AwsCredentialsProvider credentials;
+        private software.amazon.awssdk.http.SdkHttpClient httpClient;
         private String localRegion;
         private Consistency defaultConsistency = Consistency.EVENTUAL;
         private Duration apiCallTimeout = Duration.ofSeconds(2);
@@ -537,7 +538,11 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         /**
          * A region served by the caller's client (its own HTTP client, timeouts, retry policy: give it explicit
          * {@code apiCallTimeout}s, and preferably no SDK retries, or a blackholed region holds reads that long). Not
-         * closed by Haven unless {@link #closeUserClients(boolean)}.
+         * closed by Haven unless {@link #closeUserClients(boolean)}. Haven cannot cancel a call made through a
+         * caller's client, so a hedged read whose first region is such a region runs on Haven's read pool and the
+         * caller waits for it (a thread hand-off per hedgeable read: tens of microseconds); with the clients Haven
+         * builds ({@link #region(String)}, {@link #region(String, URI)}, optionally {@link #httpClient}) the first
+         * call runs on the caller's thread and the loser's HTTP request is aborted.
          */
         public Builder region(String name, DynamoDbClient client) {
             regions.put(String.valueOf(name), new DynamoDbSettings.RegionSpec(name, null, Objects.requireNonNull(client, "client")));
@@ -547,6 +552,17 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         /** Credentials of the clients Haven builds (default: the SDK's default chain). Never logged. */
         public Builder credentialsProvider(AwsCredentialsProvider provider) {
             this.credentials = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /**
+         * The HTTP client of the SDK clients Haven builds (default: one {@code UrlConnectionHttpClient} per region with
+         * the attempt timeout as connect and socket timeout). Shared by those regions; it stays the caller's: Haven
+         * does not close it. Haven cancels the losing call of a hedged read by aborting its HTTP request, which every
+         * SDK HTTP client supports.
+         */
+        public Builder httpClient(software.amazon.awssdk.http.SdkHttpClient client) {
+            this.httpClient = Objects.requireNonNull(client, "httpClient");
             return this;
         }
 
@@ -793,7 +809,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             if (hedgeMaxThreads < 2 || hedgeMaxThreads > 4096) {
                 throw new IllegalArgumentException(P + "hedge.max-threads must be in 2..4096: was " + hedgeMaxThreads);
             }
-            return new DynamoDbSettings(clusterName, homeRegion, List.copyOf(regions.values()), credentials, local,
+            return new DynamoDbSettings(clusterName, homeRegion, List.copyOf(regions.values()), credentials, httpClient, local,
                     defaultConsistency, apiCallTimeout, apiCallAttemptTimeout, probeInterval, fastProbeInterval,
                     lagProbeInterval, probeTimeout, lagMargin, heartbeatTable, retryMaxAttempts, retryBaseBackoff, retryMaxBackoff,
                     retryBudgetRatio, retryBudgetReserve, hedging, hedgeDelay, hedgeMinDelay, hedgeLatencyMultiplier,

@@ -250,4 +250,30 @@ class HavenDynamoDbAsyncClientTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("must cover exactly the regions [us-east-1, us-west-2, eu-west-1]");
     }
+
+    @Test
+    void asyncGetsShareTheItemCacheAndAsyncWritesInvalidateIt() throws Exception {
+        HavenDynamoDbClient cached = fakes.builder("us-east-1").localRegion("us-west-2").hedging(false)
+                .itemCache(100, java.time.Duration.ofMinutes(1)).clusterName("cached").build();
+        extra.add(cached);
+        Map<String, DynamoDbAsyncClient> regions = new LinkedHashMap<>();
+        for (String r : List.of("us-east-1", "us-west-2", "eu-west-1")) {
+            regions.put(r, fakeAsync(r));
+        }
+        HavenDynamoDbAsyncClient a = HavenDynamoDbAsyncClient.over(cached, regions);
+        extra.add(0, a);
+        GetItemRequest get = GetItemRequest.builder().tableName("t")
+                .key(Map.of("pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("a"))).build();
+        a.getItem(get).get(5, TimeUnit.SECONDS);
+        a.getItem(get).get(5, TimeUnit.SECONDS);
+        cached.getItem(get); // the sync client sees what the async one cached
+        assertThat(calls).filteredOn(c -> c.operation().equals("getItem")).hasSize(1);
+        assertThat(cached.itemCacheStats()).containsExactly(2, 1);
+
+        a.putItem(PutItemRequest.builder().tableName("t")
+                .item(Map.of("pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("a"))).build())
+                .get(5, TimeUnit.SECONDS);
+        a.getItem(get).get(5, TimeUnit.SECONDS);
+        assertThat(calls).filteredOn(c -> c.operation().equals("getItem")).hasSize(2);
+    }
 }

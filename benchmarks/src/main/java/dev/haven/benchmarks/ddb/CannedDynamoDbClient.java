@@ -1,5 +1,6 @@
 package dev.haven.benchmarks.ddb;
 
+import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;

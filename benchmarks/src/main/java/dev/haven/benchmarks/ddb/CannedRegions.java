@@ -1,6 +1,7 @@
 package dev.haven.benchmarks.ddb;
 
 import dev.haven.dynamodb.HavenDynamoDbClient;
+import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
 import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -24,31 +25,63 @@ public final class CannedRegions {
     private CannedRegions() {
     }
 
-    /** A raw SDK client: static credentials, no SDK retries, generous timeouts (the stub never blocks long). */
+    private static final StaticCredentialsProvider CREDENTIALS =
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDBENCH", "secretbench"));
+    private static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration ATTEMPT_TIMEOUT = Duration.ofMillis(700);
+
+    /**
+     * A raw SDK client configured as Haven configures the clients it builds: static credentials, no SDK retries,
+     * the same timeouts (the stub never blocks long), the same by-host dispatch to the canned region.
+     */
     public static DynamoDbClient client(String region, CannedDynamoDbHttpClient http) {
         return DynamoDbClient.builder()
                 .region(Region.of(region))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDBENCH", "secretbench")))
-                .httpClient(http)
+                .credentialsProvider(CREDENTIALS)
+                .httpClient(CannedDynamoDbHttpClient.byHost(Map.of(region, http)))
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallTimeout(Duration.ofSeconds(2)).apiCallAttemptTimeout(Duration.ofMillis(700)))
+                        .apiCallTimeout(API_CALL_TIMEOUT).apiCallAttemptTimeout(ATTEMPT_TIMEOUT))
                 .build();
     }
 
-    /** Haven over the given region clients (home first), local region as given; waits until reads are served. */
+    /**
+     * Haven building its own SDK clients (the default set-up: hedged reads run their first call on the caller's
+     * thread and cancel the loser) over canned regions, home first; waits until reads are served.
+     */
+    public static HavenDynamoDbClient havenBuilt(String local, boolean hedging, Duration fixedHedgeDelay,
+            Map<String, CannedDynamoDbHttpClient> regions) {
+        HavenDynamoDbClient.Builder b = builder(local, hedging, fixedHedgeDelay)
+                .httpClient(CannedDynamoDbHttpClient.byHost(regions))
+                .credentialsProvider(CREDENTIALS)
+                .apiCallTimeouts(API_CALL_TIMEOUT, ATTEMPT_TIMEOUT);
+        regions.keySet().forEach(b::region);
+        return awaitServing(b.build());
+    }
+
+    /**
+     * Haven over the caller's region clients (home first), local region as given; waits until reads are served.
+     * Hedged reads then hand off to Haven's read pool (Haven cannot cancel a caller's client's calls).
+     */
     public static HavenDynamoDbClient haven(String local, boolean hedging, Duration fixedHedgeDelay, Map<String, DynamoDbClient> regions) {
+        HavenDynamoDbClient.Builder b = builder(local, hedging, fixedHedgeDelay).closeUserClients(true);
+        regions.forEach(b::region);
+        return awaitServing(b.build());
+    }
+
+    private static HavenDynamoDbClient.Builder builder(String local, boolean hedging, Duration fixedHedgeDelay) {
         HavenDynamoDbClient.Builder b = HavenDynamoDbClient.builder()
                 .clusterName("bench-ddb")
                 .homeRegion(HOME)
                 .localRegion(local)
                 .heartbeatTable(HEARTBEAT_TABLE)
-                .hedging(hedging)
-                .closeUserClients(true);
+                .hedging(hedging);
         if (fixedHedgeDelay != null) {
             b.hedgeDelay(fixedHedgeDelay);
         }
-        regions.forEach(b::region);
-        HavenDynamoDbClient haven = b.build();
+        return b;
+    }
+
+    private static HavenDynamoDbClient awaitServing(HavenDynamoDbClient haven) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         RuntimeException last = null;
         while (System.nanoTime() < deadline) {

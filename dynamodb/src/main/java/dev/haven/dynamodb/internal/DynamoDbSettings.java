@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -16,9 +17,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *
  * @param hedgeDelay fixed hedge delay, or {@code null} for the adaptive one
  * @param itemCacheMaxAge {@code null}: no item cache
+ * @param httpClient the HTTP client of the SDK clients Haven builds (the caller's, never closed by Haven), or
+ *                   {@code null} for one URLConnection client per region, built and closed by Haven
  */
 public record DynamoDbSettings(String clusterName, String homeRegion, List<RegionSpec> regions,
-        AwsCredentialsProvider credentials, String localRegion, Consistency defaultConsistency,
+        AwsCredentialsProvider credentials, SdkHttpClient httpClient, String localRegion, Consistency defaultConsistency,
         Duration apiCallTimeout, Duration apiCallAttemptTimeout,
         Duration probeInterval, Duration fastProbeInterval, Duration lagProbeInterval, Duration probeTimeout, Duration lagMargin,
         String heartbeatTable,

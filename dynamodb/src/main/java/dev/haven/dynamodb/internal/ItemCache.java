@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -82,9 +83,38 @@ public final class ItemCache {
      * {@code ConsistentRead}), or a fresh one from {@code fetch}, which then fills the cache if allowed.
      */
     public GetItemResponse get(GetItemRequest request, Consistency consistency, Supplier<GetItemResponse> fetch) {
+        Object found = lookup(request, consistency);
+        if (found instanceof GetItemResponse hit) {
+            return hit;
+        }
+        GetItemResponse r = fetch.get();
+        fill((Miss) found, r);
+        return r;
+    }
+
+    /** {@link #get} for the async client: a hit completes at once; a miss fills the cache when the fetch answers. */
+    public CompletableFuture<GetItemResponse> getAsync(GetItemRequest request, Consistency consistency,
+            Supplier<CompletableFuture<GetItemResponse>> fetch) {
+        Object found = lookup(request, consistency);
+        if (found instanceof GetItemResponse hit) {
+            return CompletableFuture.completedFuture(hit);
+        }
+        return fetch.get().thenApply(r -> {
+            fill((Miss) found, r);
+            return r;
+        });
+    }
+
+    /** A read that missed: what is needed to fill the cache with its answer ({@code key == null}: never fill). */
+    private record Miss(Key key, long epochBefore, long freshAsOf) {
+        static final Miss NEVER = new Miss(null, 0, 0);
+    }
+
+    /** A cached {@link GetItemResponse}, or the {@link Miss} to {@link #fill} with the fetched answer. */
+    private Object lookup(GetItemRequest request, Consistency consistency) {
         Consistency.Level level = consistency.level();
         if (level == Consistency.Level.SESSION || !cacheable(request)) {
-            return fetch.get();
+            return Miss.NEVER;
         }
         Key k = new Key(request.tableName(), request.key());
         long now = ticker.nanoTime();
@@ -97,21 +127,27 @@ public final class ItemCache {
             }
         }
         misses.incrementAndGet();
-        long before = epoch.get();
-        GetItemResponse r = fetch.get();
         long freshAsOf = switch (level) {
             case STRONG -> now;
             case BOUNDED_STALENESS -> now - consistency.maxStalenessNanos();
             default -> Entry.UNKNOWN;
         };
+        return new Miss(k, epoch.get(), freshAsOf);
+    }
+
+    private void fill(Miss miss, GetItemResponse r) {
+        Key k = miss.key;
+        if (k == null) {
+            return;
+        }
         keyNames.putIfAbsent(k.table, Set.copyOf(k.key.keySet()));
+        long before = miss.epochBefore;
         if (epoch.get() == before) {
-            cache.asMap().merge(k, new Entry(r, freshAsOf), (old, neu) -> neu.freshAsOf >= old.freshAsOf || old.freshAsOf == Entry.UNKNOWN ? neu : old);
+            cache.asMap().merge(k, new Entry(r, miss.freshAsOf), (old, neu) -> neu.freshAsOf >= old.freshAsOf || old.freshAsOf == Entry.UNKNOWN ? neu : old);
             if (epoch.get() != before) {
                 cache.invalidate(k); // a write started meanwhile
             }
         }
-        return r;
     }
 
     /** Before a write is sent and after it finished: invalidates what it may change and moves the write epoch. */

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -59,8 +60,11 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  * <ul>
  *   <li>Reads: the first qualifying region, then the next ones for retries (5xx, timeout, connection: another
  *       region; throttling: backoff). EVENTUAL and bounded reads are hedged: if the first region has not answered
- *       after {@link HedgePolicy#delayNanos}, the same read goes to the second one and the first answer wins; both
- *       attempts then run on a bounded pool, the loser is ignored (its SDK call ends by its own timeout).</li>
+ *       after {@link HedgePolicy#delayNanos}, the same read goes to the second one and the first answer wins. With
+ *       a client Haven built, the first call runs on the caller's thread and a timer sends the hedge on a bounded
+ *       pool; the loser is cancelled by aborting its HTTP request ({@link CancellableHttpClient}), which is no
+ *       fault of its region. With a caller's client (which Haven cannot cancel) both calls run on the pool and the
+ *       caller waits; the loser ends by its own timeout.</li>
  *   <li>Writes: the home region only; throttling is retried (the write was not executed), nothing else is (its
  *       outcome is unknown). When the monitor has declared the home region down, a write fails at once with
  *       {@link HavenRegionUnavailableException}, or with write failover on goes to the nearest healthy region.</li>
@@ -80,6 +84,11 @@ public final class RegionExecutor implements AutoCloseable {
     private final RetryBudget retryBudget;
     private final RetryBudget hedgeBudget;
     private final ThreadPoolExecutor pool;
+    /** Hedge timers (sync and async reads): one daemon thread; a cancelled timer is removed at once. */
+    private final ScheduledThreadPoolExecutor timer;
+    /** Regions whose SDK client Haven built over a {@link CancellableHttpClient}. */
+    private final Set<String> cancellable = new java.util.HashSet<>();
+    private final List<CancellableHttpClient> httpClients = new ArrayList<>();
     private final TopologyMonitor monitor;
     private final long hedgeFixedNanos;
     private final long hedgeFloorNanos;
@@ -113,10 +122,19 @@ public final class RegionExecutor implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "haven-dynamodb-hedge-" + settings.clusterName());
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
         TopologyMonitor m = null;
         try {
             for (DynamoDbSettings.RegionSpec r : settings.regions()) {
                 DynamoDbClient c = r.client() != null ? r.client() : build(r);
+                if (r.client() == null) {
+                    cancellable.add(r.name());
+                }
                 clients.put(r.name(), c);
                 if (r.client() == null || settings.closeUserClients()) {
                     owned.add(c);
@@ -148,6 +166,7 @@ public final class RegionExecutor implements AutoCloseable {
             }
             closeClients();
             pool.shutdownNow();
+            timer.shutdownNow();
             throw e;
         }
         log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
@@ -159,9 +178,13 @@ public final class RegionExecutor implements AutoCloseable {
 
     private DynamoDbClient build(DynamoDbSettings.RegionSpec r) {
         Duration attempt = settings.apiCallAttemptTimeout();
+        CancellableHttpClient http = settings.httpClient() != null
+                ? new CancellableHttpClient(settings.httpClient(), false)
+                : new CancellableHttpClient(UrlConnectionHttpClient.builder().connectionTimeout(attempt).socketTimeout(attempt).build(), true);
+        httpClients.add(http); // the SDK does not close an HTTP client it was given
         DynamoDbClientBuilder b = DynamoDbClient.builder()
                 .region(Region.of(r.name()))
-                .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(attempt).socketTimeout(attempt))
+                .httpClient(http)
                 // Haven retries (classified, budgeted, in another region); the SDK must not retry underneath.
                 .overrideConfiguration(o -> o.apiCallTimeout(settings.apiCallTimeout())
                         .apiCallAttemptTimeout(attempt)
@@ -337,7 +360,7 @@ public final class RegionExecutor implements AutoCloseable {
                     hedge = false;
                     return hedged(order.get(0).id(), order.get(1).id(), req, call, hedgeSent);
                 }
-                return attempt(order.get(idx).id(), req, call);
+                return attempt(order.get(idx).id(), req, call, null);
             } catch (RuntimeException e) {
                 ErrorKind k = ErrorKind.of(e);
                 attempts++;
@@ -377,9 +400,83 @@ public final class RegionExecutor implements AutoCloseable {
 
     /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
     private <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+        return cancellable.contains(first) ? raced(first, second, req, call, sent) : handedOff(first, second, req, call, sent);
+    }
+
+    /**
+     * A hedged read without a thread hand-off: the first call runs on the caller's thread; a timer sends the hedge
+     * (on the pool) if the first has not answered after the delay. The first success wins and cancels the other
+     * call; a call that failed waits for the other one if it was sent.
+     */
+    private <Q, R> R raced(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+        long delay = HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(first).latencyNanos(),
+                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+        HedgeRace<R> race = new HedgeRace<>();
+        java.util.concurrent.ScheduledFuture<?> armed;
+        try {
+            armed = timer.schedule(() -> launchHedge(race, second, req, call, delay, sent), delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            return attempt(first, req, call, null);
+        }
+        R r;
+        try {
+            r = attempt(first, req, call, race.first);
+        } catch (RuntimeException e) {
+            if (race.closeLaunch()) {
+                armed.cancel(false);
+                throw e; // no hedge was sent (and none will be): the usual retry rules
+            }
+            return race.awaitHedge(e, waitCapNanos, first + "/" + second);
+        }
+        if (race.closeLaunch()) {
+            armed.cancel(false);
+            return r;
+        }
+        if (race.firstWins()) {
+            race.second.cancel();
+        }
+        return r;
+    }
+
+    /** On the timer thread: sends the hedge to {@code second} unless the first call ended or the budget says no. */
+    private <Q, R> void launchHedge(HedgeRace<R> race, String second, Q req, BiFunction<DynamoDbClient, Q, R> call,
+            long delay, boolean[] sent) {
+        if (!race.launch()) {
+            return;
+        }
+        if (!hedgeBudget.tryAcquire()) {
+            race.noHedge();
+            return;
+        }
+        sent[0] = true; // before the hedge runs: the caller reads it after the hedge's answer
+        try {
+            pool.execute(() -> {
+                try {
+                    R r2 = attempt(second, req, call, race.second);
+                    if (race.secondWins()) {
+                        race.first.cancel();
+                    }
+                    race.hedge.complete(r2);
+                } catch (Throwable t) {
+                    race.hedge.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException full) {
+            sent[0] = false;
+            race.noHedge();
+            return;
+        }
+        if (events.hasListeners()) {
+            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
+                    view().byRegion.get(second).endpoint(), Duration.ofNanos(delay)));
+        }
+    }
+
+    /** A hedged read over a caller's client: both calls on the pool, the caller waits for the first answer. */
+    private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
         CompletableFuture<R> f1 = submit(first, req, call);
         if (f1 == null) {
-            return attempt(first, req, call); // pool saturated: no hedging, no handoff
+            return attempt(first, req, call, null); // pool saturated: no hedging, no handoff
         }
         long delay = HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(first).latencyNanos(),
                 settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
@@ -438,7 +535,7 @@ public final class RegionExecutor implements AutoCloseable {
         try {
             pool.execute(() -> {
                 try {
-                    f.complete(attempt(region, req, call));
+                    f.complete(attempt(region, req, call, null));
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }
@@ -449,7 +546,7 @@ public final class RegionExecutor implements AutoCloseable {
         return f;
     }
 
-    private static RuntimeException unwrap(Throwable t) {
+    static RuntimeException unwrap(Throwable t) {
         if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
             t = t.getCause();
         }
@@ -470,8 +567,8 @@ public final class RegionExecutor implements AutoCloseable {
      */
     public <Q, R> R write(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
-        ItemCache cache = itemCache;
-        if (cache == null || !(failover || request instanceof software.amazon.awssdk.services.dynamodb.model.DeleteTableRequest)) {
+        ItemCache cache = itemCacheFor(request, failover);
+        if (cache == null) {
             return write0(request, session, failover, call);
         }
         cache.onWrite(request);
@@ -480,6 +577,16 @@ public final class RegionExecutor implements AutoCloseable {
         } finally {
             cache.onWrite(request);
         }
+    }
+
+    /**
+     * The item cache if {@code request} must invalidate it (item writes, which are the operations that may fail
+     * over, and {@code DeleteTable}), else {@code null}.
+     */
+    public ItemCache itemCacheFor(Object request, boolean failover) {
+        ItemCache cache = itemCache;
+        return cache != null && (failover || request instanceof software.amazon.awssdk.services.dynamodb.model.DeleteTableRequest)
+                ? cache : null;
     }
 
     /** The item cache, or {@code null}. */
@@ -493,7 +600,7 @@ public final class RegionExecutor implements AutoCloseable {
         while (true) {
             String region = writeRegion(failover);
             try {
-                R r = attempt(region, request, call);
+                R r = attempt(region, request, call, null);
                 if (session != null) {
                     session.recordWrite(settings.ticker().nanoTime());
                 }
@@ -645,10 +752,14 @@ public final class RegionExecutor implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ one call
 
-    private <Q, R> R attempt(String region, Q req, BiFunction<DynamoDbClient, Q, R> call) {
+    /** One call in {@code region}, as {@code leg} of a hedged read when not {@code null}. */
+    private <Q, R> R attempt(String region, Q req, BiFunction<DynamoDbClient, Q, R> call, CancellableHttpClient.Leg leg) {
         EndpointState st = view().byRegion.get(region);
         long t0 = settings.ticker().nanoTime();
         st.begin();
+        if (leg != null) {
+            CancellableHttpClient.enter(leg);
+        }
         try {
             R r = call.apply(clients.get(region), req);
             long d = settings.ticker().nanoTime() - t0;
@@ -659,11 +770,15 @@ public final class RegionExecutor implements AutoCloseable {
             long d = settings.ticker().nanoTime() - t0;
             st.end(-1);
             ErrorKind k = ErrorKind.of(e);
-            if (k.regionFault()) {
+            if (k.regionFault() && (leg == null || !leg.cancelled())) { // a cancelled loser is no fault of its region
                 st.breaker().onError(d, TimeUnit.NANOSECONDS, e);
                 monitor.signal(region, k + " " + e.getClass().getSimpleName());
             }
             throw e;
+        } finally {
+            if (leg != null) {
+                CancellableHttpClient.enter(null);
+            }
         }
     }
 
@@ -708,6 +823,7 @@ public final class RegionExecutor implements AutoCloseable {
         }
         closed = true;
         monitor.close();
+        timer.shutdownNow();
         pool.shutdownNow();
         try {
             pool.awaitTermination(5, TimeUnit.SECONDS);
@@ -726,5 +842,17 @@ public final class RegionExecutor implements AutoCloseable {
                 log.debug("closing a DynamoDB client", e);
             }
         }
+        for (CancellableHttpClient h : httpClients) {
+            try {
+                h.close();
+            } catch (RuntimeException e) {
+                log.debug("closing an HTTP client", e);
+            }
+        }
+    }
+
+    /** The hedge timer, shared with the async client (stopped by {@link #close()}). */
+    public ScheduledThreadPoolExecutor timer() {
+        return timer;
     }
 }

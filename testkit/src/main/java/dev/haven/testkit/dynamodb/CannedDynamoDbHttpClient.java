@@ -1,10 +1,12 @@
-package dev.haven.benchmarks.ddb;
+package dev.haven.testkit.dynamodb;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.http.ContentStreamProvider;
@@ -21,9 +23,15 @@ import software.amazon.awssdk.http.SdkHttpResponse;
  * heartbeat: a {@code seq} counter, incremented per call) and {@code GetItem} of the heartbeat key (the current
  * {@code seq}, shared by all regions of one {@link Counter}: every region is fully replicated).
  *
- * <p>Optionally every {@code slowEvery}-th data {@code GetItem} sleeps {@code slowMillis} (a region with a slow
- * tail); heartbeat probes are never slowed. The request body is only scanned for {@code GetItem}, in a per-thread
- * buffer (the raw and the Haven benchmarks pay it alike).
+ * <p>Optionally every {@code slowEvery}-th data {@code GetItem} stalls {@code slowMillis} (a region with a slow
+ * tail), or every one stalls {@link #stallMillis(long)} (a slow or blackholed region); heartbeat probes are never
+ * slowed. A stalled request ends at once with an {@link IOException} when it is {@linkplain ExecutableHttpRequest#abort()
+ * aborted}, as a real HTTP client's does when its connection is closed under it. The request body is only scanned
+ * for {@code GetItem}, in a per-thread buffer (the raw and the Haven benchmarks pay it alike).
+ *
+ * <p>For tests and benchmarks without network: Haven's unit tests (hedging, cancellation) and the JMH benchmarks.
+ * {@link #byHost(Map)} serves several "regions" from one {@link SdkHttpClient} by the request's host
+ * ({@code dynamodb.<region>.amazonaws.com}).
  */
 public final class CannedDynamoDbHttpClient implements SdkHttpClient {
 
@@ -51,6 +59,9 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
     private final int slowEvery;
     private final long slowMillis;
     private final AtomicLong dataGets = new AtomicLong();
+    private final AtomicLong aborts = new AtomicLong();
+    private volatile long stallMillis;
+    private volatile Thread lastDataGetThread;
 
     public CannedDynamoDbHttpClient(Counter counter) {
         this(counter, 0, 0);
@@ -68,21 +79,65 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
         return dataGets.get();
     }
 
-    @Override
-    public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
-        return new ExecutableHttpRequest() {
-            @Override
-            public HttpExecuteResponse call() throws IOException {
-                return answer(request);
-            }
-
-            @Override
-            public void abort() {
-            }
-        };
+    /** Requests aborted while they stalled. */
+    public long aborts() {
+        return aborts.get();
     }
 
-    HttpExecuteResponse answer(HttpExecuteRequest request) throws IOException {
+    /** From now on every data GetItem stalls {@code millis} (0: none) unless aborted. */
+    public void stallMillis(long millis) {
+        this.stallMillis = millis;
+    }
+
+    /** The thread that ran the last data GetItem (the caller's, for a sync SDK client). */
+    public Thread lastDataGetThread() {
+        return lastDataGetThread;
+    }
+
+    @Override
+    public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+        return new Call(request);
+    }
+
+    /** One request; {@link #abort()} ends its stall. */
+    private final class Call implements ExecutableHttpRequest {
+        private final HttpExecuteRequest request;
+        private boolean aborted;
+
+        Call(HttpExecuteRequest request) {
+            this.request = request;
+        }
+
+        @Override
+        public HttpExecuteResponse call() throws IOException {
+            return answer(request, this);
+        }
+
+        synchronized void stall(long millis) throws IOException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            long left;
+            while (!aborted && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+            if (aborted) {
+                aborts.incrementAndGet();
+                throw new IOException("request aborted");
+            }
+        }
+
+        @Override
+        public synchronized void abort() {
+            aborted = true;
+            notifyAll();
+        }
+    }
+
+    HttpExecuteResponse answer(HttpExecuteRequest request, Call call) throws IOException {
         String target = request.httpRequest().firstMatchingHeader(TARGET).orElse("");
         byte[] body;
         switch (target.substring(target.indexOf('.') + 1)) {
@@ -92,13 +147,13 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
                             .getBytes(StandardCharsets.UTF_8);
                 } else {
                     long n = dataGets.incrementAndGet();
+                    lastDataGetThread = Thread.currentThread();
+                    long stall = stallMillis;
                     if (slowEvery > 0 && n % slowEvery == 0) {
-                        try {
-                            Thread.sleep(slowMillis);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new IOException("interrupted", e);
-                        }
+                        stall = Math.max(stall, slowMillis);
+                    }
+                    if (stall > 0) {
+                        call.stall(stall);
                     }
                     body = ITEM;
                 }
@@ -135,6 +190,35 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
             return true;
         }
         return false;
+    }
+
+    /**
+     * One client for several regions: a request goes to the canned region whose name is in its host
+     * ({@code dynamodb.us-east-1.amazonaws.com} → {@code "us-east-1"}).
+     */
+    public static SdkHttpClient byHost(Map<String, CannedDynamoDbHttpClient> regions) {
+        Map<String, CannedDynamoDbHttpClient> copy = Map.copyOf(regions);
+        return new SdkHttpClient() {
+            @Override
+            public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+                String host = request.httpRequest().host();
+                for (Map.Entry<String, CannedDynamoDbHttpClient> e : copy.entrySet()) {
+                    if (host.contains(e.getKey())) {
+                        return e.getValue().prepareRequest(request);
+                    }
+                }
+                throw new IllegalArgumentException("no canned region for host " + host + " among " + copy.keySet());
+            }
+
+            @Override
+            public String clientName() {
+                return "canned";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override

@@ -1,0 +1,134 @@
+package dev.haven.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.event.HavenEvent;
+import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+
+/**
+ * Hedged reads through SDK clients Haven builds (over a no-network canned HTTP client): the first call runs on the
+ * caller's thread, and the call that loses the race is cancelled by aborting its HTTP request.
+ */
+class CancelledHedgeTest {
+
+    private static final String HOME = "us-east-1";
+    private static final String LOCAL = "us-west-2";
+    private static final GetItemRequest GET = GetItemRequest.builder().tableName("items")
+            .key(Map.of("pk", AttributeValue.fromS("k"))).build();
+
+    private final CannedDynamoDbHttpClient.Counter counter = new CannedDynamoDbHttpClient.Counter();
+    private final CannedDynamoDbHttpClient home = new CannedDynamoDbHttpClient(counter);
+    private final CannedDynamoDbHttpClient local = new CannedDynamoDbHttpClient(counter);
+    private final List<HavenEvent> events = new CopyOnWriteArrayList<>();
+
+    private HavenDynamoDbClient client(Duration hedgeDelay) {
+        return HavenDynamoDbClient.builder()
+                .clusterName("cancelled-hedge")
+                .homeRegion(HOME).region(HOME).region(LOCAL).localRegion(LOCAL)
+                .heartbeatTable("haven-heartbeat")
+                .httpClient(CannedDynamoDbHttpClient.byHost(Map.of(HOME, home, LOCAL, local)))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+                // long SDK timeouts: only Haven's cancellation can end a stalled call early
+                .apiCallTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10))
+                .hedgeDelay(hedgeDelay)
+                .hedgeBudgetRatio(1.0)
+                .listener(events::add)
+                .build();
+    }
+
+    private long hedges() {
+        return events.stream().filter(e -> e instanceof HavenEvent.HedgeSent).count();
+    }
+
+    /** The SDK's first calls take longer than a short hedge delay: make them, and let any hedge they caused end. */
+    private static void warmUp(HavenDynamoDbClient ddb) throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            ddb.getItem(GET);
+        }
+        Thread.sleep(200);
+    }
+
+    @Test
+    void aFastReadRunsOnTheCallersThreadAndSendsNoHedge() {
+        try (HavenDynamoDbClient ddb = client(Duration.ofMillis(200))) {
+            for (int i = 0; i < 50; i++) {
+                assertThat(ddb.getItem(GET).item()).containsKey("pk");
+            }
+            assertThat(local.dataGets()).isEqualTo(50);
+            assertThat(home.dataGets()).isZero();
+            assertThat(local.lastDataGetThread()).as("no hand-off to a pool thread").isSameAs(Thread.currentThread());
+            assertThat(hedges()).isZero();
+        }
+    }
+
+    @Test
+    void aStalledFirstRegionIsHedgedAndItsRequestAborted() throws InterruptedException {
+        try (HavenDynamoDbClient ddb = client(Duration.ofMillis(20))) {
+            warmUp(ddb);
+            local.stallMillis(5_000);
+            long homeBefore = home.dataGets();
+            long hedgesBefore = hedges();
+            long t0 = System.nanoTime();
+            assertThat(ddb.getItem(GET).item()).containsKey("pk");
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(tookMs).as("answered by the hedge after ~20 ms, not after the 5 s stall").isLessThan(1_000);
+            assertThat(home.dataGets() - homeBefore).isEqualTo(1);
+            assertThat(local.aborts()).as("the caller's own request was cancelled, not left to time out").isEqualTo(1);
+            assertThat(hedges() - hedgesBefore).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRegionThatLosesHedgesIsNotTreatedAsFailing() throws InterruptedException {
+        try (HavenDynamoDbClient ddb = client(Duration.ofMillis(5))) {
+            warmUp(ddb);
+            local.stallMillis(5_000);
+            long hedgesBefore = hedges();
+            long homeBefore = home.dataGets();
+            for (int i = 0; i < 30; i++) {
+                ddb.getItem(GET);
+            }
+            assertThat(hedges() - hedgesBefore).isEqualTo(30);
+            assertThat(home.dataGets() - homeBefore).isEqualTo(30);
+            // a local request still being prepared when the hedge answered is cancelled before it is sent (not counted)
+            assertThat(local.aborts()).isBetween(20L, 30L);
+            assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown);
+            // 30 cancelled calls would open a breaker (10 calls, 50 %) if they counted as failures: then the next
+            // read would go to the home region first.
+            local.stallMillis(0);
+            long before = local.dataGets();
+            ddb.getItem(GET);
+            assertThat(local.dataGets() - before).isEqualTo(1);
+            assertThat(local.lastDataGetThread()).isSameAs(Thread.currentThread());
+        }
+    }
+
+    @Test
+    void whenTheFirstRegionAnswersFirstTheHedgeIsAborted() throws InterruptedException {
+        try (HavenDynamoDbClient ddb = client(Duration.ofMillis(20))) {
+            local.stallMillis(300);
+            home.stallMillis(5_000);
+            long t0 = System.nanoTime();
+            ddb.getItem(GET);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(tookMs).isBetween(250L, 2_000L);
+            assertThat(hedges()).isEqualTo(1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (home.aborts() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(home.aborts()).as("the losing hedge was cancelled").isEqualTo(1);
+            assertThat(local.aborts()).isZero();
+        }
+    }
+}
