@@ -100,6 +100,9 @@ final class FakeRegions {
                 return s == 0 ? GetItemResponse.builder().build()
                         : GetItemResponse.builder().item(Map.of("seq", AttributeValue.fromN(Long.toString(s)))).build();
             }
+            if (req instanceof software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest del && HEARTBEAT.equals(del.tableName())) {
+                return software.amazon.awssdk.services.dynamodb.model.DeleteItemResponse.builder().build(); // on close
+            }
             if (req instanceof DescribeTableRequest d && HEARTBEAT.equals(d.tableName())) {
                 return DescribeTableResponse.builder().table(TableDescription.builder().tableName(HEARTBEAT)
                         .keySchema(KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build())

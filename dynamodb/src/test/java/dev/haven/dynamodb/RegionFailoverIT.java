@@ -93,6 +93,38 @@ class RegionFailoverIT {
         }
     }
 
+    private static List<Map<String, AttributeValue>> heartbeatItems(DynamoDbRegions regions, String region) {
+        return regions.client(region).scan(b -> b.tableName(HEARTBEAT).consistentRead(true)).items().stream()
+                .filter(i -> i.get("pk").s().startsWith("haven#heartbeat#")).toList();
+    }
+
+    /** A fleet must not share one heartbeat item (a hot key): each client has its own, with a TTL, removed on close. */
+    @Test
+    void eachClientHeartbeatsItsOwnItemWithATtlAndDeletesItOnClose(DynamoDbRegions regions) throws Exception {
+        int before = heartbeatItems(regions, HOME).size();
+        long epochNow = java.time.Instant.now().getEpochSecond();
+        try (HavenDynamoDbClient a = haven(regions).clusterName("fleet-a").build();
+             HavenDynamoDbClient b = haven(regions).clusterName("fleet-b").build()) {
+            List<Map<String, AttributeValue>> items = heartbeatItems(regions, HOME);
+            assertThat(items).hasSize(before + 2);
+            List<Map<String, AttributeValue>> ours = items.stream()
+                    .filter(i -> i.get("pk").s().startsWith("haven#heartbeat#fleet-")).toList();
+            assertThat(ours).hasSize(2);
+            for (Map<String, AttributeValue> i : ours) {
+                long expires = Long.parseLong(i.get("haven_expires_at").n());
+                assertThat(expires - epochNow).isBetween(86_400L - 60, 86_400L + 60);
+                assertThat(Long.parseLong(i.get("seq").n())).isPositive();
+            }
+            // both items replicate, so both clients measure lag in the other regions
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (heartbeatItems(regions, "eu-west-1").stream().filter(i -> i.get("pk").s().startsWith("haven#heartbeat#fleet-")).count() < 2) {
+                assertThat(System.nanoTime()).as("heartbeats replicated to eu-west-1").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
+        assertThat(heartbeatItems(regions, HOME)).hasSize(before);
+    }
+
     @Test
     void homeRegionFrozenDuringAReadWorkload_noReadErrors(DynamoDbRegions regions) throws Exception {
         List<HavenEvent> events = new CopyOnWriteArrayList<>();

@@ -90,6 +90,7 @@ public final class RegionExecutor implements AutoCloseable {
     private final Set<String> cancellable = new java.util.HashSet<>();
     private final List<CancellableHttpClient> httpClients = new ArrayList<>();
     private final TopologyMonitor monitor;
+    private final HeartbeatTopologyProvider heartbeat;
     private final long hedgeFixedNanos;
     private final long hedgeFloorNanos;
     private final long hedgeCapNanos;
@@ -142,7 +143,8 @@ public final class RegionExecutor implements AutoCloseable {
             }
             String hashKey = checkHeartbeatTable();
             HeartbeatTopologyProvider provider = new HeartbeatTopologyProvider(settings.homeRegion(), clients,
-                    settings.heartbeatTable(), hashKey);
+                    settings.heartbeatTable(), hashKey, settings.clusterName(), settings.clock());
+            this.heartbeat = provider;
             CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
                     .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                     .slidingWindowSize(20)
@@ -823,6 +825,14 @@ public final class RegionExecutor implements AutoCloseable {
         }
         closed = true;
         monitor.close();
+        if (monitor.snapshot().states().stream().anyMatch(s -> s.id().equals(settings.homeRegion()) && s.up())) {
+            try {
+                heartbeat.deleteItem(settings.probeTimeout());
+            } catch (RuntimeException e) {
+                log.debug("Haven {}: could not delete heartbeat item {} (its TTL attribute will)", settings.clusterName(),
+                        heartbeat.itemKey(), e);
+            }
+        }
         timer.shutdownNow();
         pool.shutdownNow();
         try {
