@@ -181,6 +181,75 @@ public class DynamoDbOverheadBenchmark {
         }
     }
 
+    /**
+     * Haven's engine over SDK clients it built (so hedged reads take the caller-runs path that cancels the loser),
+     * with the SDK call itself replaced by a canned answer: the routing, hedge timer and race bookkeeping of a sync
+     * read, without the SDK's noise. Reached through the package-private {@code executor()} (reflection).
+     */
+    @State(Scope.Benchmark)
+    public static class Engine {
+        static final GetItemResponse ITEM = GetItemResponse.builder()
+                .item(Map.of("pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("k"))).build();
+        static final java.util.function.BiFunction<DynamoDbClient, software.amazon.awssdk.services.dynamodb.model.GetItemRequest, GetItemResponse> CALL =
+                (client, request) -> ITEM;
+        HavenDynamoDbClient hedged;
+        HavenDynamoDbClient noHedge;
+        dev.haven.dynamodb.internal.RegionExecutor hedgedEngine;
+        dev.haven.dynamodb.internal.RegionExecutor noHedgeEngine;
+
+        @Setup(Level.Trial)
+        public void setUp() throws ReflectiveOperationException {
+            hedged = built(true);
+            noHedge = built(false);
+            java.lang.reflect.Method executor = HavenDynamoDbClient.class.getDeclaredMethod("executor");
+            executor.setAccessible(true);
+            hedgedEngine = (dev.haven.dynamodb.internal.RegionExecutor) executor.invoke(hedged);
+            noHedgeEngine = (dev.haven.dynamodb.internal.RegionExecutor) executor.invoke(noHedge);
+            CannedRegions.requireItem(read(hedgedEngine, dev.haven.Consistency.EVENTUAL));
+        }
+
+        static HavenDynamoDbClient built(boolean hedging) {
+            CannedDynamoDbHttpClient.Counter counter = new CannedDynamoDbHttpClient.Counter();
+            Map<String, CannedDynamoDbHttpClient> regions = new LinkedHashMap<>();
+            regions.put(CannedRegions.HOME, new CannedDynamoDbHttpClient(counter));
+            regions.put(CannedRegions.OTHER, new CannedDynamoDbHttpClient(counter));
+            return CannedRegions.havenBuilt(CannedRegions.HOME, hedging, null, regions);
+        }
+
+        static GetItemResponse read(dev.haven.dynamodb.internal.RegionExecutor engine, dev.haven.Consistency c) {
+            return engine.read(c == dev.haven.Consistency.STRONG ? CannedRegions.GET_STRONG : CannedRegions.GET,
+                    dev.haven.dynamodb.internal.ReadShape.GET_ITEM, c, null, CALL);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            hedged.close();
+            noHedge.close();
+        }
+    }
+
+    /** The engine's baseline: the canned call alone. */
+    @Benchmark
+    public GetItemResponse engineDirect(Engine s) {
+        return Engine.CALL.apply(null, CannedRegions.GET);
+    }
+
+    /** A hedged EVENTUAL read that answers before its delay: hedge timer armed and cancelled, no hand-off. */
+    @Benchmark
+    public GetItemResponse engineHaven2Eventual(Engine s) {
+        return Engine.read(s.hedgedEngine, dev.haven.Consistency.EVENTUAL);
+    }
+
+    @Benchmark
+    public GetItemResponse engineHaven2NoHedgeEventual(Engine s) {
+        return Engine.read(s.noHedgeEngine, dev.haven.Consistency.EVENTUAL);
+    }
+
+    @Benchmark
+    public GetItemResponse engineHaven2Strong(Engine s) {
+        return Engine.read(s.hedgedEngine, dev.haven.Consistency.STRONG);
+    }
+
     @Benchmark
     public GetItemResponse stubDirect(Stub s) {
         return s.direct.getItem(CannedRegions.GET);

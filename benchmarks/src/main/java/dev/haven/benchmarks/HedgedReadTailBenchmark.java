@@ -79,13 +79,15 @@ public class HedgedReadTailBenchmark {
             regions.put(SLOW, slow);
             HavenDynamoDbClient h = CannedRegions.havenBuilt(SLOW, hedging, fixed, regions);
             long before = slow.dataGets();
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < 200; i++) {
                 CannedRegions.requireItem(h.getItem(CannedRegions.GET));
             }
-            if (slow.dataGets() - before < 20) {
+            // the SDK's first calls can be slower than the hedge delay: such a read is answered by the home region,
+            // and its local request may be cancelled before it is sent (not counted)
+            if (slow.dataGets() - before < 180) {
                 h.close();
                 throw new IllegalStateException("EVENTUAL reads should go to the local region " + SLOW + " first: "
-                        + (slow.dataGets() - before) + "/20 (" + h.topology() + ")");
+                        + (slow.dataGets() - before) + "/200 (" + h.topology() + ")");
             }
             return h;
         }

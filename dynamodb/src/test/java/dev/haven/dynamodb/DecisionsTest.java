@@ -66,6 +66,7 @@ class DecisionsTest {
         assertThat(HedgePolicy.delayNanos(-1, 0, 3, 5 * ms, 700 * ms)).isEqualTo(5 * ms);        // never measured
         assertThat(HedgePolicy.delayNanos(-1, 900 * ms, 3, 5 * ms, 700 * ms)).isEqualTo(700 * ms); // cap
         assertThat(HedgePolicy.delayNanos(20 * ms, 900 * ms, 3, 5 * ms, 700 * ms)).isEqualTo(20 * ms); // fixed
+        assertThat(HedgePolicy.delayNanos(2 * ms, 900 * ms, 3, 5 * ms, 700 * ms)).isEqualTo(2 * ms);   // fixed: no floor
         assertThat(HedgePolicy.hedgeable(true, false, 2)).isTrue();
         assertThat(HedgePolicy.hedgeable(true, true, 2)).isFalse();   // STRONG: home only
         assertThat(HedgePolicy.hedgeable(true, false, 1)).isFalse();  // nowhere to hedge to

@@ -9,16 +9,15 @@ public final class HedgePolicy {
     }
 
     /**
-     * The delay after which a read that has not answered is hedged: the configured fixed delay if any, else the
-     * first region's smoothed latency times {@code multiplier}, never below {@code floorNanos} and never above
-     * {@code capNanos} (the attempt timeout: past it the attempt has failed anyway).
+     * The delay after which a read that has not answered is hedged: the configured fixed delay if any (as given),
+     * else the first region's smoothed latency times {@code multiplier}, never below {@code floorNanos}; never
+     * above {@code capNanos} (the attempt timeout: past it the attempt has failed anyway).
      *
      * @param fixedNanos   configured delay, or {@code -1} for adaptive
      * @param latencyNanos smoothed latency of the first region (0 when never measured)
      */
     public static long delayNanos(long fixedNanos, double latencyNanos, double multiplier, long floorNanos, long capNanos) {
-        long d = fixedNanos >= 0 ? fixedNanos : (long) Math.min(Long.MAX_VALUE / 2, latencyNanos * multiplier);
-        d = Math.max(d, floorNanos);
+        long d = fixedNanos >= 0 ? fixedNanos : Math.max(floorNanos, (long) Math.min(Long.MAX_VALUE / 2, latencyNanos * multiplier));
         return Math.min(d, capNanos);
     }
 
