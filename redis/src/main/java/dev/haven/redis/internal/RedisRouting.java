@@ -410,8 +410,10 @@ public final class RedisRouting implements AutoCloseable {
                         default -> {
                             // NOT_SENT, READ_ONLY, UNAVAILABLE: it did not run. Wait until the monitor confirms a primary.
                             onNodeFailure(w, e, kind);
-                            if (kind == RedisErrors.Kind.READ_ONLY && c != null) {
-                                node.reset(c); // an endpoint whose name moved: the next connect resolves it again
+                            if (kind == RedisErrors.Kind.READ_ONLY && c != null && settings.elastiCacheMode()) {
+                                // an endpoint whose name moved: the next connect resolves it again. Only there: closing
+                                // a shared connection turns other threads' in-flight writes into unknown outcomes.
+                                node.reset(c);
                             }
                             last = e;
                             exclude = w.id();
