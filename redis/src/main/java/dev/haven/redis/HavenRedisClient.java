@@ -19,7 +19,8 @@ import java.util.Objects;
 import java.util.Properties;
 
 /**
- * A Redis client over a replicated deployment — Sentinel, a static list of nodes, or an ElastiCache primary endpoint —
+ * A Redis client over a replicated deployment — Sentinel, a static list of nodes, an ElastiCache primary endpoint, or
+ * the regions of an ElastiCache Global Datastore ({@link Builder#globalDatastoreRegion}) —
  * that sends writes to the current primary and reads to a replica that satisfies the read's
  * {@link dev.haven.Consistency}, measured from replication offsets; follows failovers ({@code +switch-master},
  * polling, errors); and never re-sends a write whose outcome is unknown. Lettuce underneath: one
@@ -97,11 +98,13 @@ public final class HavenRedisClient implements AutoCloseable {
     public static final class Builder {
 
         static final String P = "haven.redis.";
+        private static final String GLOBAL_DATASTORE = "global-datastore.";
 
         private String sentinelUri;
         private final List<String> nodes = new ArrayList<>();
         private String primaryEndpoint;
         private String readerEndpoint;
+        private final Map<String, List<String>> globalDatastore = new LinkedHashMap<>();
         private String username;
         private char[] password;
         private String clusterName = "haven";
@@ -140,6 +143,10 @@ public final class HavenRedisClient implements AutoCloseable {
                 }
                 String name = key.substring(P.length());
                 String v = props.getProperty(key).trim();
+                if (name.startsWith(GLOBAL_DATASTORE)) {
+                    globalDatastoreRegion(name.substring(GLOBAL_DATASTORE.length()), v.isEmpty() ? new String[0] : v.split("\\s*,\\s*"));
+                    continue;
+                }
                 switch (name) {
                     case "sentinel" -> sentinel(v);
                     case "nodes" -> nodes(v.split("\\s*,\\s*"));
@@ -192,6 +199,46 @@ public final class HavenRedisClient implements AutoCloseable {
         public Builder elastiCache(String primaryEndpoint, String readerEndpoint) {
             this.primaryEndpoint = primaryEndpoint;
             this.readerEndpoint = readerEndpoint;
+            return this;
+        }
+
+        /**
+         * {@code haven.redis.global-datastore.<region>} (comma-separated {@code host:port}): one region of an ElastiCache
+         * Global Datastore (cluster mode disabled). Call it once per region, the primary region and every secondary
+         * region, in any order, and name the region this application runs in with {@link #localZone}
+         * ({@code haven.redis.region}), which must be one of them.
+         *
+         * <p>List each region's primary node (its read-only primary in a secondary region) as the region's nodes
+         * announce themselves in {@code INFO replication}; replicas may be listed too, and are found otherwise: a node
+         * that is not listed belongs to the region of the node it replicates from (only the links into a region's
+         * primary cross regions).
+         *
+         * <ul>
+         *   <li>Writes go to the global primary: the one node with {@code role:master}, found by probing every region
+         *       (no Sentinel). After {@code failover-global-replication-group} the promoted region's primary is the only
+         *       master once the old one replicates from it, and writes resume there.</li>
+         *   <li>Reads stay in the local region (its replicas and its read-only primary) while a local node is up and within
+         *       the read's bound; the lag is measured with replication offsets, which along the chain are in the global
+         *       primary's offset space. When no local node qualifies (e.g. the cross-region link stalls) a read goes to
+         *       another region's replicas, the nearest by measured latency first, then to the writer
+         *       ({@code read-fallback=writer}, the default).</li>
+         * </ul>
+         *
+         * <p>Replication between regions is asynchronous: a write acknowledged by the primary region but not yet
+         * replicated is lost if the other region is promoted before it arrives. {@link HavenRedisConnection#awaitReplicas}
+         * ({@code WAIT}) counts the global primary's direct replicas, which include the secondary regions' primaries.
+         *
+         * <pre>{@code
+         * HavenRedisClient client = HavenRedisClient.builder()
+         *         .globalDatastoreRegion("us-east-1", "10.0.1.10:6379", "10.0.1.11:6379")
+         *         .globalDatastoreRegion("eu-west-1", "10.1.1.10:6379")
+         *         .localZone("eu-west-1", "")          // this application runs in eu-west-1: reads stay there
+         *         .lagBound(Duration.ofMillis(500))
+         *         .build();
+         * }</pre>
+         */
+        public Builder globalDatastoreRegion(String region, String... hostPorts) {
+            globalDatastore.computeIfAbsent(region, r -> new ArrayList<>()).addAll(List.of(hostPorts));
             return this;
         }
 
@@ -327,10 +374,11 @@ public final class HavenRedisClient implements AutoCloseable {
 
         /** Validates the settings into the immutable form the engine uses (no I/O); visible for tests. */
         RedisSettings settings() {
-            int sources = (sentinelUri != null ? 1 : 0) + (nodes.isEmpty() ? 0 : 1) + (primaryEndpoint != null ? 1 : 0);
+            int sources = (sentinelUri != null ? 1 : 0) + (nodes.isEmpty() ? 0 : 1) + (primaryEndpoint != null ? 1 : 0)
+                    + (globalDatastore.isEmpty() ? 0 : 1);
             if (sources != 1) {
-                throw new IllegalArgumentException(P + "sentinel, " + P + "nodes and " + P
-                        + "primary-endpoint: exactly one must be given: was " + sources);
+                throw new IllegalArgumentException(P + "sentinel, " + P + "nodes, " + P + "primary-endpoint and " + P
+                        + GLOBAL_DATASTORE + "<region>: exactly one must be given: was " + sources);
             }
             List<Endpoint> sentinels = List.of();
             String masterName = null;
@@ -395,11 +443,60 @@ public final class HavenRedisClient implements AutoCloseable {
             for (String id : locations.keySet()) {
                 hostPort("endpoint.<host:port>", id);
             }
+            Map<String, List<Endpoint>> regions = globalDatastoreRegions();
+            Map<String, String[]> located = new LinkedHashMap<>(locations);
+            regions.forEach((r, endpoints) -> endpoints.forEach(e -> {
+                String[] loc = locations.get(e.id());
+                if (loc != null && !loc[0].isEmpty() && !loc[0].equals(r)) {
+                    throw new IllegalArgumentException(P + "endpoint." + e.id() + " region must be " + r + " (its " + P
+                            + GLOBAL_DATASTORE + "<region>): was " + loc[0]);
+                }
+                located.put(e.id(), new String[] {r, loc == null ? "" : loc[1]});
+            }));
             return new RedisSettings(clusterName, sentinels, masterName, List.copyOf(nodeList), primary, reader, username,
                     password == null ? null : password.clone(), commandTimeout, connectTimeout, lagBound, readFallbackToWriter,
-                    region, zone, Map.copyOf(locations), probeInterval, fastProbeInterval, probeTimeout, writerWait,
+                    region, zone, Map.copyOf(located), probeInterval, fastProbeInterval, probeTimeout, writerWait,
                     retryMaxAttempts, retryBudgetRatio, retryBudgetReserve, requestQueueSize, keepAliveIdle,
-                    List.copyOf(listeners), ticker, clock, nearCache);
+                    List.copyOf(listeners), ticker, clock, nearCache, regions);
+        }
+
+        /** Validates the Global Datastore regions (none: an empty map) and the local region among them. */
+        private Map<String, List<Endpoint>> globalDatastoreRegions() {
+            if (globalDatastore.isEmpty()) {
+                return Map.of();
+            }
+            String name = P + GLOBAL_DATASTORE + "<region>";
+            if (globalDatastore.size() < 2) {
+                throw new IllegalArgumentException(name + " must name at least 2 regions (the primary region and a secondary one): was "
+                        + globalDatastore.keySet());
+            }
+            Map<String, List<Endpoint>> out = new LinkedHashMap<>();
+            Map<String, String> regionOf = new LinkedHashMap<>();
+            for (var entry : globalDatastore.entrySet()) {
+                String r = entry.getKey();
+                if (r == null || !r.matches("[A-Za-z0-9._-]{1,64}")) {
+                    throw new IllegalArgumentException(name + " region must match [A-Za-z0-9._-]{1,64}: was '" + r + "'");
+                }
+                if (entry.getValue().isEmpty()) {
+                    throw new IllegalArgumentException(P + GLOBAL_DATASTORE + r + " must list at least the region's primary as host:port: was empty");
+                }
+                List<Endpoint> endpoints = new ArrayList<>();
+                for (String hp : entry.getValue()) {
+                    Endpoint e = hostPort(GLOBAL_DATASTORE + r, hp);
+                    String other = regionOf.putIfAbsent(e.id(), r);
+                    if (other != null) {
+                        throw new IllegalArgumentException(P + GLOBAL_DATASTORE + r + " must not list a node twice: was '" + hp
+                                + "', already in " + P + GLOBAL_DATASTORE + other);
+                    }
+                    endpoints.add(e);
+                }
+                out.put(r, List.copyOf(endpoints));
+            }
+            if (!out.containsKey(region)) {
+                throw new IllegalArgumentException(P + "region must be one of the Global Datastore's regions " + out.keySet()
+                        + " (reads stay in it): was '" + region + "'");
+            }
+            return java.util.Collections.unmodifiableMap(out);
         }
 
         /**

@@ -24,6 +24,8 @@ final class FailoverLoad {
     final AtomicLong writes = new AtomicLong();
     final AtomicLong reads = new AtomicLong();
     final AtomicLong unknown = new AtomicLong();
+    /** The messages of the first 20 outcome-unknown errors. */
+    final List<String> unknownCauses = new CopyOnWriteArrayList<>();
     final AtomicLong unavailable = new AtomicLong();
     final AtomicLong notReplicated = new AtomicLong();
     final List<Throwable> readErrors = new CopyOnWriteArrayList<>();
@@ -48,7 +50,9 @@ final class FailoverLoad {
                                 notReplicated.incrementAndGet();
                             }
                         } catch (HavenRedisWriteOutcomeUnknownException e) {
-                            unknown.incrementAndGet();
+                            if (unknown.incrementAndGet() <= 20) {
+                                unknownCauses.add(e.getMessage());
+                            }
                         } catch (HavenRedisUnavailableException e) {
                             unavailable.incrementAndGet();
                         } catch (Throwable e) {

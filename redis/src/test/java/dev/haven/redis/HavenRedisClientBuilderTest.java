@@ -32,14 +32,65 @@ class HavenRedisClientBuilderTest {
 
     @Test
     void exactlyOneTopologySource() {
-        fails(b -> b, "haven.redis.sentinel, haven.redis.nodes and haven.redis.primary-endpoint: exactly one must be given: was 0");
-        fails(b -> b.nodes("a:1").elastiCache("b:2", null),
-                "haven.redis.sentinel, haven.redis.nodes and haven.redis.primary-endpoint: exactly one must be given: was 2");
+        String one = "haven.redis.sentinel, haven.redis.nodes, haven.redis.primary-endpoint and haven.redis.global-datastore.<region>: "
+                + "exactly one must be given: was ";
+        fails(b -> b, one + "0");
+        fails(b -> b.nodes("a:1").elastiCache("b:2", null), one + "2");
+        fails(b -> b.nodes("a:1").globalDatastoreRegion("r1", "b:2").globalDatastoreRegion("r2", "c:3"), one + "2");
         fails(b -> b.sentinel("redis://127.0.0.1:6379"),
                 "haven.redis.sentinel must name Sentinels and a master (redis-sentinel://host:port#master): was redis://127.0.0.1:6379");
         fails(b -> b.nodes("localhost"), "haven.redis.nodes must be host:port: was 'localhost'");
         fails(b -> b.elastiCache("primary.cache.amazonaws.com:99999", null),
                 "haven.redis.primary-endpoint port must be in 1..65535: was 'primary.cache.amazonaws.com:99999'");
+    }
+
+    @Test
+    void globalDatastoreRegionsLocateTheirNodesAndTheLocalRegion() {
+        RedisSettings s = settings(b -> b.globalDatastoreRegion("us-east-1", "10.0.1.10:6379", "10.0.1.11:6379")
+                .globalDatastoreRegion("eu-west-1", "10.1.1.10:6379").localZone("eu-west-1", "eu-west-1a")
+                .endpointLocation("10.1.1.10:6379", "", "eu-west-1b"));
+        assertThat(s.globalDatastoreMode()).isTrue();
+        assertThat(s.globalDatastore().keySet()).containsExactly("us-east-1", "eu-west-1");
+        assertThat(s.globalDatastore().get("us-east-1")).extracting(Endpoint::id).containsExactly("10.0.1.10:6379", "10.0.1.11:6379");
+        assertThat(s.endpointLocations().get("10.0.1.11:6379")).containsExactly("us-east-1", "");
+        assertThat(s.endpointLocations().get("10.1.1.10:6379")).as("configured zone kept").containsExactly("eu-west-1", "eu-west-1b");
+        assertThat(s.region()).isEqualTo("eu-west-1");
+        assertThat(s.toString()).contains("global-datastore [us-east-1=[10.0.1.10:6379, 10.0.1.11:6379], eu-west-1=[10.1.1.10:6379]] local eu-west-1");
+
+        Properties p = new Properties();
+        p.setProperty("haven.redis.global-datastore.us-east-1", "10.0.1.10:6379, 10.0.1.11:6379");
+        p.setProperty("haven.redis.global-datastore.eu-west-1", "10.1.1.10:6379");
+        p.setProperty("haven.redis.region", "us-east-1");
+        RedisSettings fromProps = HavenRedisClient.builder().properties(p).settings();
+        assertThat(fromProps.globalDatastore().get("eu-west-1")).extracting(Endpoint::id).containsExactly("10.1.1.10:6379");
+        assertThat(fromProps.region()).isEqualTo("us-east-1");
+    }
+
+    @Test
+    void globalDatastoreMistakesNameThePropertyTheRuleAndTheValue() {
+        fails(b -> b.globalDatastoreRegion("us-east-1", "a:1").localZone("us-east-1", ""),
+                "haven.redis.global-datastore.<region> must name at least 2 regions (the primary region and a secondary one): was [us-east-1]");
+        fails(b -> b.globalDatastoreRegion("us east", "a:1").globalDatastoreRegion("r2", "b:2"),
+                "haven.redis.global-datastore.<region> region must match [A-Za-z0-9._-]{1,64}: was 'us east'");
+        fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2"),
+                "haven.redis.global-datastore.r2 must list at least the region's primary as host:port: was empty");
+        fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "a"),
+                "haven.redis.global-datastore.r2 must be host:port: was 'a'");
+        fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "a:1"),
+                "haven.redis.global-datastore.r2 must not list a node twice: was 'a:1', already in haven.redis.global-datastore.r1");
+        fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "b:2"),
+                "haven.redis.region must be one of the Global Datastore's regions [r1, r2] (reads stay in it): was ''");
+        fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "b:2").localZone("r3", ""),
+                "haven.redis.region must be one of the Global Datastore's regions [r1, r2] (reads stay in it): was 'r3'");
+        fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "b:2").localZone("r1", "")
+                        .endpointLocation("b:2", "r1", "z"),
+                "haven.redis.endpoint.b:2 region must be r2 (its haven.redis.global-datastore.<region>): was r1");
+        Properties empty = new Properties();
+        empty.setProperty("haven.redis.global-datastore.r1", "a:1");
+        empty.setProperty("haven.redis.global-datastore.r2", " ");
+        empty.setProperty("haven.redis.region", "r1");
+        assertThatThrownBy(() -> HavenRedisClient.builder().properties(empty).settings()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("haven.redis.global-datastore.r2 must list at least the region's primary as host:port: was empty");
     }
 
     @Test

@@ -103,6 +103,8 @@ public final class RedisRouting implements AutoCloseable {
                 seeds = new ArrayList<>();
                 seeds.add(Endpoint.of(master.host(), master.port()));
                 seeds.addAll(master.replicas().stream().map(r -> Endpoint.of(r.host(), r.port())).toList());
+            } else if (settings.globalDatastoreMode()) {
+                seeds = settings.globalDatastore().values().stream().flatMap(List::stream).toList();
             } else if (settings.elastiCacheMode()) {
                 seeds = new ArrayList<>();
                 seeds.add(settings.primaryEndpoint());
@@ -114,7 +116,8 @@ public final class RedisRouting implements AutoCloseable {
             }
             this.sentinel = sv;
             p = new RedisTopologyProvider(dataClient, e -> uri(e, settings.probeTimeout()), sv,
-                    settings.elastiCacheMode() ? settings.primaryEndpoint().id() : null, settings.ticker());
+                    settings.elastiCacheMode() ? settings.primaryEndpoint().id() : null,
+                    settings.globalDatastoreMode() ? new ReplicationChain(settings.globalDatastore()) : null, settings.ticker());
             this.provider = p;
             CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
                     .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -407,8 +410,10 @@ public final class RedisRouting implements AutoCloseable {
                         default -> {
                             // NOT_SENT, READ_ONLY, UNAVAILABLE: it did not run. Wait until the monitor confirms a primary.
                             onNodeFailure(w, e, kind);
-                            if (kind == RedisErrors.Kind.READ_ONLY && c != null) {
-                                node.reset(c); // an endpoint whose name moved: the next connect resolves it again
+                            if (kind == RedisErrors.Kind.READ_ONLY && c != null && settings.elastiCacheMode()) {
+                                // an endpoint whose name moved: the next connect resolves it again. Only there: closing
+                                // a shared connection turns other threads' in-flight writes into unknown outcomes.
+                                node.reset(c);
                             }
                             last = e;
                             exclude = w.id();

@@ -39,6 +39,11 @@ import java.util.function.Function;
  * addressed node that says it is master is reported as {@link Role#UNKNOWN} (no reads, no writes through its own
  * address); when the endpoint answers as a replica (the DNS name has moved but this connection has not), the probe
  * connection is dropped and the probe repeated once through a fresh connection, which resolves the name again.
+ *
+ * <p>Global Datastore mode: the writer's probe reports every node of the replication tree below it, sub-replicas of
+ * secondary regions included, each located in its region ({@link ReplicationChain}). The epoch stays the number of
+ * replicas streaming from a master: a promoted region's primary is the only master once the old global primary
+ * replicates from it; in between, on a tie, the monitor keeps the current writer.
  */
 final class RedisTopologyProvider implements TopologyProvider {
 
@@ -46,22 +51,32 @@ final class RedisTopologyProvider implements TopologyProvider {
     private final Function<Endpoint, RedisURI> uriFor;
     private final SentinelView sentinel; // null without Sentinel
     private final String primaryEndpointId; // ElastiCache mode, else null
+    private final ReplicationChain chain; // Global Datastore mode, else null
     private final Ticker ticker;
     private final Map<String, StatefulRedisConnection<String, String>> connections = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     RedisTopologyProvider(RedisClient client, Function<Endpoint, RedisURI> uriFor, SentinelView sentinel,
-            String primaryEndpointId, Ticker ticker) {
+            String primaryEndpointId, ReplicationChain chain, Ticker ticker) {
         this.client = client;
         this.uriFor = uriFor;
         this.sentinel = sentinel;
         this.primaryEndpointId = primaryEndpointId;
+        this.chain = chain;
         this.ticker = ticker;
     }
 
     @Override
     public Probe probe(Endpoint endpoint, Duration timeout) throws Exception {
-        ReplicationInfo info = info(endpoint, timeout);
+        ReplicationInfo info;
+        try {
+            info = info(endpoint, timeout);
+        } catch (Exception e) {
+            if (chain != null) {
+                chain.forget(endpoint.id());
+            }
+            throw e;
+        }
         boolean isPrimaryEndpoint = endpoint.id().equals(primaryEndpointId);
         if (isPrimaryEndpoint && info.role() != Role.WRITER) {
             discard(endpoint); // DNS flip: reconnect, resolving the name again
@@ -72,6 +87,12 @@ final class RedisTopologyProvider implements TopologyProvider {
             role = Role.UNKNOWN;
         }
         List<Endpoint> discovered = new ArrayList<>(info.replicas());
+        if (chain != null) {
+            chain.reported(endpoint.id(), info.replicas());
+            if (role == Role.WRITER) {
+                discovered = new ArrayList<>(chain.below(endpoint));
+            }
+        }
         long epoch = 0;
         if (sentinel != null) {
             SentinelView.Master m = sentinel.master(ticker.nanoTime());

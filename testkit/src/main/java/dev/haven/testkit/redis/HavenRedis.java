@@ -34,11 +34,17 @@ public @interface HavenRedis {
     /** Replicas, 0..5. */
     int replicas() default 2;
 
-    /** 3 or 0; ignored (no Sentinel) when {@link #elastiCacheMode()} is true. */
+    /** 3 or 0; ignored (no Sentinel) when {@link #elastiCacheMode()} is true or {@link #regions()} are given. */
     int sentinels() default 3;
 
     /** No Sentinel; a primary endpoint re-pointed on failover ({@link RedisTopology#primaryEndpoint()}). */
     boolean elastiCacheMode() default false;
+
+    /**
+     * Global Datastore mode: the primary region, then 1..3 secondary regions, each with a primary and
+     * {@link #replicas()} replicas (see {@link RedisTopology.Builder#globalDatastore}); empty (default) = one region.
+     */
+    String[] regions() default {};
 
     /** Password of the data nodes; "" = none. */
     String password() default "";

@@ -31,6 +31,7 @@ public final class RedisNode {
     volatile int directPort;
     volatile RedisProxy proxy;
     volatile Process process;
+    volatile String region = "";
 
     RedisNode(String name, boolean sentinel, int index, Path nodeDir) {
         this.name = name;
@@ -45,6 +46,15 @@ public final class RedisNode {
     /** "redis0", "redis1", ... ("redis0" is the initial primary) or "sentinel0", "sentinel1", "sentinel2". */
     public String name() {
         return name;
+    }
+
+    /**
+     * The node's region in {@linkplain RedisTopology.Builder#globalDatastore(String, String...) Global Datastore mode}
+     * (fixed for the node's life; which region is primary changes with {@link RedisTopology#promoteRegion}); {@code ""}
+     * otherwise and for Sentinels.
+     */
+    public String region() {
+        return region;
     }
 
     /** True for a Sentinel process, false for a data node. */

@@ -39,7 +39,8 @@ import dev.haven.testkit.redis.internal.Resp;
 /**
  * A real Redis primary with replicas and (by default) three Sentinels on this machine, each process behind a fault
  * proxy; or, in {@linkplain Builder#elastiCacheMode(boolean) ElastiCache mode}, no Sentinel but a stable
- * "primary endpoint" that is re-pointed on failover.
+ * "primary endpoint" that is re-pointed on failover; or, in {@linkplain Builder#globalDatastore(String, String...)
+ * Global Datastore mode}, several regions, each a primary + replicas, chained to one global primary.
  *
  * <pre>{@code
  * try (RedisTopology redis = RedisTopology.start(2)) {          // primary + 2 replicas + 3 Sentinels
@@ -59,6 +60,27 @@ import dev.haven.testkit.redis.internal.Resp;
  * {@code 127.0.0.<2+i>} first, and Redis connects to its primary from its first bind address), so
  * {@link #freeze}, {@link #reset} and {@link #latency} never touch replication, and {@link #pauseReplication}
  * freezes exactly one replica's link.
+ *
+ * <h2>Global Datastore mode</h2>
+ * Imitates ElastiCache Global Datastore (cluster mode disabled) on one machine, without Sentinel:
+ * <pre>{@code
+ * try (RedisTopology gds = RedisTopology.builder().replicas(1).globalDatastore("us-east-1", "eu-west-1").start()) {
+ *     RedisNode writer = gds.primary();                        // us-east-1's primary: the only role:master
+ *     RedisNode euPrimary = gds.regionPrimary("eu-west-1");   // replicates from writer (cross-region link)
+ *     gds.regionNodes("eu-west-1").forEach(n -> gds.latency(n, Duration.ofMillis(80)));  // far from the app
+ *     gds.pauseRegionReplication("eu-west-1");               // the whole region falls behind
+ *     gds.resumeRegionReplication("eu-west-1");
+ *     gds.promoteRegion("eu-west-1");                         // failover-global-replication-group
+ * }
+ * }</pre>
+ * Every region has a primary and {@code replicas} replicas. The primary region's primary is the global primary
+ * ({@link #primary()}); each secondary region's primary replicates from it ({@code REPLICAOF} over the global primary's
+ * proxy), and a region's replicas replicate from their region's primary (chained replication: with PSYNC2 the whole
+ * chain shares one replication id and one offset space, so every node's offset compares with the global primary's).
+ * {@link #promoteRegion} moves the primary role to another region as {@code failover-global-replication-group} does.
+ * Not modelled: cluster mode (shards), in-region automatic failover ({@link #failover()} refuses in this mode),
+ * per-region DNS endpoints (use the nodes' addresses), the replication delay of real distance (add it to client
+ * traffic with {@link #latency}, or stop the cross-region link with {@link #pauseRegionReplication}).
  *
  * <h2>Threading</h2>
  * Topology operations (kill, stop, restart, failover, pause/resume replication) are serialized on the topology;
@@ -83,6 +105,9 @@ public final class RedisTopology implements AutoCloseable {
     private final int sentinelCount;
     private final String password;
     private final boolean elastiCacheMode;
+    private final List<String> regions; // Global Datastore mode: configured order; empty otherwise
+    private final Map<String, RedisNode> regionPrimaries = new ConcurrentHashMap<>();
+    private volatile String primaryRegion = "";
     private final Duration startupTimeout;
     private final RedisBinaries binaries;
     private final Path runDir;
@@ -102,7 +127,8 @@ public final class RedisTopology implements AutoCloseable {
 
     private RedisTopology(Builder b, RedisBinaries binaries, Path runDir, NioReactor reactor) {
         this.initialReplicas = b.replicas;
-        this.sentinelCount = b.elastiCacheMode ? 0 : b.sentinels;
+        this.regions = List.copyOf(b.regions);
+        this.sentinelCount = b.elastiCacheMode || !regions.isEmpty() ? 0 : b.sentinels;
         this.password = b.password;
         this.elastiCacheMode = b.elastiCacheMode;
         this.startupTimeout = b.startupTimeout;
@@ -158,6 +184,45 @@ public final class RedisTopology implements AutoCloseable {
 
     public boolean elastiCacheMode() {
         return elastiCacheMode;
+    }
+
+    /** True when built with {@link Builder#globalDatastore(String, String...)}. */
+    public boolean globalDatastoreMode() {
+        return !regions.isEmpty();
+    }
+
+    /** Global Datastore mode: every region, in the order configured (the first was the initial primary region). */
+    public List<String> regions() {
+        requireGlobalDatastore();
+        return regions;
+    }
+
+    /** Global Datastore mode: the region of {@link #primary()}; changes with {@link #promoteRegion}. */
+    public String primaryRegion() {
+        requireGlobalDatastore();
+        return primaryRegion;
+    }
+
+    /**
+     * Global Datastore mode: the region's primary: the global primary in the primary region, a read-only node that
+     * replicates across regions from the global primary in a secondary region.
+     */
+    public RedisNode regionPrimary(String region) {
+        requireGlobalDatastore();
+        RedisNode n = regionPrimaries.get(region);
+        if (n == null) {
+            throw new IllegalArgumentException("No region '" + region + "' in this topology: regions are " + regions);
+        }
+        return n;
+    }
+
+    /** Global Datastore mode: the region's data nodes, its primary first, then its replicas in creation order. */
+    public List<RedisNode> regionNodes(String region) {
+        RedisNode rp = regionPrimary(region);
+        List<RedisNode> out = new ArrayList<>();
+        out.add(rp);
+        data.stream().filter(n -> n != rp && n.region().equals(region)).forEach(out::add);
+        return Collections.unmodifiableList(out);
     }
 
     /** {@code redis://127.0.0.1:<proxied port>} (without the password: set it on the client). */
@@ -250,11 +315,18 @@ public final class RedisTopology implements AutoCloseable {
         long t0 = System.nanoTime();
         long deadline = t0 + startupTimeout.toNanos();
         try {
-            for (int i = 0; i <= initialReplicas; i++) {
+            int perRegion = initialReplicas + 1;
+            int dataNodes = regions.isEmpty() ? perRegion : perRegion * regions.size();
+            for (int i = 0; i < dataNodes; i++) {
                 RedisNode n = newNode("redis" + i, false, i);
+                if (!regions.isEmpty()) {
+                    n.region = regions.get(i / perRegion);
+                    regionPrimaries.putIfAbsent(n.region, n);
+                }
                 data.add(n);
                 replicationSources.add(InetAddress.getByName(n.sourceAddress()));
             }
+            primaryRegion = regions.isEmpty() ? "" : regions.get(0);
             for (int i = 0; i < sentinelCount; i++) {
                 sentinels.add(newNode("sentinel" + i, true, i));
                 sentinelIds.add(HexFormat.of().formatHex(new SecureRandom().generateSeed(20)));
@@ -269,7 +341,7 @@ public final class RedisTopology implements AutoCloseable {
                     flipEndpoint(primary);
                 }
                 for (RedisNode n : data) {
-                    writeDataConfig(n, n == primary ? null : primary);
+                    writeDataConfig(n, upstreamOf(n));
                 }
                 for (int i = 0; i < sentinels.size(); i++) {
                     writeSentinelConfig(i);
@@ -291,14 +363,15 @@ public final class RedisTopology implements AutoCloseable {
                     LOG.info("Port conflict while starting ({}); retrying on other ports", e.getMessage());
                 }
             }
-            awaitFollowing(primary, replicas(), deadline);
+            awaitChain(deadline);
             awaitSentinelsAgree(primary, deadline);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not set up the topology in " + runDir + ": " + e.getMessage(), e);
         }
         startupTime = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info("Redis primary + {} replica(s) + {} Sentinel(s){} ready in {} ms ({}; work dir {})", initialReplicas, sentinelCount,
-                elastiCacheMode ? " (ElastiCache mode, primary endpoint " + primaryEndpoint() + ")" : "",
+                elastiCacheMode ? " (ElastiCache mode, primary endpoint " + primaryEndpoint() + ")"
+                        : regions.isEmpty() ? "" : " per region, Global Datastore " + regions + " (primary region " + primaryRegion + ")",
                 startupTime.toMillis(), binaries.description(), runDir);
     }
 
@@ -490,6 +563,32 @@ public final class RedisTopology implements AutoCloseable {
     }
 
     /**
+     * Where {@code n} replicates from: nothing for the primary; in Global Datastore mode the global primary for a
+     * secondary region's primary and the region's primary for its replicas; else the primary.
+     */
+    private RedisNode upstreamOf(RedisNode n) {
+        RedisNode p = primary;
+        if (n == p) {
+            return null;
+        }
+        if (regions.isEmpty()) {
+            return p;
+        }
+        RedisNode rp = regionPrimaries.get(n.region());
+        return n == rp ? p : rp;
+    }
+
+    /** Waits until every running data node but the primary replicates from its {@link #upstreamOf upstream}. */
+    private void awaitChain(long deadline) {
+        for (RedisNode n : data) {
+            RedisNode up = upstreamOf(n);
+            if (up != null) {
+                awaitFollowing(up, List.of(n), deadline);
+            }
+        }
+    }
+
+    /**
      * Waits until every running Sentinel names {@code expected} as the master, sees it up, knows every running
      * replica and the other Sentinels, and has a quorum (so that a failover can start right away).
      */
@@ -582,7 +681,7 @@ public final class RedisTopology implements AutoCloseable {
         long deadline = System.nanoTime() + startupTimeout.toNanos();
         try {
             if (!n.isSentinel() && sentinels.isEmpty()) {
-                writeDataConfig(n, n == primary ? null : primary);
+                writeDataConfig(n, upstreamOf(n));
             }
             spawn(n);
             awaitUp(n, deadline);
@@ -592,8 +691,9 @@ public final class RedisTopology implements AutoCloseable {
             throw new RedisTopologyException("Cannot restart " + n.name() + ": " + e.getMessage()
                     + " (another process took the port while it was down)");
         }
-        if (!n.isSentinel() && n != primary && primary.isRunning() && sentinels.isEmpty()) {
-            awaitFollowing(primary, List.of(n), deadline);
+        RedisNode upstream = n.isSentinel() ? null : upstreamOf(n);
+        if (upstream != null && upstream.isRunning() && sentinels.isEmpty()) {
+            awaitFollowing(upstream, List.of(n), deadline);
         }
         LOG.info("Restarted {}", n);
     }
@@ -613,6 +713,7 @@ public final class RedisTopology implements AutoCloseable {
      */
     public synchronized RedisNode failover() {
         requireOpen();
+        refuseInGlobalDatastore("failover()");
         long t0 = System.nanoTime();
         long deadline = t0 + startupTimeout.toNanos();
         RedisNode old = primary;
@@ -649,6 +750,7 @@ public final class RedisTopology implements AutoCloseable {
      */
     public synchronized RedisNode killPrimaryAndAwaitFailover(Duration timeout) {
         requireOpen();
+        refuseInGlobalDatastore("killPrimaryAndAwaitFailover()");
         Objects.requireNonNull(timeout, "timeout");
         RedisNode old = primary;
         if (replicas().stream().noneMatch(RedisNode::isRunning)) {
@@ -749,13 +851,7 @@ public final class RedisTopology implements AutoCloseable {
             throw new IllegalStateException("No running replica: nothing to fail over to");
         }
         if (oldRunning) {
-            // a planned failover loses no acknowledged write: hold writes until a replica has them all
-            admin(old, "CLIENT", "PAUSE", Long.toString(Math.max(1000, startupTimeout.toMillis())), "WRITE");
-            long target = offset(old);
-            long waitUntil = Math.min(deadline, System.nanoTime() + Duration.ofSeconds(10).toNanos());
-            while (candidates.stream().noneMatch(c -> safeOffset(c) >= target) && System.nanoTime() < waitUntil) {
-                pause();
-            }
+            holdWritesUntilCaughtUp(old, candidates, deadline);
         }
         RedisNode next = candidates.get(0);
         long best = Long.MIN_VALUE;
@@ -776,16 +872,119 @@ public final class RedisTopology implements AutoCloseable {
             admin(o, "REPLICAOF", "127.0.0.1", Integer.toString(next.port()));
         }
         if (oldRunning) {
-            try {
-                admin(old, "CLIENT", "UNPAUSE");
-            } catch (RedisTopologyException e) {
-                LOG.debug("CLIENT UNPAUSE on {}: {}", old.name(), e.getMessage());
-            }
+            releaseWrites(old);
         }
         awaitFollowing(next, others(next), deadline);
         LOG.info("Promoted {} (replication offset {}) in {} ms{}", next.name(), best, lastFailoverTime.toMillis(),
                 elastiCacheMode ? "; primary endpoint " + primaryEndpoint() + " now leads to it" : "");
         return next;
+    }
+
+    /**
+     * A planned promotion loses no acknowledged write: {@code CLIENT PAUSE WRITE} on the old primary, then wait (at
+     * most 10 s) until one of {@code candidates} has processed everything it accepted.
+     */
+    private void holdWritesUntilCaughtUp(RedisNode old, List<RedisNode> candidates, long deadline) {
+        admin(old, "CLIENT", "PAUSE", Long.toString(Math.max(1000, startupTimeout.toMillis())), "WRITE");
+        long target = offset(old);
+        long waitUntil = Math.min(deadline, System.nanoTime() + Duration.ofSeconds(10).toNanos());
+        while (candidates.stream().noneMatch(c -> safeOffset(c) >= target) && System.nanoTime() < waitUntil) {
+            pause();
+        }
+        if (candidates.stream().noneMatch(c -> safeOffset(c) >= target)) {
+            LOG.warn("No candidate caught up with {} (offset {}) within 10 s; promoting anyway", old.name(), target);
+        }
+    }
+
+    private void releaseWrites(RedisNode old) {
+        try {
+            admin(old, "CLIENT", "UNPAUSE");
+        } catch (RedisTopologyException e) {
+            LOG.debug("CLIENT UNPAUSE on {}: {}", old.name(), e.getMessage());
+        }
+    }
+
+    /** {@code promoteRegion(region, true)}: a planned promotion that loses no acknowledged write. */
+    public RedisNode promoteRegion(String region) {
+        return promoteRegion(region, true);
+    }
+
+    /**
+     * Global Datastore mode: makes {@code region} the primary region, as {@code failover-global-replication-group}
+     * does, and returns its primary, now the global primary.
+     *
+     * <ol>
+     *   <li>With {@code awaitCatchUp} (and the old primary running): {@code CLIENT PAUSE WRITE} on the old global primary
+     *       until the region's primary has processed everything it accepted (at most 10 s). Without it, whatever the
+     *       region had not received yet is lost, as with any asynchronous replication: the old primary discards it
+     *       when it resynchronises from the new one.</li>
+     *   <li>{@code REPLICAOF NO ONE} on the region's primary (its replicas keep replicating from it).</li>
+     *   <li>{@code REPLICAOF} the new primary on every other region's primary, the old global primary included: the old
+     *       primary region becomes a secondary region, its replicas still chained to its primary.</li>
+     *   <li>Writes on the old primary are released: those held by the pause now fail with {@code READONLY}.</li>
+     * </ol>
+     * A {@linkplain #pauseRegionReplication pause} of the promoted region ends with the promotion. Returns when every
+     * running node replicates from its new upstream; the time until the region's primary answered as master is in
+     * {@link #lastFailoverTime()}.
+     */
+    public synchronized RedisNode promoteRegion(String region, boolean awaitCatchUp) {
+        requireOpen();
+        RedisNode next = regionPrimary(region);
+        RedisNode old = primary;
+        if (next == old) {
+            throw new IllegalArgumentException(region + " is already the primary region");
+        }
+        if (!next.isRunning()) {
+            throw new IllegalStateException(region + "'s primary " + next.name() + " is not running: it cannot be promoted");
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + startupTimeout.toNanos();
+        boolean hold = awaitCatchUp && old.isRunning();
+        if (hold) {
+            holdWritesUntilCaughtUp(old, List.of(next), deadline);
+        }
+        long offset = safeOffset(next);
+        admin(next, "REPLICAOF", "NO", "ONE");
+        lastFailoverTime = Duration.ofNanos(System.nanoTime() - t0);
+        String oldRegion = primaryRegion;
+        primary = next;
+        primaryRegion = region;
+        pausedSources.remove(sourceOf(next));
+        for (String r : regions) {
+            RedisNode rp = regionPrimaries.get(r);
+            if (rp != next && rp.isRunning()) {
+                admin(rp, "REPLICAOF", "127.0.0.1", Integer.toString(next.port()));
+            }
+        }
+        if (hold) {
+            releaseWrites(old);
+        }
+        awaitChain(deadline);
+        LOG.info("Promoted region {} ({} at replication offset {}{}) in {} ms; {} is a secondary region", region, next.name(), offset,
+                awaitCatchUp ? "" : ", without waiting for catch-up", lastFailoverTime.toMillis(), oldRegion);
+        return next;
+    }
+
+    /**
+     * Global Datastore mode: freezes the cross-region link of a secondary region (at the global primary's proxy): its
+     * primary stops receiving writes, and so do its replicas, which keep streaming from it; the whole region answers
+     * reads with ever older data while the primary region accepts writes. See {@link #pauseReplication}.
+     */
+    public synchronized void pauseRegionReplication(String secondaryRegion) {
+        pauseReplication(secondaryPrimary(secondaryRegion));
+    }
+
+    /** Global Datastore mode: lets the region's cross-region link flow again; the region catches up. */
+    public synchronized void resumeRegionReplication(String secondaryRegion) {
+        resumeReplication(secondaryPrimary(secondaryRegion));
+    }
+
+    private RedisNode secondaryPrimary(String region) {
+        RedisNode rp = regionPrimary(region);
+        if (rp == primary) {
+            throw new IllegalArgumentException(region + " is the primary region: it has no cross-region link");
+        }
+        return rp;
     }
 
     /**
@@ -885,7 +1084,8 @@ public final class RedisTopology implements AutoCloseable {
                         break; // e.g. a restarted former primary not yet converted: not a replica
                     }
                     long o = Long.parseLong(info.getOrDefault("slave_repl_offset", "-1"));
-                    if (o >= target && Integer.toString(p.port()).equals(info.get("master_port"))) {
+                    RedisNode up = upstreamOf(n);
+                    if (o >= target && up != null && Integer.toString(up.port()).equals(info.get("master_port"))) {
                         break;
                     }
                     if (System.nanoTime() > deadline) {
@@ -1005,6 +1205,19 @@ public final class RedisTopology implements AutoCloseable {
         }
     }
 
+    private void requireGlobalDatastore() {
+        if (regions.isEmpty()) {
+            throw new IllegalStateException("Regions exist only in Global Datastore mode (builder().globalDatastore(...))");
+        }
+    }
+
+    private void refuseInGlobalDatastore(String operation) {
+        if (!regions.isEmpty()) {
+            throw new IllegalStateException(operation + " is not modelled in Global Datastore mode (no in-region failover); "
+                    + "use promoteRegion(region)");
+        }
+    }
+
     private void requireOpen() {
         if (closed.get()) {
             throw new IllegalStateException("The topology is closed");
@@ -1059,6 +1272,7 @@ public final class RedisTopology implements AutoCloseable {
         private boolean sentinelsSet;
         private String password;
         private boolean elastiCacheMode;
+        private final List<String> regions = new ArrayList<>();
         private Duration startupTimeout = Duration.ofSeconds(60);
         private String binaries;
 
@@ -1103,6 +1317,31 @@ public final class RedisTopology implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Global Datastore mode: {@code primaryRegion} and 1..3 secondary regions, each a primary and {@link #replicas}
+         * replicas (so {@code replicas(1)} with two regions starts four nodes); no Sentinel. Region names: 1..32 of
+         * {@code [a-z0-9-]}, distinct.
+         */
+        public Builder globalDatastore(String primaryRegion, String... secondaryRegions) {
+            List<String> all = new ArrayList<>();
+            all.add(primaryRegion);
+            all.addAll(List.of(secondaryRegions));
+            if (secondaryRegions.length < 1 || secondaryRegions.length > 3) {
+                throw new IllegalArgumentException("globalDatastore needs 1..3 secondary regions: was " + secondaryRegions.length);
+            }
+            for (String r : all) {
+                if (r == null || !r.matches("[a-z0-9-]{1,32}")) {
+                    throw new IllegalArgumentException("globalDatastore region names must be 1..32 of [a-z0-9-]: was '" + r + "'");
+                }
+            }
+            if (Set.copyOf(all).size() != all.size()) {
+                throw new IllegalArgumentException("globalDatastore region names must be distinct: was " + all);
+            }
+            regions.clear();
+            regions.addAll(all);
+            return this;
+        }
+
         /** Bound for start and for every later wait of restart/failover (default 60 s). */
         public Builder startupTimeout(Duration timeout) {
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
@@ -1123,6 +1362,10 @@ public final class RedisTopology implements AutoCloseable {
 
         /** Validates and starts the topology; returns when replicas are in sync and the Sentinels agree. */
         public RedisTopology start() {
+            if (!regions.isEmpty() && (elastiCacheMode || (sentinelsSet && sentinels > 0))) {
+                throw new IllegalArgumentException("globalDatastore has no Sentinel and no primary endpoint: was "
+                        + (elastiCacheMode ? "elastiCacheMode(true)" : "sentinels(" + sentinels + ")"));
+            }
             if (elastiCacheMode && sentinelsSet && sentinels > 0) {
                 throw new IllegalArgumentException("elastiCacheMode has no Sentinel: was sentinels(" + sentinels
                         + "); drop sentinels(...) or use sentinels(0)");

@@ -15,7 +15,10 @@ public final class RedisTopologyExtension extends TopologyExtension<RedisTopolog
     @Override
     protected RedisTopology start(HavenRedis config) {
         RedisTopology.Builder b = RedisTopology.builder().replicas(config.replicas()).elastiCacheMode(config.elastiCacheMode());
-        if (!config.elastiCacheMode()) {
+        String[] regions = config.regions();
+        if (regions.length > 0) {
+            b.globalDatastore(regions[0], java.util.Arrays.copyOfRange(regions, 1, regions.length));
+        } else if (!config.elastiCacheMode()) {
             b.sentinels(config.sentinels());
         }
         if (!config.password().isEmpty()) {

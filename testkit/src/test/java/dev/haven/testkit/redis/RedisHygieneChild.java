@@ -2,7 +2,8 @@ package dev.haven.testkit.redis;
 
 /**
  * Run in a separate JVM by {@link RedisProcessHygieneIT}: starts a topology, reports its pids and run dir on stdout,
- * then exits without closing it ("exit": the shutdown hook must clean up) or waits to be killed ("wait").
+ * then exits without closing it ("exit": the shutdown hook must clean up) or waits to be killed ("wait"); a second
+ * argument "gds" starts a two-region Global Datastore topology instead.
  */
 public final class RedisHygieneChild {
 
@@ -10,7 +11,9 @@ public final class RedisHygieneChild {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        RedisTopology redis = RedisTopology.start(1);
+        RedisTopology redis = args.length > 1 && "gds".equals(args[1])
+                ? RedisTopology.builder().replicas(1).globalDatastore("r1", "r2").start()
+                : RedisTopology.start(1);
         StringBuilder pids = new StringBuilder();
         for (long pid : redis.pids()) {
             pids.append(pids.length() == 0 ? "" : ",").append(pid);

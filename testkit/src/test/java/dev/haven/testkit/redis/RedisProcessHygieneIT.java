@@ -32,6 +32,15 @@ class RedisProcessHygieneIT {
     }
 
     @Test
+    void shutdownHookClosesAGlobalDatastoreTopology() throws Exception {
+        Child child = Child.start("exit", "gds");
+        assertThat(child.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.pids).hasSize(4); // 2 regions x (primary + replica)
+        assertThat(alive(child.pids)).as("processes alive after the JVM exited").isEmpty();
+        assertThat(Files.exists(child.dir)).isFalse();
+    }
+
+    @Test
     void processesOfAJvmKilledWithSigkillAreReapedByTheNextStart() throws Exception {
         Child child = Child.start("wait");
         child.process.destroyForcibly();
@@ -64,10 +73,12 @@ class RedisProcessHygieneIT {
             this.dir = dir;
         }
 
-        static Child start(String mode) throws IOException {
+        static Child start(String... args) throws IOException {
             Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-            Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                    RedisHygieneChild.class.getName(), mode).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> cmd = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
+                    RedisHygieneChild.class.getName()));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             List<Long> pids = new ArrayList<>();
             Path dir = null;
             List<String> seen = new ArrayList<>();

@@ -29,6 +29,22 @@ class RedisTopologyBuilderTest {
     }
 
     @Test
+    void rejectsBadGlobalDatastoreSettings() {
+        assertThatThrownBy(() -> RedisTopology.builder().globalDatastore("us-east-1")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("globalDatastore needs 1..3 secondary regions: was 0");
+        assertThatThrownBy(() -> RedisTopology.builder().globalDatastore("a", "b", "c", "d", "e"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("globalDatastore needs 1..3 secondary regions: was 4");
+        assertThatThrownBy(() -> RedisTopology.builder().globalDatastore("us-east-1", "EU West"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("globalDatastore region names must be 1..32 of [a-z0-9-]: was 'EU West'");
+        assertThatThrownBy(() -> RedisTopology.builder().globalDatastore("r1", "r1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("globalDatastore region names must be distinct: was [r1, r1]");
+        assertThatThrownBy(() -> RedisTopology.builder().globalDatastore("r1", "r2").sentinels(3).start())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("globalDatastore has no Sentinel and no primary endpoint: was sentinels(3)");
+        assertThatThrownBy(() -> RedisTopology.builder().globalDatastore("r1", "r2").elastiCacheMode(true).start())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("elastiCacheMode(true)");
+    }
+
+    @Test
     void quotesConfigStrings() {
         org.assertj.core.api.Assertions.assertThat(RedisTopology.quote("a\"b\\c")).isEqualTo("\"a\\\"b\\\\c\"");
     }
