@@ -4,6 +4,7 @@ import dev.haven.Consistency;
 import dev.haven.redis.internal.RedisRouting;
 import dev.haven.redis.internal.RoutingCommands;
 import dev.haven.redis.internal.Session;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.Objects;
@@ -28,12 +29,14 @@ public final class HavenRedisConnection implements AutoCloseable {
     private final RedisRouting routing;
     private final Session session;
     private final RedisCommands<String, String> sync;
+    private final RedisAsyncCommands<String, String> async;
     private volatile boolean closed;
 
     HavenRedisConnection(RedisRouting routing) {
         this.routing = routing;
         this.session = new Session();
         this.sync = RoutingCommands.create(routing, session, routing.defaultConsistency());
+        this.async = RoutingCommands.createAsync(routing, session, routing.defaultConsistency());
     }
 
     /** Commands with the client's default read consistency: {@code boundedStaleness(lag-bound)}. */
@@ -47,6 +50,23 @@ public final class HavenRedisConnection implements AutoCloseable {
         Objects.requireNonNull(consistency, "consistency");
         requireOpen();
         return RoutingCommands.create(routing, session, consistency);
+    }
+
+    /**
+     * The asynchronous view: {@link #sync()}'s routing without blocking the caller. Each call returns at once; its
+     * {@link io.lettuce.core.RedisFuture} completes when the routed command does (on a Lettuce thread, as with
+     * Lettuce's own async API), after any retry on another node. Reads use the client's default consistency.
+     */
+    public RedisAsyncCommands<String, String> async() {
+        requireOpen();
+        return async;
+    }
+
+    /** {@link #async()} whose reads use {@code consistency}; writes are the same as {@link #async()}'s, in the same session. */
+    public RedisAsyncCommands<String, String> asyncReads(Consistency consistency) {
+        Objects.requireNonNull(consistency, "consistency");
+        requireOpen();
+        return RoutingCommands.createAsync(routing, session, consistency);
     }
 
     /**
