@@ -8,6 +8,8 @@ import io.lettuce.core.internal.ExceptionFactory;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -15,9 +17,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Future;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -42,11 +43,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class AsyncRouting {
 
     private final RouteContext ctx;
-    private final ScheduledExecutorService executor;
+    private final Executor executor;
+    private final Timer timer;
 
-    AsyncRouting(RouteContext ctx, ScheduledExecutorService executor) {
+    /**
+     * @param executor runs every continuation that is not a command's own completion (after a wait, after a timeout)
+     * @param timer    times commands and waits; a hashed wheel, so arming one per command costs no thread wake-up
+     */
+    AsyncRouting(RouteContext ctx, Executor executor, Timer timer) {
         this.ctx = ctx;
         this.executor = executor;
+        this.timer = timer;
     }
 
     /** A read under {@code consistency}: {@code method} (of {@link RedisAsyncCommands}) on a qualifying node. */
@@ -229,18 +236,18 @@ public final class AsyncRouting {
             return f;
         }
         CompletableFuture<T> out = new CompletableFuture<>();
-        Future<?> timer;
+        Timeout armed;
         try {
-            timer = executor.schedule(() -> {
+            armed = timer.newTimeout(t -> hop(() -> {
                 if (out.completeExceptionally(ExceptionFactory.createTimeoutException(timeout))) {
                     f.cancel(true);
                 }
-            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            return f; // shutting down: connections close too, which completes f
+            }), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (IllegalStateException e) {
+            return f; // timer stopped: the client is closing, its connections close too, which completes f
         }
         f.whenComplete((v, err) -> {
-            timer.cancel(false);
+            armed.cancel();
             if (err == null) {
                 out.complete(v);
             } else {
@@ -264,25 +271,29 @@ public final class AsyncRouting {
                 step.run();
             }
         };
-        Future<?> timer;
+        Timeout armed;
         try {
-            timer = executor.schedule(once, wait, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
+            armed = timer.newTimeout(t -> hop(once), wait, TimeUnit.NANOSECONDS);
+        } catch (IllegalStateException e) {
             result.completeExceptionally(new HavenRedisUnavailableException("HavenRedisClient " + ctx.settings().clusterName()
                     + " is closing", e));
             return;
         }
         ctx.monitor().nextRound().thenRun(() -> {
             if (!fired.get()) {
-                timer.cancel(false);
-                try {
-                    executor.execute(once);
-                } catch (RejectedExecutionException e) {
-                    result.completeExceptionally(new HavenRedisUnavailableException("HavenRedisClient "
-                            + ctx.settings().clusterName() + " is closing", e));
-                }
+                armed.cancel();
+                hop(once);
             }
         });
+    }
+
+    /** Runs {@code task} on the executor; inline if it no longer takes tasks (closing: the task then fails fast). */
+    private void hop(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
     }
 
     private boolean failIfClosed(CompletableFuture<?> result) {

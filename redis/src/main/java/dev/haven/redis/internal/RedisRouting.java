@@ -23,6 +23,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.EpollProvider;
+import io.netty.util.HashedWheelTimer;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -64,6 +65,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     private final Consistency defaultConsistency;
     private final NearCache nearCache;
     private final AsyncRouting async;
+    private final HashedWheelTimer timer;
     private volatile boolean closed;
 
     public RedisRouting(RedisSettings settings) {
@@ -126,8 +128,14 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                         e -> uri(e, settings.commandTimeout()), settings.ticker());
             }
             this.nearCache = nc;
-            // Lettuce's computation threads run the async view's scheduled waits and timeouts, never a monitor thread.
-            this.async = new AsyncRouting(this, resources.eventExecutorGroup());
+            // The async view: its continuations after waits and timeouts run on Lettuce's computation threads, never on
+            // the monitor or timer thread; 10 ms ticks keep command timeouts close to the sync view's.
+            this.timer = new HashedWheelTimer(r -> {
+                Thread t = new Thread(r, "haven-timer-" + settings.clusterName());
+                t.setDaemon(true);
+                return t;
+            }, 10, TimeUnit.MILLISECONDS);
+            this.async = new AsyncRouting(this, resources.eventExecutorGroup(), timer);
             m.start();
             if (sv != null) {
                 TopologyMonitor mon = m;
@@ -415,6 +423,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         }
         closed = true;
         monitor.close();
+        timer.stop(); // armed timeouts are dropped: closing the connections below completes what they guarded
         if (nearCache != null) {
             nearCache.close();
         }
