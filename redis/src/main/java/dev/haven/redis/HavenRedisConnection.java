@@ -23,6 +23,23 @@ import java.util.Objects;
  *     redis.sync().get("user:1");                                          // a replica within the lag bound
  * }
  * }</pre>
+ *
+ * <p>The same routing without blocking: {@link #async()} / {@link #asyncReads(Consistency)} return Lettuce's
+ * {@link RedisAsyncCommands}; each call returns at once and its future completes when the routed command does.
+ *
+ * <pre>{@code
+ * RedisAsyncCommands<String, String> async = redis.async();
+ * CompletionStage<String> readBack = async.set("user:2", "Grace")                      // primary
+ *         .thenCompose(ok -> redis.asyncReads(Consistency.SESSION).get("user:2"));     // sees the write
+ * RedisFuture<String> name = async.get("user:1");                                     // a replica within the lag bound
+ * }</pre>
+ *
+ * <p>Both views have the same semantics: a read that fails on one node is retried on another (the async view waits
+ * for the topology monitor on a timer, never on the caller's or an event-loop thread); a write whose outcome is unknown
+ * fails with {@link HavenRedisWriteOutcomeUnknownException} (async: the future completes exceptionally with it) and
+ * is never re-sent; a SESSION read sees every write of this session whose future has completed; commands the views
+ * refuse throw {@link UnsupportedOperationException} when called. No reactive view is provided: wrap a future
+ * ({@code Mono.fromCompletionStage(redis.async().get(k))}) where Reactor is wanted.
  */
 public final class HavenRedisConnection implements AutoCloseable {
 

@@ -1,6 +1,8 @@
 package dev.haven.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.haven.Consistency;
 import dev.haven.testkit.redis.HavenRedis;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +29,21 @@ class AsyncRoutingIT {
     void asyncReadsGoToReplicasAndAsyncWritesAndStrongReadsToThePrimary(RedisTopology redis) throws Exception {
         try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).build(), 2);
                 HavenRedisConnection c = client.connect()) {
+            // The HavenRedisConnection javadoc example (its `redis` is `c` here: `redis` is the topology).
+            {
+                RedisAsyncCommands<String, String> async = c.async();
+                CompletionStage<String> readBack = async.set("user:2", "Grace")
+                        .thenCompose(ok -> c.asyncReads(Consistency.SESSION).get("user:2"));
+                RedisFuture<String> name = async.get("user:1");
+                assertThat(readBack.toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("Grace");
+                assertThat(name.get(5, TimeUnit.SECONDS)).isNull();
+            }
+            // Refused like on the sync view, with the same message.
+            String syncMessage = catchThrowableOfType(() -> c.sync().multi(), UnsupportedOperationException.class).getMessage();
+            assertThatThrownBy(() -> c.async().multi()).isInstanceOf(UnsupportedOperationException.class).hasMessage(syncMessage);
+            assertThatThrownBy(() -> c.async().blpop(1, "q")).isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageStartingWith("blpop is not supported on a Haven routed connection");
+
             assertThat(c.async().set("k", "v").get(5, TimeUnit.SECONDS)).isEqualTo("OK");
             redis.awaitReplicated(Duration.ofSeconds(5));
             RedisNode primary = redis.primary();
@@ -66,6 +84,24 @@ class AsyncRoutingIT {
                     + "primary %d/50 (replicated SET calls counted on replicas %d)%n", replicaCalls(redis, "get") - replicaGets0,
                     ItSupport.calls(redis, primary, "get") - primaryGets0, ItSupport.calls(redis, primary, "set") - sets0,
                     replicaCalls(redis, "set") - replicaSets0);
+        }
+        // Near cache: an async GET that hits completes before it returns; the first one fills over the tracked link.
+        try (HavenRedisClient cached = ItSupport.ready(ItSupport.sentinelClient(redis)
+                .nearCache(NearCacheConfig.of(1000, Duration.ofSeconds(30))).build(), 2);
+                HavenRedisConnection c = cached.connect()) {
+            RedisAsyncCommands<String, String> eventual = c.asyncReads(Consistency.EVENTUAL);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (cached.nearCacheStats().orElseThrow().misses() == 0 && System.nanoTime() < deadline) {
+                assertThat(eventual.get("k").get(5, TimeUnit.SECONDS)).isEqualTo("v"); // bypassed until tracking is up
+            }
+            int doneAtReturn = 0;
+            for (int i = 0; i < 100; i++) {
+                RedisFuture<String> f = eventual.get("k");
+                doneAtReturn += f.isDone() ? 1 : 0;
+                assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("v");
+            }
+            System.out.printf("async near cache IT: %d/100 GETs complete on return, stats %s%n", doneAtReturn, cached.nearCacheStats().orElseThrow());
+            assertThat(doneAtReturn).as("near-cache hits complete at once, of 100").isEqualTo(100);
         }
     }
 
