@@ -106,7 +106,7 @@ class AsyncSentinelFailoverIT {
                     // counted by its callback
                 }
             }
-            long gap = longestGapMillis(writeOkAt, t0, tEnd);
+            long gap = FailoverLoad.longestGapMillis(writeOkAt, t0, tEnd);
             System.out.printf("async Sentinel failover IT: %s -> %s, Sentinel failover %d ms, longest write gap after kill %d ms, "
                     + "writes %d (before kill %d), reads %d, read errors %d, unknown outcome %d, unavailable %d, other write errors %d, "
                     + "futures sampled %d, incomplete %d, all %d slots back %s%n", old.name(), next.name(), failover.toMillis(), gap,
@@ -123,16 +123,5 @@ class AsyncSentinelFailoverIT {
                     .isLessThanOrEqualTo(failover.toMillis() + 1000);
             assertThat(client.topology().writer()).map(e -> e.port()).contains(next.port());
         }
-    }
-
-    private static long longestGapMillis(List<Long> okAt, long fromNanos, long toNanos) {
-        long[] ts = okAt.stream().mapToLong(Long::longValue).filter(t -> t >= fromNanos).sorted().toArray();
-        long prev = fromNanos;
-        long gap = 0;
-        for (long t : ts) {
-            gap = Math.max(gap, t - prev);
-            prev = t;
-        }
-        return Math.max(gap, toNanos - prev) / 1_000_000;
     }
 }
