@@ -121,7 +121,10 @@ class AsyncSentinelFailoverIT {
             assertThat(writesBefore).as("writes before the kill").isGreaterThan(100);
             assertThat(gap).as("ms without a successful async write after the kill (Sentinel failover " + failover.toMillis() + " ms)")
                     .isLessThanOrEqualTo(failover.toMillis() + 1000);
-            assertThat(client.topology().writer()).map(e -> e.port()).contains(next.port());
+            // What the Sentinels report now: they may fail over a second time right after the first (seen under CPU load).
+            RedisNode current = redis.discoverPrimary();
+            assertThat(client.topology().writer()).as("Haven's writer vs the Sentinels' primary " + current.name())
+                    .map(e -> e.port()).contains(current.port());
         }
     }
 }
