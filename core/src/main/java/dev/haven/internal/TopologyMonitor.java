@@ -90,6 +90,9 @@ public final class TopologyMonitor implements AutoCloseable {
     private long failoverStartedNanos = -1;
     private Endpoint lostWriter;
     private final AtomicInteger rounds = new AtomicInteger();
+    // Completed (and replaced) when a round completes or the monitor closes: lets a caller that must not block wait
+    // for the next round. Completed on the monitor thread, so dependents must only hand work to an executor.
+    private volatile CompletableFuture<Void> nextRound = new CompletableFuture<>();
 
     public TopologyMonitor(MonitorSettings settings, TopologyProvider provider, EventBus events) {
         this.settings = settings;
@@ -172,6 +175,20 @@ public final class TopologyMonitor implements AutoCloseable {
                 lock.unlock();
             }
         }
+    }
+
+    /**
+     * Completes when the next probe round completes or the monitor closes. It is completed on the monitor thread:
+     * a dependent must only hand its work to an executor, never run it there (it would delay the next round).
+     */
+    public CompletableFuture<Void> nextRound() {
+        return closed ? CompletableFuture.completedFuture(null) : nextRound;
+    }
+
+    private void completeRound() {
+        CompletableFuture<Void> done = nextRound;
+        nextRound = new CompletableFuture<>();
+        done.complete(null);
     }
 
     /** Waits until the next probe round completes, at most {@code timeout}. */
@@ -432,6 +449,7 @@ public final class TopologyMonitor implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        completeRound();
         for (HavenEvent ev : pending) {
             events.publish(ev);
         }
@@ -538,6 +556,7 @@ public final class TopologyMonitor implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        completeRound();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {

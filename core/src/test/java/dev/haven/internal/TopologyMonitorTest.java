@@ -64,6 +64,21 @@ class TopologyMonitorTest {
     }
 
     @Test
+    void nextRoundCompletesWhenARoundCompletesAndOnClose() {
+        answers.put("a:1", writer(1, 500));
+        TopologyMonitor m = monitor(a);
+        var first = m.nextRound();
+        assertThat(first).isNotDone();
+        m.round();
+        assertThat(first).isCompleted();
+        var second = m.nextRound();
+        assertThat(second).as("a fresh future for the following round").isNotDone();
+        m.close();
+        assertThat(second).isCompleted();
+        assertThat(m.nextRound()).as("after close: complete at once").isCompleted();
+    }
+
+    @Test
     void firstRoundFindsWriterAndReadersAndMeasuresFreshness() {
         answers.put("a:1", writer(1, 500));
         answers.put("b:1", reader(500));

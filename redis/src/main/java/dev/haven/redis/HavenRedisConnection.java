@@ -4,6 +4,7 @@ import dev.haven.Consistency;
 import dev.haven.redis.internal.RedisRouting;
 import dev.haven.redis.internal.RoutingCommands;
 import dev.haven.redis.internal.Session;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.Objects;
@@ -22,18 +23,37 @@ import java.util.Objects;
  *     redis.sync().get("user:1");                                          // a replica within the lag bound
  * }
  * }</pre>
+ *
+ * <p>The same routing without blocking: {@link #async()} / {@link #asyncReads(Consistency)} return Lettuce's
+ * {@link RedisAsyncCommands}; each call returns at once and its future completes when the routed command does.
+ *
+ * <pre>{@code
+ * RedisAsyncCommands<String, String> async = redis.async();
+ * CompletionStage<String> readBack = async.set("user:2", "Grace")                      // primary
+ *         .thenCompose(ok -> redis.asyncReads(Consistency.SESSION).get("user:2"));     // sees the write
+ * RedisFuture<String> name = async.get("user:1");                                     // a replica within the lag bound
+ * }</pre>
+ *
+ * <p>Both views have the same semantics: a read that fails on one node is retried on another (the async view waits
+ * for the topology monitor on a timer, never on the caller's or an event-loop thread); a write whose outcome is unknown
+ * fails with {@link HavenRedisWriteOutcomeUnknownException} (async: the future completes exceptionally with it) and
+ * is never re-sent; a SESSION read sees every write of this session whose future has completed; commands the views
+ * refuse throw {@link UnsupportedOperationException} when called. No reactive view is provided: wrap a future
+ * ({@code Mono.fromCompletionStage(redis.async().get(k))}) where Reactor is wanted.
  */
 public final class HavenRedisConnection implements AutoCloseable {
 
     private final RedisRouting routing;
     private final Session session;
     private final RedisCommands<String, String> sync;
+    private final RedisAsyncCommands<String, String> async;
     private volatile boolean closed;
 
     HavenRedisConnection(RedisRouting routing) {
         this.routing = routing;
         this.session = new Session();
         this.sync = RoutingCommands.create(routing, session, routing.defaultConsistency());
+        this.async = RoutingCommands.createAsync(routing, session, routing.defaultConsistency());
     }
 
     /** Commands with the client's default read consistency: {@code boundedStaleness(lag-bound)}. */
@@ -47,6 +67,23 @@ public final class HavenRedisConnection implements AutoCloseable {
         Objects.requireNonNull(consistency, "consistency");
         requireOpen();
         return RoutingCommands.create(routing, session, consistency);
+    }
+
+    /**
+     * The asynchronous view: {@link #sync()}'s routing without blocking the caller. Each call returns at once; its
+     * {@link io.lettuce.core.RedisFuture} completes when the routed command does (on a Lettuce thread, as with
+     * Lettuce's own async API), after any retry on another node. Reads use the client's default consistency.
+     */
+    public RedisAsyncCommands<String, String> async() {
+        requireOpen();
+        return async;
+    }
+
+    /** {@link #async()} whose reads use {@code consistency}; writes are the same as {@link #async()}'s, in the same session. */
+    public RedisAsyncCommands<String, String> asyncReads(Consistency consistency) {
+        Objects.requireNonNull(consistency, "consistency");
+        requireOpen();
+        return RoutingCommands.createAsync(routing, session, consistency);
     }
 
     /**

@@ -89,7 +89,12 @@ final class FailoverLoad {
      * {@code fromNanos} on, the last one counted up to {@code toNanos}.
      */
     long longestWriteGapMillis(long fromNanos, long toNanos) {
-        long[] ts = writeOkAt.stream().mapToLong(Long::longValue).filter(t -> t >= fromNanos).sorted().toArray();
+        return longestGapMillis(writeOkAt, fromNanos, toNanos);
+    }
+
+    /** The longest time, in ms, between successive instants of {@code okAt} from {@code fromNanos} to {@code toNanos}. */
+    static long longestGapMillis(List<Long> okAt, long fromNanos, long toNanos) {
+        long[] ts = okAt.stream().mapToLong(Long::longValue).filter(t -> t >= fromNanos).sorted().toArray();
         long prev = fromNanos;
         long gap = 0;
         for (long t : ts) {

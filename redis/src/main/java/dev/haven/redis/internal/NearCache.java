@@ -21,7 +21,9 @@ import io.lettuce.core.protocol.ProtocolVersion;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -81,6 +83,7 @@ public final class NearCache implements AutoCloseable {
     private volatile long failedAtNanos;
     private volatile boolean failedRecently;
     private volatile boolean closed;
+    private final AtomicBoolean reconnecting = new AtomicBoolean();
 
     NearCache(NearCacheConfig config, TopologyMonitor monitor, io.lettuce.core.resource.ClientResources resources,
             ClientOptions dataOptions, Function<Endpoint, RedisURI> uris, Ticker ticker) {
@@ -101,53 +104,121 @@ public final class NearCache implements AutoCloseable {
 
     /**
      * A {@code GET key} under {@code consistency}: from memory when an entry qualifies, else over the tracked
-     * connection (and cached), else {@code routed} (the ordinary routed read).
+     * connection (and cached), else {@code routed} (the ordinary routed read). Blocks (sync view).
      */
     public String get(String key, Consistency consistency, Supplier<Object> routed) {
+        Lookup l = lookup(key, consistency, false);
+        if (l == null) {
+            return (String) routed.get();
+        }
+        if (l.hit()) {
+            return l.value();
+        }
+        String value;
+        try {
+            value = l.connection().sync().get(key);
+        } catch (RuntimeException ex) {
+            if (l.failed(ex)) {
+                return (String) routed.get();
+            }
+            throw ex; // WRONGTYPE...: the same answer a routed read would give
+        }
+        return l.filled(value);
+    }
+
+    /**
+     * The first step of a {@code GET key} under {@code consistency}: {@code null} to route it as without a near cache;
+     * else a {@link Lookup} that is a {@linkplain Lookup#hit() hit}, or a fill to send over
+     * {@link Lookup#connection()} and finish with {@link Lookup#filled} or {@link Lookup#failed}.
+     *
+     * @param noWait never block: when the tracked connection must be (re)established, start that in the background
+     *               and route this GET (async view, possibly on an event loop)
+     */
+    public Lookup lookup(String key, Consistency consistency, boolean noWait) {
         long maxAgeNanos;
         switch (consistency.level()) {
             case EVENTUAL -> maxAgeNanos = Long.MAX_VALUE;
             case BOUNDED_STALENESS -> maxAgeNanos = consistency.maxStaleness().toNanos();
             default -> {
-                return (String) routed.get(); // STRONG, SESSION: never from memory
+                return null; // STRONG, SESSION: never from memory
             }
         }
         if (key == null || !keys.test(key)) {
-            return (String) routed.get();
+            return null;
         }
-        Tracked t = tracked();
+        Tracked t = noWait ? trackedNow() : tracked();
         if (t == null) {
             bypassed.increment();
-            return (String) routed.get();
+            return null;
         }
         long now = ticker.nanoTime();
         Entry e = cache.getIfPresent(key);
         if (e != null && now - e.loadedAtNanos() <= maxAgeNanos) {
             hits.increment();
-            return e.value();
+            return new Lookup(t, key, e.value(), true, 0, 0, 0);
         }
         int stripe = stripe(key);
-        long stamp = stamps.get(stripe);
-        long ep = epoch.get();
-        String value;
-        try {
-            value = t.connection().sync().get(key);
-        } catch (RuntimeException ex) {
+        return new Lookup(t, key, null, false, stripe, stamps.get(stripe), epoch.get());
+    }
+
+    /** One GET through the near cache: a hit, or a fill whose stamp and epoch were taken before it is sent. */
+    public final class Lookup {
+        private final Tracked tracked;
+        private final String key;
+        private final String value;
+        private final boolean hit;
+        private final int stripe;
+        private final long stamp;
+        private final long epochAtStart;
+
+        private Lookup(Tracked tracked, String key, String value, boolean hit, int stripe, long stamp, long epochAtStart) {
+            this.tracked = tracked;
+            this.key = key;
+            this.value = value;
+            this.hit = hit;
+            this.stripe = stripe;
+            this.stamp = stamp;
+            this.epochAtStart = epochAtStart;
+        }
+
+        public boolean hit() {
+            return hit;
+        }
+
+        /** The cached value of a hit ({@code null}: the key is cached as missing). */
+        public String value() {
+            return value;
+        }
+
+        /** The tracked connection a fill's {@code GET} goes over. */
+        public StatefulRedisConnection<String, String> connection() {
+            return tracked.connection();
+        }
+
+        /** The fill's {@code GET} answered {@code v}: cache it unless an invalidation overtook it; returns {@code v}. */
+        public String filled(String v) {
+            misses.increment();
+            Entry filled = new Entry(v, ticker.nanoTime());
+            cache.put(key, filled);
+            if (stamps.get(stripe) != stamp || epoch.get() != epochAtStart || current != tracked || !tracked.connection().isOpen()) {
+                cache.asMap().remove(key, filled); // an invalidation (or a reconnect) overtook this fill
+            }
+            return v;
+        }
+
+        /**
+         * The fill's {@code GET} failed with {@code ex}. Returns true to route the GET instead (tracking is dropped and
+         * re-established); false when {@code ex} is the caller's answer (WRONGTYPE...).
+         */
+        public boolean failed(RuntimeException ex) {
             RedisErrors.Kind kind = RedisErrors.classify(ex);
             if (kind == RedisErrors.Kind.APPLICATION || kind == RedisErrors.Kind.INTERRUPTED) {
-                throw ex; // WRONGTYPE...: the same answer a routed read would give
+                return false;
             }
-            drop(t, "tracked GET failed: " + ex);
+            drop(tracked, "tracked GET failed: " + ex);
             bypassed.increment();
-            return (String) routed.get();
+            return true;
         }
-        misses.increment();
-        Entry filled = new Entry(value, ticker.nanoTime());
-        cache.put(key, filled);
-        if (stamps.get(stripe) != stamp || epoch.get() != ep || current != t || !t.connection().isOpen()) {
-            cache.asMap().remove(key, filled); // an invalidation (or a reconnect) overtook this fill
-        }
-        return value;
     }
 
     /** After a write through a near-cached client: forget every key it may have touched (own writes read back at once). */
@@ -194,50 +265,126 @@ public final class NearCache implements AutoCloseable {
         return (h ^ (h >>> 16)) & (STRIPES - 1);
     }
 
-    /** The tracked connection to the current primary, (re)connecting and re-tracking when needed; null if none. */
-    private Tracked tracked() {
+    /** The tracked connection if it is usable as is (open, to the current primary), else null. */
+    private Tracked usable() {
         Tracked t = current;
         EndpointState w = monitor.snapshot().writer();
-        if (t != null && t.connection().isOpen() && w != null && w.id().equals(t.writerId())) {
+        return t != null && t.connection().isOpen() && w != null && w.id().equals(t.writerId()) ? t : null;
+    }
+
+    /** The tracked connection to the current primary, (re)connecting and re-tracking when needed; null if none. */
+    private Tracked tracked() {
+        Tracked t = usable();
+        if (t != null) {
             return t;
         }
         synchronized (this) {
-            t = current;
-            w = monitor.snapshot().writer();
-            if (t != null && t.connection().isOpen() && w != null && w.id().equals(t.writerId())) {
+            t = usable();
+            if (t != null) {
                 return t;
             }
-            if (t != null) {
-                current = null;
-                t.connection().closeAsync();
-                flush(t.connection().isOpen() ? "primary changed" : "tracked connection lost");
-            }
-            if (closed || w == null || !w.available()) {
-                return null;
-            }
-            if (failedRecently && ticker.nanoTime() - failedAtNanos < FAILED_CONNECT_MEMO_NANOS) {
+            EndpointState w = reconnectTarget();
+            if (w == null) {
                 return null;
             }
             StatefulRedisConnection<String, String> c = null;
             try {
                 c = client.connect(StringCodec.UTF8, uris.apply(w.endpoint()));
-                Tracked nt = new Tracked(c, w.id());
-                c.addListener((PushListener) msg -> onPush(nt, msg));
+                Tracked nt = listen(c, w);
                 c.sync().clientTracking(TrackingArgs.Builder.enabled());
-                flush("tracking (re)started on " + w.id()); // nothing cached before this point is tracked
-                current = nt;
-                failedRecently = false;
-                return nt;
+                return install(nt);
             } catch (RuntimeException e) {
-                if (c != null) {
-                    c.closeAsync();
-                }
-                failedRecently = true;
-                failedAtNanos = ticker.nanoTime();
-                log.debug("near cache: no tracked connection to {}: {}", w.id(), e.toString());
+                connectFailed(c, w, e);
                 return null;
             }
         }
+    }
+
+    /**
+     * {@link #tracked()} that never blocks: null while the tracked connection is being (re)established in the
+     * background (connect and {@code CLIENT TRACKING on} asynchronously, one attempt at a time).
+     */
+    private Tracked trackedNow() {
+        Tracked t = usable();
+        if (t != null || !reconnecting.compareAndSet(false, true)) {
+            return t;
+        }
+        EndpointState w;
+        synchronized (this) {
+            t = usable();
+            w = t == null ? reconnectTarget() : null;
+        }
+        if (w == null) {
+            reconnecting.set(false);
+            return t;
+        }
+        RedisURI uri = uris.apply(w.endpoint());
+        AtomicReference<StatefulRedisConnection<String, String>> opened = new AtomicReference<>();
+        client.connectAsync(StringCodec.UTF8, uri)
+                .thenCompose(c -> {
+                    opened.set(c);
+                    Tracked nt = listen(c, w);
+                    return c.async().clientTracking(TrackingArgs.Builder.enabled()).thenApply(ok -> nt);
+                })
+                .toCompletableFuture()
+                .orTimeout(uri.getTimeout().toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .whenComplete((nt, err) -> {
+                    synchronized (this) {
+                        if (err == null) {
+                            install(nt);
+                        } else {
+                            connectFailed(opened.get(), w, err);
+                        }
+                    }
+                    reconnecting.set(false);
+                });
+        return null;
+    }
+
+    /** Guarded by this: drops a stale tracked connection; returns the primary to track, or null (none, closed, failed moments ago). */
+    private EndpointState reconnectTarget() {
+        Tracked t = current;
+        EndpointState w = monitor.snapshot().writer();
+        if (t != null) {
+            current = null;
+            t.connection().closeAsync();
+            flush(t.connection().isOpen() ? "primary changed" : "tracked connection lost");
+        }
+        if (closed || w == null || !w.available()) {
+            return null;
+        }
+        if (failedRecently && ticker.nanoTime() - failedAtNanos < FAILED_CONNECT_MEMO_NANOS) {
+            return null;
+        }
+        return w;
+    }
+
+    private Tracked listen(StatefulRedisConnection<String, String> c, EndpointState w) {
+        Tracked nt = new Tracked(c, w.id());
+        c.addListener((PushListener) msg -> onPush(nt, msg));
+        return nt;
+    }
+
+    /** Guarded by this: tracking is on for {@code nt}. */
+    private Tracked install(Tracked nt) {
+        if (closed) {
+            nt.connection().closeAsync();
+            return null;
+        }
+        flush("tracking (re)started on " + nt.writerId()); // nothing cached before this point is tracked
+        current = nt;
+        failedRecently = false;
+        return nt;
+    }
+
+    /** Guarded by this. */
+    private void connectFailed(StatefulRedisConnection<String, String> c, EndpointState w, Throwable e) {
+        if (c != null) {
+            c.closeAsync();
+        }
+        failedRecently = true;
+        failedAtNanos = ticker.nanoTime();
+        log.debug("near cache: no tracked connection to {}: {}", w.id(), e.toString());
     }
 
     private void drop(Tracked t, String why) {

@@ -6,6 +6,12 @@ import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The one Lettuce connection Haven keeps to one node, shared (multiplexed) by every caller. Lettuce's own
@@ -13,23 +19,30 @@ import io.lettuce.core.codec.StringCodec;
  * rather than be replayed on the new link. The next call after a loss connects again, resolving the host name again
  * (what an ElastiCache endpoint flip needs); a failed connect is remembered for a moment so that a dead node costs
  * callers one connect timeout, not one each.
+ *
+ * <p>Connecting is asynchronous and single-flight: concurrent callers share one connect attempt. The blocking
+ * {@link #get()} waits for it (sync view); {@link #getAsync()} never blocks (async view, possibly on an event loop).
  */
-final class NodeConnection implements AutoCloseable {
+final class NodeConnection implements NodeLink, AutoCloseable {
 
     private static final long FAILED_CONNECT_MEMO_NANOS = 50_000_000L;
 
     private final Endpoint endpoint;
     private final RedisClient client;
     private final RedisURI uri;
+    private final Duration connectWait;
     private volatile StatefulRedisConnection<String, String> connection;
+    private CompletableFuture<StatefulRedisConnection<String, String>> connecting; // guarded by this
     private volatile long failedAtNanos = Long.MIN_VALUE;
     private volatile RedisConnectionException lastFailure;
     private volatile boolean closed;
 
-    NodeConnection(Endpoint endpoint, RedisClient client, RedisURI uri) {
+    /** @param connectWait how long {@link #get()} waits for a connect (TCP connect plus the activation PING) */
+    NodeConnection(Endpoint endpoint, RedisClient client, RedisURI uri, Duration connectWait) {
         this.endpoint = endpoint;
         this.client = client;
         this.uri = uri;
+        this.connectWait = connectWait;
     }
 
     Endpoint endpoint() {
@@ -37,49 +50,98 @@ final class NodeConnection implements AutoCloseable {
     }
 
     /** The open connection, connecting if needed. @throws RedisConnectionException nothing was sent */
-    StatefulRedisConnection<String, String> get() {
+    @Override
+    public StatefulRedisConnection<String, String> get() {
         StatefulRedisConnection<String, String> c = connection;
         if (c != null && c.isOpen()) {
             return c;
         }
+        try {
+            return getAsync().toCompletableFuture().get(connectWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RedisConnectionException rce ? rce
+                    : new RedisConnectionException("Could not connect to " + endpoint.id() + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new RedisConnectionException("Connecting to " + endpoint.id() + " took more than " + connectWait.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisConnectionException("Interrupted while connecting to " + endpoint.id(), e);
+        }
+    }
+
+    /** The open connection without blocking; the stage fails with a {@link RedisConnectionException} (nothing sent). */
+    @Override
+    public CompletionStage<StatefulRedisConnection<String, String>> getAsync() {
+        StatefulRedisConnection<String, String> c = connection;
+        if (c != null && c.isOpen()) {
+            return CompletableFuture.completedFuture(c);
+        }
+        CompletableFuture<StatefulRedisConnection<String, String>> result;
         synchronized (this) {
             c = connection;
             if (c != null && c.isOpen()) {
-                return c;
+                return CompletableFuture.completedFuture(c);
             }
             if (closed) {
-                throw new RedisConnectionException("Haven connection to " + endpoint.id() + " is closed");
+                return CompletableFuture.failedFuture(new RedisConnectionException("Haven connection to " + endpoint.id() + " is closed"));
             }
-            long now = System.nanoTime();
+            if (connecting != null) {
+                return connecting;
+            }
             RedisConnectionException last = lastFailure;
-            if (last != null && now - failedAtNanos < FAILED_CONNECT_MEMO_NANOS) {
-                throw new RedisConnectionException("Connecting to " + endpoint.id() + " failed moments ago: " + last.getMessage());
+            if (last != null && System.nanoTime() - failedAtNanos < FAILED_CONNECT_MEMO_NANOS) {
+                return CompletableFuture.failedFuture(new RedisConnectionException("Connecting to " + endpoint.id()
+                        + " failed moments ago: " + last.getMessage()));
             }
             if (c != null) {
                 c.closeAsync();
-            }
-            try {
-                c = client.connect(StringCodec.UTF8, uri);
-            } catch (RedisConnectionException e) {
-                lastFailure = e;
-                failedAtNanos = System.nanoTime();
                 connection = null;
-                throw e;
-            } catch (RuntimeException e) {
-                RedisConnectionException rce = new RedisConnectionException("Could not connect to " + endpoint.id() + ": " + e, e);
-                lastFailure = rce;
-                failedAtNanos = System.nanoTime();
-                connection = null;
-                throw rce;
             }
-            lastFailure = null;
-            connection = c;
-            return c;
+            result = new CompletableFuture<>();
+            connecting = result;
+        }
+        CompletionStage<StatefulRedisConnection<String, String>> attempt;
+        try {
+            attempt = client.connectAsync(StringCodec.UTF8, uri);
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        attempt.whenComplete((conn, err) -> connected(result, conn, err));
+        return result;
+    }
+
+    private void connected(CompletableFuture<StatefulRedisConnection<String, String>> result,
+            StatefulRedisConnection<String, String> conn, Throwable err) {
+        RedisConnectionException failure = null;
+        synchronized (this) {
+            if (connecting == result) {
+                connecting = null;
+            }
+            if (err != null) {
+                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+                failure = cause instanceof RedisConnectionException rce ? rce
+                        : new RedisConnectionException("Could not connect to " + endpoint.id() + ": " + cause, cause);
+                lastFailure = failure;
+                failedAtNanos = System.nanoTime();
+            } else if (closed) {
+                conn.closeAsync();
+                failure = new RedisConnectionException("Haven connection to " + endpoint.id() + " is closed");
+            } else {
+                lastFailure = null;
+                connection = conn;
+            }
+        }
+        // Completed outside the lock: dependents (a routed command) run here, on a Lettuce thread.
+        if (failure != null) {
+            result.completeExceptionally(failure);
+        } else {
+            result.complete(conn);
         }
     }
 
     /** Drops {@code c} if it is still the current connection (it answered READONLY through a moved endpoint...). */
-    void reset(StatefulRedisConnection<String, String> c) {
+    @Override
+    public void reset(StatefulRedisConnection<String, String> c) {
         synchronized (this) {
             if (connection == c && c != null) {
                 connection = null;

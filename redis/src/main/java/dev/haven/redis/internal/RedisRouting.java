@@ -1,11 +1,9 @@
 package dev.haven.redis.internal;
 
-import dev.haven.internal.Durations;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Topology;
-import dev.haven.event.HavenEvent;
 import dev.haven.internal.EndpointState;
 import dev.haven.internal.EventBus;
 import dev.haven.internal.MonitorSettings;
@@ -25,15 +23,14 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.EpollProvider;
+import io.netty.util.HashedWheelTimer;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,16 +40,14 @@ import org.slf4j.LoggerFactory;
  * connection per node ({@link NodeConnection}), the core topology monitor fed by {@link RedisTopologyProvider}, the
  * router, and the retry budget.
  *
- * <p>Reads: candidates from the {@link Router} under the call's consistency; a failure that left the data untouched
- * (connection, timeout, {@code LOADING}/{@code MASTERDOWN}) moves the read to the next candidate, bounded by
- * {@code retry.max-attempts}, the retry budget and {@code writer-wait}. When no node qualifies (e.g. bounded reads while
- * the primary is gone and replica staleness can no longer be measured) the read waits for the monitor like a write.
- *
- * <p>Writes: the current primary only. A write that certainly did not run (never sent, {@code READONLY},
- * {@code LOADING}) waits for a primary (at most {@code writer-wait}) and is sent again; one whose outcome is unknown is
- * never re-sent and surfaces as {@link HavenRedisWriteOutcomeUnknownException}.
+ * <p>Every routed call's decisions (which node, retry or give up, wait for the monitor) live in {@link ReadAttempt} and
+ * {@link WriteAttempt}, shared by two drivers: {@link #read}/{@link #write} here block the caller (sync view) and wait
+ * for monitor rounds on its thread; {@link AsyncRouting} ({@link #async()}) sends the same attempts without blocking and
+ * schedules its waits. Reads go to a node satisfying the call's consistency and move to another when one fails without
+ * answering; writes go to the current primary, are re-sent only when they certainly did not run, and surface as
+ * {@link HavenRedisWriteOutcomeUnknownException} when their outcome is unknown.
  */
-public final class RedisRouting implements AutoCloseable {
+public final class RedisRouting implements RouteContext, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RedisRouting.class);
 
@@ -69,6 +64,8 @@ public final class RedisRouting implements AutoCloseable {
     private final Map<String, NodeConnection> nodes = new ConcurrentHashMap<>();
     private final Consistency defaultConsistency;
     private final NearCache nearCache;
+    private final AsyncRouting async;
+    private final HashedWheelTimer timer;
     private volatile boolean closed;
 
     public RedisRouting(RedisSettings settings) {
@@ -134,6 +131,14 @@ public final class RedisRouting implements AutoCloseable {
                         e -> uri(e, settings.commandTimeout()), settings.ticker());
             }
             this.nearCache = nc;
+            // The async view: its continuations after waits and timeouts run on Lettuce's computation threads, never on
+            // the monitor or timer thread; 10 ms ticks keep command timeouts close to the sync view's.
+            this.timer = new HashedWheelTimer(r -> {
+                Thread t = new Thread(r, "haven-timer-" + settings.clusterName());
+                t.setDaemon(true);
+                return t;
+            }, 10, TimeUnit.MILLISECONDS);
+            this.async = new AsyncRouting(this, resources.eventExecutorGroup(), timer);
             m.start();
             if (sv != null) {
                 TopologyMonitor mon = m;
@@ -202,10 +207,12 @@ public final class RedisRouting implements AutoCloseable {
         return b.build();
     }
 
+    @Override
     public RedisSettings settings() {
         return settings;
     }
 
+    @Override
     public EventBus events() {
         return events;
     }
@@ -218,6 +225,7 @@ public final class RedisRouting implements AutoCloseable {
         return defaultConsistency;
     }
 
+    @Override
     public boolean isClosed() {
         return closed;
     }
@@ -231,16 +239,34 @@ public final class RedisRouting implements AutoCloseable {
         return nearCache == null ? java.util.Optional.empty() : java.util.Optional.of(nearCache.stats());
     }
 
-    TopologyMonitor monitor() {
+    @Override
+    public TopologyMonitor monitor() {
         return monitor;
     }
 
-    private NodeConnection node(Endpoint e) {
+    @Override
+    public Router router() {
+        return router;
+    }
+
+    @Override
+    public RetryBudget budget() {
+        return budget;
+    }
+
+    /** The non-blocking driver of routed calls (async view). */
+    public AsyncRouting async() {
+        return async;
+    }
+
+    @Override
+    public NodeConnection link(Endpoint e) {
         NodeConnection n = nodes.get(e.id());
         if (n != null) {
             return n;
         }
-        return nodes.computeIfAbsent(e.id(), id -> new NodeConnection(e, dataClient, uri(e, settings.commandTimeout())));
+        Duration connectWait = settings.connectTimeout().plus(settings.commandTimeout()).plusSeconds(1);
+        return nodes.computeIfAbsent(e.id(), id -> new NodeConnection(e, dataClient, uri(e, settings.commandTimeout()), connectWait));
     }
 
     private void onTopology(TopologyMonitor.Snapshot previous, TopologyMonitor.Snapshot current) {
@@ -259,82 +285,23 @@ public final class RedisRouting implements AutoCloseable {
     /** Runs a read command under {@code consistency}, moving it to another node when one fails without answering. */
     public Object read(Consistency consistency, Session session, Method method, Object[] args) {
         requireOpen();
-        budget.onRequest();
-        long deadline = settings.ticker().nanoTime() + settings.writerWait().toNanos();
-        if (consistency.level() == Consistency.Level.BOUNDED_STALENESS || consistency.level() == Consistency.Level.SESSION) {
-            monitor.lagDemand(); // sample replica offsets finely while reads depend on them
-        }
-        boolean isSession = consistency.level() == Consistency.Level.SESSION;
-        // SESSION reads may always fall back to the primary: it has every write of the session.
-        boolean fallback = settings.readFallbackToWriter() || isSession;
-        long sessionPosition = isSession ? session.position(this::offsetAfter) : Long.MIN_VALUE;
-        java.util.function.Consumer<Router.Skip> skips = events.hasListeners() ? this::skipped : null;
-        // Nodes that failed this read, with the monitor round count at the failure: a node is avoided until a
-        // probe round that started after its failure has completed (two completions), so a dead primary is not
-        // retried on the stale verdict of a round that was already under way.
-        Map<String, Long> failedOn = null;
-        RuntimeException last = null;
-        int attempts = 0;
+        ReadAttempt attempt = new ReadAttempt(this, consistency,
+                consistency.level() == Consistency.Level.SESSION ? session.position(this::offsetAfter) : Long.MIN_VALUE);
         while (true) {
-            TopologyMonitor.Snapshot snap = monitor.snapshot();
-            long now = settings.ticker().nanoTime();
-            double random = ThreadLocalRandom.current().nextDouble();
-            Endpoint target;
-            if (failedOn == null) {
-                target = router.firstForRead(snap.states(), consistency, sessionPosition, fallback, now, random, skips);
-            } else {
-                target = null;
-                long rounds = monitor.roundsCompleted();
-                for (Endpoint e : router.forRead(snap.states(), consistency, sessionPosition, fallback, now, random, null)) {
-                    Long failedAt = failedOn.get(e.id());
-                    if (failedAt == null || rounds >= failedAt + 2) {
-                        target = e;
-                        break;
-                    }
-                }
-            }
-            EndpointState state = target == null ? null : snap.state(target.id());
+            EndpointState state = attempt.next();
             if (state == null) {
-                if (now - deadline >= 0 || closed) {
-                    throw new HavenRedisUnavailableException("No node of " + settings.clusterName() + " can serve a read with consistency "
-                            + consistency + " (" + snap.topology() + ", waited " + Durations.format(settings.writerWait()) + ")", last);
-                }
-                awaitRound(deadline);
+                awaitRound(attempt.deadline());
                 continue;
             }
-            if (attempts > 0 || failedOn != null) {
-                if (attempts >= settings.retryMaxAttempts() || !budget.tryAcquire()) {
-                    throw last;
-                }
-                if (events.hasListeners()) {
-                    events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(), target, attempts,
-                            Duration.ZERO, last.getClass().getSimpleName() + ": " + last.getMessage()));
-                }
-            }
-            NodeConnection node = node(target);
-            long t0 = settings.ticker().nanoTime();
-            state.begin();
+            long t0 = attempt.begin(state);
             try {
-                Object result = invoke(node.get().sync(), method, args);
-                long took = settings.ticker().nanoTime() - t0;
-                state.end(took);
-                state.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
+                Object result = invoke(link(state.endpoint()).get().sync(), method, args);
+                attempt.succeeded(state, t0);
                 return result;
             } catch (RuntimeException e) {
-                state.end(-1);
-                RedisErrors.Kind kind = RedisErrors.classify(e);
-                if (kind == RedisErrors.Kind.APPLICATION || kind == RedisErrors.Kind.INTERRUPTED) {
+                if (!attempt.failed(state, e)) {
                     throw e;
                 }
-                onNodeFailure(state, e, kind);
-                last = e;
-                if (kind != RedisErrors.Kind.NOT_SENT) {
-                    attempts++; // a node that could not even be reached costs budget, not one of the attempts
-                }
-                if (failedOn == null) {
-                    failedOn = new HashMap<>();
-                }
-                failedOn.put(target.id(), monitor.roundsCompleted());
             }
         }
     }
@@ -345,16 +312,15 @@ public final class RedisRouting implements AutoCloseable {
             return Long.MAX_VALUE;
         }
         try {
-            ReplicationInfo info = ReplicationInfo.parse(via.sync().info("replication"));
-            return info.role() == dev.haven.Role.WRITER && info.offset() != Long.MIN_VALUE ? info.offset() : Long.MAX_VALUE;
+            return writerOffset(via.sync().info("replication"));
         } catch (RuntimeException e) {
             return Long.MAX_VALUE;
         }
     }
 
-    private void skipped(Router.Skip skip) {
-        events.publish(new HavenEvent.StaleReplicaSkipped(settings.clusterName(), settings.clock().instant(), skip.endpoint(),
-                Duration.ofNanos(skip.stalenessNanos()), Duration.ofNanos(skip.boundNanos())));
+    static long writerOffset(String info) {
+        ReplicationInfo r = ReplicationInfo.parse(info);
+        return r.role() == dev.haven.Role.WRITER && r.offset() != Long.MIN_VALUE ? r.offset() : Long.MAX_VALUE;
     }
 
     // ------------------------------------------------------------------------------------------------ writes
@@ -362,73 +328,27 @@ public final class RedisRouting implements AutoCloseable {
     /** Runs a write on the current primary; re-sent only when it certainly did not run. */
     public Object write(Session session, Method method, Object[] args) {
         requireOpen();
-        long now = settings.ticker().nanoTime();
-        long deadline = now + settings.writerWait().toNanos();
-        long confirmNanos = 2 * (settings.probeTimeout().toNanos() + settings.fastProbeInterval().toNanos());
-        // A primary that just refused or failed us is avoided until the monitor has re-probed it: two completed rounds
-        // (the first may have started before the failure), or the confirmation time, whichever comes first.
-        String exclude = null;
-        long excludeUntil = 0;
-        long excludeUntilRound = 0;
-        RuntimeException last = null;
+        WriteAttempt attempt = new WriteAttempt(this, session, method.getName());
         while (true) {
-            now = settings.ticker().nanoTime();
-            if (exclude != null && (now - excludeUntil >= 0 || monitor.roundsCompleted() >= excludeUntilRound)) {
-                exclude = null;
+            EndpointState w = attempt.next();
+            if (w == null) {
+                awaitRound(attempt.deadline());
+                continue;
             }
-            EndpointState w = monitor.snapshot().writer();
-            if (w != null && w.available() && !w.id().equals(exclude)) {
-                NodeConnection node = node(w.endpoint());
-                StatefulRedisConnection<String, String> c = null;
-                long t0 = settings.ticker().nanoTime();
-                w.begin();
-                try {
-                    c = node.get();
-                    Object result = invoke(c.sync(), method, args);
-                    long took = settings.ticker().nanoTime() - t0;
-                    w.end(took);
-                    w.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
-                    session.onWrite(c);
-                    return result;
-                } catch (RuntimeException e) {
-                    w.end(-1);
-                    RedisErrors.Kind kind = RedisErrors.classify(e);
-                    switch (kind) {
-                        case APPLICATION -> {
-                            if (c != null) {
-                                session.onWrite(c); // e.g. a script that failed half-way may have written
-                            }
-                            throw e;
-                        }
-                        case INTERRUPTED -> throw e;
-                        case OUTCOME_UNKNOWN -> {
-                            onNodeFailure(w, e, kind);
-                            throw new HavenRedisWriteOutcomeUnknownException("Write " + method.getName() + " sent to primary "
-                                    + w.id() + " of " + settings.clusterName() + " got no answer (" + e.getMessage()
-                                    + "); it may or may not have been applied and was not re-sent", w.endpoint(), e);
-                        }
-                        default -> {
-                            // NOT_SENT, READ_ONLY, UNAVAILABLE: it did not run. Wait until the monitor confirms a primary.
-                            onNodeFailure(w, e, kind);
-                            if (kind == RedisErrors.Kind.READ_ONLY && c != null && settings.elastiCacheMode()) {
-                                // an endpoint whose name moved: the next connect resolves it again. Only there: closing
-                                // a shared connection turns other threads' in-flight writes into unknown outcomes.
-                                node.reset(c);
-                            }
-                            last = e;
-                            exclude = w.id();
-                            excludeUntil = settings.ticker().nanoTime() + confirmNanos;
-                            excludeUntilRound = monitor.roundsCompleted() + 2;
-                        }
-                    }
+            NodeConnection node = link(w.endpoint());
+            StatefulRedisConnection<String, String> c = null;
+            long t0 = attempt.begin(w);
+            try {
+                c = node.get();
+                Object result = invoke(c.sync(), method, args);
+                attempt.succeeded(w, t0, c);
+                return result;
+            } catch (RuntimeException e) {
+                RuntimeException surfaced = attempt.failed(w, node, c, e);
+                if (surfaced != null) {
+                    throw surfaced;
                 }
             }
-            if (settings.ticker().nanoTime() - deadline >= 0 || closed) {
-                throw new HavenRedisUnavailableException("No primary available in " + settings.clusterName() + " after waiting "
-                        + Durations.format(settings.writerWait()) + " (" + monitor.snapshot().topology()
-                        + "); the write was not applied and can be repeated", last);
-            }
-            awaitRound(deadline);
         }
     }
 
@@ -438,31 +358,17 @@ public final class RedisRouting implements AutoCloseable {
      */
     public long awaitReplicas(Session session, int replicas, Duration timeout) {
         requireOpen();
-        StatefulRedisConnection<String, String> c = session.lastWriteConnection();
-        if (c == null) {
-            throw new IllegalStateException("awaitReplicas: this connection made no write yet");
-        }
-        if (!c.isOpen()) {
-            throw new HavenRedisWriteOutcomeUnknownException("The connection that carried the last write is gone: "
-                    + "whether the write reached " + replicas + " replica(s) is unknown", null, null);
-        }
         try {
-            return c.async().waitForReplication(replicas, timeout.toMillis())
-                    .get(timeout.toNanos() + settings.commandTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            return async.awaitReplicas(session, replicas, timeout)
+                    .get(timeout.toNanos() + settings.commandTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw AsyncRouting.unwrap(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HavenRedisWriteOutcomeUnknownException("Interrupted in WAIT", null, e);
-        } catch (Exception e) {
-            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
-            throw new HavenRedisWriteOutcomeUnknownException("WAIT " + replicas + " failed (" + cause
-                    + "): whether the last write reached the replicas is unknown", null, cause);
-        }
-    }
-
-    private void onNodeFailure(EndpointState s, RuntimeException e, RedisErrors.Kind kind) {
-        s.breaker().onError(0, TimeUnit.NANOSECONDS, e);
-        if (RedisErrors.signalsNode(kind)) {
-            monitor.signal(s.id(), kind + " " + e.getClass().getSimpleName());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new HavenRedisWriteOutcomeUnknownException("WAIT " + replicas + " got no answer in time: whether the last "
+                    + "write reached the replicas is unknown", null, e);
         }
     }
 
@@ -520,6 +426,7 @@ public final class RedisRouting implements AutoCloseable {
         }
         closed = true;
         monitor.close();
+        timer.stop(); // armed timeouts are dropped: closing the connections below completes what they guarded
         if (nearCache != null) {
             nearCache.close();
         }

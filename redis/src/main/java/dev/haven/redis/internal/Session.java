@@ -1,6 +1,8 @@
 package dev.haven.redis.internal;
 
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +34,7 @@ public final class Session {
         return writes.get();
     }
 
-    /** The position a SESSION read must reach; {@code Long.MIN_VALUE} before any write. */
+    /** The position a SESSION read must reach; {@code Long.MIN_VALUE} before any write. Blocks for the offset. */
     long position(PositionSource source) {
         long w = writes.get();
         if (w == 0) {
@@ -42,19 +44,50 @@ public final class Session {
             if (resolvedWrites >= w) {
                 return position;
             }
-            StatefulRedisConnection<String, String> via = lastWriteConnection;
-            long p = source.offsetAfter(via);
-            if (p == Long.MAX_VALUE) {
-                return p; // unknown: only the primary qualifies; do not remember, ask again next time
-            }
-            position = Math.max(position, p);
-            resolvedWrites = w;
-            return position;
+            return record(w, source.offsetAfter(lastWriteConnection));
         }
+    }
+
+    /**
+     * {@link #position} without blocking: the offset is asked asynchronously when writes are unresolved. Concurrent
+     * callers may each ask; every answer covers the writes counted before it was asked, so the highest one is kept.
+     */
+    CompletionStage<Long> positionAsync(AsyncPositionSource source) {
+        long w = writes.get();
+        if (w == 0) {
+            return CompletableFuture.completedFuture(Long.MIN_VALUE);
+        }
+        StatefulRedisConnection<String, String> via;
+        synchronized (this) {
+            if (resolvedWrites >= w) {
+                return CompletableFuture.completedFuture(position);
+            }
+            via = lastWriteConnection; // read after the count: it carried the w-th write or a later one
+        }
+        return source.offsetAfterAsync(via).thenApply(p -> {
+            synchronized (this) {
+                return record(w, p);
+            }
+        });
+    }
+
+    /** Guarded by this: {@code p} was read after the first {@code w} writes. */
+    private long record(long w, long p) {
+        if (p == Long.MAX_VALUE) {
+            return p; // unknown: only the primary qualifies; do not remember, ask again next time
+        }
+        position = Math.max(position, p);
+        resolvedWrites = Math.max(resolvedWrites, w);
+        return position;
     }
 
     /** The primary's offset read on {@code via} after the session's writes, or {@code Long.MAX_VALUE} if unknown. */
     interface PositionSource {
         long offsetAfter(StatefulRedisConnection<String, String> via);
+    }
+
+    /** {@link PositionSource} without blocking; the stage never fails (unknown is {@code Long.MAX_VALUE}). */
+    interface AsyncPositionSource {
+        CompletionStage<Long> offsetAfterAsync(StatefulRedisConnection<String, String> via);
     }
 }

@@ -1,0 +1,161 @@
+package dev.haven.redis.internal;
+
+import dev.haven.Consistency;
+import dev.haven.Endpoint;
+import dev.haven.event.HavenEvent;
+import dev.haven.internal.Durations;
+import dev.haven.internal.EndpointState;
+import dev.haven.internal.Router;
+import dev.haven.internal.TopologyMonitor;
+import dev.haven.redis.HavenRedisUnavailableException;
+import io.lettuce.core.RedisException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The decisions of one routed read, shared by the blocking driver ({@link RedisRouting#read}) and the asynchronous one
+ * ({@link AsyncRouting#read}): which node to send it to next, when to wait for the topology monitor, when to give up.
+ * No I/O: a driver asks {@link #next()}, sends, and reports the outcome with {@link #succeeded} or {@link #failed}.
+ *
+ * <p>Candidates come from the {@link Router} under the read's consistency; a failure that left the data untouched
+ * (connection, timeout, {@code LOADING}/{@code MASTERDOWN}) moves the read to the next candidate, bounded by
+ * {@code retry.max-attempts}, the retry budget and {@code writer-wait}. When no node qualifies (e.g. bounded reads
+ * while the primary is gone and replica staleness can no longer be measured) the driver waits for a monitor round.
+ * Not thread-safe: one call, one driver at a time.
+ */
+final class ReadAttempt {
+
+    private final RouteContext ctx;
+    private final Consistency consistency;
+    private final long sessionPosition;
+    private final boolean fallback;
+    private final long deadline;
+    private final Consumer<Router.Skip> skips;
+    // Nodes that failed this read, with the monitor round count at the failure: a node is avoided until a
+    // probe round that started after its failure has completed (two completions), so a dead primary is not
+    // retried on the stale verdict of a round that was already under way.
+    private Map<String, Long> failedOn;
+    private RuntimeException last;
+    private int attempts;
+
+    /**
+     * Starts a read: counts it for the retry budget and asks the monitor for fine lag samples.
+     *
+     * @param sessionPosition the offset a SESSION read must reach ({@link Session#position}); ignored otherwise
+     */
+    ReadAttempt(RouteContext ctx, Consistency consistency, long sessionPosition) {
+        this.ctx = ctx;
+        this.consistency = consistency;
+        ctx.budget().onRequest();
+        this.deadline = ctx.settings().ticker().nanoTime() + ctx.settings().writerWait().toNanos();
+        if (needsLag(consistency)) {
+            ctx.monitor().lagDemand(); // sample replica offsets finely while reads depend on them
+        }
+        boolean isSession = consistency.level() == Consistency.Level.SESSION;
+        // SESSION reads may always fall back to the primary: it has every write of the session.
+        this.fallback = ctx.settings().readFallbackToWriter() || isSession;
+        this.sessionPosition = isSession ? sessionPosition : Long.MIN_VALUE;
+        this.skips = ctx.events().hasListeners() ? this::skipped : null;
+    }
+
+    static boolean needsLag(Consistency c) {
+        return c.level() == Consistency.Level.BOUNDED_STALENESS || c.level() == Consistency.Level.SESSION;
+    }
+
+    /** The deadline (ticker nanos) of the whole read: the driver waits for rounds at most until then. */
+    long deadline() {
+        return deadline;
+    }
+
+    /**
+     * The node to send the read to now, or {@code null}: none qualifies, wait for a monitor round (at most until
+     * {@link #deadline()}) and ask again.
+     *
+     * @throws HavenRedisUnavailableException no node qualified before the deadline
+     * @throws RedisException                 the last node's failure, when attempts or the retry budget are spent
+     */
+    EndpointState next() {
+        if (ctx.isClosed()) {
+            throw new RedisException("HavenRedisClient " + ctx.settings().clusterName() + " is closed");
+        }
+        TopologyMonitor.Snapshot snap = ctx.monitor().snapshot();
+        long now = ctx.settings().ticker().nanoTime();
+        double random = ThreadLocalRandom.current().nextDouble();
+        Endpoint target;
+        if (failedOn == null) {
+            target = ctx.router().firstForRead(snap.states(), consistency, sessionPosition, fallback, now, random, skips);
+        } else {
+            target = null;
+            long rounds = ctx.monitor().roundsCompleted();
+            for (Endpoint e : ctx.router().forRead(snap.states(), consistency, sessionPosition, fallback, now, random, null)) {
+                Long failedAt = failedOn.get(e.id());
+                if (failedAt == null || rounds >= failedAt + 2) {
+                    target = e;
+                    break;
+                }
+            }
+        }
+        EndpointState state = target == null ? null : snap.state(target.id());
+        if (state == null) {
+            if (now - deadline >= 0) {
+                throw new HavenRedisUnavailableException("No node of " + ctx.settings().clusterName() + " can serve a read with consistency "
+                        + consistency + " (" + snap.topology() + ", waited " + Durations.format(ctx.settings().writerWait()) + ")", last);
+            }
+            return null;
+        }
+        if (attempts > 0 || failedOn != null) {
+            if (attempts >= ctx.settings().retryMaxAttempts() || !ctx.budget().tryAcquire()) {
+                throw last;
+            }
+            if (ctx.events().hasListeners()) {
+                ctx.events().publish(new HavenEvent.RetryAttempted(ctx.settings().clusterName(), ctx.settings().clock().instant(),
+                        target, attempts, Duration.ZERO, last.getClass().getSimpleName() + ": " + last.getMessage()));
+            }
+        }
+        return state;
+    }
+
+    /** The read is being sent to {@code s}; returns the start time to hand back with the outcome. */
+    long begin(EndpointState s) {
+        s.begin();
+        return ctx.settings().ticker().nanoTime();
+    }
+
+    void succeeded(EndpointState s, long t0) {
+        long took = ctx.settings().ticker().nanoTime() - t0;
+        s.end(took);
+        s.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The read sent to {@code s} failed with {@code e}.
+     *
+     * @return true to go on with {@link #next()}; false to give {@code e} to the caller as is (application error)
+     */
+    boolean failed(EndpointState s, RuntimeException e) {
+        s.end(-1);
+        RedisErrors.Kind kind = RedisErrors.classify(e);
+        if (kind == RedisErrors.Kind.APPLICATION || kind == RedisErrors.Kind.INTERRUPTED) {
+            return false;
+        }
+        ctx.onNodeFailure(s, e, kind);
+        last = e;
+        if (kind != RedisErrors.Kind.NOT_SENT) {
+            attempts++; // a node that could not even be reached costs budget, not one of the attempts
+        }
+        if (failedOn == null) {
+            failedOn = new HashMap<>();
+        }
+        failedOn.put(s.id(), ctx.monitor().roundsCompleted());
+        return true;
+    }
+
+    private void skipped(Router.Skip skip) {
+        ctx.events().publish(new HavenEvent.StaleReplicaSkipped(ctx.settings().clusterName(), ctx.settings().clock().instant(),
+                skip.endpoint(), Duration.ofNanos(skip.stalenessNanos()), Duration.ofNanos(skip.boundNanos())));
+    }
+}

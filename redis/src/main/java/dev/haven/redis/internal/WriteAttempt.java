@@ -1,0 +1,130 @@
+package dev.haven.redis.internal;
+
+import dev.haven.internal.Durations;
+import dev.haven.internal.EndpointState;
+import dev.haven.redis.HavenRedisUnavailableException;
+import dev.haven.redis.HavenRedisWriteOutcomeUnknownException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The decisions of one routed write, shared by the blocking driver ({@link RedisRouting#write}) and the asynchronous
+ * one ({@link AsyncRouting#write}). No I/O: a driver asks {@link #next()}, sends, and reports the outcome.
+ *
+ * <p>The current primary only. A write that certainly did not run (never sent, {@code READONLY}, {@code LOADING})
+ * waits for a primary (at most {@code writer-wait}) and is sent again; one whose outcome is unknown is never re-sent
+ * and surfaces as {@link HavenRedisWriteOutcomeUnknownException}. A primary that just refused or failed the write is
+ * avoided until the monitor has re-probed it: two completed rounds (the first may have started before the failure),
+ * or the confirmation time, whichever comes first. Not thread-safe: one call, one driver at a time.
+ */
+final class WriteAttempt {
+
+    private final RouteContext ctx;
+    private final Session session;
+    private final String command;
+    private final long deadline;
+    private final long confirmNanos;
+    private String exclude;
+    private long excludeUntil;
+    private long excludeUntilRound;
+    private boolean justFailed;
+    private RuntimeException last;
+
+    WriteAttempt(RouteContext ctx, Session session, String command) {
+        this.ctx = ctx;
+        this.session = session;
+        this.command = command;
+        RedisSettings s = ctx.settings();
+        this.deadline = s.ticker().nanoTime() + s.writerWait().toNanos();
+        this.confirmNanos = 2 * (s.probeTimeout().toNanos() + s.fastProbeInterval().toNanos());
+    }
+
+    long deadline() {
+        return deadline;
+    }
+
+    /**
+     * The primary to send the write to now, or {@code null}: wait for a monitor round (at most until
+     * {@link #deadline()}) and ask again.
+     *
+     * @throws HavenRedisUnavailableException no primary before the deadline; the write was not applied
+     */
+    EndpointState next() {
+        if (ctx.isClosed()) {
+            throw new RedisException("HavenRedisClient " + ctx.settings().clusterName() + " is closed");
+        }
+        long now = ctx.settings().ticker().nanoTime();
+        if (!justFailed) {
+            if (exclude != null && (now - excludeUntil >= 0 || ctx.monitor().roundsCompleted() >= excludeUntilRound)) {
+                exclude = null;
+            }
+            EndpointState w = ctx.monitor().snapshot().writer();
+            if (w != null && w.available() && !w.id().equals(exclude)) {
+                return w;
+            }
+        }
+        justFailed = false; // a failure is always followed by a wait for the monitor
+        if (now - deadline >= 0) {
+            throw new HavenRedisUnavailableException("No primary available in " + ctx.settings().clusterName() + " after waiting "
+                    + Durations.format(ctx.settings().writerWait()) + " (" + ctx.monitor().snapshot().topology()
+                    + "); the write was not applied and can be repeated", last);
+        }
+        return null;
+    }
+
+    long begin(EndpointState w) {
+        w.begin();
+        return ctx.settings().ticker().nanoTime();
+    }
+
+    /** The write completed on {@code c}: the session's SESSION reads must now see it. */
+    void succeeded(EndpointState w, long t0, StatefulRedisConnection<String, String> c) {
+        long took = ctx.settings().ticker().nanoTime() - t0;
+        w.end(took);
+        w.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
+        session.onWrite(c);
+    }
+
+    /**
+     * The write sent to {@code w} (on {@code c}, or {@code null} if no connection could be had) failed with {@code e}.
+     *
+     * @return the exception to give the caller, or {@code null}: it did not run, go on with {@link #next()}
+     */
+    RuntimeException failed(EndpointState w, NodeLink link, StatefulRedisConnection<String, String> c, RuntimeException e) {
+        w.end(-1);
+        RedisErrors.Kind kind = RedisErrors.classify(e);
+        switch (kind) {
+            case APPLICATION -> {
+                if (c != null) {
+                    session.onWrite(c); // e.g. a script that failed half-way may have written
+                }
+                return e;
+            }
+            case INTERRUPTED -> {
+                return e;
+            }
+            case OUTCOME_UNKNOWN -> {
+                ctx.onNodeFailure(w, e, kind);
+                return new HavenRedisWriteOutcomeUnknownException("Write " + command + " sent to primary " + w.id() + " of "
+                        + ctx.settings().clusterName() + " got no answer (" + e.getMessage()
+                        + "); it may or may not have been applied and was not re-sent", w.endpoint(), e);
+            }
+            default -> {
+                // NOT_SENT, READ_ONLY, UNAVAILABLE: it did not run. Wait until the monitor confirms a primary.
+                ctx.onNodeFailure(w, e, kind);
+                if (kind == RedisErrors.Kind.READ_ONLY && c != null && ctx.settings().elastiCacheMode()) {
+                    // an endpoint whose name moved: the next connect resolves it again. Only there: closing a
+                    // shared connection turns other threads' in-flight writes into unknown outcomes.
+                    link.reset(c);
+                }
+                last = e;
+                exclude = w.id();
+                excludeUntil = ctx.settings().ticker().nanoTime() + confirmNanos;
+                excludeUntilRound = ctx.monitor().roundsCompleted() + 2;
+                justFailed = true;
+                return null;
+            }
+        }
+    }
+}
