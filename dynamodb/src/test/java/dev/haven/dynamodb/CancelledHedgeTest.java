@@ -131,4 +131,23 @@ class CancelledHedgeTest {
             assertThat(local.aborts()).isZero();
         }
     }
+
+    @Test
+    void hedgesAreCountedInMicrometer() throws InterruptedException {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (HavenDynamoDbClient ddb = client(Duration.ofMillis(5))) {
+            dev.haven.metrics.HavenMetrics metrics = new dev.haven.metrics.HavenMetrics("cancelled-hedge", ddb::topology);
+            metrics.bindTo(registry);
+            ddb.addListener(metrics);
+            warmUp(ddb);
+            double before = registry.find("haven.hedges").counters().stream().mapToDouble(c -> c.count()).sum();
+            local.stallMillis(5_000);
+            for (int i = 0; i < 3; i++) {
+                ddb.getItem(GET);
+            }
+            double after = registry.find("haven.hedges").tag("endpoint", HOME).counters().stream().mapToDouble(c -> c.count()).sum();
+            assertThat(after - before).isEqualTo(3.0);
+            assertThat(registry.get("haven.endpoints").tag("role", "writer").gauge().value()).isEqualTo(1.0);
+        }
+    }
 }

@@ -43,6 +43,10 @@ class SentinelFailoverIT {
                     + "acked with WAIT 1: %d, not replicated in 500 ms %d%n", old.name(), next.name(), failover.toMillis(), back,
                     load.writes.get(), writesBefore, load.reads.get(), load.readErrors.size(), load.unknown.get(),
                     load.unavailable.get(), load.acked.size(), load.notReplicated.get());
+            if (!load.readErrors.isEmpty()) { // what the reads went through, for the failure report
+                events.stream().filter(e -> !(e instanceof HavenEvent.StaleReplicaSkipped))
+                        .forEach(e -> System.out.println("  event " + e));
+            }
             assertThat(load.readErrors).as("read errors surfaced").isEmpty();
             assertThat(load.otherWriteErrors).as("write errors other than unknown-outcome/unavailable").isEmpty();
             assertThat(back).as("ms without a successful write after the kill (Sentinel failover " + failover.toMillis() + " ms)").isLessThanOrEqualTo(failover.toMillis() + 1000);

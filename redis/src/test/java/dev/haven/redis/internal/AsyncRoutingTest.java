@@ -199,7 +199,7 @@ class AsyncRoutingTest {
         RedisSettings settings = new RedisSettings("unit", List.of(), null, List.of(PRIMARY, R1, R2), null, null, null, null,
                 Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true, "", "", Map.of(), Duration.ofMillis(200),
                 Duration.ofMillis(50), Duration.ofMillis(200), writerWait, 3, 0.5, 100, 1000, Duration.ofSeconds(5), List.of(),
-                ticker, Clock.systemUTC(), null);
+                ticker, Clock.systemUTC(), null, Map.of());
         MonitorSettings ms = new MonitorSettings("unit", List.of(PRIMARY, R1, R2), e -> e, Duration.ofMillis(200), Duration.ofMillis(50),
                 Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofMillis(200), 64, CircuitBreakerConfig.ofDefaults(), ticker,
                 Clock.systemUTC());
