@@ -44,4 +44,42 @@ public final class ConfigRules {
             throw new IllegalArgumentException(property + " must be a number: was " + value);
         }
     }
+
+    public static long parseLong(String property, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(property + " must be an integer: was " + value);
+        }
+    }
+
+    /** {@code true} or {@code false} (any case); anything else is a mistake, not {@code false}. */
+    public static boolean parseBoolean(String property, String value) {
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(property + " must be true or false: was " + value);
+        };
+    }
+
+    /**
+     * A consistency written as {@code strong}, {@code session}, {@code eventual} or {@code bounded-staleness:<duration>}
+     * (e.g. {@code bounded-staleness:1s}).
+     */
+    public static dev.haven.Consistency parseConsistency(String property, String value) {
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (v.startsWith("bounded-staleness:")) {
+            Duration d = Durations.parse(property, v.substring("bounded-staleness:".length()));
+            positive(property, d);
+            return dev.haven.Consistency.boundedStaleness(d);
+        }
+        return switch (v) {
+            case "strong" -> dev.haven.Consistency.STRONG;
+            case "session" -> dev.haven.Consistency.SESSION;
+            case "eventual" -> dev.haven.Consistency.EVENTUAL;
+            default -> throw new IllegalArgumentException(property
+                    + " must be strong, session, eventual or bounded-staleness:<duration>: was " + value);
+        };
+    }
 }

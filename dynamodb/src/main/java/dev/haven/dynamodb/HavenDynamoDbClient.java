@@ -512,6 +512,96 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         private Builder() {
         }
 
+        /**
+         * Settings from {@code haven.dynamodb.*} keys (other keys are ignored), applied over what was set before:
+         * {@code regions} (comma-separated), {@code region.<name>.endpoint} (an endpoint override for that region),
+         * {@code home-region}, {@code local-region}, {@code heartbeat-table}, {@code cluster-name},
+         * {@code default-consistency} ({@code strong}, {@code session}, {@code eventual},
+         * {@code bounded-staleness:<duration>}), {@code api-call-timeout}, {@code api-call-attempt-timeout},
+         * {@code probe-interval}, {@code fast-probe-interval}, {@code lag-probe-interval}, {@code probe-timeout},
+         * {@code lag-margin}, {@code retry.max-attempts}, {@code retry.base-backoff}, {@code retry.max-backoff},
+         * {@code retry.budget-ratio}, {@code retry.budget-reserve-per-second}, {@code hedge.enabled},
+         * {@code hedge.delay}, {@code hedge.min-delay}, {@code hedge.latency-multiplier}, {@code hedge.budget-ratio},
+         * {@code hedge.max-threads}, {@code write-failover}, {@code item-cache.maximum-size},
+         * {@code item-cache.max-age}. Durations as {@code 500ms}, {@code 2s}, {@code 1m} or ISO-8601. An unknown
+         * {@code haven.dynamodb.} key or a malformed value fails at once, naming the key. Credentials and HTTP clients
+         * are objects: set them with {@link #credentialsProvider} and {@link #httpClient}.
+         *
+         * <pre>{@code
+         * Properties p = new Properties();
+         * p.setProperty("haven.dynamodb.regions", "us-east-1, us-west-2");
+         * p.setProperty("haven.dynamodb.home-region", "us-east-1");
+         * p.setProperty("haven.dynamodb.local-region", "us-west-2");
+         * p.setProperty("haven.dynamodb.heartbeat-table", "haven-heartbeat");
+         * p.setProperty("haven.dynamodb.default-consistency", "bounded-staleness:1s");
+         * HavenDynamoDbClient ddb = HavenDynamoDbClient.builder().properties(p).build();
+         * }</pre>
+         */
+        public Builder properties(java.util.Properties props) {
+            Map<String, URI> endpoints = new LinkedHashMap<>();
+            for (String key : props.stringPropertyNames()) {
+                if (!key.startsWith(P)) {
+                    continue;
+                }
+                String name = key.substring(P.length());
+                String v = props.getProperty(key).trim();
+                if (name.startsWith("region.") && name.endsWith(".endpoint")) {
+                    String region = name.substring("region.".length(), name.length() - ".endpoint".length());
+                    try {
+                        endpoints.put(region, URI.create(v));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(key + " must be a URI: was " + v);
+                    }
+                    continue;
+                }
+                switch (name) {
+                    case "regions" -> {
+                        for (String r : v.split("\\s*,\\s*")) {
+                            if (!r.isEmpty() && !regions.containsKey(r)) {
+                                region(r);
+                            }
+                        }
+                    }
+                    case "home-region" -> homeRegion(v);
+                    case "local-region" -> localRegion(v);
+                    case "heartbeat-table" -> heartbeatTable(v);
+                    case "cluster-name" -> clusterName(v);
+                    case "default-consistency" -> defaultConsistency(ConfigRules.parseConsistency(key, v));
+                    case "api-call-timeout" -> apiCallTimeout = Durations.parse(key, v);
+                    case "api-call-attempt-timeout" -> apiCallAttemptTimeout = Durations.parse(key, v);
+                    case "probe-interval" -> probeInterval(Durations.parse(key, v));
+                    case "fast-probe-interval" -> fastProbeInterval(Durations.parse(key, v));
+                    case "lag-probe-interval" -> lagProbeInterval(Durations.parse(key, v));
+                    case "probe-timeout" -> probeTimeout(Durations.parse(key, v));
+                    case "lag-margin" -> lagMargin(Durations.parse(key, v));
+                    case "retry.max-attempts" -> retryMaxAttempts = ConfigRules.parseInt(key, v);
+                    case "retry.base-backoff" -> retryBaseBackoff = Durations.parse(key, v);
+                    case "retry.max-backoff" -> retryMaxBackoff = Durations.parse(key, v);
+                    case "retry.budget-ratio" -> retryBudgetRatio = ConfigRules.parseDouble(key, v);
+                    case "retry.budget-reserve-per-second" -> retryBudgetReserve = ConfigRules.parseInt(key, v);
+                    case "hedge.enabled" -> hedging(ConfigRules.parseBoolean(key, v));
+                    case "hedge.delay" -> hedgeDelay(Durations.parse(key, v));
+                    case "hedge.min-delay" -> hedgeMinDelay = Durations.parse(key, v);
+                    case "hedge.latency-multiplier" -> hedgeLatencyMultiplier = ConfigRules.parseDouble(key, v);
+                    case "hedge.budget-ratio" -> hedgeBudgetRatio(ConfigRules.parseDouble(key, v));
+                    case "hedge.max-threads" -> hedgeMaxThreads(ConfigRules.parseInt(key, v));
+                    case "write-failover" -> writeFailover(ConfigRules.parseBoolean(key, v));
+                    case "item-cache.maximum-size" -> itemCacheMaximumSize = ConfigRules.parseLong(key, v);
+                    case "item-cache.max-age" -> itemCacheMaxAge = Durations.parse(key, v);
+                    default -> throw new IllegalArgumentException(key + " is not a Haven DynamoDB setting (see the haven-dynamodb README)");
+                }
+            }
+            for (Map.Entry<String, URI> e : endpoints.entrySet()) {
+                DynamoDbSettings.RegionSpec spec = regions.get(e.getKey());
+                if (spec != null && spec.client() != null) {
+                    throw new IllegalArgumentException(P + "region." + e.getKey() + ".endpoint: region " + e.getKey()
+                            + " is served by a client given to region(name, client)");
+                }
+                region(e.getKey(), e.getValue());
+            }
+            return this;
+        }
+
         /** {@code haven.dynamodb.cluster-name}: names events, metrics and threads (default {@code haven-dynamodb}). */
         public Builder clusterName(String name) {
             this.clusterName = name;
