@@ -97,22 +97,31 @@ public final class AsyncRouting {
             afterRound(attempt.deadline(), () -> readStep(attempt, method, args, result), result);
             return;
         }
+        NodeLink link = ctx.link(state.endpoint());
         long t0 = attempt.begin(state);
-        ctx.link(state.endpoint()).getAsync()
-                .thenCompose(c -> send(c, method, args))
-                .whenComplete((value, err) -> {
-                    if (err == null) {
-                        attempt.succeeded(state, t0);
-                        result.complete(value);
-                        return;
-                    }
-                    RuntimeException e = unwrap(err);
-                    if (attempt.failed(state, e)) {
-                        readStep(attempt, method, args, result);
-                    } else {
-                        result.completeExceptionally(e);
-                    }
-                });
+        link.getAsync().whenComplete((c, connectErr) -> {
+            if (connectErr != null) {
+                readFailed(attempt, state, link, null, t0, unwrap(connectErr), method, args, result);
+                return;
+            }
+            send(c, method, args).whenComplete((value, err) -> {
+                if (err == null) {
+                    attempt.succeeded(state, t0, link, c);
+                    result.complete(value);
+                } else {
+                    readFailed(attempt, state, link, c, t0, unwrap(err), method, args, result);
+                }
+            });
+        });
+    }
+
+    private void readFailed(ReadAttempt attempt, EndpointState state, NodeLink link, StatefulRedisConnection<String, String> c,
+            long t0, RuntimeException e, Method method, Object[] args, RoutedFuture<Object> result) {
+        if (attempt.failed(state, e, link, c, t0)) {
+            readStep(attempt, method, args, result);
+        } else {
+            result.completeExceptionally(e);
+        }
     }
 
     /** A write on the current primary; re-sent only when it certainly did not run. */
@@ -144,23 +153,23 @@ public final class AsyncRouting {
         long t0 = attempt.begin(w);
         link.getAsync().whenComplete((c, connectErr) -> {
             if (connectErr != null) {
-                writeFailed(attempt, w, link, null, unwrap(connectErr), method, args, result);
+                writeFailed(attempt, w, link, null, t0, unwrap(connectErr), method, args, result);
                 return;
             }
             send(c, method, args).whenComplete((value, err) -> {
                 if (err == null) {
-                    attempt.succeeded(w, t0, c); // before completing: a SESSION read issued from the callback sees it
+                    attempt.succeeded(w, t0, link, c); // before completing: a SESSION read issued from the callback sees it
                     result.complete(value);
                 } else {
-                    writeFailed(attempt, w, link, c, unwrap(err), method, args, result);
+                    writeFailed(attempt, w, link, c, t0, unwrap(err), method, args, result);
                 }
             });
         });
     }
 
     private void writeFailed(WriteAttempt attempt, EndpointState w, NodeLink link, StatefulRedisConnection<String, String> c,
-            RuntimeException e, Method method, Object[] args, RoutedFuture<Object> result) {
-        RuntimeException surfaced = attempt.failed(w, link, c, e);
+            long t0, RuntimeException e, Method method, Object[] args, RoutedFuture<Object> result) {
+        RuntimeException surfaced = attempt.failed(w, link, c, e, t0);
         if (surfaced != null) {
             result.completeExceptionally(surfaced);
         } else {

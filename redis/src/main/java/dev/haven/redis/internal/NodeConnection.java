@@ -1,6 +1,7 @@
 package dev.haven.redis.internal;
 
 import dev.haven.Endpoint;
+import dev.haven.Ticker;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
@@ -25,24 +26,30 @@ import java.util.concurrent.TimeoutException;
  */
 final class NodeConnection implements NodeLink, AutoCloseable {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NodeConnection.class);
+
     private static final long FAILED_CONNECT_MEMO_NANOS = 50_000_000L;
 
     private final Endpoint endpoint;
     private final RedisClient client;
     private final RedisURI uri;
     private final Duration connectWait;
+    private final Ticker ticker;
     private volatile StatefulRedisConnection<String, String> connection;
+    /** When {@link #connection} last answered anything (its activation PING included), on {@link #ticker}. */
+    private volatile long lastReplyNanos;
     private CompletableFuture<StatefulRedisConnection<String, String>> connecting; // guarded by this
     private volatile long failedAtNanos = Long.MIN_VALUE;
     private volatile RedisConnectionException lastFailure;
     private volatile boolean closed;
 
     /** @param connectWait how long {@link #get()} waits for a connect (TCP connect plus the activation PING) */
-    NodeConnection(Endpoint endpoint, RedisClient client, RedisURI uri, Duration connectWait) {
+    NodeConnection(Endpoint endpoint, RedisClient client, RedisURI uri, Duration connectWait, Ticker ticker) {
         this.endpoint = endpoint;
         this.client = client;
         this.uri = uri;
         this.connectWait = connectWait;
+        this.ticker = ticker;
     }
 
     Endpoint endpoint() {
@@ -128,6 +135,7 @@ final class NodeConnection implements NodeLink, AutoCloseable {
                 failure = new RedisConnectionException("Haven connection to " + endpoint.id() + " is closed");
             } else {
                 lastFailure = null;
+                lastReplyNanos = ticker.nanoTime();
                 connection = conn;
             }
         }
@@ -148,6 +156,23 @@ final class NodeConnection implements NodeLink, AutoCloseable {
                 c.closeAsync();
             }
         }
+    }
+
+    @Override
+    public void replied(StatefulRedisConnection<String, String> c, long nowNanos) {
+        if (c == connection) {
+            lastReplyNanos = nowNanos;
+        }
+    }
+
+    @Override
+    public void timedOut(StatefulRedisConnection<String, String> c, long sentNanos) {
+        if (c == null || c != connection || lastReplyNanos - sentNanos >= 0) {
+            return; // replaced already, or something came back since: a slow command, not a dead connection
+        }
+        log.info("Haven: nothing came back from {} on its connection since a command that timed out was sent; reconnecting",
+                endpoint.id());
+        reset(c);
     }
 
     @Override

@@ -8,7 +8,9 @@ import dev.haven.internal.EndpointState;
 import dev.haven.internal.Router;
 import dev.haven.internal.TopologyMonitor;
 import dev.haven.redis.HavenRedisUnavailableException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -125,8 +127,10 @@ final class ReadAttempt {
         return ctx.settings().ticker().nanoTime();
     }
 
-    void succeeded(EndpointState s, long t0) {
-        long took = ctx.settings().ticker().nanoTime() - t0;
+    void succeeded(EndpointState s, long t0, NodeLink link, StatefulRedisConnection<String, String> c) {
+        long now = ctx.settings().ticker().nanoTime();
+        link.replied(c, now);
+        long took = now - t0;
         s.end(took);
         s.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
     }
@@ -136,11 +140,18 @@ final class ReadAttempt {
      *
      * @return true to go on with {@link #next()}; false to give {@code e} to the caller as is (application error)
      */
-    boolean failed(EndpointState s, RuntimeException e) {
+    boolean failed(EndpointState s, RuntimeException e, NodeLink link, StatefulRedisConnection<String, String> c, long t0) {
         s.end(-1);
         RedisErrors.Kind kind = RedisErrors.classify(e);
-        if (kind == RedisErrors.Kind.APPLICATION || kind == RedisErrors.Kind.INTERRUPTED) {
+        if (kind == RedisErrors.Kind.APPLICATION) {
+            link.replied(c, ctx.settings().ticker().nanoTime());
             return false;
+        }
+        if (kind == RedisErrors.Kind.INTERRUPTED) {
+            return false;
+        }
+        if (e instanceof RedisCommandTimeoutException) {
+            link.timedOut(c, t0);
         }
         ctx.onNodeFailure(s, e, kind);
         last = e;

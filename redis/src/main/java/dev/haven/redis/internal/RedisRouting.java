@@ -266,7 +266,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             return n;
         }
         Duration connectWait = settings.connectTimeout().plus(settings.commandTimeout()).plusSeconds(1);
-        return nodes.computeIfAbsent(e.id(), id -> new NodeConnection(e, dataClient, uri(e, settings.commandTimeout()), connectWait));
+        return nodes.computeIfAbsent(e.id(), id -> new NodeConnection(e, dataClient, uri(e, settings.commandTimeout()), connectWait, settings.ticker()));
     }
 
     private void onTopology(TopologyMonitor.Snapshot previous, TopologyMonitor.Snapshot current) {
@@ -293,13 +293,16 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                 awaitRound(attempt.deadline());
                 continue;
             }
+            NodeConnection node = link(state.endpoint());
+            StatefulRedisConnection<String, String> c = null;
             long t0 = attempt.begin(state);
             try {
-                Object result = invoke(link(state.endpoint()).get().sync(), method, args);
-                attempt.succeeded(state, t0);
+                c = node.get();
+                Object result = invoke(c.sync(), method, args);
+                attempt.succeeded(state, t0, node, c);
                 return result;
             } catch (RuntimeException e) {
-                if (!attempt.failed(state, e)) {
+                if (!attempt.failed(state, e, node, c, t0)) {
                     throw e;
                 }
             }
@@ -341,10 +344,10 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             try {
                 c = node.get();
                 Object result = invoke(c.sync(), method, args);
-                attempt.succeeded(w, t0, c);
+                attempt.succeeded(w, t0, node, c);
                 return result;
             } catch (RuntimeException e) {
-                RuntimeException surfaced = attempt.failed(w, node, c, e);
+                RuntimeException surfaced = attempt.failed(w, node, c, e, t0);
                 if (surfaced != null) {
                     throw surfaced;
                 }

@@ -79,8 +79,10 @@ final class WriteAttempt {
     }
 
     /** The write completed on {@code c}: the session's SESSION reads must now see it. */
-    void succeeded(EndpointState w, long t0, StatefulRedisConnection<String, String> c) {
-        long took = ctx.settings().ticker().nanoTime() - t0;
+    void succeeded(EndpointState w, long t0, NodeLink link, StatefulRedisConnection<String, String> c) {
+        long now = ctx.settings().ticker().nanoTime();
+        link.replied(c, now);
+        long took = now - t0;
         w.end(took);
         w.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
         session.onWrite(c);
@@ -91,11 +93,16 @@ final class WriteAttempt {
      *
      * @return the exception to give the caller, or {@code null}: it did not run, go on with {@link #next()}
      */
-    RuntimeException failed(EndpointState w, NodeLink link, StatefulRedisConnection<String, String> c, RuntimeException e) {
+    RuntimeException failed(EndpointState w, NodeLink link, StatefulRedisConnection<String, String> c, RuntimeException e,
+            long t0) {
         w.end(-1);
         RedisErrors.Kind kind = RedisErrors.classify(e);
+        if (e instanceof io.lettuce.core.RedisCommandTimeoutException) {
+            link.timedOut(c, t0);
+        }
         switch (kind) {
             case APPLICATION -> {
+                link.replied(c, ctx.settings().ticker().nanoTime());
                 if (c != null) {
                     session.onWrite(c); // e.g. a script that failed half-way may have written
                 }
