@@ -35,6 +35,8 @@ final class NodeConnection implements NodeLink, AutoCloseable {
     private final RedisURI uri;
     private final Duration connectWait;
     private final Ticker ticker;
+    /** The command timeout: a connection silent for twice that while commands time out on it is presumed dead. */
+    private final long silenceNanos;
     private volatile StatefulRedisConnection<String, String> connection;
     /** When {@link #connection} last answered anything (its activation PING included), on {@link #ticker}. */
     private volatile long lastReplyNanos;
@@ -50,6 +52,7 @@ final class NodeConnection implements NodeLink, AutoCloseable {
         this.uri = uri;
         this.connectWait = connectWait;
         this.ticker = ticker;
+        this.silenceNanos = uri.getTimeout().toNanos();
     }
 
     Endpoint endpoint() {
@@ -167,8 +170,12 @@ final class NodeConnection implements NodeLink, AutoCloseable {
 
     @Override
     public void timedOut(StatefulRedisConnection<String, String> c, long sentNanos) {
-        if (c == null || c != connection || lastReplyNanos - sentNanos >= 0) {
+        long last = lastReplyNanos;
+        if (c == null || c != connection || last - sentNanos >= 0) {
             return; // replaced already, or something came back since: a slow command, not a dead connection
+        }
+        if (ticker.nanoTime() - last < 2 * silenceNanos) {
+            return; // a server that stalls for a moment (fork, slow script, CPU) is not a dead connection either
         }
         log.info("Haven: nothing came back from {} on its connection since a command that timed out was sent; reconnecting",
                 endpoint.id());

@@ -21,7 +21,7 @@ interface NodeLink {
 
     /**
      * A command sent on {@code c} at {@code sentNanos} timed out. When nothing at all has come back on {@code c} since
-     * then, the connection is presumed dead (closed by the server or a proxy without the close reaching us, or
+     * then, nor for twice the command timeout, the connection is presumed dead (closed by the server or a proxy without the close reaching us, or
      * half-open) and dropped, so that the next call connects again instead of timing out on it too.
      */
     default void timedOut(StatefulRedisConnection<String, String> c, long sentNanos) {

@@ -36,12 +36,16 @@ class NodeConnectionIT {
             assertThat(first.sync().ping()).isEqualTo("PONG");
             node.replied(first, ticker.nanoTime());
 
-            // The server answers nothing for 1 s: a command times out and nothing has come back since it was sent.
+            // The server answers nothing for 1 s: a command times out, nothing has come back since it was sent, and the
+            // connection has been silent for more than twice the 250 ms command timeout.
             try (StatefulRedisConnection<String, String> admin = client.connect(RedisURI.create(redis.redisUri(n)))) {
                 admin.sync().clientPause(1_000);
             }
             long sent = ticker.nanoTime();
             assertThatThrownBy(() -> first.sync().get("k")).isInstanceOf(RedisCommandTimeoutException.class);
+            node.timedOut(first, sent);
+            assertThat(first.isOpen()).as("silent for ~250 ms only: could be a stall, kept").isTrue();
+            Thread.sleep(300);
             node.timedOut(first, sent);
             long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (first.isOpen() && System.nanoTime() < deadline) {
