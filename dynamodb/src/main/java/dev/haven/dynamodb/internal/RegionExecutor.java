@@ -411,8 +411,7 @@ public final class RegionExecutor implements AutoCloseable {
      * call; a call that failed waits for the other one if it was sent.
      */
     private <Q, R> R raced(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        long delay = HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(first).latencyNanos(),
-                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+        long delay = hedgeDelayNanos(first);
         HedgeRace<R> race = new HedgeRace<>();
         java.util.concurrent.ScheduledFuture<?> armed;
         try {
@@ -468,10 +467,7 @@ public final class RegionExecutor implements AutoCloseable {
             race.noHedge();
             return;
         }
-        if (events.hasListeners()) {
-            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
-                    view().byRegion.get(second).endpoint(), Duration.ofNanos(delay)));
-        }
+        hedgeSent(second, delay);
     }
 
     /** A hedged read over a caller's client: both calls on the pool, the caller waits for the first answer. */
@@ -480,8 +476,7 @@ public final class RegionExecutor implements AutoCloseable {
         if (f1 == null) {
             return attempt(first, req, call, null); // pool saturated: no hedging, no handoff
         }
-        long delay = HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(first).latencyNanos(),
-                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+        long delay = hedgeDelayNanos(first);
         try {
             return f1.get(delay, TimeUnit.NANOSECONDS);
         } catch (TimeoutException slow) {
@@ -500,10 +495,7 @@ public final class RegionExecutor implements AutoCloseable {
             return await(f1, first);
         }
         sent[0] = true;
-        if (events.hasListeners()) {
-            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
-                    view().byRegion.get(second).endpoint(), Duration.ofNanos(delay)));
-        }
+        hedgeSent(second, delay);
         CompletableFuture<R> winner = new CompletableFuture<>();
         AtomicInteger failures = new AtomicInteger();
         java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
@@ -730,11 +722,15 @@ public final class RegionExecutor implements AutoCloseable {
         if (!hedgeBudget.tryAcquire()) {
             return false;
         }
+        hedgeSent(region, delayNanos);
+        return true;
+    }
+
+    private void hedgeSent(String region, long delayNanos) {
         if (events.hasListeners()) {
             events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
                     view().byRegion.get(region).endpoint(), Duration.ofNanos(delayNanos)));
         }
-        return true;
     }
 
     /** Whether a failed read (attempt number {@code attempts}, 1-based) may be retried; takes from the budget. */

@@ -163,7 +163,9 @@ final class NodeConnection implements NodeLink, AutoCloseable {
 
     @Override
     public void replied(StatefulRedisConnection<String, String> c, long nowNanos) {
-        if (c == connection) {
+        // At most one write per millisecond: every thread's reply lands here, and a shared volatile written on each
+        // would bounce its cache line between cores. The silence test below works at that resolution.
+        if (nowNanos - lastReplyNanos > 1_000_000L && c == connection) {
             lastReplyNanos = nowNanos;
         }
     }
