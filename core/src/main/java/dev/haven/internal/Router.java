@@ -126,12 +126,20 @@ public final class Router {
         if (n == 0) {
             return;
         }
-        int pick = 0;
-        if (n > 1) {
-            int i = firstIndex(n, random);
-            int j = secondIndex(n, random, i);
-            pick = takeSecond(tier.get(i), tier.get(j), random) ? j : i;
+        // The same two-member sample firstForRead draws in its single pass (member k keyed by k, not by order of
+        // arrival), so both agree on the first choice.
+        long seed = Double.doubleToRawLongBits(random);
+        int ia = 0;
+        int ib = n > 1 ? 1 : -1;
+        for (int k = 2; k < n; k++) {
+            int slot = reservoirSlot(seed, k);
+            if (slot == 0) {
+                ia = k;
+            } else if (slot == 1) {
+                ib = k;
+            }
         }
+        int pick = ib >= 0 && takeSecond(tier.get(ia), tier.get(ib), random) ? ib : ia;
         RouteCandidate first = tier.remove(pick);
         tier.sort((a, b) -> Double.compare(score(a), score(b)));
         out.add(first.endpoint());
@@ -140,16 +148,24 @@ public final class Router {
         }
     }
 
-    // Power of two choices among the n members of a tier (in candidate order): two distinct random members,
-    // the better one, or either at random when they score as equals.
+    // Power of two choices among the members of a tier: two distinct members drawn uniformly (reservoir sampling,
+    // one pass), the better one, or either at random when they score as equals.
 
-    private static int firstIndex(int n, double random) {
-        return (int) (random * n);
+    /**
+     * Reservoir step for member {@code k >= 2} of a tier: the slot (0 or 1) it replaces, or -1. A pure function of
+     * the read's random number and {@code k}, so a single pass over live state and a pass over a copied tier draw
+     * the same sample.
+     */
+    static int reservoirSlot(long seed, int k) {
+        long h = mix(seed + (k + 1) * 0x9E3779B97F4A7C15L);
+        int r = (int) (((h >>> 32) * (k + 1)) >>> 32); // uniform in [0, k]
+        return r < 2 ? r : -1;
     }
 
-    private static int secondIndex(int n, double random, int first) {
-        int j = (int) (fract(random * 7919.0) * (n - 1));
-        return j >= first ? j + 1 : j;
+    private static long mix(long z) { // SplitMix64 finaliser
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     private static boolean takeSecond(RouteCandidate a, RouteCandidate b, double random) {
@@ -164,58 +180,58 @@ public final class Router {
     /**
      * The first endpoint {@link #forRead} would return, or {@code null} &mdash; without allocating: the
      * request path asks for the ordered list only when this first choice fails.
+     *
+     * <p>One pass over the candidates, each one's live state (availability, freshness, saturation) read once:
+     * other threads flip that state while we route (JDBC marks a pool saturated on every bind), so a decision
+     * that counted in one pass and picked in a second could find a different set; this one cannot.
      */
     public Endpoint firstForRead(List<? extends RouteCandidate> candidates, Consistency consistency,
             long sessionPosition, boolean fallbackToWriter, long nowNanos, double random, Consumer<Skip> skipped) {
         RouteCandidate writer = null;
+        boolean replicas = consistency.allowsReplica();
+        long seed = Double.doubleToRawLongBits(random);
         int bestTier = Integer.MAX_VALUE;
         int count = 0;
-        int size = candidates.size();
-        for (int k = 0; k < size; k++) {
+        RouteCandidate a = null;
+        RouteCandidate b = null;
+        for (int k = 0, size = candidates.size(); k < size; k++) {
             RouteCandidate c = candidates.get(k);
-            Endpoint e = c.endpoint();
-            if (e.role() == Role.WRITER) {
+            Role role = c.endpoint().role();
+            if (role == Role.WRITER) {
                 writer = c;
             }
-            if (!consistency.allowsReplica() || e.role() != Role.READER || !c.available()
+            if (!replicas || role != Role.READER || !c.available()
                     || !satisfies(c, consistency, sessionPosition, nowNanos, skipped)) {
                 continue;
             }
             int t = tier(c);
+            if (t > bestTier) {
+                continue;
+            }
             if (t < bestTier) {
                 bestTier = t;
-                count = 1;
-            } else if (t == bestTier) {
-                count++;
+                count = 0;
+                b = null;
             }
-        }
-        if (count == 0) {
-            boolean writerAllowed = fallbackToWriter || !consistency.allowsReplica();
-            return writer != null && writer.available() && writerAllowed ? writer.endpoint() : null;
-        }
-        if (count == 1) {
-            return nthInTier(candidates, consistency, sessionPosition, nowNanos, bestTier, 0).endpoint();
-        }
-        int i = firstIndex(count, random);
-        int j = secondIndex(count, random, i);
-        RouteCandidate a = nthInTier(candidates, consistency, sessionPosition, nowNanos, bestTier, i);
-        RouteCandidate b = nthInTier(candidates, consistency, sessionPosition, nowNanos, bestTier, j);
-        return (takeSecond(a, b, random) ? b : a).endpoint();
-    }
-
-    private RouteCandidate nthInTier(List<? extends RouteCandidate> candidates, Consistency consistency,
-            long sessionPosition, long nowNanos, int tier, int n) {
-        int seen = 0;
-        for (int k = 0, size = candidates.size(); k < size; k++) {
-            RouteCandidate c = candidates.get(k);
-            if (c.endpoint().role() == Role.READER && c.available()
-                    && satisfies(c, consistency, sessionPosition, nowNanos, null) && tier(c) == tier) {
-                if (seen++ == n) {
-                    return c;
+            if (count == 0) {
+                a = c;
+            } else if (count == 1) {
+                b = c;
+            } else {
+                int slot = reservoirSlot(seed, count);
+                if (slot == 0) {
+                    a = c;
+                } else if (slot == 1) {
+                    b = c;
                 }
             }
+            count++;
         }
-        throw new IllegalStateException("candidate state changed during routing");
+        if (count == 0) {
+            boolean writerAllowed = fallbackToWriter || !replicas;
+            return writer != null && writer.available() && writerAllowed ? writer.endpoint() : null;
+        }
+        return (b != null && takeSecond(a, b, random) ? b : a).endpoint();
     }
 
     /** 0 same zone, 1 same region, 2 elsewhere, 3 saturated. */
