@@ -17,7 +17,7 @@ for e in ev:
     w = v["weight"]; total += w
     cls = v["objectClass"]["name"]
     frames = [fr["method"]["type"]["name"] + "." + fr["method"]["name"] for fr in (v["stackTrace"] or {}).get("frames", [])]
-    site = next((x for x in frames if x.startswith(("dev.haven.jdbc", "dev.haven.internal", "com.zaxxer", "io.github.resilience4j"))), frames[0] if frames else "?")
+    site = next((x for x in frames if x.startswith(("dev.haven.jdbc", "dev.haven.engine", "dev.haven.internal", "com.zaxxer", "io.github.resilience4j"))), frames[0] if frames else "?")
     # the first Haven/Hikari frame and the frame right above the JDK allocation
     bytype[cls] += w
     bysite[(cls, frames[0] if frames else "?", site)] += w

@@ -1,7 +1,7 @@
 package dev.haven.dynamodb;
 
-import dev.haven.internal.ConfigRules;
-import dev.haven.internal.Durations;
+import dev.haven.engine.ConfigRules;
+import dev.haven.engine.Durations;
 import dev.haven.Consistency;
 import dev.haven.Ticker;
 import dev.haven.Topology;

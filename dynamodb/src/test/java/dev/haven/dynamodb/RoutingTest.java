@@ -56,20 +56,20 @@ class RoutingTest {
     private void probe() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             client.topology(); // (no-op) keeps the intent readable
-            dev.haven.internal.TopologyMonitor m = monitor();
+            dev.haven.engine.TopologyMonitor m = monitor();
             m.signal("us-east-1", "test");
             m.awaitRound(Duration.ofSeconds(2));
         }
     }
 
-    private dev.haven.internal.TopologyMonitor monitor() {
+    private dev.haven.engine.TopologyMonitor monitor() {
         try {
             var f = HavenDynamoDbClient.class.getDeclaredField("executor");
             f.setAccessible(true);
             Object executor = f.get(client);
             var m = executor.getClass().getDeclaredMethod("monitor");
             m.setAccessible(true);
-            return (dev.haven.internal.TopologyMonitor) m.invoke(executor);
+            return (dev.haven.engine.TopologyMonitor) m.invoke(executor);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }

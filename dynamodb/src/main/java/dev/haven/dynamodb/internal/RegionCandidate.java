@@ -2,8 +2,8 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.Endpoint;
 import dev.haven.Role;
-import dev.haven.internal.EndpointState;
-import dev.haven.internal.RouteCandidate;
+import dev.haven.engine.EndpointState;
+import dev.haven.engine.RouteCandidate;
 
 /**
  * A region as the core {@code Router} sees it for reads. The home region is the monitor's WRITER; for reads it is

@@ -2,7 +2,7 @@ package dev.haven.jdbc.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
-import dev.haven.internal.EndpointState;
+import dev.haven.engine.EndpointState;
 import dev.haven.jdbc.HavenConnection;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;

@@ -1,6 +1,6 @@
 package dev.haven.jdbc.internal;
 
-import dev.haven.internal.EndpointState;
+import dev.haven.engine.EndpointState;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
 import java.sql.Connection;

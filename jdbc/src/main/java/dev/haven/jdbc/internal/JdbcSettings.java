@@ -1,6 +1,6 @@
 package dev.haven.jdbc.internal;
 
-import dev.haven.internal.Durations;
+import dev.haven.engine.Durations;
 
 import dev.haven.Consistency;
 import dev.haven.Ticker;

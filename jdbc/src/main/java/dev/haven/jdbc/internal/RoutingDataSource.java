@@ -1,6 +1,6 @@
 package dev.haven.jdbc.internal;
 
-import dev.haven.internal.Durations;
+import dev.haven.engine.Durations;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -9,13 +9,13 @@ import dev.haven.Endpoint;
 import dev.haven.Role;
 import dev.haven.Topology;
 import dev.haven.event.HavenEvent;
-import dev.haven.internal.Backoff;
-import dev.haven.internal.EndpointState;
-import dev.haven.internal.EventBus;
-import dev.haven.internal.MonitorSettings;
-import dev.haven.internal.RetryBudget;
-import dev.haven.internal.Router;
-import dev.haven.internal.TopologyMonitor;
+import dev.haven.engine.Backoff;
+import dev.haven.engine.EndpointState;
+import dev.haven.engine.EventBus;
+import dev.haven.engine.MonitorSettings;
+import dev.haven.engine.RetryBudget;
+import dev.haven.engine.Router;
+import dev.haven.engine.TopologyMonitor;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenUnavailableException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;

@@ -1,6 +1,6 @@
 package dev.haven.jdbc.internal;
 
-import dev.haven.internal.Durations;
+import dev.haven.engine.Durations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

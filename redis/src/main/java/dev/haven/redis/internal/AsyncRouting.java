@@ -1,7 +1,7 @@
 package dev.haven.redis.internal;
 
 import dev.haven.Consistency;
-import dev.haven.internal.EndpointState;
+import dev.haven.engine.EndpointState;
 import dev.haven.redis.HavenRedisUnavailableException;
 import dev.haven.redis.HavenRedisWriteOutcomeUnknownException;
 import io.lettuce.core.internal.ExceptionFactory;
@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * shared connection ({@link NodeLink#getAsync()}, never a blocking connect) and continues in the command's completion
  * callback: success completes the caller's {@link RoutedFuture}; a failure the attempt may retry runs the next step at
  * once (another node) or after a wait. Where the blocking driver parks its thread on
- * {@link dev.haven.internal.TopologyMonitor#awaitRound}, this one registers on
- * {@link dev.haven.internal.TopologyMonitor#nextRound()} plus a timer for the same bound; whichever fires first hands
+ * {@link dev.haven.engine.TopologyMonitor#awaitRound}, this one registers on
+ * {@link dev.haven.engine.TopologyMonitor#nextRound()} plus a timer for the same bound; whichever fires first hands
  * the next step to {@code executor} (Lettuce's computation threads), so no step, and no user callback, ever runs on
  * the monitor thread, and no thread sleeps. Steps of one call never overlap (each starts from the completion of the
  * previous one), so attempts need no locking.

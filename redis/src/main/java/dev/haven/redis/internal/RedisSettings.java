@@ -1,6 +1,6 @@
 package dev.haven.redis.internal;
 
-import dev.haven.internal.Durations;
+import dev.haven.engine.Durations;
 
 import dev.haven.Endpoint;
 import dev.haven.Ticker;

@@ -1,11 +1,11 @@
 package dev.haven.redis.internal;
 
 import dev.haven.Endpoint;
-import dev.haven.internal.EndpointState;
-import dev.haven.internal.EventBus;
-import dev.haven.internal.RetryBudget;
-import dev.haven.internal.Router;
-import dev.haven.internal.TopologyMonitor;
+import dev.haven.engine.EndpointState;
+import dev.haven.engine.EventBus;
+import dev.haven.engine.RetryBudget;
+import dev.haven.engine.Router;
+import dev.haven.engine.TopologyMonitor;
 
 /**
  * What one routed call needs from the engine: the monitor's snapshots, the router, the retry budget, events and the

@@ -1,7 +1,7 @@
 package dev.haven.redis.internal;
 
-import dev.haven.internal.Durations;
-import dev.haven.internal.EndpointState;
+import dev.haven.engine.Durations;
+import dev.haven.engine.EndpointState;
 import dev.haven.redis.HavenRedisUnavailableException;
 import dev.haven.redis.HavenRedisWriteOutcomeUnknownException;
 import io.lettuce.core.RedisException;

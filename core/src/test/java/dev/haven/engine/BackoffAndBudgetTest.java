@@ -1,9 +1,10 @@
-package dev.haven.internal;
+package dev.haven.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.atomic.AtomicLong;
+import dev.haven.internal.Ewma;
 import org.junit.jupiter.api.Test;
 
 class BackoffAndBudgetTest {

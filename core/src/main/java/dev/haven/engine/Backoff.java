@@ -1,4 +1,4 @@
-package dev.haven.internal;
+package dev.haven.engine;
 
 /**
  * Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform

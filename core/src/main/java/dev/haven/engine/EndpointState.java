@@ -1,8 +1,9 @@
-package dev.haven.internal;
+package dev.haven.engine;
 
 import dev.haven.Endpoint;
 import dev.haven.Role;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import dev.haven.internal.Ewma;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**

@@ -1,4 +1,4 @@
-package dev.haven.internal;
+package dev.haven.engine;
 
 import dev.haven.event.HavenEvent;
 import dev.haven.event.HavenEventListener;

@@ -1,4 +1,4 @@
-package dev.haven.internal;
+package dev.haven.engine;
 
 import java.time.Duration;
 

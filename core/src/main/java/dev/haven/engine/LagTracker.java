@@ -1,4 +1,4 @@
-package dev.haven.internal;
+package dev.haven.engine;
 
 /**
  * Measures replica staleness from a short history of writer positions, as DESIGN.md prescribes.
