@@ -5,6 +5,7 @@ import dev.haven.Role;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import dev.haven.internal.Ewma;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Live state of one endpoint: written by the monitor (probe results) and by the request path (latency,
@@ -21,6 +22,8 @@ public final class EndpointState implements RouteCandidate {
     private volatile boolean saturated;
     private final Ewma latency = new Ewma(0.2);
     private final AtomicInteger inFlight = new AtomicInteger();
+    // Ticker time of the latest connection failure the request path reported, NOT_SUSPECT when none is pending.
+    private final AtomicLong suspectSince = new AtomicLong(NOT_SUSPECT);
     private final CircuitBreaker breaker;
     private final boolean seed;
 
@@ -44,9 +47,16 @@ public final class EndpointState implements RouteCandidate {
         return endpoint.id();
     }
 
+    private static final long NOT_SUSPECT = Long.MIN_VALUE;
+
+    /**
+     * Up by the last probe, not suspected since, and admitted by its circuit breaker. A connection failure reported
+     * by {@link #suspect(long)} takes the endpoint out of routing at once, for every thread, until a probe sent after
+     * that failure answers: no request waits in a pool for a server that may be dead while the monitor finds out.
+     */
     @Override
     public boolean available() {
-        if (!up) {
+        if (!up || suspectSince.get() != NOT_SUSPECT) {
             return false;
         }
         CircuitBreaker.State s = breaker.getState();
@@ -111,6 +121,27 @@ public final class EndpointState implements RouteCandidate {
         latency.update(nanos);
     }
 
+    /**
+     * Request path: a connection to this endpoint failed (refused, reset, timed out) at {@code nowNanos} (ticker
+     * time). The endpoint is unavailable until a probe sent after that answers; wake the monitor so it comes soon.
+     */
+    public void suspect(long nowNanos) {
+        suspectSince.accumulateAndGet(nowNanos, (prev, next) -> prev == NOT_SUSPECT ? next : Math.max(prev, next));
+    }
+
+    /** Whether a reported connection failure is waiting for a probe to confirm or clear it. */
+    public boolean suspected() {
+        return suspectSince.get() != NOT_SUSPECT;
+    }
+
+    /** Monitor: a probe sent at {@code sentNanos} answered; it clears any suspicion raised before it was sent. */
+    void probeAnswered(long sentNanos) {
+        long since = suspectSince.get();
+        if (since != NOT_SUSPECT && sentNanos - since > 0) {
+            suspectSince.compareAndSet(since, NOT_SUSPECT); // a newer failure reported meanwhile stays
+        }
+    }
+
     public void saturated(boolean value) {
         this.saturated = value;
     }
@@ -133,7 +164,7 @@ public final class EndpointState implements RouteCandidate {
 
     @Override
     public String toString() {
-        return endpoint.id() + "{" + endpoint.role() + (up ? ",up" : ",down") + ",breaker=" + breaker.getState()
+        return endpoint.id() + "{" + endpoint.role() + (up ? ",up" : ",down") + (suspected() ? ",suspect" : "") + ",breaker=" + breaker.getState()
                 + ",pos=" + position + "}";
     }
 }

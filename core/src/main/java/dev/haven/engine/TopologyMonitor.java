@@ -400,6 +400,7 @@ public final class TopologyMonitor implements AutoCloseable {
                 }
                 s.fenced = fenced;
                 s.up(true);
+                s.probeAnswered(sentAt.get(s.id()));
                 s.position(p.position());
                 if (role == Role.READER) {
                     s.freshAsOf(p.position() == Long.MIN_VALUE ? LagTracker.UNKNOWN : lag.freshAsOf(p.position()));

@@ -7,9 +7,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,7 +32,7 @@ final class Workload implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong ids = new AtomicLong(ThreadLocalRandom.current().nextLong(1, 1L << 40));
-    final List<Op> ops = new CopyOnWriteArrayList<>();
+    final Queue<Op> ops = new ConcurrentLinkedQueue<>(); // not copy-on-write: thousands of ops per second
     final Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
     final Map<Integer, AtomicLong> readsByPort = new ConcurrentHashMap<>();
 

@@ -675,6 +675,35 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /**
+     * Takes a stopped or killed node out of the cluster for good: closes its proxy (its port then refuses
+     * connections, as a decommissioned instance's would) and deletes its data. With {@link #addReplica()} this keeps
+     * a cluster at full strength through repeated failovers: kill the writer, promote, remove the old writer, add a
+     * replica.
+     *
+     * @throws IllegalStateException if the node is still running or is the current primary
+     */
+    public synchronized void remove(PgNode node) {
+        requireMember(node);
+        if (node.isRunning()) {
+            throw new IllegalStateException(node.name() + " is running; stop(node) or kill(node) it before remove(node)");
+        }
+        if (node == primary) {
+            throw new IllegalStateException(node.name() + " is the primary; promote a replica before remove(node)");
+        }
+        all.remove(node);
+        FaultProxy proxy = node.proxy;
+        if (proxy != null) {
+            proxy.close();
+        }
+        try {
+            FileTree.deleteRecursively(node.nodeDir);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}'s directory {}: {}", node.name(), node.nodeDir, e.toString());
+        }
+        LOG.info("Removed {}", node.name());
+    }
+
+    /**
      * Adds a streaming replica online: a non-exclusive base backup of the current primary (file copy between
      * {@code pg_backup_start}/{@code pg_backup_stop}, {@code backup_label} from the stop call), then start and wait
      * until it streams.

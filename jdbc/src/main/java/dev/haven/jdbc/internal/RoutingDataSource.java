@@ -4,6 +4,8 @@ import dev.haven.engine.Durations;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import com.zaxxer.hikari.util.DriverDataSource;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Role;
@@ -24,6 +26,7 @@ import dev.haven.spi.TopologyProvider;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +37,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -230,8 +234,10 @@ public final class RoutingDataSource implements AutoCloseable {
                 } catch (SQLException ex) {
                     last = ex;
                     onFailure(w, ex);
-                    exclude = w.id();
-                    excludeUntil = settings.ticker().nanoTime() + confirmNanos;
+                    if (!(ex instanceof ServerLeftWhileWaiting)) { // that one is out of routing until a probe answers
+                        exclude = w.id();
+                        excludeUntil = settings.ticker().nanoTime() + confirmNanos;
+                    }
                 }
             }
             long left = waitUntil - settings.ticker().nanoTime();
@@ -251,7 +257,7 @@ public final class RoutingDataSource implements AutoCloseable {
 
     private Bound open(EndpointState s, long deadlineNanos) throws SQLException {
         HikariDataSource pool = pool(s.endpoint());
-        Connection c = pool.getConnection();
+        Connection c = borrow(s, pool, deadlineNanos);
         long left = deadlineNanos - settings.ticker().nanoTime();
         int timeout = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left)));
         try {
@@ -261,6 +267,66 @@ public final class RoutingDataSource implements AutoCloseable {
             throw e;
         }
         return new Bound(s, c);
+    }
+
+    /** How often a thread waiting for a pooled connection checks that its server is still worth waiting for. */
+    static final long POOL_WAIT_SLICE_MS = 50;
+
+    /**
+     * A connection from {@code s}'s pool, waiting at most HikariCP's {@code connectionTimeout} (and the deadline) &mdash;
+     * but never for a server that is down or suspect: the wait is cut into short slices, and a thread gives up with
+     * {@link ServerLeftWhileWaiting} as soon as a connection failure (its own pool's, or any request's) or the monitor
+     * takes the server out of routing, so that it is routed again (to the new writer, another replica) instead of
+     * sitting out the pool's timeout on a dead server.
+     */
+    private Connection borrow(EndpointState s, HikariDataSource pool, long deadlineNanos) throws SQLException {
+        if (!s.available()) {
+            throw new ServerLeftWhileWaiting(s.id(), s.up() ? "suspect" : "down");
+        }
+        if (!(pool.getHikariPoolMXBean() instanceof HikariPool hikari)) {
+            return pool.getConnection(); // closed (HikariCP says so) or not started
+        }
+        long budgetMs = Math.min(pool.getConnectionTimeout(),
+                Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - settings.ticker().nanoTime())));
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs); // real time: HikariCP waits in it
+        while (true) {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+            try {
+                return hikari.getConnection(Math.max(1, Math.min(leftMs, POOL_WAIT_SLICE_MS)));
+            } catch (SQLTransientConnectionException timedOut) {
+                if (!s.available()) {
+                    throw new ServerLeftWhileWaiting(s.id(), s.up() ? "suspect" : "down");
+                }
+                if (until - System.nanoTime() <= 0) {
+                    throw new PoolTimedOut(timedOut);
+                }
+            }
+        }
+    }
+
+    /**
+     * The server a thread was about to wait for, or was waiting for, left routing (down or suspect): nothing was
+     * sent; the caller routes again. Not a new failure of the server, so not reported to the monitor again.
+     */
+    static final class ServerLeftWhileWaiting extends SQLTransientConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        ServerLeftWhileWaiting(String endpoint, String why) {
+            super("Server " + endpoint + " is " + why + ": not waiting for a connection to it", "08001");
+        }
+    }
+
+    /**
+     * HikariCP's own timeout, marked as such: a pool that ran out of connections is not a new failure of its server
+     * (HikariCP attaches its last failure to connect, however old; the fresh ones are reported as they happen).
+     */
+    static final class PoolTimedOut extends SQLTransientConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        PoolTimedOut(SQLTransientConnectionException hikari) {
+            super(hikari.getMessage(), hikari.getSQLState(), hikari.getErrorCode(), hikari.getCause());
+            setNextException(hikari.getNextException());
+        }
     }
 
     /** A physical connection and the server it belongs to. */
@@ -288,10 +354,35 @@ public final class RoutingDataSource implements AutoCloseable {
         }
     }
 
-    /** A connection-class failure talking to {@code s}: wake the monitor and count it against the breaker. */
+    /**
+     * A connection-class failure talking to {@code s}: take it out of routing until a probe answers, wake the
+     * monitor, and count it against the breaker. A pool that only ran out of connections on a healthy server is
+     * counted, not suspected.
+     */
     void onFailure(EndpointState s, SQLException e) {
+        if (e instanceof ServerLeftWhileWaiting) {
+            return;
+        }
         s.breaker().onError(0, TimeUnit.NANOSECONDS, e);
+        if (!(e instanceof PoolTimedOut)) {
+            s.suspect(settings.ticker().nanoTime());
+        }
         monitor.signal(s.id(), e.getSQLState() + " " + e.getClass().getSimpleName());
+    }
+
+    /**
+     * A new physical connection to {@code endpointId} could not be made (HikariCP's own attempts, in the background):
+     * the same passive signal as a failed request, so threads stop waiting for that pool before its timeout.
+     */
+    private void onConnectFailure(String endpointId, SQLException e) {
+        if (closed || SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION) {
+            return; // e.g. authentication: the server is up
+        }
+        EndpointState s = monitor.snapshot().state(endpointId);
+        if (s != null && s.available()) { // a server already known down or suspect needs no new signal
+            s.suspect(settings.ticker().nanoTime());
+            monitor.signal(endpointId, "new connection failed: " + e.getSQLState() + " " + e.getClass().getSimpleName());
+        }
     }
 
     void onReadOnlyViolation(EndpointState s) {
@@ -348,13 +439,14 @@ public final class RoutingDataSource implements AutoCloseable {
             throw new IllegalArgumentException("haven.jdbc.pool.* contains a property HikariCP rejects: "
                     + ex.getMessage(), ex);
         }
-        config.setJdbcUrl(settings.url().forEndpoint(e));
-        config.setUsername(settings.username());
-        config.setPassword(settings.password());
         config.setPoolName("haven-" + settings.clusterName() + "-" + e.id());
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout",
                 Long.toString(Math.max(1, (settings.probeTimeout().toMillis() * 2 + 999) / 1000)));
+        // What HikariCP builds from a jdbcUrl, wrapped so that its failures to connect reach the monitor at once.
+        DataSource driver = new DriverDataSource(settings.url().forEndpoint(e), config.getDriverClassName(),
+                config.getDataSourceProperties(), settings.username(), settings.password());
+        config.setDataSource(new ConnectFailureSignal(driver, ex -> onConnectFailure(e.id(), ex)));
         return new HikariDataSource(config);
     }
 
