@@ -24,6 +24,8 @@ public final class EndpointState implements RouteCandidate {
     private final AtomicInteger inFlight = new AtomicInteger();
     // Ticker time of the latest connection failure the request path reported, NOT_SUSPECT when none is pending.
     private final AtomicLong suspectSince = new AtomicLong(NOT_SUSPECT);
+    // Ticker time of the latest request this endpoint answered, to the millisecond (written at most once per ms).
+    private volatile long lastAnswerNanos = Long.MIN_VALUE;
     private final CircuitBreaker breaker;
     private final boolean seed;
 
@@ -127,6 +129,24 @@ public final class EndpointState implements RouteCandidate {
      */
     public void suspect(long nowNanos) {
         suspectSince.accumulateAndGet(nowNanos, (prev, next) -> prev == NOT_SUSPECT ? next : Math.max(prev, next));
+    }
+
+    /**
+     * Request path: this endpoint answered a request at {@code nowNanos} (ticker time). Evidence of life that a
+     * probe timeout cannot outweigh: a server that keeps answering requests is loaded, not dead. Cheap on the hot
+     * path: the shared field is written at most once per millisecond.
+     */
+    public void answered(long nowNanos) {
+        long last = lastAnswerNanos;
+        if (last == Long.MIN_VALUE || nowNanos - last > 1_000_000L) {
+            lastAnswerNanos = nowNanos;
+        }
+    }
+
+    /** Whether a request was answered at or after {@code nanos} (within the millisecond {@link #answered} keeps). */
+    boolean answeredSince(long nanos) {
+        long last = lastAnswerNanos;
+        return last != Long.MIN_VALUE && last - nanos >= -1_000_000L;
     }
 
     /** Whether a reported connection failure is waiting for a probe to confirm or clear it. */

@@ -10,9 +10,11 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -93,6 +95,8 @@ public final class TopologyMonitor implements AutoCloseable {
     // Completed (and replaced) when a round completes or the monitor closes: lets a caller that must not block wait
     // for the next round. Completed on the monitor thread, so dependents must only hand work to an executor.
     private volatile CompletableFuture<Void> nextRound = new CompletableFuture<>();
+
+    private static final String TIMED_OUT_PREFIX = "probe timed out after ";
 
     public TopologyMonitor(MonitorSettings settings, TopologyProvider provider, EventBus events) {
         this.settings = settings;
@@ -341,7 +345,7 @@ public final class TopologyMonitor implements AutoCloseable {
                 long left = Math.max(0, deadline - System.nanoTime());
                 ok.put(s.id(), f.get(left, TimeUnit.NANOSECONDS));
             } catch (TimeoutException te) {
-                failed.put(s.id(), "probe timed out after " + timeout.toMillis() + " ms");
+                failed.put(s.id(), TIMED_OUT_PREFIX + timeout.toMillis() + " ms");
                 provider.discard(s.endpoint());
             } catch (ExecutionException ee) {
                 failed.put(s.id(), describe(ee.getCause()));
@@ -358,17 +362,24 @@ public final class TopologyMonitor implements AutoCloseable {
         EndpointState previousWriter = previous.writer();
         String previousWriterId = previousWriter == null ? null : previousWriter.id();
 
+        Set<String> slow = slowButAnswering(failed, sentAt);
+        if (!slow.isEmpty()) {
+            fastUntilNanos = settings.ticker().nanoTime() + settings.fastWindow().toNanos();
+        }
         String writerId = resolveWriter(ok, previousWriterId);
+        if (writerId == null && previousWriterId != null && slow.contains(previousWriterId)) {
+            writerId = previousWriterId; // no other writer claims it, and it still answers requests
+        }
         // Lag history belongs to one writer lineage.
         if (writerId != null && !writerId.equals(previousWriterId)) {
             lag.reset();
         }
-        if (writerId != null) {
-            Probe wp = ok.get(writerId);
+        Probe wp = writerId == null ? null : ok.get(writerId);
+        if (wp != null) {
             if (wp.position() != Long.MIN_VALUE) {
                 lag.record(sentAt.get(writerId), wp.position());
             }
-            discover(wp.discovered());
+            discover(writerId, wp.discovered());
         }
 
         List<Endpoint> endpoints = new ArrayList<>(states.size());
@@ -384,6 +395,17 @@ public final class TopologyMonitor implements AutoCloseable {
             }
             boolean wasUp = s.up();
             Role role;
+            if (p == null && slow.contains(s.id())) {
+                // The probe was slow, but the server answered requests while it waited: loaded, not dead. Keep the
+                // last verdict; the next (fast) round asks again. A hung server answers nothing and is declared down.
+                log.debug("Haven {}: probe of {} timed out but requests were answered meanwhile; still up",
+                        settings.cluster(), s.id());
+                Role kept = s.id().equals(writerId) ? Role.WRITER : s.role() == Role.WRITER ? Role.UNKNOWN : s.role();
+                Endpoint e = s.endpoint().withRole(kept);
+                s.endpoint(e);
+                endpoints.add(e);
+                continue;
+            }
             if (p == null) {
                 role = Role.UNKNOWN;
                 s.up(false);
@@ -476,13 +498,20 @@ public final class TopologyMonitor implements AutoCloseable {
         }
     }
 
-    private void discover(List<Endpoint> discovered) {
+    /**
+     * Endpoints the writer reports (its replicas) join; discovered ones it stops reporting are forgotten once they
+     * also stop answering. The writer itself never counts as unreported: it does not list itself, and a discovered
+     * replica that was promoted must survive a failed probe (when the seeds are gone, nothing else would find it).
+     */
+    private void discover(String writerId, List<Endpoint> discovered) {
         Map<String, Endpoint> reported = new HashMap<>();
         for (Endpoint d : discovered) {
             reported.put(d.id(), d);
         }
         for (EndpointState s : states.values()) {
-            if (!s.seed()) {
+            if (s.id().equals(writerId)) {
+                s.roundsUnreported = 0;
+            } else if (!s.seed()) {
                 s.roundsUnreported = reported.containsKey(s.id()) ? 0 : s.roundsUnreported + 1;
             }
         }
@@ -499,6 +528,27 @@ public final class TopologyMonitor implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Endpoints up so far whose probe timed out in this round although they answered requests after it was sent and
+     * no connection failure is pending on them: evidence of life outweighs one slow probe (a CPU-saturated server or
+     * client), so they keep their verdict for another round instead of being declared down.
+     */
+    private Set<String> slowButAnswering(Map<String, String> failed, Map<String, Long> sentAt) {
+        Set<String> slow = null;
+        for (var f : failed.entrySet()) {
+            EndpointState s = states.get(f.getKey());
+            Long sent = sentAt.get(f.getKey());
+            if (s != null && sent != null && s.up() && f.getValue().startsWith(TIMED_OUT_PREFIX) && !s.suspected()
+                    && s.answeredSince(sent)) {
+                if (slow == null) {
+                    slow = new HashSet<>();
+                }
+                slow.add(f.getKey());
+            }
+        }
+        return slow == null ? Set.of() : slow;
     }
 
     /**

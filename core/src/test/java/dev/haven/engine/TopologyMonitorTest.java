@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,10 @@ class TopologyMonitorTest {
         if (o instanceof Exception e) {
             throw e;
         }
+        if (o instanceof CountDownLatch hang) { // a probe that hangs until released, then answers as writer
+            hang.await(5, TimeUnit.SECONDS);
+            return writer(1, 500);
+        }
         if (o == null) {
             throw new java.net.ConnectException("Connection refused");
         }
@@ -41,8 +47,12 @@ class TopologyMonitorTest {
     };
 
     private TopologyMonitor monitor(Endpoint... seeds) {
+        return monitor(Duration.ofSeconds(2), seeds);
+    }
+
+    private TopologyMonitor monitor(Duration probeTimeout, Endpoint... seeds) {
         MonitorSettings s = new MonitorSettings("test", List.of(seeds), e -> e.withLocation("r", e.host().equals("c") ? "z2" : "z1"),
-                Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(5), Duration.ofSeconds(2), 100,
+                Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofSeconds(5), probeTimeout, 100,
                 CircuitBreakerConfig.ofDefaults(), now::get, Clock.systemUTC());
         monitor = new TopologyMonitor(s, provider, new EventBus(List.of(events::add)));
         return monitor;
@@ -76,6 +86,87 @@ class TopologyMonitorTest {
         m.close();
         assertThat(second).isCompleted();
         assertThat(m.nextRound()).as("after close: complete at once").isCompleted();
+    }
+
+    @Test
+    void aSlowProbeOfAServerThatAnswersRequestsDoesNotDeclareItDownButAHungOneIs() throws Exception {
+        answers.put("a:1", writer(1, 500));
+        answers.put("b:1", reader(500));
+        TopologyMonitor m = monitor(Duration.ofMillis(50), a, b);
+        m.round();
+        EndpointState writer = m.snapshot().state("a:1");
+
+        // Loaded: the probe takes longer than its timeout, but requests are answered after it was sent.
+        CountDownLatch slow = new CountDownLatch(1);
+        answers.put("a:1", slow);
+        writer.answered(now.get());
+        m.round();
+        assertThat(m.snapshot().topology().writer()).map(Endpoint::id).contains("a:1");
+        assertThat(writer.available()).isTrue();
+        assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown || e instanceof HavenEvent.FailoverStarted);
+        slow.countDown();
+        awaitProbeReturned(writer);
+
+        // A connection failure is pending: the slow probe no longer gets the benefit of the doubt.
+        CountDownLatch failing = new CountDownLatch(1);
+        answers.put("a:1", failing);
+        now.addAndGet(S);
+        writer.answered(now.get());
+        writer.suspect(now.get());
+        m.round();
+        assertThat(m.snapshot().topology().writer()).as("suspect and slow: down").isEmpty();
+        failing.countDown();
+        awaitProbeReturned(writer);
+        answers.put("a:1", writer(1, 500));
+        now.addAndGet(S);
+        m.round();
+        assertThat(m.snapshot().topology().writer()).map(Endpoint::id).contains("a:1");
+        assertThat(writer.available()).as("a probe sent after the failure answered: suspicion cleared").isTrue();
+
+        // Hung: nothing answered since the probe was sent.
+        CountDownLatch hung = new CountDownLatch(1);
+        answers.put("a:1", hung);
+        now.addAndGet(S);
+        m.round();
+        hung.countDown();
+        assertThat(m.snapshot().topology().writer()).isEmpty();
+        assertThat(events).filteredOn(HavenEvent.EndpointDown.class::isInstance).hasSize(2);
+        assertThat(events).filteredOn(HavenEvent.FailoverStarted.class::isInstance).hasSize(2);
+    }
+
+    private static void awaitProbeReturned(EndpointState s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (s.probeInFlight && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(s.probeInFlight).as("released probe returned").isFalse();
+    }
+
+    @Test
+    void aDiscoveredReplicaPromotedToWriterIsNotForgottenAfterOneFailedProbe() {
+        // Seed a reports b; a dies and b is promoted: b is the writer, and nobody lists it (a writer does not list
+        // itself). One failed probe of b must not make Haven forget the only writer it can still reach.
+        answers.put("a:1", new Probe(Role.WRITER, 1, 500, List.of(b)));
+        TopologyMonitor m = monitor(a);
+        m.round();
+        answers.put("b:1", reader(500));
+        m.round();
+        assertThat(m.snapshot().topology().readers()).extracting(Endpoint::id).containsExactly("b:1");
+        answers.remove("a:1");
+        answers.put("b:1", writer(2, 600));
+        for (int i = 0; i < 5; i++) {
+            now.addAndGet(S);
+            m.round();
+        }
+        assertThat(m.snapshot().topology().writer()).map(Endpoint::id).contains("b:1");
+        answers.put("b:1", new java.net.SocketException("I/O error"));
+        now.addAndGet(S);
+        m.round();
+        assertThat(m.snapshot().state("b:1")).as("still known, down for now").isNotNull();
+        answers.put("b:1", writer(2, 700));
+        now.addAndGet(S);
+        m.round();
+        assertThat(m.snapshot().topology().writer()).map(Endpoint::id).contains("b:1");
     }
 
     @Test

@@ -115,7 +115,9 @@ class HavenStatement implements Statement {
                 }
                 T result = exec.run(real);
                 if (on != null) {
-                    on.breaker().onSuccess(ds.settings().ticker().nanoTime() - start, TimeUnit.NANOSECONDS);
+                    long now = ds.settings().ticker().nanoTime();
+                    on.breaker().onSuccess(now - start, TimeUnit.NANOSECONDS);
+                    on.answered(now);
                 }
                 return result;
             } catch (SQLException e) {

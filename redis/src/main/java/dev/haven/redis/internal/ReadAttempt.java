@@ -133,6 +133,7 @@ final class ReadAttempt {
         long took = now - t0;
         s.end(took);
         s.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
+        s.answered(now);
     }
 
     /**

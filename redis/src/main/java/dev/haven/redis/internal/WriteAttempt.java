@@ -85,6 +85,7 @@ final class WriteAttempt {
         long took = now - t0;
         w.end(took);
         w.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
+        w.answered(now);
         session.onWrite(c);
     }
 
