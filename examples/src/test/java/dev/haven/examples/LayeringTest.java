@@ -25,7 +25,6 @@ class LayeringTest {
     static void importClasses() {
         classes = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
                 .importPackages("dev.haven");
         // The import must have found every module, or the rules below would pass on nothing.
         for (String pkg : new String[] {"dev.haven.engine", "dev.haven.jdbc", "dev.haven.redis", "dev.haven.dynamodb",
