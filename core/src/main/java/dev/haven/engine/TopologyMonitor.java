@@ -476,6 +476,7 @@ public final class TopologyMonitor implements AutoCloseable {
         for (HavenEvent ev : pending) {
             events.publish(ev);
         }
+        events.flushSkips(settings.cluster(), now, settings.ticker().nanoTime());
     }
 
     private void trackFailover(Endpoint oldWriter, Endpoint newWriter, List<HavenEvent> pending, java.time.Instant now) {

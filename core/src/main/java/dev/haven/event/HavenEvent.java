@@ -48,7 +48,16 @@ public sealed interface HavenEvent {
     /** A hedged (duplicate) read was sent to {@code endpoint} after {@code delay} without an answer. */
     record HedgeSent(String cluster, Instant at, Endpoint endpoint, Duration delay) implements HavenEvent {}
 
-    /** A replica was passed over for a read because it was staler than the read allows. */
-    record StaleReplicaSkipped(String cluster, Instant at, Endpoint endpoint, Duration staleness, Duration bound)
-            implements HavenEvent {}
+    /**
+     * Reads were passed over a replica because it was staler than they allow: {@code reads} of them since the previous
+     * such event for that replica (at most one per replica per second), {@code staleness} the largest seen among them
+     * ({@code null} when unknown: no writer sample to measure against).
+     */
+    record StaleReplicaSkipped(String cluster, Instant at, Endpoint endpoint, Duration staleness, Duration bound, long reads)
+            implements HavenEvent {
+        /** One skipped read. */
+        public StaleReplicaSkipped(String cluster, Instant at, Endpoint endpoint, Duration staleness, Duration bound) {
+            this(cluster, at, endpoint, staleness, bound, 1);
+        }
+    }
 }

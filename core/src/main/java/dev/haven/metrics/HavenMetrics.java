@@ -71,7 +71,7 @@ public final class HavenMetrics implements MeterBinder, HavenEventListener {
         } else if (event instanceof HavenEvent.HedgeSent h) {
             r.counter("haven.hedges", "cluster", cluster, "endpoint", h.endpoint().id()).increment();
         } else if (event instanceof HavenEvent.StaleReplicaSkipped s) {
-            r.counter("haven.stale.replica.skipped", "cluster", cluster, "endpoint", s.endpoint().id()).increment();
+            r.counter("haven.stale.replica.skipped", "cluster", cluster, "endpoint", s.endpoint().id()).increment(s.reads());
         } else if (event instanceof HavenEvent.TopologyChanged) {
             r.counter("haven.topology.changes", "cluster", cluster).increment();
         }

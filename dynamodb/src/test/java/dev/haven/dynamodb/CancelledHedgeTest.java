@@ -40,6 +40,8 @@ class CancelledHedgeTest {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
                 // long SDK timeouts: only Haven's cancellation can end a stalled call early
                 .apiCallTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10))
+                // not a detection test: a busy machine must not fail the heartbeat probes of the SDK's first calls
+                .probeTimeout(Duration.ofSeconds(5))
                 .hedgeDelay(hedgeDelay)
                 .hedgeBudgetRatio(1.0)
                 .listener(events::add)
@@ -59,15 +61,19 @@ class CancelledHedgeTest {
     }
 
     @Test
-    void aFastReadRunsOnTheCallersThreadAndSendsNoHedge() {
+    void aFastReadRunsOnTheCallersThreadAndSendsNoHedge() throws InterruptedException {
         try (HavenDynamoDbClient ddb = client(Duration.ofMillis(200))) {
+            warmUp(ddb); // the SDK's first call can take longer than 200 ms on a busy machine
+            long localBefore = local.dataGets();
+            long homeBefore = home.dataGets();
+            long hedgesBefore = hedges();
             for (int i = 0; i < 50; i++) {
                 assertThat(ddb.getItem(GET).item()).containsKey("pk");
             }
-            assertThat(local.dataGets()).isEqualTo(50);
-            assertThat(home.dataGets()).isZero();
+            assertThat(local.dataGets() - localBefore).isEqualTo(50);
+            assertThat(home.dataGets() - homeBefore).isZero();
             assertThat(local.lastDataGetThread()).as("no hand-off to a pool thread").isSameAs(Thread.currentThread());
-            assertThat(hedges()).isZero();
+            assertThat(hedges() - hedgesBefore).isZero();
         }
     }
 
@@ -95,20 +101,30 @@ class CancelledHedgeTest {
             local.stallMillis(5_000);
             long hedgesBefore = hedges();
             long homeBefore = home.dataGets();
+            long localBefore = local.dataGets();
+            long abortsBefore = local.aborts();
             for (int i = 0; i < 30; i++) {
                 ddb.getItem(GET);
             }
             assertThat(hedges() - hedgesBefore).isEqualTo(30);
             assertThat(home.dataGets() - homeBefore).isEqualTo(30);
-            // a local request still being prepared when the hedge answered is cancelled before it is sent (not counted)
-            assertThat(local.aborts()).isBetween(20L, 30L);
+            // Every local request that was sent was aborted when the hedge answered (none sat out its 5 s stall); one
+            // still being prepared then is cancelled before it is sent (more of them on a busy machine).
+            long sentLocally = local.dataGets() - localBefore;
+            assertThat(sentLocally).isBetween(1L, 30L);
+            assertThat(local.aborts() - abortsBefore).as("aborted of %d sent", sentLocally).isEqualTo(sentLocally);
             assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown);
             // 30 cancelled calls would open a breaker (10 calls, 50 %) if they counted as failures: then the next
             // read would go to the home region first.
+            // With the 5 ms hedge delay of this test, a busy machine can take longer than that just to prepare the
+            // local request, and the hedge to home wins before it is sent: so ask a few times. An open breaker would
+            // keep every one of them away from the local region for its 5 s open state.
             local.stallMillis(0);
             long before = local.dataGets();
-            ddb.getItem(GET);
-            assertThat(local.dataGets() - before).isEqualTo(1);
+            for (int i = 0; i < 20 && local.dataGets() == before; i++) {
+                ddb.getItem(GET);
+            }
+            assertThat(local.dataGets() - before).as("reads that reached the local region first").isEqualTo(1);
             assertThat(local.lastDataGetThread()).isSameAs(Thread.currentThread());
         }
     }
@@ -123,11 +139,14 @@ class CancelledHedgeTest {
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertThat(tookMs).isBetween(250L, 2_000L);
             assertThat(hedges()).isEqualTo(1);
+            // The losing hedge is cancelled: aborted if it was sent, or never sent if it was still being prepared
+            // when the first region answered (on a busy machine preparing it can take longer than the race).
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (home.aborts() == 0 && System.nanoTime() < deadline) {
+            while ((home.aborts() != home.dataGets()) && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            assertThat(home.aborts()).as("the losing hedge was cancelled").isEqualTo(1);
+            assertThat(home.dataGets()).as("hedges sent to home").isLessThanOrEqualTo(1);
+            assertThat(home.aborts()).as("the losing hedge was cancelled").isEqualTo(home.dataGets());
             assertThat(local.aborts()).isZero();
         }
     }

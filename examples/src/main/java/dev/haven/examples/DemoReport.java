@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * @param newWriter             the node Haven followed to (from {@code FailoverCompleted})
  * @param writesAfterPromotion  writes acknowledged after the promotion
  * @param readsByNode           successful reads per node, keyed by a label such as "pg1 (replica, promoted at 16.0 s)"
- * @param staleSkipped          {@code StaleReplicaSkipped} events (a replica passed over because it lagged)
+ * @param staleSkipped          reads passed over a replica because it lagged (summed from {@code StaleReplicaSkipped})
  * @param skippedByNode         the same by node name
  * @param staleReads            reads that missed a heartbeat acknowledged more than the lag bound before they started
  * @param worstStaleness        the oldest data any read returned (how long before the read its first invisible
@@ -115,7 +115,7 @@ public record DemoReport(String binaries, Duration startup, Duration ran, int th
         line(sb, "Longest read", ms(longestRead) + " (reads wait rather than fail while no server qualifies)");
         line(sb, "Reads per endpoint", readsByNode.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
                 .collect(Collectors.joining(" | ")));
-        line(sb, "Reads skipped for lag", staleSkipped + " StaleReplicaSkipped event(s)"
+        line(sb, "Reads skipped for lag", staleSkipped + " read(s) passed over a lagging replica"
                 + (skippedByNode.isEmpty() ? "" : " " + skippedByNode));
         line(sb, "Stale reads observed", staleReads + " (bound " + ms(lagBound) + "; oldest data any read returned: "
                 + (worstStaleness == null ? "n/a" : ms(worstStaleness)) + ")" + verdict(staleReads == 0));

@@ -245,8 +245,8 @@ public final class FailoverDemo implements AutoCloseable {
 
     private void onEvent(HavenEvent event) {
         if (event instanceof HavenEvent.StaleReplicaSkipped s) {
-            staleSkipped.increment();
-            skippedByNode.computeIfAbsent(name(s.endpoint()), k -> new LongAdder()).increment();
+            staleSkipped.add(s.reads());
+            skippedByNode.computeIfAbsent(name(s.endpoint()), k -> new LongAdder()).add(s.reads());
         } else if (event instanceof HavenEvent.FailoverStarted f) {
             if (failoverStartedNanos == 0) {
                 failoverStartedNanos = System.nanoTime();

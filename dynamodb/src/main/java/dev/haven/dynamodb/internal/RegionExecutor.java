@@ -306,8 +306,7 @@ public final class RegionExecutor implements AutoCloseable {
     }
 
     private void publishSkip(Router.Skip s) {
-        events.publish(new HavenEvent.StaleReplicaSkipped(settings.clusterName(), settings.clock().instant(), s.endpoint(),
-                s.stalenessNanos() == Long.MAX_VALUE ? null : Duration.ofNanos(s.stalenessNanos()), Duration.ofNanos(s.boundNanos())));
+        events.staleReplicaSkipped(settings.clusterName(), s, settings.clock().instant(), settings.ticker().nanoTime());
     }
 
     /**

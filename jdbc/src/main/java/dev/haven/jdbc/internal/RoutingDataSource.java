@@ -207,8 +207,7 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     private void skipped(Router.Skip skip) {
-        events.publish(new HavenEvent.StaleReplicaSkipped(settings.clusterName(), settings.clock().instant(),
-                skip.endpoint(), nanos(skip.stalenessNanos()), nanos(skip.boundNanos())));
+        events.staleReplicaSkipped(settings.clusterName(), skip, settings.clock().instant(), settings.ticker().nanoTime());
     }
 
     /**
@@ -542,13 +541,6 @@ public final class RoutingDataSource implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new SQLException("Interrupted during retry backoff", "08000", e);
         }
-    }
-
-    /** Staleness "unknown" (Long.MAX_VALUE nanoseconds) is shown as the largest duration. */
-    private static final Duration UNKNOWN_STALENESS = Duration.ofSeconds(Long.MAX_VALUE / 1_000_000_000L);
-
-    private static Duration nanos(long n) {
-        return n == Long.MAX_VALUE ? UNKNOWN_STALENESS : Duration.ofNanos(n);
     }
 
     @Override

@@ -91,14 +91,24 @@ final class ReadAttempt {
         if (failedOn == null) {
             target = ctx.router().firstForRead(snap.states(), consistency, sessionPosition, fallback, now, random, skips);
         } else {
+            // A node this read has not tried yet comes before one that failed it, even when the monitor has looked
+            // at that one since (two rounds): the untried node is the better bet, and it keeps a loaded machine's
+            // quick probe rounds from sending the read back to a node that just timed out.
             target = null;
+            Endpoint retry = null;
             long rounds = ctx.monitor().roundsCompleted();
             for (Endpoint e : ctx.router().forRead(snap.states(), consistency, sessionPosition, fallback, now, random, null)) {
                 Long failedAt = failedOn.get(e.id());
-                if (failedAt == null || rounds >= failedAt + 2) {
+                if (failedAt == null) {
                     target = e;
                     break;
                 }
+                if (retry == null && rounds >= failedAt + 2) {
+                    retry = e;
+                }
+            }
+            if (target == null) {
+                target = retry;
             }
         }
         EndpointState state = target == null ? null : snap.state(target.id());
@@ -167,7 +177,7 @@ final class ReadAttempt {
     }
 
     private void skipped(Router.Skip skip) {
-        ctx.events().publish(new HavenEvent.StaleReplicaSkipped(ctx.settings().clusterName(), ctx.settings().clock().instant(),
-                skip.endpoint(), Duration.ofNanos(skip.stalenessNanos()), Duration.ofNanos(skip.boundNanos())));
+        ctx.events().staleReplicaSkipped(ctx.settings().clusterName(), skip, ctx.settings().clock().instant(),
+                ctx.settings().ticker().nanoTime());
     }
 }
