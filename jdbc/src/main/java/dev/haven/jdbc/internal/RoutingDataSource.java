@@ -199,7 +199,7 @@ public final class RoutingDataSource implements AutoCloseable {
         }
         throw new HavenUnavailableException("No server can serve a read with consistency " + consistency + " in cluster "
                 + settings.clusterName() + " (" + snap.topology() + ", fallback to writer "
-                + (settings.readFallbackToWriter() ? "on" : "off") + ")", last);
+                + (settings.readFallbackToWriter() ? "on" : "off") + ")", settings.clusterName(), null, last);
     }
 
     private void skipped(Router.Skip skip) {
@@ -218,6 +218,7 @@ public final class RoutingDataSource implements AutoCloseable {
         long confirmNanos = 2 * (settings.probeTimeout().toNanos() + settings.fastProbeInterval().toNanos());
         long excludeUntil = now + confirmNanos;
         SQLException last = null;
+        Endpoint failedOn = null;
         while (true) {
             now = settings.ticker().nanoTime();
             if (exclude != null && now - excludeUntil >= 0) {
@@ -229,6 +230,7 @@ public final class RoutingDataSource implements AutoCloseable {
                     return open(w, deadlineNanos);
                 } catch (SQLException ex) {
                     last = ex;
+                    failedOn = w.endpoint();
                     onFailure(w, ex);
                     exclude = w.id();
                     excludeUntil = settings.ticker().nanoTime() + confirmNanos;
@@ -238,13 +240,13 @@ public final class RoutingDataSource implements AutoCloseable {
             if (left <= 0 || closed) {
                 throw new HavenUnavailableException("No writer available in cluster " + settings.clusterName() + " after waiting "
                         + Durations.format(settings.writerWait()) + " (" + monitor.snapshot().topology()
-                        + "); nothing was sent, the work can be repeated", last);
+                        + "); nothing was sent, the work can be repeated", settings.clusterName(), failedOn, last);
             }
             try {
                 monitor.awaitRound(Duration.ofNanos(Math.min(left, 2 * settings.fastProbeInterval().toNanos())));
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                throw new HavenUnavailableException("Interrupted while waiting for a writer", ie);
+                throw new HavenUnavailableException("Interrupted while waiting for a writer", settings.clusterName(), null, ie);
             }
         }
     }

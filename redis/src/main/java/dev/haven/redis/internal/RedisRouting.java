@@ -95,7 +95,8 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                     master = sv.master(settings.ticker().nanoTime());
                 } catch (Exception e) {
                     throw new HavenRedisUnavailableException("haven.redis.sentinels: no Sentinel of " + settings.sentinels().stream()
-                            .map(Endpoint::id).toList() + " answered SENTINEL MASTER " + settings.masterName() + ": " + e, e);
+                            .map(Endpoint::id).toList() + " answered SENTINEL MASTER " + settings.masterName() + ": " + e,
+                            settings.clusterName(), null, e);
                 }
                 seeds = new ArrayList<>();
                 seeds.add(Endpoint.of(master.host(), master.port()));
@@ -368,10 +369,10 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             throw AsyncRouting.unwrap(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new HavenRedisWriteOutcomeUnknownException("Interrupted in WAIT", null, e);
+            throw new HavenRedisWriteOutcomeUnknownException("Interrupted in WAIT", settings.clusterName(), null, e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new HavenRedisWriteOutcomeUnknownException("WAIT " + replicas + " got no answer in time: whether the last "
-                    + "write reached the replicas is unknown", null, e);
+                    + "write reached the replicas is unknown", settings.clusterName(), null, e);
         }
     }
 
@@ -381,7 +382,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             monitor.awaitRound(Duration.ofNanos(Math.max(1, Math.min(left, 2 * settings.fastProbeInterval().toNanos()))));
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            throw new HavenRedisUnavailableException("Interrupted while waiting for the topology", ie);
+            throw new HavenRedisUnavailableException("Interrupted while waiting for the topology", settings.clusterName(), null, ie);
         }
     }
 
