@@ -2,9 +2,11 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.HavenFailure;
 import dev.haven.Role;
 import dev.haven.Topology;
 import dev.haven.dynamodb.HavenDynamoDbSession;
+import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.event.HavenEvent;
 import dev.haven.engine.Backoff;
@@ -347,7 +349,7 @@ public final class RegionExecutor implements AutoCloseable {
         Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
         List<Endpoint> order = route(routed, now);
         if (order.isEmpty()) {
-            throw new HavenRegionUnavailableException(noRegionMessage(asked));
+            throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
         retryBudget.onRequest();
         hedgeBudget.onRequest();
@@ -603,7 +605,8 @@ public final class RegionExecutor implements AutoCloseable {
                 ErrorKind k = ErrorKind.of(e);
                 attempts++;
                 if (!k.retryableWrite() || attempts >= settings.retryMaxAttempts() || !retryBudget.tryAcquire()) {
-                    throw e;
+                    RuntimeException surfaced = havenWriteFailure(request, region, e);
+                    throw surfaced != null ? surfaced : e;
                 }
                 Duration backoff = backoff(attempts - 1);
                 if (events.hasListeners()) {
@@ -644,7 +647,34 @@ public final class RegionExecutor implements AutoCloseable {
                 + (down ? "down (declared by Haven's monitor)" : "failing (circuit breaker open)") + "; "
                 + (!failover ? "this operation only runs in the home region"
                         : settings.writeFailover() ? "no other region is healthy" : "haven.dynamodb.write-failover is off")
-                + ": the request was not sent");
+                + ": the request was not sent", settings.clusterName(), home.endpoint(), null);
+    }
+
+    /**
+     * What the caller of a write gets when Haven gives up on it after {@code failure} in {@code region}: in the core
+     * failure model, a write that may have been applied surfaces as {@link HavenDynamoDbWriteOutcomeUnknownException}
+     * and one that was certainly not sent as {@link HavenRegionUnavailableException} (see {@link WriteOutcome});
+     * anything else as it is.
+     */
+    public Throwable writeFailure(Object request, String region, Throwable failure) {
+        RuntimeException surfaced = havenWriteFailure(request, region, failure);
+        return surfaced != null ? surfaced : failure;
+    }
+
+    private RuntimeException havenWriteFailure(Object request, String region, Throwable failure) {
+        HavenFailure.Kind kind = WriteOutcome.classify(request, failure);
+        if (kind == null) {
+            return null;
+        }
+        EndpointState st = view().byRegion.get(region);
+        Endpoint where = st == null ? null : st.endpoint();
+        String op = request.getClass().getSimpleName().replace("Request", "");
+        if (kind == HavenFailure.Kind.UNAVAILABLE) {
+            return new HavenRegionUnavailableException(op + " could not be sent to region " + region + " ("
+                    + describe(failure) + "): it was not applied", settings.clusterName(), where, failure);
+        }
+        return new HavenDynamoDbWriteOutcomeUnknownException(op + " sent to region " + region + " got no answer ("
+                + describe(failure) + ").", settings.clusterName(), where, failure);
     }
 
     // ------------------------------------------------------------------------------------------------ for the async client
@@ -669,7 +699,7 @@ public final class RegionExecutor implements AutoCloseable {
         Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
         List<Endpoint> order = route(routed, now);
         if (order.isEmpty()) {
-            throw new HavenRegionUnavailableException(noRegionMessage(asked));
+            throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
         retryBudget.onRequest();
         hedgeBudget.onRequest();
