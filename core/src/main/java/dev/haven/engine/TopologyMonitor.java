@@ -85,6 +85,7 @@ public final class TopologyMonitor implements AutoCloseable {
     private volatile boolean closed;
     private volatile long fastUntilNanos;
     private volatile long lagDemandUntilNanos = Long.MIN_VALUE / 2;
+    private volatile long lagIntervalNanos; // settings.lagInterval() unless the users of a shared monitor ask otherwise
     private static final long LAG_DEMAND_NANOS = 10_000_000_000L;
     private boolean wakeRequested; // guarded by lock
     private long failoverStartedNanos = -1;
@@ -99,6 +100,7 @@ public final class TopologyMonitor implements AutoCloseable {
         this.provider = provider;
         this.events = events;
         this.lag = new LagTracker(settings.lagHistory());
+        this.lagIntervalNanos = settings.lagInterval().toNanos();
         AtomicInteger n = new AtomicInteger();
         this.probes = new ThreadPoolExecutor(0, 256, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "haven-probe-" + settings.cluster() + "-" + n.incrementAndGet());
@@ -131,6 +133,25 @@ public final class TopologyMonitor implements AutoCloseable {
     /** Called after each published change with (previous, current), on the monitor thread. */
     public void addObserver(BiConsumer<Snapshot, Snapshot> observer) {
         observers.add(observer);
+    }
+
+    /** Stops calling {@code observer} (a user of a shared monitor leaving). */
+    public void removeObserver(BiConsumer<Snapshot, Snapshot> observer) {
+        observers.remove(observer);
+    }
+
+    /**
+     * How finely lag is sampled while reads with a staleness bound run, and how many writer samples are kept: a shared
+     * monitor serves the finest interval and the longest history any of its users asks for ({@link MonitorRegistry}).
+     * The history only grows.
+     */
+    public void lagSampling(Duration interval, int history) {
+        lagIntervalNanos = interval.toNanos();
+        lag.ensureCapacity(history);
+    }
+
+    public boolean isClosed() {
+        return closed;
     }
 
     /**
@@ -260,7 +281,7 @@ public final class TopologyMonitor implements AutoCloseable {
         boolean fast = failoverStartedNanos >= 0 || snapshot.writer() == null || now - fastUntilNanos < 0;
         long base = (fast ? settings.fastInterval() : settings.interval()).toNanos();
         if (!fast && now - lagDemandUntilNanos < 0) {
-            base = Math.min(base, settings.lagInterval().toNanos());
+            base = Math.min(base, lagIntervalNanos);
         }
         // ±10 % jitter so that a fleet of clients does not probe in lockstep.
         return (long) (base * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()));
