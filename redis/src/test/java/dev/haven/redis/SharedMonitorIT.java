@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two clients of one Sentinel-managed cluster in one JVM share one topology monitor: one monitor thread and one probe
- * ({@code INFO replication}) per node per round, not two. The monitor outlives the client that started it and stops
+ * connection per node (named {@code haven-probe}), not two. The monitor outlives the client that started it and stops
  * with the last.
  */
 @HavenRedis(replicas = 1)
@@ -26,11 +26,17 @@ class SharedMonitorIT {
                 .filter(t -> t.isAlive() && t.getName().equals("haven-monitor-it")).count();
     }
 
-    /** INFO commands run on {@code node} during {@code window} (the measuring INFO itself adds one). */
-    private static long infoCalls(RedisTopology redis, RedisNode node, Duration window) {
-        long before = ItSupport.calls(redis, node, "info");
-        ItSupport.sleep(window);
-        return ItSupport.calls(redis, node, "info") - before;
+    /** Haven probe connections open on {@code node} ({@code CLIENT LIST}, over the node's direct port). */
+    private static long probeConnections(RedisNode node) {
+        return ItSupport.direct(node, c -> c.sync().clientList().lines().filter(l -> l.contains(" name=haven-probe ")).count());
+    }
+
+    private static void awaitProbeConnections(RedisNode node, long expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (probeConnections(node) != expected) {
+            assertThat(System.nanoTime()).as(expected + " probe connection(s) on " + node.name()).isLessThan(deadline);
+            ItSupport.sleep(Duration.ofMillis(50));
+        }
     }
 
     @Test
@@ -50,12 +56,13 @@ class SharedMonitorIT {
         }
         try {
             long threads = monitorThreads();
-            long infoOnPrimary = infoCalls(redis, redis.primary(), Duration.ofSeconds(3));
-            System.out.printf("[SharedMonitorIT] 2 clients: %d monitor thread(s), %d INFO on the primary in 3 s%n",
-                    threads, infoOnPrimary);
+            long onPrimary = probeConnections(redis.primary());
+            long onReplica = probeConnections(redis.replicas().get(0));
+            System.out.printf("[SharedMonitorIT] 2 clients: %d monitor thread(s), probe connections primary=%d replica=%d%n",
+                    threads, onPrimary, onReplica);
             assertThat(threads).isEqualTo(1);
-            // one monitor at a 1 s interval (+-10 % jitter): 3-4 probes, +1 for the measurement; two monitors would make 7-9
-            assertThat(infoOnPrimary).isBetween(2L, 5L);
+            assertThat(onPrimary).isEqualTo(1);
+            assertThat(onReplica).isEqualTo(1);
 
             a.close(); // the client that started the monitor
             try (HavenRedisConnection c = b.connect()) {
@@ -63,7 +70,7 @@ class SharedMonitorIT {
                 assertThat(c.reads(Consistency.STRONG).get("shared")).isEqualTo("1");
             }
             assertThat(monitorThreads()).isEqualTo(1);
-            assertThat(infoCalls(redis, redis.primary(), Duration.ofSeconds(2))).as("still probed for b").isGreaterThanOrEqualTo(2);
+            assertThat(probeConnections(redis.primary())).as("still probed for b").isEqualTo(1);
 
             // the monitor (with its Sentinel subscription) keeps working for b: a failover after a closed is followed
             int eventsOfA = eventsA.size();
@@ -83,6 +90,8 @@ class SharedMonitorIT {
             b.close();
         }
         assertThat(monitorThreads()).isZero();
-        assertThat(infoCalls(redis, redis.primary(), Duration.ofSeconds(2))).as("no more probes").isLessThanOrEqualTo(1);
+        for (RedisNode n : redis.nodes()) {
+            awaitProbeConnections(n, 0);
+        }
     }
 }

@@ -237,7 +237,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             } else {
                 seeds = settings.nodes();
             }
-            p = new RedisTopologyProvider(probeClient, e -> uri(settings, e, settings.probeTimeout()), sv,
+            p = new RedisTopologyProvider(probeClient, e -> probeUri(settings, e), sv,
                     settings.elastiCacheMode() ? settings.primaryEndpoint().id() : null,
                     settings.globalDatastoreMode() ? new ReplicationChain(settings.globalDatastore()) : null, settings.ticker());
             m = new TopologyMonitor(monitorSettings(settings, seeds), p, bus);
@@ -278,6 +278,13 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
 
     private RedisURI uri(Endpoint e, Duration timeout) {
         return uri(settings, e, timeout);
+    }
+
+    /** A probe connection's address, named {@code haven-probe} so that operators see it in {@code CLIENT LIST}. */
+    private static RedisURI probeUri(RedisSettings settings, Endpoint e) {
+        RedisURI u = uri(settings, e, settings.probeTimeout());
+        u.setClientName("haven-probe");
+        return u;
     }
 
     private static RedisURI uri(RedisSettings settings, Endpoint e, Duration timeout) {
