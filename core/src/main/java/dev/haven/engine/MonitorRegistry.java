@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * MonitorRegistry.Lease lease = MonitorRegistry.jvm().acquire(
  *         new MonitorRegistry.Key("jdbc", "orders", "db-1:5432,db-2:5432", List.of(seedIds, database, user)),
- *         monitorSettings, Map.of("haven.jdbc.endpoint.*", locations), events,
+ *         monitorSettings, Map.of("endpoint.*", locations), events,
  *         bus -> new MonitorRegistry.Started(startMonitor(monitorSettings, bus), provider));
  * lease.addObserver(this::onTopology);   // removed again by lease.close()
  * TopologyMonitor monitor = lease.monitor();
@@ -73,13 +73,13 @@ public final class MonitorRegistry {
      * @param cluster  the configured cluster name
      * @param describe the seeds, for messages (never secrets)
      * @param identity everything else the probes depend on (seed ids, database, credentials, provider instance...);
-     *                 compared with {@code equals}, never printed
+     *                 compared with {@code equals}, never printed; may hold {@code null}s
      */
     public record Key(String store, String cluster, String describe, List<?> identity) {
         public Key {
             Objects.requireNonNull(store, "store");
             Objects.requireNonNull(cluster, "cluster");
-            identity = List.copyOf(identity);
+            identity = java.util.Collections.unmodifiableList(new ArrayList<>(identity)); // nulls allowed
         }
 
         @Override
