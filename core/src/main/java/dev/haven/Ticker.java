@@ -16,7 +16,18 @@ public interface Ticker {
     /** Nanoseconds from an arbitrary origin; only differences mean something. */
     long nanoTime();
 
+    /** {@link System#nanoTime()}; always the same instance, so settings that hold it compare equal. */
     static Ticker system() {
-        return System::nanoTime;
+        return SystemTicker.INSTANCE;
+    }
+}
+
+/** The one system ticker. */
+enum SystemTicker implements Ticker {
+    INSTANCE;
+
+    @Override
+    public long nanoTime() {
+        return System.nanoTime();
     }
 }

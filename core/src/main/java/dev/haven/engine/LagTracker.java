@@ -23,8 +23,8 @@ public final class LagTracker {
     /** Returned by {@link #freshAsOf(long)} when the history cannot vouch for a position. */
     public static final long UNKNOWN = Long.MIN_VALUE;
 
-    private final long[] times;
-    private final long[] positions;
+    private long[] times;
+    private long[] positions;
     private int size;
     private int head; // index of the oldest sample
 
@@ -78,6 +78,26 @@ public final class LagTracker {
             return Long.MAX_VALUE;
         }
         return Math.max(0, nowNanos - freshAsOf);
+    }
+
+    /** Grows the history to at least {@code capacity} samples, keeping the samples it has. */
+    public synchronized void ensureCapacity(int capacity) {
+        if (capacity <= times.length) {
+            return;
+        }
+        long[] t = new long[capacity];
+        long[] p = new long[capacity];
+        for (int i = 0; i < size; i++) {
+            t[i] = times[index(i)];
+            p[i] = positions[index(i)];
+        }
+        times = t;
+        positions = p;
+        head = 0;
+    }
+
+    public synchronized int capacity() {
+        return times.length;
     }
 
     public synchronized void reset() {

@@ -82,11 +82,13 @@ public final class TopologyMonitor implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final List<BiConsumer<Snapshot, Snapshot>> observers = new CopyOnWriteArrayList<>();
     private final Map<String, EndpointState> states = new LinkedHashMap<>(); // monitor thread (and start)
+    private final List<Runnable> roundHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile Snapshot snapshot;
     private volatile boolean closed;
     private volatile long fastUntilNanos;
     private volatile long lagDemandUntilNanos = Long.MIN_VALUE / 2;
+    private volatile long lagIntervalNanos; // settings.lagInterval() unless the users of a shared monitor ask otherwise
     private static final long LAG_DEMAND_NANOS = 10_000_000_000L;
     private boolean wakeRequested; // guarded by lock
     private long failoverStartedNanos = -1;
@@ -103,6 +105,7 @@ public final class TopologyMonitor implements AutoCloseable {
         this.provider = provider;
         this.events = events;
         this.lag = new LagTracker(settings.lagHistory());
+        this.lagIntervalNanos = settings.lagInterval().toNanos();
         AtomicInteger n = new AtomicInteger();
         this.probes = new ThreadPoolExecutor(0, 256, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "haven-probe-" + settings.cluster() + "-" + n.incrementAndGet());
@@ -135,6 +138,25 @@ public final class TopologyMonitor implements AutoCloseable {
     /** Called after each published change with (previous, current), on the monitor thread. */
     public void addObserver(BiConsumer<Snapshot, Snapshot> observer) {
         observers.add(observer);
+    }
+
+    /** Stops calling {@code observer} (a user of a shared monitor leaving). */
+    public void removeObserver(BiConsumer<Snapshot, Snapshot> observer) {
+        observers.remove(observer);
+    }
+
+    /**
+     * How finely lag is sampled while reads with a staleness bound run, and how many writer samples are kept: a shared
+     * monitor serves the finest interval and the longest history any of its users asks for ({@link MonitorRegistry}).
+     * The history only grows.
+     */
+    public void lagSampling(Duration interval, int history) {
+        lagIntervalNanos = interval.toNanos();
+        lag.ensureCapacity(history);
+    }
+
+    public boolean isClosed() {
+        return closed;
     }
 
     /**
@@ -264,7 +286,7 @@ public final class TopologyMonitor implements AutoCloseable {
         boolean fast = failoverStartedNanos >= 0 || snapshot.writer() == null || now - fastUntilNanos < 0;
         long base = (fast ? settings.fastInterval() : settings.interval()).toNanos();
         if (!fast && now - lagDemandUntilNanos < 0) {
-            base = Math.min(base, settings.lagInterval().toNanos());
+            base = Math.min(base, lagIntervalNanos);
         }
         // ±10 % jitter so that a fleet of clients does not probe in lockstep.
         return (long) (base * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()));
@@ -477,6 +499,22 @@ public final class TopologyMonitor implements AutoCloseable {
             events.publish(ev);
         }
         events.flushSkips(settings.cluster(), now, settings.ticker().nanoTime());
+        for (Runnable hook : roundHooks) {
+            try {
+                hook.run();
+            } catch (RuntimeException ex) {
+                log.error("Haven {}: round hook failed", settings.cluster(), ex);
+            }
+        }
+    }
+
+    /** Runs {@code hook} on the monitor thread after every probe round (it must be quick and must not block). */
+    public void addRoundHook(Runnable hook) {
+        roundHooks.add(hook);
+    }
+
+    public void removeRoundHook(Runnable hook) {
+        roundHooks.remove(hook);
     }
 
     private void trackFailover(Endpoint oldWriter, Endpoint newWriter, List<HavenEvent> pending, java.time.Instant now) {

@@ -7,7 +7,8 @@
  *   <li>{@link dev.haven.engine.TopologyMonitor} probes the servers through a store's
  *       {@link dev.haven.spi.TopologyProvider}, keeps an immutable {@link dev.haven.engine.TopologyMonitor.Snapshot}
  *       of {@link dev.haven.engine.EndpointState}s and publishes events through an {@link dev.haven.engine.EventBus};
- *       {@link dev.haven.engine.MonitorSettings} configures it.</li>
+ *       {@link dev.haven.engine.MonitorSettings} configures it. {@link dev.haven.engine.MonitorRegistry} shares one
+ *       monitor per cluster per JVM between the data sources and clients on it, reference-counted.</li>
  *   <li>{@link dev.haven.engine.Router} chooses where a read or write goes from the snapshot's
  *       {@link dev.haven.engine.RouteCandidate}s; {@link dev.haven.engine.LagTracker} says how stale a replica is.</li>
  *   <li>{@link dev.haven.engine.RetryBudget} and {@link dev.haven.engine.Backoff} decide whether and when to retry.</li>

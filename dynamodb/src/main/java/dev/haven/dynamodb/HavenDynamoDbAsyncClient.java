@@ -356,7 +356,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
             }
             Throwable cause = unwrap(t);
             if (!executor.mayRetryWrite(cause, attempt)) {
-                result.completeExceptionally(cause);
+                result.completeExceptionally(executor.writeFailure(request, region, cause));
                 return;
             }
             long backoff = executor.retryBackoff(attempt - 1).toNanos();

@@ -66,7 +66,8 @@ import software.amazon.awssdk.services.dynamodb.model.BatchExecuteStatementReque
  * (possibly stale) copy. Off by default: then writes fail at once with {@link HavenRegionUnavailableException}
  * while the home region is down, without waiting for SDK timeouts.
  *
- * <p>{@link #close()} closes the monitor, Haven's threads and the SDK clients Haven built; clients given to the
+ * <p>{@link #close()} releases the monitor (shared by the clients of one cluster in this JVM, stopped with the last of
+ * them), closes Haven's threads and the SDK clients Haven built; clients given to the
  * builder are the caller's unless {@link Builder#closeUserClients(boolean)}. Views ({@link #withConsistency},
  * {@link #withSession}) share the root's resources; closing a view does nothing.
  */

@@ -1,11 +1,14 @@
 package dev.haven.dynamodb;
 
+import dev.haven.Endpoint;
+import dev.haven.HavenFailure;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * No region can take this request now: for a write, the home region is declared down by Haven's monitor (or its
- * breaker is open) and write failover is off; for a read, no healthy region satisfies its consistency (for
- * {@code STRONG}, the home region is down). Thrown at once, without waiting for SDK timeouts.
+ * breaker is open) and write failover is off, or the home region refused the connection; for a read, no healthy
+ * region satisfies its consistency (for {@code STRONG}, the home region is down). Thrown at once when Haven's monitor
+ * knows, without waiting for SDK timeouts. {@link HavenFailure.Kind#UNAVAILABLE}.
  *
  * <p>It extends {@link SdkClientException} because it is a client-side verdict made without any response from
  * DynamoDB: there is no status code, request id or error code to report, which {@code AwsServiceException} would
@@ -21,11 +24,37 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  * }
  * }</pre>
  */
-public final class HavenRegionUnavailableException extends SdkClientException {
+public final class HavenRegionUnavailableException extends SdkClientException implements HavenFailure {
 
     private static final long serialVersionUID = 1L;
 
+    private final String cluster;
+    private final transient Endpoint endpoint;
+
     public HavenRegionUnavailableException(String message) {
-        super(SdkClientException.builder().message(message));
+        this(message, null, null, null);
+    }
+
+    /** With the cluster's name, the region that refused the request (when one did) and the cause (when there is one). */
+    public HavenRegionUnavailableException(String message, String cluster, Endpoint region, Throwable cause) {
+        super(SdkClientException.builder().message(message).cause(cause));
+        this.cluster = cluster;
+        this.endpoint = region;
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.UNAVAILABLE;
+    }
+
+    @Override
+    public String cluster() {
+        return cluster;
+    }
+
+    /** The region (its id is the region name) that could not take the request, or {@code null}. */
+    @Override
+    public Endpoint endpoint() {
+        return endpoint;
     }
 }

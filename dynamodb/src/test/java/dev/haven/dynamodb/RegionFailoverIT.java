@@ -325,6 +325,137 @@ class RegionFailoverIT {
         }
     }
 
+    /**
+     * The failure model on a real blackhole: writes run back to back when the home region is frozen, so one is in
+     * flight at that moment. Writes sent before Haven's monitor declares home down get no answer and surface as
+     * {@link HavenDynamoDbWriteOutcomeUnknownException} (never the SDK's raw timeout, never re-sent); writes made after
+     * it are refused before sending ({@link HavenRegionUnavailableException}) and are certainly not applied.
+     */
+    @Test
+    void homeFrozenMidWrite_outcomeUnknownThenUnavailable(DynamoDbRegions regions) throws Exception {
+        try (HavenDynamoDbClient client = haven(regions).clusterName("mid-write").localRegion("us-west-2").build()) {
+            midWrite(regions, client, "sync", pk -> client.putItem(b -> b.tableName(ORDERS).item(Map.of("pk", AttributeValue.fromS(pk)))));
+        }
+    }
+
+    /** The same through {@link HavenDynamoDbAsyncClient}: the futures fail with the same two exceptions. */
+    @Test
+    void asyncHomeFrozenMidWrite_outcomeUnknownThenUnavailable(DynamoDbRegions regions) throws Exception {
+        Map<String, software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient> sdk = new java.util.LinkedHashMap<>();
+        try (HavenDynamoDbClient client = haven(regions).clusterName("mid-write").localRegion("us-west-2").build();
+             BlockingAsyncHttpClient http = new BlockingAsyncHttpClient(Duration.ofSeconds(5))) {
+            for (String r : regions.regions()) {
+                sdk.put(r, software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient.builder()
+                        .region(software.amazon.awssdk.regions.Region.of(r)).endpointOverride(regions.endpoint(r))
+                        .credentialsProvider(regions.credentials()).httpClient(http)
+                        .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(2)).apiCallAttemptTimeout(Duration.ofMillis(700))
+                                .retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()))
+                        .build());
+            }
+            try (HavenDynamoDbAsyncClient async = HavenDynamoDbAsyncClient.over(client, sdk)) {
+                midWrite(regions, client, "async", pk -> {
+                    try {
+                        async.putItem(b -> b.tableName(ORDERS).item(Map.of("pk", AttributeValue.fromS(pk)))).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw (RuntimeException) e.getCause();
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+            }
+        }
+    }
+
+    private static void midWrite(DynamoDbRegions regions, HavenDynamoDbClient client, String label,
+            java.util.function.Consumer<String> put) throws Exception {
+        String prefix = "mw-" + label + "-";
+        Map<String, Throwable> failed = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+        List<String> acked = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            for (int n = 0; !stop.get(); n++) {
+                String pk = prefix + n;
+                try {
+                    put.accept(pk);
+                    acked.add(pk);
+                } catch (RuntimeException e) {
+                    failed.put(pk, e);
+                    if (e instanceof HavenRegionUnavailableException) {
+                        try {
+                            Thread.sleep(5); // fails in microseconds: do not starve the servers of the 2 cores
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }, "mid-write");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (client.topology().writer().isEmpty()) { // a cold DynamoDB Local can miss the first probe round
+            assertThat(System.nanoTime()).as("home region up before the test").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        writer.start();
+        int errorsBeforeFreeze;
+        long detectedMs;
+        try {
+            Thread.sleep(1000);
+            errorsBeforeFreeze = failed.size();
+            long frozenAt = System.nanoTime();
+            regions.freeze(HOME);
+            awaitHomeDown(client, Duration.ofSeconds(5));
+            detectedMs = (System.nanoTime() - frozenAt) / 1_000_000;
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < until && failed.values().stream().noneMatch(e -> e instanceof HavenRegionUnavailableException)) {
+                Thread.sleep(10); // the write in flight at detection still has to time out
+            }
+            Thread.sleep(100); // writes now fail fast
+            stop.set(true);
+            writer.join(10_000);
+        } finally {
+            stop.set(true);
+            regions.unfreeze(HOME);
+        }
+        assertThat(writer.isAlive()).isFalse();
+        List<String> unknown = new ArrayList<>();
+        List<String> unavailable = new ArrayList<>();
+        List<Throwable> other = new ArrayList<>();
+        failed.forEach((pk, e) -> {
+            if (e instanceof HavenDynamoDbWriteOutcomeUnknownException u) {
+                unknown.add(pk);
+                assertThat(u.kind()).isEqualTo(dev.haven.HavenFailure.Kind.OUTCOME_UNKNOWN);
+                assertThat(u.cluster()).isEqualTo("mid-write");
+                assertThat(u.endpoint().id()).isEqualTo(HOME);
+                assertThat(u.getCause()).isInstanceOf(software.amazon.awssdk.core.exception.SdkClientException.class)
+                        .isNotInstanceOf(dev.haven.HavenFailure.class);
+            } else if (e instanceof HavenRegionUnavailableException r) {
+                unavailable.add(pk);
+                assertThat(r.kind()).isEqualTo(dev.haven.HavenFailure.Kind.UNAVAILABLE);
+                assertThat(r.endpoint().id()).isEqualTo(HOME);
+            } else {
+                other.add(e);
+            }
+        });
+        // After the unfreeze the proxy delivers what it held: wait for it, then look at home directly.
+        Thread.sleep(1000);
+        java.util.function.Predicate<String> inHome = pk -> regions.client(HOME).getItem(b -> b.tableName(ORDERS)
+                .key(Map.of("pk", AttributeValue.fromS(pk))).consistentRead(true)).hasItem();
+        long ackedMissing = acked.stream().filter(inHome.negate()).count();
+        long unknownApplied = unknown.stream().filter(inHome).count();
+        long unavailableApplied = unavailable.stream().filter(inHome).count();
+        System.out.printf("[RegionFailoverIT] %s mid-write: home declared down %d ms after the freeze; %d writes acknowledged "
+                + "(%d missing in home), %d outcome unknown (%d of them applied in the end), %d unavailable (%d applied), "
+                + "%d other errors %s%n", label, detectedMs, acked.size(), ackedMissing, unknown.size(), unknownApplied,
+                unavailable.size(), unavailableApplied, other.size(), other);
+        assertThat(errorsBeforeFreeze).as("write errors before the freeze").isZero();
+        assertThat(acked).isNotEmpty();
+        assertThat(other).as("raw SDK exceptions surfaced for writes").isEmpty();
+        assertThat(unknown).as("writes in flight when home froze").isNotEmpty().hasSizeLessThanOrEqualTo(5);
+        assertThat(unavailable).as("writes refused once home was declared down").isNotEmpty();
+        assertThat(ackedMissing).isZero();
+        assertThat(unavailableApplied).as("refused writes are never applied").isZero();
+    }
+
     @Test
     void writesResumeInAnotherRegionWithFailover(DynamoDbRegions regions) throws Exception {
         try (HavenDynamoDbClient client = haven(regions).localRegion("eu-west-1").writeFailover(true).build()) {

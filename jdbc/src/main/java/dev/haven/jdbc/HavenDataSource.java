@@ -118,7 +118,10 @@ public final class HavenDataSource implements DataSource, Closeable {
         routing.events().remove(listener);
     }
 
-    /** Closes the monitor, every pool and every thread this data source started. */
+    /**
+     * Closes every pool and every thread this data source started, and releases the cluster's topology monitor (shared
+     * with the other data sources on the cluster in this JVM; it stops with the last of them).
+     */
     @Override
     public void close() {
         routing.close();
@@ -423,9 +426,12 @@ public final class HavenDataSource implements DataSource, Closeable {
 
         /**
          * Validates every setting, starts the topology monitor (its first probe round runs before this
-         * returns, so routing works at once) and one pool per server.
+         * returns, so routing works at once) or joins the one another data source on the same cluster runs in this
+         * JVM, and one pool per server.
          *
-         * @throws IllegalArgumentException naming the property, the rule and the value
+         * @throws IllegalArgumentException naming the property, the rule and the value; also when the cluster is
+         *         already monitored in this JVM with other {@code probe-interval}, {@code fast-probe-interval},
+         *         {@code probe-timeout} or {@code endpoint.*} settings
          */
         public HavenDataSource build() {
             JdbcUrl parsed = JdbcUrl.parse(P + "url", url);

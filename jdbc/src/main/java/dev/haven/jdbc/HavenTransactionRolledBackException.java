@@ -1,5 +1,7 @@
 package dev.haven.jdbc;
 
+import dev.haven.Endpoint;
+import dev.haven.HavenFailure;
 import java.sql.SQLException;
 
 /**
@@ -10,7 +12,7 @@ import java.sql.SQLException;
  * <p>What to do: run the unit of work again from its start, on a new connection, or use
  * {@link HavenDataSource#transaction(SqlWork)} which does that for work declared repeatable.
  * SQLState {@value #SQL_STATE} (connection failure), so frameworks classify it as a transient
- * resource failure.
+ * resource failure; {@link HavenFailure.Kind#ROLLED_BACK}.
  *
  * <pre>{@code
  * try (Connection c = dataSource.getConnection()) {
@@ -22,16 +24,41 @@ import java.sql.SQLException;
  * }
  * }</pre>
  */
-public final class HavenTransactionRolledBackException extends SQLException {
+public final class HavenTransactionRolledBackException extends SQLException implements HavenFailure {
 
     private static final long serialVersionUID = 1L;
 
     /** Connection failure. */
     public static final String SQL_STATE = "08006";
 
+    private final String cluster;
+    private final transient Endpoint endpoint;
+
     public HavenTransactionRolledBackException(String message, Throwable cause) {
+        this(message, null, null, cause);
+    }
+
+    /** With the cluster's name and the server the transaction ran on. */
+    public HavenTransactionRolledBackException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message + " The transaction was rolled back by the server; nothing of it was committed."
                 + " Run the whole unit of work again (HavenDataSource.transaction(...) does this for repeatable work).",
                 SQL_STATE, cause);
+        this.cluster = cluster;
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.ROLLED_BACK;
+    }
+
+    @Override
+    public String cluster() {
+        return cluster;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return endpoint;
     }
 }

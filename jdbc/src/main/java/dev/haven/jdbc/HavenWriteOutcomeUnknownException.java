@@ -1,5 +1,7 @@
 package dev.haven.jdbc;
 
+import dev.haven.Endpoint;
+import dev.haven.HavenFailure;
 import java.sql.SQLException;
 
 /**
@@ -10,7 +12,7 @@ import java.sql.SQLException;
  * <p>What to do: check whether the write took effect (for example by reading the row by its key on
  * {@code Consistency.STRONG}) before repeating it, or make the write idempotent (upsert with a client
  * generated key) so that repeating it is harmless. SQLState {@value #SQL_STATE} (transaction
- * resolution unknown, SQL:2016).
+ * resolution unknown, SQL:2016); {@link HavenFailure.Kind#OUTCOME_UNKNOWN}.
  *
  * <pre>{@code
  * try {
@@ -20,15 +22,40 @@ import java.sql.SQLException;
  * }
  * }</pre>
  */
-public final class HavenWriteOutcomeUnknownException extends SQLException {
+public final class HavenWriteOutcomeUnknownException extends SQLException implements HavenFailure {
 
     private static final long serialVersionUID = 1L;
 
     /** Transaction resolution unknown. */
     public static final String SQL_STATE = "08007";
 
+    private final String cluster;
+    private final transient Endpoint endpoint;
+
     public HavenWriteOutcomeUnknownException(String message, Throwable cause) {
+        this(message, null, null, cause);
+    }
+
+    /** With the cluster's name and the server the write was sent to. */
+    public HavenWriteOutcomeUnknownException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message + " The write may or may not have been applied; Haven did not re-send it."
                 + " Check its effect before repeating it, or make it idempotent.", SQL_STATE, cause);
+        this.cluster = cluster;
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.OUTCOME_UNKNOWN;
+    }
+
+    @Override
+    public String cluster() {
+        return cluster;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return endpoint;
     }
 }

@@ -80,7 +80,10 @@ public final class HavenRedisClient implements AutoCloseable {
         routing.events().remove(listener);
     }
 
-    /** Closes the topology monitor, every connection, the Lettuce client and its threads. */
+    /**
+     * Closes every connection, the Lettuce client and its threads, and releases the cluster's topology monitor (shared
+     * with the other clients of the cluster in this JVM; it stops with the last of them).
+     */
     @Override
     public void close() {
         routing.close();
@@ -501,9 +504,12 @@ public final class HavenRedisClient implements AutoCloseable {
 
         /**
          * Validates every setting, starts the topology monitor (its first probe round runs before this returns, so
-         * routing works at once) and subscribes to Sentinel's {@code +switch-master}.
+         * routing works at once) and subscribes to Sentinel's {@code +switch-master}, or joins the monitor another client
+         * of the same cluster runs in this JVM.
          *
-         * @throws IllegalArgumentException naming the property, the rule and the value
+         * @throws IllegalArgumentException naming the property, the rule and the value; also when the cluster is
+         *         already monitored in this JVM with other {@code probe-interval}, {@code fast-probe-interval},
+         *         {@code probe-timeout} or {@code endpoint.*} settings
          * @throws HavenRedisUnavailableException if no Sentinel answers
          */
         public HavenRedisClient build() {

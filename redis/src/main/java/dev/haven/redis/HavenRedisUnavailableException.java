@@ -1,5 +1,7 @@
 package dev.haven.redis;
 
+import dev.haven.Endpoint;
+import dev.haven.HavenFailure;
 import io.lettuce.core.RedisException;
 
 /**
@@ -15,11 +17,37 @@ import io.lettuce.core.RedisException;
  * }
  * }</pre>
  */
-public final class HavenRedisUnavailableException extends RedisException {
+public final class HavenRedisUnavailableException extends RedisException implements HavenFailure {
 
     private static final long serialVersionUID = 1L;
 
+    private final String cluster;
+    private final transient Endpoint endpoint;
+
     public HavenRedisUnavailableException(String message, Throwable cause) {
+        this(message, null, null, cause);
+    }
+
+    /** With the cluster's name and the node that refused the command, when there was one. */
+    public HavenRedisUnavailableException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message, cause);
+        this.cluster = cluster;
+        this.endpoint = endpoint;
+    }
+
+    /** {@link HavenFailure.Kind#UNAVAILABLE}: not applied, safe to repeat. */
+    @Override
+    public Kind kind() {
+        return Kind.UNAVAILABLE;
+    }
+
+    @Override
+    public String cluster() {
+        return cluster;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return endpoint;
     }
 }

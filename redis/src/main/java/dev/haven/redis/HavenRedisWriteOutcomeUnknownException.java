@@ -1,6 +1,7 @@
 package dev.haven.redis;
 
 import dev.haven.Endpoint;
+import dev.haven.HavenFailure;
 import io.lettuce.core.RedisException;
 
 /**
@@ -19,18 +20,37 @@ import io.lettuce.core.RedisException;
  * <p>A write refused with {@code READONLY} (sent to a primary that had just been demoted) certainly did not run: Haven
  * sends it to the new primary once the topology monitor confirms one, and this exception is not raised for it.
  */
-public final class HavenRedisWriteOutcomeUnknownException extends RedisException {
+public final class HavenRedisWriteOutcomeUnknownException extends RedisException implements HavenFailure {
 
     private static final long serialVersionUID = 1L;
 
+    private final String cluster;
     private final transient Endpoint endpoint;
 
     public HavenRedisWriteOutcomeUnknownException(String message, Endpoint endpoint, Throwable cause) {
+        this(message, null, endpoint, cause);
+    }
+
+    /** With the cluster's name and the node the write was sent to. */
+    public HavenRedisWriteOutcomeUnknownException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message, cause);
+        this.cluster = cluster;
         this.endpoint = endpoint;
     }
 
+    /** {@link HavenFailure.Kind#OUTCOME_UNKNOWN}: it may or may not have been applied. */
+    @Override
+    public Kind kind() {
+        return Kind.OUTCOME_UNKNOWN;
+    }
+
+    @Override
+    public String cluster() {
+        return cluster;
+    }
+
     /** The node the write was sent to. */
+    @Override
     public Endpoint endpoint() {
         return endpoint;
     }

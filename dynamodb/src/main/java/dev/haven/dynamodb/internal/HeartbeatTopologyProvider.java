@@ -28,9 +28,9 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * {@code seq >= n} holds every write acknowledged before heartbeat {@code n} was sent (as far as Global Tables
  * replicate in order, see the module README).
  *
- * <p>One item per client, not one shared item: a fleet of clients probing one item would make it a hot key
- * (DynamoDB allows ~1,000 writes per second per item). {@link #deleteItem} removes it when the client closes; the
- * TTL attribute removes the items of clients that died (if TTL is enabled on {@link #EXPIRES_AT}). A probe must
+ * <p>One item per monitor (one per cluster per JVM), not one shared item: a fleet of clients probing one item would
+ * make it a hot key (DynamoDB allows ~1,000 writes per second per item). {@link #deleteItem} removes it when the
+ * monitor stops (its last client closes); the TTL attribute removes the items of processes that died (if TTL is enabled on {@link #EXPIRES_AT}). A probe must
  * answer within the monitor's probe timeout: a blackholed region fails it, and so is declared down.
  */
 public final class HeartbeatTopologyProvider implements TopologyProvider {

@@ -2,14 +2,17 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.HavenFailure;
 import dev.haven.Role;
 import dev.haven.Topology;
 import dev.haven.dynamodb.HavenDynamoDbSession;
+import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.event.HavenEvent;
 import dev.haven.engine.Backoff;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
+import dev.haven.engine.MonitorRegistry;
 import dev.haven.engine.MonitorSettings;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
@@ -52,8 +55,9 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 /**
  * Runs DynamoDB calls against the right region: the engine under {@code HavenDynamoDbClient}.
  *
- * <p>Design: one {@link TopologyMonitor} per client probes every region with a heartbeat
- * ({@link HeartbeatTopologyProvider}); it owns health, latency and staleness. The request path only reads the
+ * <p>Design: one {@link TopologyMonitor} per cluster per JVM ({@link MonitorRegistry}: shared by the clients with the same
+ * cluster name, regions, home region and heartbeat table) probes every region with a heartbeat
+ * ({@link HeartbeatTopologyProvider}) through SDK clients of its own; it owns health, latency and staleness. The request path only reads the
  * monitor's published snapshot (cached with its per-region {@link RegionCandidate} views, rebuilt when the snapshot
  * reference changes) and asks the core {@link Router} for an order of regions: no locks on the hot path.
  *
@@ -89,8 +93,8 @@ public final class RegionExecutor implements AutoCloseable {
     /** Regions whose SDK client Haven built over a {@link CancellableHttpClient}. */
     private final Set<String> cancellable = new java.util.HashSet<>();
     private final List<CancellableHttpClient> httpClients = new ArrayList<>();
+    private final MonitorRegistry.Lease lease;
     private final TopologyMonitor monitor;
-    private final HeartbeatTopologyProvider heartbeat;
     private final long hedgeFixedNanos;
     private final long hedgeFloorNanos;
     private final long hedgeCapNanos;
@@ -129,10 +133,10 @@ public final class RegionExecutor implements AutoCloseable {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
-        TopologyMonitor m = null;
+        MonitorRegistry.Lease l = null;
         try {
             for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-                DynamoDbClient c = r.client() != null ? r.client() : build(r);
+                DynamoDbClient c = r.client() != null ? r.client() : build(settings, r, httpClients);
                 if (r.client() == null) {
                     cancellable.add(r.name());
                 }
@@ -141,30 +145,13 @@ public final class RegionExecutor implements AutoCloseable {
                     owned.add(c);
                 }
             }
-            String hashKey = checkHeartbeatTable();
-            HeartbeatTopologyProvider provider = new HeartbeatTopologyProvider(settings.homeRegion(), clients,
-                    settings.heartbeatTable(), hashKey, settings.clusterName(), settings.clock());
-            this.heartbeat = provider;
-            CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
-                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                    .slidingWindowSize(20)
-                    .minimumNumberOfCalls(10)
-                    .failureRateThreshold(50)
-                    .waitDurationInOpenState(Duration.ofSeconds(5))
-                    .build();
-            List<Endpoint> seeds = new ArrayList<>();
-            for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-                seeds.add(new Endpoint(r.name(), "dynamodb." + r.name(), 443, Role.UNKNOWN, r.name(), ""));
-            }
-            MonitorSettings ms = new MonitorSettings(settings.clusterName(), seeds, e -> e,
-                    settings.probeInterval(), settings.fastProbeInterval(), settings.lagProbeInterval(), Duration.ofSeconds(5),
-                    settings.probeTimeout(), lagHistory(settings), breaker, settings.ticker(), settings.clock());
-            m = new TopologyMonitor(ms, provider, events);
-            m.start();
-            this.monitor = m;
+            MonitorSettings ms = monitorSettings(settings);
+            l = MonitorRegistry.jvm().acquire(monitorKey(settings), ms, Map.of(), events, bus -> startMonitor(settings, ms, bus));
+            this.lease = l;
+            this.monitor = l.monitor();
         } catch (RuntimeException | Error e) {
-            if (m != null) {
-                m.close();
+            if (l != null) {
+                l.close();
             }
             closeClients();
             pool.shutdownNow();
@@ -178,7 +165,98 @@ public final class RegionExecutor implements AutoCloseable {
         return MonitorSettings.lagHistoryFor(Duration.ofSeconds(10), s.fastProbeInterval());
     }
 
-    private DynamoDbClient build(DynamoDbSettings.RegionSpec r) {
+    private static MonitorSettings monitorSettings(DynamoDbSettings settings) {
+        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(20)
+                .minimumNumberOfCalls(10)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofSeconds(5))
+                .build();
+        List<Endpoint> seeds = new ArrayList<>();
+        for (DynamoDbSettings.RegionSpec r : settings.regions()) {
+            seeds.add(new Endpoint(r.name(), "dynamodb." + r.name(), 443, Role.UNKNOWN, r.name(), ""));
+        }
+        return new MonitorSettings(settings.clusterName(), seeds, e -> e,
+                settings.probeInterval(), settings.fastProbeInterval(), settings.lagProbeInterval(), Duration.ofSeconds(5),
+                settings.probeTimeout(), lagHistory(settings), breaker, settings.ticker(), settings.clock());
+    }
+
+    /**
+     * The cluster as far as its monitor goes: the regions (names with their endpoints, or the SDK clients given for
+     * them), the home region, the heartbeat table, and what the heartbeat clients are built with (credentials provider
+     * and HTTP client instances, timeouts) and the clock.
+     */
+    static MonitorRegistry.Key monitorKey(DynamoDbSettings s) {
+        return new MonitorRegistry.Key("dynamodb", s.clusterName(), "home " + s.homeRegion() + ", regions " + s.regions()
+                + ", heartbeat table " + s.heartbeatTable(), java.util.Arrays.asList(s.regions(), s.homeRegion(),
+                s.heartbeatTable(), s.credentials(), s.httpClient(), s.apiCallTimeout(), s.apiCallAttemptTimeout(), s.ticker(),
+                s.clock()));
+    }
+
+    /**
+     * Starts the cluster's monitor for the first client on it: its own SDK clients for the regions Haven builds (the
+     * caller's clients where given), the heartbeat table check (fails fast) and the heartbeat provider. They belong to
+     * the monitor and outlive the client that started it; when the monitor stops, with the last client of the cluster,
+     * its heartbeat item is deleted and its clients closed.
+     */
+    private static MonitorRegistry.Started startMonitor(DynamoDbSettings settings, MonitorSettings ms, EventBus bus) {
+        Map<String, DynamoDbClient> probeClients = new LinkedHashMap<>();
+        List<DynamoDbClient> ownedClients = new ArrayList<>();
+        List<CancellableHttpClient> ownedHttp = new ArrayList<>();
+        Runnable closeClients = () -> {
+            for (DynamoDbClient c : ownedClients) {
+                try {
+                    c.close();
+                } catch (RuntimeException e) {
+                    log.debug("closing a DynamoDB client", e);
+                }
+            }
+            for (CancellableHttpClient h : ownedHttp) {
+                try {
+                    h.close();
+                } catch (RuntimeException e) {
+                    log.debug("closing an HTTP client", e);
+                }
+            }
+        };
+        TopologyMonitor m = null;
+        try {
+            for (DynamoDbSettings.RegionSpec r : settings.regions()) {
+                DynamoDbClient c = r.client();
+                if (c == null) {
+                    c = build(settings, r, ownedHttp);
+                    ownedClients.add(c);
+                }
+                probeClients.put(r.name(), c);
+            }
+            String hashKey = checkHeartbeatTable(settings, probeClients);
+            HeartbeatTopologyProvider heartbeat = new HeartbeatTopologyProvider(settings.homeRegion(), probeClients,
+                    settings.heartbeatTable(), hashKey, settings.clusterName(), settings.clock());
+            m = new TopologyMonitor(ms, heartbeat, bus);
+            m.start();
+            TopologyMonitor monitor = m;
+            return new MonitorRegistry.Started(m, () -> {
+                if (monitor.snapshot().states().stream().anyMatch(s -> s.id().equals(settings.homeRegion()) && s.up())) {
+                    try {
+                        heartbeat.deleteItem(settings.probeTimeout());
+                    } catch (RuntimeException e) {
+                        log.debug("Haven {}: could not delete heartbeat item {} (its TTL attribute will)", settings.clusterName(),
+                                heartbeat.itemKey(), e);
+                    }
+                }
+                closeClients.run();
+            });
+        } catch (RuntimeException | Error e) {
+            if (m != null) {
+                m.close();
+            }
+            closeClients.run();
+            throw e;
+        }
+    }
+
+    private static DynamoDbClient build(DynamoDbSettings settings, DynamoDbSettings.RegionSpec r, List<CancellableHttpClient> httpClients) {
         Duration attempt = settings.apiCallAttemptTimeout();
         CancellableHttpClient http = settings.httpClient() != null
                 ? new CancellableHttpClient(settings.httpClient(), false)
@@ -204,7 +282,7 @@ public final class RegionExecutor implements AutoCloseable {
      * Fails fast when the heartbeat table is missing in a region that answers, and finds its hash key. Regions that
      * do not answer now are left to the monitor (they start as down).
      */
-    private String checkHeartbeatTable() {
+    private static String checkHeartbeatTable(DynamoDbSettings settings, Map<String, DynamoDbClient> clients) {
         String table = settings.heartbeatTable();
         String hashKey = null;
         List<String> unreachable = new ArrayList<>();
@@ -346,7 +424,7 @@ public final class RegionExecutor implements AutoCloseable {
         Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
         List<Endpoint> order = route(routed, now);
         if (order.isEmpty()) {
-            throw new HavenRegionUnavailableException(noRegionMessage(asked));
+            throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
         retryBudget.onRequest();
         hedgeBudget.onRequest();
@@ -602,7 +680,8 @@ public final class RegionExecutor implements AutoCloseable {
                 ErrorKind k = ErrorKind.of(e);
                 attempts++;
                 if (!k.retryableWrite() || attempts >= settings.retryMaxAttempts() || !retryBudget.tryAcquire()) {
-                    throw e;
+                    RuntimeException surfaced = havenWriteFailure(request, region, e);
+                    throw surfaced != null ? surfaced : e;
                 }
                 Duration backoff = backoff(attempts - 1);
                 if (events.hasListeners()) {
@@ -643,7 +722,34 @@ public final class RegionExecutor implements AutoCloseable {
                 + (down ? "down (declared by Haven's monitor)" : "failing (circuit breaker open)") + "; "
                 + (!failover ? "this operation only runs in the home region"
                         : settings.writeFailover() ? "no other region is healthy" : "haven.dynamodb.write-failover is off")
-                + ": the request was not sent");
+                + ": the request was not sent", settings.clusterName(), home.endpoint(), null);
+    }
+
+    /**
+     * What the caller of a write gets when Haven gives up on it after {@code failure} in {@code region}: in the core
+     * failure model, a write that may have been applied surfaces as {@link HavenDynamoDbWriteOutcomeUnknownException}
+     * and one that was certainly not sent as {@link HavenRegionUnavailableException} (see {@link WriteOutcome});
+     * anything else as it is.
+     */
+    public Throwable writeFailure(Object request, String region, Throwable failure) {
+        RuntimeException surfaced = havenWriteFailure(request, region, failure);
+        return surfaced != null ? surfaced : failure;
+    }
+
+    private RuntimeException havenWriteFailure(Object request, String region, Throwable failure) {
+        HavenFailure.Kind kind = WriteOutcome.classify(request, failure);
+        if (kind == null) {
+            return null;
+        }
+        EndpointState st = view().byRegion.get(region);
+        Endpoint where = st == null ? null : st.endpoint();
+        String op = request.getClass().getSimpleName().replace("Request", "");
+        if (kind == HavenFailure.Kind.UNAVAILABLE) {
+            return new HavenRegionUnavailableException(op + " could not be sent to region " + region + " ("
+                    + describe(failure) + "): it was not applied", settings.clusterName(), where, failure);
+        }
+        return new HavenDynamoDbWriteOutcomeUnknownException(op + " sent to region " + region + " got no answer ("
+                + describe(failure) + ").", settings.clusterName(), where, failure);
     }
 
     // ------------------------------------------------------------------------------------------------ for the async client
@@ -668,7 +774,7 @@ public final class RegionExecutor implements AutoCloseable {
         Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
         List<Endpoint> order = route(routed, now);
         if (order.isEmpty()) {
-            throw new HavenRegionUnavailableException(noRegionMessage(asked));
+            throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
         retryBudget.onRequest();
         hedgeBudget.onRequest();
@@ -696,10 +802,12 @@ public final class RegionExecutor implements AutoCloseable {
     /** The end of a call started with {@link #callStarted}: latency, breaker and, on a region fault, a probe. */
     public void callEnded(String region, long startNanos, Throwable failure) {
         EndpointState st = view().byRegion.get(region);
-        long d = settings.ticker().nanoTime() - startNanos;
+        long now = settings.ticker().nanoTime();
+        long d = now - startNanos;
         if (failure == null) {
             st.end(d);
             st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
+            st.answered(now);
             return;
         }
         st.end(-1);
@@ -759,9 +867,11 @@ public final class RegionExecutor implements AutoCloseable {
         }
         try {
             R r = call.apply(clients.get(region), req);
-            long d = settings.ticker().nanoTime() - t0;
+            long now = settings.ticker().nanoTime();
+            long d = now - t0;
             st.end(d);
             st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
+            st.answered(now);
             return r;
         } catch (RuntimeException e) {
             long d = settings.ticker().nanoTime() - t0;
@@ -812,22 +922,17 @@ public final class RegionExecutor implements AutoCloseable {
         return closed;
     }
 
-    /** Closes the monitor, the read pool, and the clients Haven built (user clients only when told to). */
+    /**
+     * Closes the lease on the monitor (the monitor stops, and its heartbeat item goes, with the last client of the
+     * cluster), the read pool, and the clients Haven built (user clients only when told to).
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        monitor.close();
-        if (monitor.snapshot().states().stream().anyMatch(s -> s.id().equals(settings.homeRegion()) && s.up())) {
-            try {
-                heartbeat.deleteItem(settings.probeTimeout());
-            } catch (RuntimeException e) {
-                log.debug("Haven {}: could not delete heartbeat item {} (its TTL attribute will)", settings.clusterName(),
-                        heartbeat.itemKey(), e);
-            }
-        }
+        lease.close();
         timer.shutdownNow();
         pool.shutdownNow();
         try {

@@ -56,6 +56,7 @@ final class ConnectionHandler implements HavenConnection {
     private boolean txBroken;
     private boolean closed;
     private String lastEndpoint = "?";
+    private Endpoint lastBound; // for the failure this connection reports (HavenFailure.endpoint())
 
     /** Settings few connections change, kept out of the per-connection footprint. */
     private static final class Settings {
@@ -210,7 +211,8 @@ final class ConnectionHandler implements HavenConnection {
                     // setAutoCommit(true) commits an open transaction: its outcome is unknown.
                     autoCommit = true;
                     clearBroken();
-                    throw new HavenWriteOutcomeUnknownException("Connection to " + lastEndpoint + " lost while committing.", e);
+                    throw new HavenWriteOutcomeUnknownException("Connection to " + lastEndpoint + " lost while committing.",
+                            ds.settings().clusterName(), lastBound, e);
                 }
             }
         }
@@ -241,7 +243,8 @@ final class ConnectionHandler implements HavenConnection {
             if (SqlErrors.classify(e) == SqlErrors.Kind.CONNECTION) {
                 failed(e);
                 clearBroken();
-                throw new HavenWriteOutcomeUnknownException("Connection to " + lastEndpoint + " lost during commit.", e);
+                throw new HavenWriteOutcomeUnknownException("Connection to " + lastEndpoint + " lost during commit.",
+                        ds.settings().clusterName(), lastBound, e);
             }
             throw e;
         }
@@ -395,7 +398,7 @@ final class ConnectionHandler implements HavenConnection {
 
     private SQLException rolledBack() {
         return new HavenTransactionRolledBackException("Connection to " + lastEndpoint + " was lost inside the transaction;"
-                + " roll back (or set autocommit) before using this connection again.",
+                + " roll back (or set autocommit) before using this connection again.", ds.settings().clusterName(), lastBound,
                 more == null ? null : more.txBrokenCause);
     }
 
@@ -560,6 +563,7 @@ final class ConnectionHandler implements HavenConnection {
         }
         routedAsRead = read;
         lastEndpoint = b.state().id();
+        lastBound = b.state().endpoint();
         bound = b;
         ds.register(this, b.state());
     }
@@ -629,6 +633,11 @@ final class ConnectionHandler implements HavenConnection {
 
     String lastEndpointId() {
         return lastEndpoint;
+    }
+
+    /** The server this connection was last bound to, or {@code null} before its first statement. */
+    Endpoint lastEndpoint() {
+        return lastBound;
     }
 
     // ---------------------------------------------------------------- generated delegation (java.sql.Connection)

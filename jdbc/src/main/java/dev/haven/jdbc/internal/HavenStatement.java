@@ -129,11 +129,12 @@ class HavenStatement implements Statement {
                     boolean inTx = conn.inTransaction();
                     conn.failed(e);
                     if (inTx) {
-                        throw new HavenTransactionRolledBackException("Connection to " + id + " lost inside a transaction.", e);
+                        throw new HavenTransactionRolledBackException("Connection to " + id + " lost inside a transaction.",
+                                ds.settings().clusterName(), on == null ? conn.lastEndpoint() : on.endpoint(), e);
                     }
                     if (!conn.routedAsRead()) {
                         throw new HavenWriteOutcomeUnknownException("Connection to " + id + " lost while a statement was running"
-                                + " on the writer.", e);
+                                + " on the writer.", ds.settings().clusterName(), on == null ? conn.lastEndpoint() : on.endpoint(), e);
                     }
                     if (!readRetry || !canRetry(attempt, deadline)) {
                         throw e;
@@ -144,7 +145,8 @@ class HavenStatement implements Statement {
                     conn.ds().onReadOnlyViolation(on);
                     if (conn.inTransaction()) {
                         conn.failed(e);
-                        throw new HavenTransactionRolledBackException("Server " + id + " is no longer the writer.", e);
+                        throw new HavenTransactionRolledBackException("Server " + id + " is no longer the writer.",
+                                ds.settings().clusterName(), on.endpoint(), e);
                     }
                     if (!record || !replayable || !canRetry(attempt, deadline)) {
                         throw e;

@@ -14,8 +14,10 @@ import dev.haven.event.HavenEvent;
 import dev.haven.engine.Backoff;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
+import dev.haven.engine.MonitorRegistry;
 import dev.haven.engine.MonitorSettings;
 import dev.haven.engine.RetryBudget;
+import dev.haven.engine.RouteCandidate;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
@@ -37,15 +39,20 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine behind {@code HavenDataSource}: owns the topology monitor, one HikariCP pool per server,
- * the router and the retry budget, and reacts to topology changes (new pools for new servers; pools of
- * a demoted or dead server evicted and its in-flight connections aborted, so no thread stays blocked on
- * a server that is gone).
+ * The engine behind {@code HavenDataSource}: holds a lease on the cluster's topology monitor (shared with the other
+ * data sources on the cluster in this JVM, {@link MonitorRegistry}), owns one HikariCP pool per server, the router and
+ * the retry budget, and reacts to topology changes (new pools for new servers; pools of a demoted or dead server
+ * evicted and its in-flight connections aborted, so no thread stays blocked on a server that is gone).
+ *
+ * <p>The endpoint states (health, latency, breaker) are the shared monitor's; saturation is not, because each data
+ * source has its own pools: the router reads this data source's {@link PoolCandidate}s, which add its own pool's
+ * saturation to the shared state.
  */
 public final class RoutingDataSource implements AutoCloseable {
 
@@ -53,8 +60,8 @@ public final class RoutingDataSource implements AutoCloseable {
 
     private final JdbcSettings settings;
     private final EventBus events;
+    private final MonitorRegistry.Lease lease;
     private final TopologyMonitor monitor;
-    private final TopologyProvider provider;
     private final Router router;
     private final RetryBudget budget;
     private final ExecutorService aborter;
@@ -62,6 +69,8 @@ public final class RoutingDataSource implements AutoCloseable {
     private final BoundConnections bound = new BoundConnections();
     private final int maxPoolSize;
     private final Consistency defaultReadConsistency;
+    private final Map<String, AtomicInteger> poolInFlight = new ConcurrentHashMap<>();
+    private volatile Candidates candidates;
     private volatile boolean closed;
 
     public RoutingDataSource(JdbcSettings settings) {
@@ -74,8 +83,6 @@ public final class RoutingDataSource implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.provider = settings.topologyProvider() != null ? settings.topologyProvider()
-                : new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), aborter);
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
         this.defaultReadConsistency = settings.defaultReadConsistency();
         CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
@@ -85,19 +92,27 @@ public final class RoutingDataSource implements AutoCloseable {
                 .failureRateThreshold(50)
                 .waitDurationInOpenState(Duration.ofSeconds(5))
                 .build();
-        MonitorSettings ms = new MonitorSettings(settings.clusterName(), settings.url().hosts(), this::locate,
+        Map<String, String[]> locations = settings.endpointLocations();
+        MonitorSettings ms = new MonitorSettings(settings.clusterName(), settings.url().hosts(), e -> locate(locations, e),
                 settings.probeInterval(), settings.fastProbeInterval(), lagInterval(settings), Duration.ofSeconds(5),
                 settings.probeTimeout(),
                 lagHistory(settings), breaker, settings.ticker(), settings.clock());
-        this.monitor = new TopologyMonitor(ms, provider, events);
-        monitor.addObserver(this::onTopology);
+        MonitorRegistry.Lease l = null;
         try {
-            monitor.start();
+            l = MonitorRegistry.jvm().acquire(monitorKey(settings), ms, Map.of("endpoint.*", describe(locations)), events,
+                    bus -> startMonitor(settings, ms, bus));
+            this.lease = l;
+            this.monitor = l.monitor();
+            l.addObserver(this::onTopology);
             for (EndpointState s : monitor.snapshot().states()) {
                 pool(s.endpoint());
             }
         } catch (RuntimeException e) {
-            close();
+            if (l == null) {
+                shutdownAborter();
+            } else {
+                closeWith(l);
+            }
             throw e;
         }
         log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
@@ -111,9 +126,61 @@ public final class RoutingDataSource implements AutoCloseable {
         return MonitorSettings.lagHistoryFor(s.lagBound().multipliedBy(10), s.fastProbeInterval());
     }
 
-    private Endpoint locate(Endpoint e) {
-        String[] loc = settings.endpointLocations().get(e.id());
+    private static Endpoint locate(Map<String, String[]> locations, Endpoint e) {
+        String[] loc = locations.get(e.id());
         return loc == null ? e : e.withLocation(loc[0], loc[1]);
+    }
+
+    /**
+     * The cluster as far as its monitor goes: the same servers, database, connection parameters and credentials (the
+     * probes log in), the same topology provider if one was given, the same clock. The password is compared, never
+     * printed.
+     */
+    static MonitorRegistry.Key monitorKey(JdbcSettings s) {
+        List<String> hosts = s.url().hosts().stream().map(Endpoint::id).sorted().toList();
+        return new MonitorRegistry.Key("jdbc", s.clusterName(), String.join(",", hosts) + "/" + s.url().database(),
+                java.util.Arrays.asList(hosts, s.url().scheme(), s.url().database(), s.url().params(), s.username(),
+                        s.password(), s.topologyProvider(), s.ticker(), s.clock()));
+    }
+
+    private static String describe(Map<String, String[]> locations) {
+        Map<String, String> m = new java.util.TreeMap<>();
+        locations.forEach((id, loc) -> m.put(id, loc[0] + "/" + loc[1]));
+        return m.toString();
+    }
+
+    /**
+     * Starts the cluster's monitor for the first data source on it; the monitor, not this data source, owns its
+     * provider and the provider's executor, so that it outlives the data source that started it.
+     */
+    private static MonitorRegistry.Started startMonitor(JdbcSettings settings, MonitorSettings ms, EventBus bus) {
+        ExecutorService probeAborter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
+            Thread t = new Thread(r, "haven-probe-abort-" + settings.clusterName());
+            t.setDaemon(true);
+            return t;
+        });
+        TopologyProvider provider = settings.topologyProvider() != null ? settings.topologyProvider()
+                : new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter);
+        AutoCloseable resources = () -> {
+            provider.close();
+            probeAborter.shutdown();
+            if (!probeAborter.awaitTermination(5, TimeUnit.SECONDS)) {
+                probeAborter.shutdownNow();
+            }
+        };
+        TopologyMonitor m = new TopologyMonitor(ms, provider, bus);
+        try {
+            m.start();
+        } catch (RuntimeException e) {
+            m.close();
+            try {
+                resources.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new MonitorRegistry.Started(m, resources);
     }
 
     public JdbcSettings settings() {
@@ -159,13 +226,14 @@ public final class RoutingDataSource implements AutoCloseable {
         if (consistency.level() == Consistency.Level.BOUNDED_STALENESS) {
             monitor.lagDemand();
         }
-        TopologyMonitor.Snapshot snap = monitor.snapshot();
+        Candidates cands = candidates();
+        TopologyMonitor.Snapshot snap = cands.snapshot;
         long now = settings.ticker().nanoTime();
         double random = ThreadLocalRandom.current().nextDouble();
         java.util.function.Consumer<Router.Skip> skips = events.hasListeners() ? this::skipped : null;
         SQLException last = null;
         // Fast path: the router's first choice, found without allocating; the ordered list only on failure.
-        Endpoint first = router.firstForRead(snap.states(), consistency, Long.MIN_VALUE,
+        Endpoint first = router.firstForRead(cands.list, consistency, Long.MIN_VALUE,
                 settings.readFallbackToWriter(), now, random, skips);
         boolean triedFirst = false;
         if (first != null && !first.id().equals(exclude)) {
@@ -180,7 +248,7 @@ public final class RoutingDataSource implements AutoCloseable {
                 }
             }
         }
-        List<Endpoint> order = first == null ? List.of() : router.forRead(snap.states(), consistency, Long.MIN_VALUE,
+        List<Endpoint> order = first == null ? List.of() : router.forRead(cands.list, consistency, Long.MIN_VALUE,
                 settings.readFallbackToWriter(), now, random, null);
         for (Endpoint e : order) {
             if ((e.id().equals(exclude) && order.size() > 1) || (triedFirst && e.equals(first))) {
@@ -203,7 +271,7 @@ public final class RoutingDataSource implements AutoCloseable {
         }
         throw new HavenUnavailableException("No server can serve a read with consistency " + consistency + " in cluster "
                 + settings.clusterName() + " (" + snap.topology() + ", fallback to writer "
-                + (settings.readFallbackToWriter() ? "on" : "off") + ")", last);
+                + (settings.readFallbackToWriter() ? "on" : "off") + ")", settings.clusterName(), null, last);
     }
 
     private void skipped(Router.Skip skip) {
@@ -221,6 +289,7 @@ public final class RoutingDataSource implements AutoCloseable {
         long confirmNanos = 2 * (settings.probeTimeout().toNanos() + settings.fastProbeInterval().toNanos());
         long excludeUntil = now + confirmNanos;
         SQLException last = null;
+        Endpoint failedOn = null;
         while (true) {
             now = settings.ticker().nanoTime();
             if (exclude != null && now - excludeUntil >= 0) {
@@ -232,6 +301,7 @@ public final class RoutingDataSource implements AutoCloseable {
                     return open(w, deadlineNanos);
                 } catch (SQLException ex) {
                     last = ex;
+                    failedOn = w.endpoint();
                     onFailure(w, ex);
                     if (!(ex instanceof ServerLeftWhileWaiting)) { // that one is out of routing until a probe answers
                         exclude = w.id();
@@ -243,13 +313,13 @@ public final class RoutingDataSource implements AutoCloseable {
             if (left <= 0 || closed) {
                 throw new HavenUnavailableException("No writer available in cluster " + settings.clusterName() + " after waiting "
                         + Durations.format(settings.writerWait()) + " (" + monitor.snapshot().topology()
-                        + "); nothing was sent, the work can be repeated", last);
+                        + "); nothing was sent, the work can be repeated", settings.clusterName(), failedOn, last);
             }
             try {
                 monitor.awaitRound(Duration.ofNanos(Math.min(left, 2 * settings.fastProbeInterval().toNanos())));
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                throw new HavenUnavailableException("Interrupted while waiting for a writer", ie);
+                throw new HavenUnavailableException("Interrupted while waiting for a writer", settings.clusterName(), null, ie);
             }
         }
     }
@@ -335,13 +405,75 @@ public final class RoutingDataSource implements AutoCloseable {
     void register(ConnectionHandler h, EndpointState s) {
         bound.add(h);
         s.begin();
-        s.saturated(s.inFlight() >= maxPoolSize);
+        inFlight(s.id()).incrementAndGet();
     }
 
     void unregister(ConnectionHandler h, EndpointState s) {
         if (bound.remove(h)) {
             s.end(-1);
-            s.saturated(s.inFlight() >= maxPoolSize);
+            inFlight(s.id()).decrementAndGet();
+        }
+    }
+
+    private AtomicInteger inFlight(String endpointId) {
+        AtomicInteger n = poolInFlight.get(endpointId);
+        return n != null ? n : poolInFlight.computeIfAbsent(endpointId, k -> new AtomicInteger());
+    }
+
+    /** The monitor's snapshot with this data source's view of each endpoint, rebuilt when the snapshot changes. */
+    private record Candidates(TopologyMonitor.Snapshot snapshot, List<PoolCandidate> list) {
+    }
+
+    private Candidates candidates() {
+        TopologyMonitor.Snapshot snap = monitor.snapshot();
+        Candidates c = candidates;
+        if (c != null && c.snapshot == snap) {
+            return c;
+        }
+        List<PoolCandidate> list = new java.util.ArrayList<>(snap.states().size());
+        for (EndpointState s : snap.states()) {
+            list.add(new PoolCandidate(s, inFlight(s.id()), maxPoolSize));
+        }
+        c = new Candidates(snap, List.copyOf(list));
+        candidates = c;
+        return c;
+    }
+
+    /** A shared endpoint state, saturated when this data source's pool to it is. */
+    private record PoolCandidate(EndpointState state, AtomicInteger poolInFlight, int maxPoolSize) implements RouteCandidate {
+        @Override
+        public Endpoint endpoint() {
+            return state.endpoint();
+        }
+
+        @Override
+        public boolean available() {
+            return state.available();
+        }
+
+        @Override
+        public long freshAsOfNanos() {
+            return state.freshAsOfNanos();
+        }
+
+        @Override
+        public long position() {
+            return state.position();
+        }
+
+        @Override
+        public double latencyNanos() {
+            return state.latencyNanos();
+        }
+
+        @Override
+        public int inFlight() {
+            return state.inFlight();
+        }
+
+        @Override
+        public boolean saturated() {
+            return poolInFlight.get() >= maxPoolSize;
         }
     }
 
@@ -549,8 +681,12 @@ public final class RoutingDataSource implements AutoCloseable {
             return;
         }
         closed = true;
-        monitor.close();
-        provider.close();
+        closeWith(lease);
+        log.info("Haven {} closed", settings.clusterName());
+    }
+
+    private void closeWith(MonitorRegistry.Lease l) {
+        l.close(); // the monitor stops with the last data source on the cluster
         bound.forEach(h -> h.abortIfBoundTo(null, aborter));
         synchronized (pools) {
             for (HikariDataSource p : pools.values()) {
@@ -558,6 +694,10 @@ public final class RoutingDataSource implements AutoCloseable {
             }
             pools.clear();
         }
+        shutdownAborter();
+    }
+
+    private void shutdownAborter() {
         aborter.shutdown();
         try {
             if (!aborter.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -567,6 +707,5 @@ public final class RoutingDataSource implements AutoCloseable {
             Thread.currentThread().interrupt();
             aborter.shutdownNow();
         }
-        log.info("Haven {} closed", settings.clusterName());
     }
 }

@@ -193,7 +193,7 @@ public final class AsyncRouting {
         }
         if (!c.isOpen()) {
             result.completeExceptionally(new HavenRedisWriteOutcomeUnknownException("The connection that carried the last write is gone: "
-                    + "whether the write reached " + replicas + " replica(s) is unknown", null, null));
+                    + "whether the write reached " + replicas + " replica(s) is unknown", ctx.settings().clusterName(), null, null));
             return result;
         }
         CompletableFuture<Long> wait = c.async().waitForReplication(replicas, timeout.toMillis()).toCompletableFuture();
@@ -203,7 +203,7 @@ public final class AsyncRouting {
             } else {
                 Throwable cause = unwrap(err);
                 result.completeExceptionally(new HavenRedisWriteOutcomeUnknownException("WAIT " + replicas + " failed (" + cause
-                        + "): whether the last write reached the replicas is unknown", null, cause));
+                        + "): whether the last write reached the replicas is unknown", ctx.settings().clusterName(), null, cause));
             }
         });
         return result;
@@ -285,7 +285,7 @@ public final class AsyncRouting {
             armed = timer.newTimeout(t -> hop(once), wait, TimeUnit.NANOSECONDS);
         } catch (IllegalStateException e) {
             result.completeExceptionally(new HavenRedisUnavailableException("HavenRedisClient " + ctx.settings().clusterName()
-                    + " is closing", e));
+                    + " is closing", ctx.settings().clusterName(), null, e));
             return;
         }
         ctx.monitor().nextRound().thenRun(() -> {

@@ -85,10 +85,10 @@ public final class NearCache implements AutoCloseable {
     private volatile boolean closed;
     private final AtomicBoolean reconnecting = new AtomicBoolean();
 
-    NearCache(NearCacheConfig config, TopologyMonitor monitor, io.lettuce.core.resource.ClientResources resources,
+    NearCache(NearCacheConfig config, dev.haven.engine.MonitorRegistry.Lease lease, io.lettuce.core.resource.ClientResources resources,
             ClientOptions dataOptions, Function<Endpoint, RedisURI> uris, Ticker ticker) {
         this.config = config;
-        this.monitor = monitor;
+        this.monitor = lease.monitor();
         this.uris = uris;
         this.ticker = ticker;
         this.keys = config.keyFilter();
@@ -99,7 +99,7 @@ public final class NearCache implements AutoCloseable {
                 .maximumSize(config.maximumSize())
                 .expireAfterWrite(config.maxAge())
                 .build();
-        monitor.addObserver(this::onTopology);
+        lease.addObserver(this::onTopology); // removed when the client's lease on the shared monitor closes
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.haven.Endpoint;
 import dev.haven.Topology;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
+import dev.haven.engine.MonitorRegistry;
 import dev.haven.engine.MonitorSettings;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine behind {@code HavenRedisClient}: one Lettuce {@link ClientResources} and {@link RedisClient}, one shared
- * connection per node ({@link NodeConnection}), the core topology monitor fed by {@link RedisTopologyProvider}, the
- * router, and the retry budget.
+ * connection per node ({@link NodeConnection}), a lease on the cluster's topology monitor (fed by
+ * {@link RedisTopologyProvider}, shared with the other clients of the cluster in this JVM through
+ * {@link MonitorRegistry}; the monitor owns its probe and Sentinel connections), the router, and the retry budget.
  *
  * <p>Every routed call's decisions (which node, retry or give up, wait for the monitor) live in {@link ReadAttempt} and
  * {@link WriteAttempt}, shared by two drivers: {@link #read}/{@link #write} here block the caller (sync view) and wait
@@ -55,9 +57,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     private final EventBus events;
     private final ClientResources resources;
     private final RedisClient dataClient;
-    private final RedisClient controlClient;
-    private final SentinelView sentinel;
-    private final RedisTopologyProvider provider;
+    private final MonitorRegistry.Lease lease;
     private final TopologyMonitor monitor;
     private final Router router;
     private final RetryBudget budget;
@@ -77,57 +77,19 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.dataClient = RedisClient.create(resources);
         this.dataClient.setOptions(clientOptions(settings, false));
-        this.controlClient = RedisClient.create(resources);
-        this.controlClient.setOptions(clientOptions(settings, true)); // pub/sub to Sentinels re-subscribes by itself
-        SentinelView sv = null;
-        TopologyMonitor m = null;
-        RedisTopologyProvider p = null;
+        MonitorRegistry.Lease l = null;
         NearCache nc = null;
         try {
-            List<Endpoint> seeds;
-            if (settings.sentinelMode()) {
-                List<RedisURI> uris = settings.sentinels().stream().map(e -> RedisURI.builder().withHost(e.host()).withPort(e.port())
-                        .withTimeout(settings.probeTimeout()).build()).toList();
-                sv = new SentinelView(controlClient, uris, settings.masterName(), settings.probeTimeout(),
-                        settings.fastProbeInterval().dividedBy(2));
-                SentinelView.Master master;
-                try {
-                    master = sv.master(settings.ticker().nanoTime());
-                } catch (Exception e) {
-                    throw new HavenRedisUnavailableException("haven.redis.sentinels: no Sentinel of " + settings.sentinels().stream()
-                            .map(Endpoint::id).toList() + " answered SENTINEL MASTER " + settings.masterName() + ": " + e, e);
-                }
-                seeds = new ArrayList<>();
-                seeds.add(Endpoint.of(master.host(), master.port()));
-                seeds.addAll(master.replicas().stream().map(r -> Endpoint.of(r.host(), r.port())).toList());
-            } else if (settings.globalDatastoreMode()) {
-                seeds = settings.globalDatastore().values().stream().flatMap(List::stream).toList();
-            } else if (settings.elastiCacheMode()) {
-                seeds = new ArrayList<>();
-                seeds.add(settings.primaryEndpoint());
-                if (settings.readerEndpoint() != null) {
-                    seeds.add(settings.readerEndpoint());
-                }
-            } else {
-                seeds = settings.nodes();
-            }
-            this.sentinel = sv;
-            p = new RedisTopologyProvider(dataClient, e -> uri(e, settings.probeTimeout()), sv,
-                    settings.elastiCacheMode() ? settings.primaryEndpoint().id() : null,
-                    settings.globalDatastoreMode() ? new ReplicationChain(settings.globalDatastore()) : null, settings.ticker());
-            this.provider = p;
-            CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
-                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                    .slidingWindowSize(20).minimumNumberOfCalls(10).failureRateThreshold(50)
-                    .waitDurationInOpenState(Duration.ofSeconds(5)).build();
-            MonitorSettings ms = new MonitorSettings(settings.clusterName(), seeds, this::locate, settings.probeInterval(),
-                    settings.fastProbeInterval(), lagInterval(settings), Duration.ofSeconds(5), settings.probeTimeout(),
-                    lagHistory(settings), breaker, settings.ticker(), settings.clock());
-            m = new TopologyMonitor(ms, p, events);
-            this.monitor = m;
-            m.addObserver(this::onTopology);
+            List<Endpoint> configured = settings.sentinelMode() ? settings.sentinels()
+                    : settings.globalDatastoreMode() ? settings.globalDatastore().values().stream().flatMap(List::stream).toList()
+                    : settings.elastiCacheMode() ? List.of(settings.primaryEndpoint()) : settings.nodes();
+            l = MonitorRegistry.jvm().acquire(monitorKey(settings), monitorSettings(settings, configured),
+                    Map.of("endpoint.*", describe(settings.endpointLocations())), events, bus -> startMonitor(settings, bus));
+            this.lease = l;
+            this.monitor = l.monitor();
+            l.addObserver(this::onTopology);
             if (settings.nearCache() != null) {
-                nc = new NearCache(settings.nearCache(), m, resources, clientOptions(settings, false),
+                nc = new NearCache(settings.nearCache(), l, resources, clientOptions(settings, false),
                         e -> uri(e, settings.commandTimeout()), settings.ticker());
             }
             this.nearCache = nc;
@@ -139,23 +101,12 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                 return t;
             }, 10, TimeUnit.MILLISECONDS);
             this.async = new AsyncRouting(this, resources.eventExecutorGroup(), timer);
-            m.start();
-            if (sv != null) {
-                TopologyMonitor mon = m;
-                sv.subscribe(() -> mon.signal("sentinel", "+switch-master"));
-            }
         } catch (RuntimeException e) {
-            if (m != null) {
-                m.close();
+            if (l != null) {
+                l.close();
             }
             if (nc != null) {
                 nc.close();
-            }
-            if (p != null) {
-                p.close();
-            }
-            if (sv != null) {
-                sv.close();
             }
             shutdownClients();
             throw e;
@@ -190,12 +141,153 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         return MonitorSettings.lagHistoryFor(s.lagBound().multipliedBy(10), s.fastProbeInterval());
     }
 
-    private Endpoint locate(Endpoint e) {
-        String[] loc = settings.endpointLocations().get(e.id());
+    private static Endpoint locate(Map<String, String[]> locations, Endpoint e) {
+        String[] loc = locations.get(e.id());
         return loc == null ? e : e.withLocation(loc[0], loc[1]);
     }
 
+    private static MonitorSettings monitorSettings(RedisSettings settings, List<Endpoint> seeds) {
+        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(20).minimumNumberOfCalls(10).failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofSeconds(5)).build();
+        Map<String, String[]> locations = settings.endpointLocations();
+        return new MonitorSettings(settings.clusterName(), seeds, e -> locate(locations, e), settings.probeInterval(),
+                settings.fastProbeInterval(), lagInterval(settings), Duration.ofSeconds(5), settings.probeTimeout(),
+                lagHistory(settings), breaker, settings.ticker(), settings.clock());
+    }
+
+    /**
+     * The cluster as far as its monitor goes: its topology source (Sentinels and master name, nodes, ElastiCache
+     * endpoints, Global Datastore regions), the credentials the probes use (the password as a digest) and the clock.
+     */
+    static MonitorRegistry.Key monitorKey(RedisSettings s) {
+        String source = s.sentinelMode() ? "sentinel " + s.masterName() + "@" + ids(s.sentinels())
+                : s.elastiCacheMode() ? "elasticache " + s.primaryEndpoint().id() + (s.readerEndpoint() == null ? "" : "," + s.readerEndpoint().id())
+                : s.globalDatastoreMode() ? "global-datastore " + new java.util.TreeMap<>(s.globalDatastore().entrySet().stream()
+                        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> ids(e.getValue()))))
+                : "nodes " + ids(s.nodes());
+        return new MonitorRegistry.Key("redis", s.clusterName(), source,
+                java.util.Arrays.asList(source, s.username(), digest(s.password()), s.ticker(), s.clock()));
+    }
+
+    private static List<String> ids(List<Endpoint> endpoints) {
+        return endpoints.stream().map(Endpoint::id).sorted().toList();
+    }
+
+    private static String digest(char[] password) {
+        if (password == null) {
+            return null;
+        }
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] bytes = new String(password).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return java.util.HexFormat.of().formatHex(md.digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String describe(Map<String, String[]> locations) {
+        Map<String, String> m = new java.util.TreeMap<>();
+        locations.forEach((id, loc) -> m.put(id, loc[0] + "/" + loc[1]));
+        return m.toString();
+    }
+
+    /**
+     * Starts the cluster's monitor for the first client on it. The monitor owns its Lettuce resources (one I/O and one
+     * computation thread), its probe connections and its Sentinel connections, so that it outlives the client that
+     * started it; they are closed with the monitor, when the last client of the cluster closes.
+     */
+    private static MonitorRegistry.Started startMonitor(RedisSettings settings, EventBus bus) {
+        ClientResources res = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        RedisClient probeClient = RedisClient.create(res);
+        probeClient.setOptions(clientOptions(settings, false));
+        RedisClient sentinelClient = RedisClient.create(res);
+        sentinelClient.setOptions(clientOptions(settings, true)); // pub/sub to Sentinels re-subscribes by itself
+        SentinelView sv = null;
+        RedisTopologyProvider p = null;
+        TopologyMonitor m = null;
+        try {
+            List<Endpoint> seeds;
+            if (settings.sentinelMode()) {
+                List<RedisURI> uris = settings.sentinels().stream().map(e -> RedisURI.builder().withHost(e.host()).withPort(e.port())
+                        .withTimeout(settings.probeTimeout()).build()).toList();
+                sv = new SentinelView(sentinelClient, uris, settings.masterName(), settings.probeTimeout(),
+                        settings.fastProbeInterval().dividedBy(2));
+                SentinelView.Master master;
+                try {
+                    master = sv.master(settings.ticker().nanoTime());
+                } catch (Exception e) {
+                    throw new HavenRedisUnavailableException("haven.redis.sentinels: no Sentinel of " + settings.sentinels().stream()
+                            .map(Endpoint::id).toList() + " answered SENTINEL MASTER " + settings.masterName() + ": " + e,
+                            settings.clusterName(), null, e);
+                }
+                seeds = new ArrayList<>();
+                seeds.add(Endpoint.of(master.host(), master.port()));
+                seeds.addAll(master.replicas().stream().map(r -> Endpoint.of(r.host(), r.port())).toList());
+            } else if (settings.globalDatastoreMode()) {
+                seeds = settings.globalDatastore().values().stream().flatMap(List::stream).toList();
+            } else if (settings.elastiCacheMode()) {
+                seeds = new ArrayList<>();
+                seeds.add(settings.primaryEndpoint());
+                if (settings.readerEndpoint() != null) {
+                    seeds.add(settings.readerEndpoint());
+                }
+            } else {
+                seeds = settings.nodes();
+            }
+            p = new RedisTopologyProvider(probeClient, e -> probeUri(settings, e), sv,
+                    settings.elastiCacheMode() ? settings.primaryEndpoint().id() : null,
+                    settings.globalDatastoreMode() ? new ReplicationChain(settings.globalDatastore()) : null, settings.ticker());
+            m = new TopologyMonitor(monitorSettings(settings, seeds), p, bus);
+            m.start();
+            if (sv != null) {
+                TopologyMonitor mon = m;
+                sv.subscribe(() -> mon.signal("sentinel", "+switch-master"));
+            }
+        } catch (RuntimeException e) {
+            if (m != null) {
+                m.close();
+            }
+            closeMonitorResources(sv, p, probeClient, sentinelClient, res);
+            throw e;
+        }
+        SentinelView view = sv;
+        RedisTopologyProvider provider = p;
+        return new MonitorRegistry.Started(m, () -> closeMonitorResources(view, provider, probeClient, sentinelClient, res));
+    }
+
+    private static void closeMonitorResources(SentinelView sv, RedisTopologyProvider p, RedisClient probeClient,
+            RedisClient sentinelClient, ClientResources res) {
+        if (sv != null) {
+            sv.close();
+        }
+        if (p != null) {
+            p.close();
+        }
+        for (RedisClient c : List.of(probeClient, sentinelClient)) {
+            try {
+                c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            } catch (RuntimeException e) {
+                log.debug("monitor client shutdown", e);
+            }
+        }
+        res.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+
     private RedisURI uri(Endpoint e, Duration timeout) {
+        return uri(settings, e, timeout);
+    }
+
+    /** A probe connection's address, named {@code haven-probe} so that operators see it in {@code CLIENT LIST}. */
+    private static RedisURI probeUri(RedisSettings settings, Endpoint e) {
+        RedisURI u = uri(settings, e, settings.probeTimeout());
+        u.setClientName("haven-probe");
+        return u;
+    }
+
+    private static RedisURI uri(RedisSettings settings, Endpoint e, Duration timeout) {
         RedisURI.Builder b = RedisURI.builder().withHost(e.host()).withPort(e.port()).withTimeout(timeout);
         if (settings.password() != null) {
             if (settings.username() != null) {
@@ -368,10 +460,10 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             throw AsyncRouting.unwrap(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new HavenRedisWriteOutcomeUnknownException("Interrupted in WAIT", null, e);
+            throw new HavenRedisWriteOutcomeUnknownException("Interrupted in WAIT", settings.clusterName(), null, e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new HavenRedisWriteOutcomeUnknownException("WAIT " + replicas + " got no answer in time: whether the last "
-                    + "write reached the replicas is unknown", null, e);
+                    + "write reached the replicas is unknown", settings.clusterName(), null, e);
         }
     }
 
@@ -381,7 +473,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             monitor.awaitRound(Duration.ofNanos(Math.max(1, Math.min(left, 2 * settings.fastProbeInterval().toNanos()))));
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            throw new HavenRedisUnavailableException("Interrupted while waiting for the topology", ie);
+            throw new HavenRedisUnavailableException("Interrupted while waiting for the topology", settings.clusterName(), null, ie);
         }
     }
 
@@ -414,11 +506,6 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         } catch (RuntimeException e) {
             log.debug("data client shutdown", e);
         }
-        try {
-            controlClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        } catch (RuntimeException e) {
-            log.debug("control client shutdown", e);
-        }
         resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 
@@ -428,15 +515,11 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             return;
         }
         closed = true;
-        monitor.close();
+        lease.close(); // the monitor stops with the last client of the cluster
         timer.stop(); // armed timeouts are dropped: closing the connections below completes what they guarded
         if (nearCache != null) {
             nearCache.close();
         }
-        if (sentinel != null) {
-            sentinel.close();
-        }
-        provider.close();
         for (NodeConnection n : nodes.values()) {
             n.close();
         }

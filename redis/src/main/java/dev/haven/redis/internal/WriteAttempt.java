@@ -68,7 +68,7 @@ final class WriteAttempt {
         if (now - deadline >= 0) {
             throw new HavenRedisUnavailableException("No primary available in " + ctx.settings().clusterName() + " after waiting "
                     + Durations.format(ctx.settings().writerWait()) + " (" + ctx.monitor().snapshot().topology()
-                    + "); the write was not applied and can be repeated", last);
+                    + "); the write was not applied and can be repeated", ctx.settings().clusterName(), null, last);
         }
         return null;
     }
@@ -116,7 +116,7 @@ final class WriteAttempt {
                 ctx.onNodeFailure(w, e, kind);
                 return new HavenRedisWriteOutcomeUnknownException("Write " + command + " sent to primary " + w.id() + " of "
                         + ctx.settings().clusterName() + " got no answer (" + e.getMessage()
-                        + "); it may or may not have been applied and was not re-sent", w.endpoint(), e);
+                        + "); it may or may not have been applied and was not re-sent", ctx.settings().clusterName(), w.endpoint(), e);
             }
             default -> {
                 // NOT_SENT, READ_ONLY, UNAVAILABLE: it did not run. Wait until the monitor confirms a primary.
