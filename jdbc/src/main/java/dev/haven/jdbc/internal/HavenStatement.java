@@ -5,7 +5,6 @@ import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;

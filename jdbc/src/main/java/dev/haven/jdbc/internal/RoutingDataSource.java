@@ -1,21 +1,20 @@
 package dev.haven.jdbc.internal;
 
-import dev.haven.engine.Durations;
-
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Role;
 import dev.haven.Topology;
-import dev.haven.event.HavenEvent;
 import dev.haven.engine.Backoff;
+import dev.haven.engine.Durations;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
 import dev.haven.engine.MonitorSettings;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
+import dev.haven.event.HavenEvent;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenUnavailableException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
