@@ -509,6 +509,11 @@ final class ConnectionHandler implements HavenConnection {
         return ds;
     }
 
+    /** The current binding (its identity changes with every bind), or {@code null}. */
+    RoutingDataSource.Bound binding() {
+        return bound;
+    }
+
     EndpointState boundState() {
         RoutingDataSource.Bound b = bound;
         return b == null ? null : b.state();
@@ -608,13 +613,19 @@ final class ConnectionHandler implements HavenConnection {
      * ({@link HavenDatabaseMetaData}). A lost connection signals the monitor, counts against the breaker and
      * releases the physical connection; a read-only refusal from the writer signals the monitor.
      *
-     * @param on the server the work ran on ({@code null}: unbound)
+     * @param ranOn the binding the work ran on ({@code null}: unbound); work on an earlier binding (a result set
+     *     read after its statement moved to another server, or after its connection failed) is the driver's
+     *     business: its failure was reported when that binding failed, and the current binding is left alone
      * @param replayable whether the work returned nothing yet and can be re-created elsewhere
      * @return the exception the application gets, or {@code null} when the work may be re-run on another server
      *     (a read-only autocommit read whose connection was lost, or an autocommit write the demoted writer refused)
      */
-    SQLException failure(SQLException e, EndpointState on, boolean replayable) {
+    SQLException failure(SQLException e, RoutingDataSource.Bound ranOn, boolean replayable) {
+        if (ranOn != bound) {
+            return e;
+        }
         SqlErrors.Kind kind = SqlErrors.classify(e);
+        EndpointState on = ranOn == null ? null : ranOn.state();
         String id = on == null ? lastEndpoint : on.id();
         if (kind == SqlErrors.Kind.CONNECTION) {
             boolean readRetry = autoCommit && routedAsRead && replayable;

@@ -13,20 +13,22 @@ import java.sql.SQLException;
  */
 final class HavenDatabaseMetaData implements DatabaseMetaData {
 
-    private final ConnectionHandler conn;
+    final ConnectionHandler conn;
     private final DatabaseMetaData real;
+    private final RoutingDataSource.Bound binding;
 
     HavenDatabaseMetaData(ConnectionHandler conn, DatabaseMetaData real) {
         this.conn = conn;
         this.real = real;
+        this.binding = conn.binding();
     }
 
     private SQLException failure(SQLException e) {
-        return conn.failure(e, conn.boundState(), false);
+        return conn.failure(e, binding, false);
     }
 
     private ResultSet resultSet(ResultSet rs) {
-        return rs == null ? null : new HavenResultSet(conn, null, rs);
+        return rs == null ? null : new HavenResultSet(this, rs, binding);
     }
 
     @Override

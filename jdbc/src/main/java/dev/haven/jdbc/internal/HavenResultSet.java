@@ -38,23 +38,25 @@ import java.util.Map;
  */
 final class HavenResultSet implements ResultSet {
 
-    private final ConnectionHandler conn;
-    private final HavenStatement statement;
+    // Three fields, 24 bytes: the one allocation per result set; nothing is allocated per row.
+    private final Object owner; // the HavenStatement that produced it, or the HavenDatabaseMetaData
     private final ResultSet real;
+    private final RoutingDataSource.Bound binding; // the connection it reads from
 
-    HavenResultSet(ConnectionHandler conn, HavenStatement statement, ResultSet real) {
-        this.conn = conn;
-        this.statement = statement;
+    HavenResultSet(Object owner, ResultSet real, RoutingDataSource.Bound binding) {
+        this.owner = owner;
         this.real = real;
+        this.binding = binding;
     }
 
     private SQLException failure(SQLException e) {
-        return conn.failure(e, conn.boundState(), false);
+        ConnectionHandler conn = owner instanceof HavenStatement s ? s.conn : ((HavenDatabaseMetaData) owner).conn;
+        return conn.failure(e, binding, false);
     }
 
     @Override
     public Statement getStatement() {
-        return statement;
+        return owner instanceof HavenStatement s ? s : null;
     }
 
     @Override
