@@ -1,13 +1,13 @@
 package dev.haven.benchmarks;
 
-import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
+import dev.haven.benchmarks.ddb.CannedDynamoDbClient;
 import dev.haven.benchmarks.ddb.CannedRegions;
 import dev.haven.dynamodb.HavenDynamoDbClient;
-import dev.haven.benchmarks.ddb.CannedDynamoDbClient;
+import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
 import java.util.LinkedHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

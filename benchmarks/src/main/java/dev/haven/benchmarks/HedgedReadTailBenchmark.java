@@ -1,8 +1,8 @@
 package dev.haven.benchmarks;
 
-import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
 import dev.haven.benchmarks.ddb.CannedRegions;
 import dev.haven.dynamodb.HavenDynamoDbClient;
+import dev.haven.testkit.dynamodb.CannedDynamoDbHttpClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -2,8 +2,8 @@ package dev.haven.engine;
 
 import dev.haven.Endpoint;
 import dev.haven.Role;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import dev.haven.internal.Ewma;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -3,19 +3,11 @@ package dev.haven.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.Consistency;
-import dev.haven.event.HavenEvent;
-import dev.haven.testkit.redis.HostAndPort;
 import dev.haven.testkit.redis.HavenRedis;
+import dev.haven.testkit.redis.HostAndPort;
 import dev.haven.testkit.redis.RedisNode;
 import dev.haven.testkit.redis.RedisTopology;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** ElastiCache mode: the primary endpoint is re-pointed to the promoted replica under load. */

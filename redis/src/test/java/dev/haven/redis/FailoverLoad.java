@@ -1,13 +1,6 @@
 package dev.haven.redis;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.haven.Consistency;
-import dev.haven.event.HavenEvent;
-import dev.haven.testkit.redis.HostAndPort;
-import dev.haven.testkit.redis.HavenRedis;
-import dev.haven.testkit.redis.RedisNode;
-import dev.haven.testkit.redis.RedisTopology;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

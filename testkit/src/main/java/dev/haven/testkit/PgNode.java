@@ -1,9 +1,8 @@
 package dev.haven.testkit;
 
+import dev.haven.testkit.internal.FaultProxy;
 import java.nio.file.Path;
 import java.util.OptionalLong;
-
-import dev.haven.testkit.internal.FaultProxy;
 
 /**
  * One PostgreSQL server of a {@link PostgresCluster}. Applications connect through {@link #port()}, the port of

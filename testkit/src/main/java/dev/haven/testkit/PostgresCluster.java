@@ -1,5 +1,15 @@
 package dev.haven.testkit;
 
+import dev.haven.testkit.internal.DataDirTemplates;
+import dev.haven.testkit.internal.FaultProxy;
+import dev.haven.testkit.internal.FileTree;
+import dev.haven.testkit.internal.FreePorts;
+import dev.haven.testkit.internal.Lsn;
+import dev.haven.testkit.internal.OpenClusters;
+import dev.haven.testkit.internal.PgBinaries;
+import dev.haven.testkit.internal.Quoting;
+import dev.haven.testkit.internal.RunDirectory;
+import dev.haven.testkit.internal.ServerProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,21 +34,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
-
 import org.netcrusher.core.reactor.NioReactor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.haven.testkit.internal.DataDirTemplates;
-import dev.haven.testkit.internal.FaultProxy;
-import dev.haven.testkit.internal.FileTree;
-import dev.haven.testkit.internal.FreePorts;
-import dev.haven.testkit.internal.Lsn;
-import dev.haven.testkit.internal.OpenClusters;
-import dev.haven.testkit.internal.PgBinaries;
-import dev.haven.testkit.internal.Quoting;
-import dev.haven.testkit.internal.RunDirectory;
-import dev.haven.testkit.internal.ServerProcesses;
 
 /**
  * A real PostgreSQL primary with streaming hot-standby replicas on this machine, each behind a fault proxy.

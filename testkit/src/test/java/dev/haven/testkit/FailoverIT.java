@@ -10,7 +10,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
 
 /** Writer loss and promotion with synchronous replication (ANY 1 of 2), as a failover test would drive it. */

@@ -3,13 +3,11 @@ package dev.haven.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.haven.testkit.internal.FreePorts;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
-
-import dev.haven.testkit.internal.FreePorts;
 
 /** A port taken between picking and binding makes the start retry on fresh ports, and fail clearly if it keeps happening. */
 class PortConflictIT {

@@ -2,6 +2,7 @@ package dev.haven.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.haven.testkit.internal.ServerProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,10 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
-
-import dev.haven.testkit.internal.ServerProcesses;
 
 /** No server outlives its JVM: on exit the shutdown hook closes clusters; after SIGKILL the next start reaps them. */
 class ProcessHygieneIT {

@@ -6,13 +6,23 @@ import dev.haven.engine.EndpointState;
 import dev.haven.jdbc.HavenConnection;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
+import java.sql.Array;
+import java.sql.Blob;
 import java.sql.CallableStatement;
+import java.sql.Clob;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
 import java.sql.PreparedStatement;
 import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.ShardingKey;
 import java.sql.Statement;
+import java.sql.Struct;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -502,6 +512,11 @@ final class ConnectionHandler implements HavenConnection {
         return ds;
     }
 
+    /** The current binding (its identity changes with every bind), or {@code null}. */
+    RoutingDataSource.Bound binding() {
+        return bound;
+    }
+
     EndpointState boundState() {
         RoutingDataSource.Bound b = bound;
         return b == null ? null : b.state();
@@ -596,6 +611,53 @@ final class ConnectionHandler implements HavenConnection {
         }
     }
 
+    /**
+     * The one place where a failure of work on this connection is classified: a statement's execution
+     * ({@link HavenStatement#exec}), a result set being read ({@link HavenResultSet}) or a metadata call
+     * ({@link HavenDatabaseMetaData}). A lost connection signals the monitor, counts against the breaker and
+     * releases the physical connection; a read-only refusal from the writer signals the monitor.
+     *
+     * @param ranOn the binding the work ran on ({@code null}: unbound); work on an earlier binding (a result set
+     *     read after its statement moved to another server, or after its connection failed) is the driver's
+     *     business: its failure was reported when that binding failed, and the current binding is left alone
+     * @param replayable whether the work returned nothing yet and can be re-created elsewhere
+     * @return the exception the application gets, or {@code null} when the work may be re-run on another server
+     *     (a read-only autocommit read whose connection was lost, or an autocommit write the demoted writer refused)
+     */
+    SQLException failure(SQLException e, RoutingDataSource.Bound ranOn, boolean replayable) {
+        if (ranOn != bound) {
+            return e;
+        }
+        SqlErrors.Kind kind = SqlErrors.classify(e);
+        EndpointState on = ranOn == null ? null : ranOn.state();
+        String id = on == null ? lastEndpoint : on.id();
+        if (kind == SqlErrors.Kind.CONNECTION) {
+            boolean readRetry = autoCommit && routedAsRead && replayable;
+            boolean inTx = inTransaction();
+            failed(e);
+            if (inTx) {
+                return new HavenTransactionRolledBackException("Connection to " + id + " lost inside a transaction.",
+                        ds.settings().clusterName(), on == null ? lastEndpoint() : on.endpoint(), e);
+            }
+            if (!routedAsRead) {
+                return new HavenWriteOutcomeUnknownException("Connection to " + id + " lost while a statement was running"
+                        + " on the writer.", ds.settings().clusterName(), on == null ? lastEndpoint() : on.endpoint(), e);
+            }
+            return readRetry ? null : e;
+        }
+        if (kind == SqlErrors.Kind.READ_ONLY && !routedAsRead && on != null) {
+            // The "writer" refused a write: it was demoted. The statement never ran.
+            ds.onReadOnlyViolation(on);
+            if (inTransaction()) {
+                failed(e);
+                return new HavenTransactionRolledBackException("Server " + id + " is no longer the writer.",
+                        ds.settings().clusterName(), on.endpoint(), e);
+            }
+            return replayable ? null : e;
+        }
+        return e;
+    }
+
     /** A connection-class failure on the bound server: signal, release, and mark a transaction as lost. */
     void failed(SQLException e) {
         RoutingDataSource.Bound b = bound;
@@ -640,41 +702,9 @@ final class ConnectionHandler implements HavenConnection {
         return lastBound;
     }
 
-    // ---------------------------------------------------------------- generated delegation (java.sql.Connection)
-
     @Override
     public void beginRequest() {
         // A pool's hint; binding here would defeat lazy routing.
-    }
-
-    @Override
-    public java.sql.Array createArrayOf(String a0, Object[] a1) throws SQLException {
-        return usable().createArrayOf(a0, a1);
-    }
-
-    @Override
-    public java.sql.Blob createBlob() throws SQLException {
-        return usable().createBlob();
-    }
-
-    @Override
-    public java.sql.Clob createClob() throws SQLException {
-        return usable().createClob();
-    }
-
-    @Override
-    public java.sql.NClob createNClob() throws SQLException {
-        return usable().createNClob();
-    }
-
-    @Override
-    public java.sql.SQLXML createSQLXML() throws SQLException {
-        return usable().createSQLXML();
-    }
-
-    @Override
-    public java.sql.Struct createStruct(String a0, Object[] a1) throws SQLException {
-        return usable().createStruct(a0, a1);
     }
 
     @Override
@@ -682,9 +712,41 @@ final class ConnectionHandler implements HavenConnection {
         // see beginRequest()
     }
 
+    // <generated by JdbcWrappers from java.sql.Connection; edit the generator, not this region>
+
     @Override
-    public java.sql.DatabaseMetaData getMetaData() throws SQLException {
-        return usable().getMetaData();
+    public Array createArrayOf(String a0, Object[] a1) throws SQLException {
+        return usable().createArrayOf(a0, a1);
+    }
+
+    @Override
+    public Blob createBlob() throws SQLException {
+        return usable().createBlob();
+    }
+
+    @Override
+    public Clob createClob() throws SQLException {
+        return usable().createClob();
+    }
+
+    @Override
+    public NClob createNClob() throws SQLException {
+        return usable().createNClob();
+    }
+
+    @Override
+    public SQLXML createSQLXML() throws SQLException {
+        return usable().createSQLXML();
+    }
+
+    @Override
+    public Struct createStruct(String a0, Object[] a1) throws SQLException {
+        return usable().createStruct(a0, a1);
+    }
+
+    @Override
+    public DatabaseMetaData getMetaData() throws SQLException {
+        return new HavenDatabaseMetaData(this, usable().getMetaData());
     }
 
     @Override
@@ -693,7 +755,7 @@ final class ConnectionHandler implements HavenConnection {
     }
 
     @Override
-    public java.util.Map<String, Class<?>> getTypeMap() throws SQLException {
+    public Map<String, Class<?>> getTypeMap() throws SQLException {
         return usable().getTypeMap();
     }
 
@@ -703,53 +765,54 @@ final class ConnectionHandler implements HavenConnection {
     }
 
     @Override
-    public void releaseSavepoint(java.sql.Savepoint a0) throws SQLException {
+    public void releaseSavepoint(Savepoint a0) throws SQLException {
         usable().releaseSavepoint(a0);
     }
 
     @Override
-    public void rollback(java.sql.Savepoint a0) throws SQLException {
+    public void rollback(Savepoint a0) throws SQLException {
         usable().rollback(a0);
     }
 
     @Override
-    public void setNetworkTimeout(java.util.concurrent.Executor a0, int a1) throws SQLException {
+    public void setNetworkTimeout(Executor a0, int a1) throws SQLException {
         usable().setNetworkTimeout(a0, a1);
     }
 
     @Override
-    public java.sql.Savepoint setSavepoint() throws SQLException {
+    public Savepoint setSavepoint() throws SQLException {
         return usable().setSavepoint();
     }
 
     @Override
-    public java.sql.Savepoint setSavepoint(String a0) throws SQLException {
+    public Savepoint setSavepoint(String a0) throws SQLException {
         return usable().setSavepoint(a0);
     }
 
     @Override
-    public void setShardingKey(java.sql.ShardingKey a0, java.sql.ShardingKey a1) throws SQLException {
-        usable().setShardingKey(a0, a1);
-    }
-
-    @Override
-    public void setShardingKey(java.sql.ShardingKey a0) throws SQLException {
+    public void setShardingKey(ShardingKey a0) throws SQLException {
         usable().setShardingKey(a0);
     }
 
     @Override
-    public boolean setShardingKeyIfValid(java.sql.ShardingKey a0, int a1) throws SQLException {
+    public void setShardingKey(ShardingKey a0, ShardingKey a1) throws SQLException {
+        usable().setShardingKey(a0, a1);
+    }
+
+    @Override
+    public boolean setShardingKeyIfValid(ShardingKey a0, int a1) throws SQLException {
         return usable().setShardingKeyIfValid(a0, a1);
     }
 
     @Override
-    public boolean setShardingKeyIfValid(java.sql.ShardingKey a0, java.sql.ShardingKey a1, int a2) throws SQLException {
+    public boolean setShardingKeyIfValid(ShardingKey a0, ShardingKey a1, int a2) throws SQLException {
         return usable().setShardingKeyIfValid(a0, a1, a2);
     }
 
     @Override
-    public void setTypeMap(java.util.Map<String, Class<?>> a0) throws SQLException {
+    public void setTypeMap(Map<String, Class<?>> a0) throws SQLException {
         usable().setTypeMap(a0);
     }
 
+    // </generated>
 }

@@ -1,9 +1,8 @@
 package dev.haven.jdbc.internal;
 
-import dev.haven.engine.Durations;
-
 import dev.haven.Consistency;
 import dev.haven.Ticker;
+import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import dev.haven.spi.TopologyProvider;
 import java.time.Clock;

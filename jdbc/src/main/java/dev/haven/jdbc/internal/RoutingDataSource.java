@@ -1,7 +1,5 @@
 package dev.haven.jdbc.internal;
 
-import dev.haven.engine.Durations;
-
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
@@ -10,8 +8,8 @@ import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Role;
 import dev.haven.Topology;
-import dev.haven.event.HavenEvent;
 import dev.haven.engine.Backoff;
+import dev.haven.engine.Durations;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
 import dev.haven.engine.MonitorRegistry;
@@ -20,6 +18,7 @@ import dev.haven.engine.RetryBudget;
 import dev.haven.engine.RouteCandidate;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
+import dev.haven.event.HavenEvent;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenUnavailableException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;

@@ -1,10 +1,9 @@
 package dev.haven.jdbc.internal;
 
-import dev.haven.engine.Durations;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.Endpoint;
+import dev.haven.engine.Durations;
 import java.net.SocketTimeoutException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;

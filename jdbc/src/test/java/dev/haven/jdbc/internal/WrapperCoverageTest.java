@@ -6,7 +6,9 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.sql.CallableStatement;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,11 +35,13 @@ class WrapperCoverageTest {
     }
 
     @Test
-    void everyConnectionAndStatementMethodIsImplemented() throws Exception {
+    void everyConnectionStatementResultSetAndMetaDataMethodIsImplemented() throws Exception {
         assertThat(notOverridden(Connection.class, ConnectionHandler.class)).isEmpty();
         assertThat(notOverridden(Statement.class, HavenStatement.class)).isEmpty();
         assertThat(notOverridden(PreparedStatement.class, HavenPreparedStatement.class)).isEmpty();
         assertThat(notOverridden(CallableStatement.class, HavenCallableStatement.class)).isEmpty();
+        assertThat(notOverridden(ResultSet.class, HavenResultSet.class)).isEmpty();
+        assertThat(notOverridden(DatabaseMetaData.class, HavenDatabaseMetaData.class)).isEmpty();
         assertThat(Connection.class.getMethods().length + CallableStatement.class.getMethods().length).isGreaterThan(200);
     }
 }

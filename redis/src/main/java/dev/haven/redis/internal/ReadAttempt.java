@@ -2,11 +2,11 @@ package dev.haven.redis.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
-import dev.haven.event.HavenEvent;
 import dev.haven.engine.Durations;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
+import dev.haven.event.HavenEvent;
 import dev.haven.redis.HavenRedisUnavailableException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;

@@ -1,9 +1,8 @@
 package dev.haven.redis.internal;
 
-import dev.haven.engine.Durations;
-
 import dev.haven.Endpoint;
 import dev.haven.Ticker;
+import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import java.time.Clock;
 import java.time.Duration;

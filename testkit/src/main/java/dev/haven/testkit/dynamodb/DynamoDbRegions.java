@@ -1,5 +1,14 @@
 package dev.haven.testkit.dynamodb;
 
+import dev.haven.testkit.dynamodb.internal.DynamoDbLocal;
+import dev.haven.testkit.dynamodb.internal.LastWriterWins;
+import dev.haven.testkit.dynamodb.internal.Replicator;
+import dev.haven.testkit.internal.FaultProxy;
+import dev.haven.testkit.internal.FileTree;
+import dev.haven.testkit.internal.FreePorts;
+import dev.haven.testkit.internal.OpenClusters;
+import dev.haven.testkit.internal.RunDirectory;
+import dev.haven.testkit.internal.ServerProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -22,20 +31,9 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-
 import org.netcrusher.core.reactor.NioReactor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.haven.testkit.dynamodb.internal.DynamoDbLocal;
-import dev.haven.testkit.dynamodb.internal.LastWriterWins;
-import dev.haven.testkit.dynamodb.internal.Replicator;
-import dev.haven.testkit.internal.FaultProxy;
-import dev.haven.testkit.internal.FileTree;
-import dev.haven.testkit.internal.FreePorts;
-import dev.haven.testkit.internal.OpenClusters;
-import dev.haven.testkit.internal.RunDirectory;
-import dev.haven.testkit.internal.ServerProcesses;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;

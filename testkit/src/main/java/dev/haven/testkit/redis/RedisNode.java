@@ -1,9 +1,8 @@
 package dev.haven.testkit.redis;
 
+import dev.haven.testkit.redis.internal.RedisProxy;
 import java.nio.file.Path;
 import java.util.OptionalLong;
-
-import dev.haven.testkit.redis.internal.RedisProxy;
 
 /**
  * One process of a {@link RedisTopology}: a data node ({@code redis0}, {@code redis1}, ...) or a Sentinel

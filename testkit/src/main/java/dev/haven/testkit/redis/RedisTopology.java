@@ -1,5 +1,13 @@
 package dev.haven.testkit.redis;
 
+import dev.haven.testkit.internal.FileTree;
+import dev.haven.testkit.internal.FreePorts;
+import dev.haven.testkit.internal.OpenClusters;
+import dev.haven.testkit.internal.RunDirectory;
+import dev.haven.testkit.internal.ServerProcesses;
+import dev.haven.testkit.redis.internal.RedisBinaries;
+import dev.haven.testkit.redis.internal.RedisProxy;
+import dev.haven.testkit.redis.internal.Resp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -22,19 +30,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-
 import org.netcrusher.core.reactor.NioReactor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import dev.haven.testkit.internal.FileTree;
-import dev.haven.testkit.internal.FreePorts;
-import dev.haven.testkit.internal.OpenClusters;
-import dev.haven.testkit.internal.RunDirectory;
-import dev.haven.testkit.internal.ServerProcesses;
-import dev.haven.testkit.redis.internal.RedisBinaries;
-import dev.haven.testkit.redis.internal.RedisProxy;
-import dev.haven.testkit.redis.internal.Resp;
 
 /**
  * A real Redis primary with replicas and (by default) three Sentinels on this machine, each process behind a fault

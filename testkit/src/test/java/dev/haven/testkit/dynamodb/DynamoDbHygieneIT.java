@@ -3,6 +3,7 @@ package dev.haven.testkit.dynamodb;
 import static dev.haven.testkit.dynamodb.RegionLifecycleIT.alive;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.haven.testkit.dynamodb.internal.DynamoDbLocal;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,10 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
-import dev.haven.testkit.dynamodb.internal.DynamoDbLocal;
 
 /** No DynamoDB Local outlives its JVM: on exit the shutdown hook closes; after SIGKILL the next start reaps. */
 class DynamoDbHygieneIT {

@@ -6,10 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** Per-method regions: injected into constructor and method (the same instance), closed after each test. */

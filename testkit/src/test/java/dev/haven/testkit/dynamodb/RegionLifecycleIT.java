@@ -5,14 +5,12 @@ import static dev.haven.testkit.dynamodb.Tables.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.haven.testkit.internal.ServerProcesses;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
-
-import dev.haven.testkit.internal.ServerProcesses;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** Processes: none outlives close(); kill loses a region's memory, restart brings it back empty and catches up. */

@@ -3,13 +3,11 @@ package dev.haven.testkit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.haven.testkit.redis.internal.Resp;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
-
-import dev.haven.testkit.redis.internal.Resp;
 
 /** ElastiCache mode: no Sentinel, a primary endpoint that failover() re-points like ElastiCache's DNS flip. */
 class ElastiCacheModeIT {

@@ -3,16 +3,14 @@ package dev.haven.testkit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.haven.testkit.internal.ServerProcesses;
+import dev.haven.testkit.redis.internal.Resp;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
-
-import dev.haven.testkit.internal.ServerProcesses;
-import dev.haven.testkit.redis.internal.Resp;
 
 /**
  * Global Datastore mode: two regions chained to one global primary, a paused cross-region link, and a region

@@ -3,14 +3,12 @@ package dev.haven.testkit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.haven.testkit.internal.ServerProcesses;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
 import org.junit.jupiter.api.Test;
 import org.junit.platform.testkit.engine.EngineTestKit;
-
-import dev.haven.testkit.internal.ServerProcesses;
 
 /** @HavenRedis injects a topology per test method (or per class) and closes it, also when the test fails. */
 class RedisExtensionIT {

@@ -2,16 +2,14 @@ package dev.haven.testkit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.time.Duration;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import dev.haven.testkit.redis.internal.Resp;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** Sentinel's automatic failover, the testkit's planned failover, and what a Sentinel-aware client (Lettuce) sees. */
 class RedisFailoverIT {

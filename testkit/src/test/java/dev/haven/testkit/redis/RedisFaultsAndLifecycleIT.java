@@ -3,20 +3,18 @@ package dev.haven.testkit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import dev.haven.testkit.internal.ServerProcesses;
 import dev.haven.testkit.redis.internal.Resp;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** Client-facing faults at the proxies, and the clean-up of close(). */
 class RedisFaultsAndLifecycleIT {

@@ -2,6 +2,7 @@ package dev.haven.testkit.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.haven.testkit.internal.ServerProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,10 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
-import dev.haven.testkit.internal.ServerProcesses;
 
 /** No Redis process outlives its JVM: the shutdown hook closes topologies; after SIGKILL the next start reaps them. */
 class RedisProcessHygieneIT {

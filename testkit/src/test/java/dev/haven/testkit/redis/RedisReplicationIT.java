@@ -3,15 +3,13 @@ package dev.haven.testkit.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.haven.testkit.redis.internal.Resp;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
-
-import dev.haven.testkit.redis.internal.Resp;
 
 /** Replication through the testkit's topology, and lag injected with pauseReplication, measured in bytes. */
 class RedisReplicationIT {

@@ -3,7 +3,6 @@ package dev.haven.testkit.redis;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 
 /** Bad settings fail at the builder with a message naming the setting, the rule and the value. */

@@ -1,5 +1,6 @@
 package dev.haven.testkit.redis.internal;
 
+import dev.haven.testkit.internal.FileTree;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,8 +23,6 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import dev.haven.testkit.internal.FileTree;
 
 /**
  * Finds the {@code redis-server} executable (Sentinel is the same binary with {@code --sentinel}).

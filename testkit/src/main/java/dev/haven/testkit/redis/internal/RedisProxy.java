@@ -1,20 +1,18 @@
 package dev.haven.testkit.redis.internal;
 
+import dev.haven.testkit.internal.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Set;
 import java.util.function.Predicate;
-
 import org.netcrusher.NetFreezer;
 import org.netcrusher.core.reactor.NioReactor;
 import org.netcrusher.core.throttle.Throttler;
 import org.netcrusher.core.throttle.ThrottlerFactory;
 import org.netcrusher.tcp.TcpCrusher;
 import org.netcrusher.tcp.TcpCrusherBuilder;
-
-import dev.haven.testkit.internal.FreePorts;
 
 /**
  * A TCP proxy in front of one Redis server (NetCrusher) that tells replication links from every other connection

@@ -8,9 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
-
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 class LastWriterWinsTest {
