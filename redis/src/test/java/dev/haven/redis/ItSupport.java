@@ -2,6 +2,7 @@ package dev.haven.redis;
 
 import dev.haven.Role;
 import dev.haven.testkit.redis.RedisNode;
+import dev.haven.testkit.redis.SentinelFailover;
 import dev.haven.testkit.redis.RedisTopology;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -31,6 +32,40 @@ final class ItSupport {
             sleep(Duration.ofMillis(20));
         }
         throw new AssertionError("topology not ready: " + client.topology());
+    }
+
+    /**
+     * What the Sentinels settled on after a failover test, and how long Haven took to follow: waits for the Sentinels'
+     * settled primary ({@link RedisTopology#discoverPrimary()}), then up to {@code within} for the client's writer to
+     * be that node. The failovers the Sentinels completed from {@code since} on are in {@code failovers}: one per
+     * kill, more when they failed the promoted primary over too (it did not answer them in time on a loaded machine).
+     */
+    record SentinelOutcome(RedisNode primary, java.util.List<SentinelFailover> failovers, long havenFollowedMillis) {
+
+        /** Milliseconds from {@code since} until the last of {@link #failovers}, or 0 if there was none. */
+        long lastFailoverMillis(java.time.Instant since) {
+            return failovers.isEmpty() ? 0 : Duration.between(since, failovers.get(failovers.size() - 1).at()).toMillis();
+        }
+
+        @Override
+        public String toString() {
+            return "Sentinels' primary " + primary.name() + " after " + failovers.size() + " failover(s) "
+                    + failovers.stream().map(f -> f.from().name() + "->" + f.to().name()).toList() + ", Haven's writer on it after "
+                    + havenFollowedMillis + " ms";
+        }
+    }
+
+    static SentinelOutcome sentinelOutcome(RedisTopology redis, HavenRedisClient client, java.time.Instant since, Duration within) {
+        RedisNode settled = redis.discoverPrimary();
+        java.util.List<SentinelFailover> failovers = redis.sentinelFailovers().stream().filter(f -> !f.at().isBefore(since)).toList();
+        long t0 = System.nanoTime();
+        long deadline = t0 + within.toNanos();
+        while (!client.topology().writer().map(e -> e.port() == settled.port()).orElse(false) && System.nanoTime() < deadline) {
+            sleep(Duration.ofMillis(10));
+        }
+        long followed = client.topology().writer().map(e -> e.port() == settled.port()).orElse(false)
+                ? (System.nanoTime() - t0) / 1_000_000 : -1;
+        return new SentinelOutcome(settled, failovers, followed);
     }
 
     /** How many times {@code command} ran on {@code node} ({@code INFO commandstats}), read over the node's direct port. */
