@@ -89,6 +89,24 @@ final class ItSupport {
         }
     }
 
+    /**
+     * SET over the direct port of the primary the Sentinels settled on; again (at most 5 times) if they moved the
+     * primary in between and the node answered READONLY. Returns the node that took the write.
+     */
+    static RedisNode setOnPrimary(RedisTopology redis, String key, String value) {
+        for (int attempt = 1; ; attempt++) {
+            RedisNode primary = redis.sentinels().isEmpty() ? redis.primary() : redis.discoverPrimary();
+            try {
+                direct(primary, c -> c.sync().set(key, value));
+                return primary;
+            } catch (io.lettuce.core.RedisReadOnlyException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     static void sleep(Duration d) {
         try {
             Thread.sleep(d.toMillis());
