@@ -89,7 +89,8 @@ for ((i = 1; i <= n; i++)); do
   printf 'busy-suite: run %d/%d %s in %dm%02ds (load %s -> %s)\n' "$i" "$n" "$result" $((secs / 60)) $((secs % 60)) \
     "$load_before" "$load_after"
   if [[ $status -ne 0 ]]; then
-    grep -E '^\[ERROR\] (Tests run:|  [A-Za-z].*(Test|IT)\.|Failures:|Errors:)' "$logs/run-$i.log" | head -15 | sed 's/^/    /' || true
+    { grep -E '\[ERROR\] (Tests run:|  [A-Za-z].*(Test|IT)\.|Failures:|Errors:)' "$logs/run-$i.log" \
+      || grep -E '\[ERROR\]' "$logs/run-$i.log"; } | head -15 | sed 's/^/    /' || true
   fi
   rm -rf "$clone"
 done
