@@ -94,18 +94,24 @@ class ReadThroughCacheIT {
         return n == null ? 0 : n.get();
     }
 
-    /** 50 threads released together call {@code get(id)}; returns their answers. */
+    /**
+     * 50 threads released together call {@code get(id)}; returns their answers. Released only once all 50 wait at the
+     * gate: threads still starting when it opened (a loaded machine starts 50 slowly) came after the load was over.
+     */
     static List<String> burst(ReadThroughCache<Long, String> cache, long id) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(50);
         try {
+            CountDownLatch ready = new CountDownLatch(50);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<String>> fs = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 fs.add(pool.submit(() -> {
+                    ready.countDown();
                     go.await();
                     return cache.get(id);
                 }));
             }
+            assertThat(ready.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("50 threads at the gate").isTrue();
             go.countDown();
             List<String> out = new ArrayList<>();
             for (Future<String> f : fs) {
@@ -181,7 +187,7 @@ class ReadThroughCacheIT {
             for (RedisNode n : redis.nodes()) {
                 redis.unfreeze(n);
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (cache.stats().pendingDeletes() > 0 || !cache.stats().breakerState().equals("CLOSED")) {
                 assertThat(cache.get(20L)).isEqualTo("Grace");
                 assertThat(System.nanoTime()).as("pending delete drained").isLessThan(deadline);
