@@ -796,7 +796,7 @@ public final class RedisTopology implements AutoCloseable {
             }
             next = awaitSentinelsReportNewPrimary(old, t0, deadline);
             demoteIfStillMaster(old, next);
-            awaitFollowing(next, others(next), deadline);
+            next = awaitSettledAndFollowed(deadline);
         } else {
             next = promoteManually(old, t0, deadline);
         }
@@ -807,7 +807,8 @@ public final class RedisTopology implements AutoCloseable {
      * Kills the primary (SIGKILL) and waits for the failover: with Sentinel, the automatic one ({@link #sentinelDownAfter()}, then
      * election and promotion); without, the testkit promotes the most advanced replica like {@link #failover()} does.
      * The time from the kill until every Sentinel reports the new primary is logged and kept in {@link #lastFailoverTime()}.
-     * Returns the new primary after the other running replicas follow it.
+     * Returns the new primary after the other running replicas follow it: with Sentinel, the one they settled on (if
+     * they fail the elected node over again meanwhile, the next one; see {@link #sentinelFailovers()}).
      */
     public synchronized RedisNode killPrimaryAndAwaitFailover(Duration timeout) {
         requireOpen();
@@ -822,8 +823,12 @@ public final class RedisTopology implements AutoCloseable {
         kill(old);
         RedisNode next;
         if (!sentinels.isEmpty()) {
-            next = awaitSentinelsReportNewPrimary(old, t0, deadline);
-            awaitFollowing(next, others(next), deadline);
+            RedisNode elected = awaitSentinelsReportNewPrimary(old, t0, deadline);
+            next = awaitSettledAndFollowed(deadline);
+            if (next != elected) {
+                LOG.warn("After killing {}, the Sentinels elected {} and then failed it over to {} (it did not answer them within {} ms)",
+                        old.name(), elected.name(), next.name(), downAfter.toMillis());
+            }
         } else {
             next = promoteManually(old, t0, deadline);
         }
@@ -878,6 +883,38 @@ public final class RedisTopology implements AutoCloseable {
             out.add(new SentinelFailover(sw.at(), byPort(sw.fromPort()), byPort(sw.toPort())));
         }
         return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * Waits until the Sentinels have settled on a primary and every other running data node replicates from it, and
+     * returns it (as {@link #primary()}): usually the node they just elected, but they may fail that one over again
+     * while the replicas re-point (it did not answer them within down-after on a loaded machine), and waiting for the
+     * replicas to follow a node that is no longer the primary would never end.
+     */
+    private RedisNode awaitSettledAndFollowed(long deadline) {
+        while (true) {
+            RedisNode p = awaitSentinelsSettled(deadline);
+            List<RedisNode> behind = others(p).stream().filter(r -> !follows(p, r)).collect(Collectors.toList());
+            if (behind.isEmpty()) {
+                primary = p;
+                return p;
+            }
+            if (System.nanoTime() > deadline) {
+                awaitFollowing(p, behind, deadline); // throws, naming the replica and what it replicates from
+            }
+            pause();
+        }
+    }
+
+    /** Whether {@code r} replicates from {@code upstream}'s proxied address with its link up (or paused by the test). */
+    private boolean follows(RedisNode upstream, RedisNode r) {
+        try {
+            Map<String, String> info = replicationInfo(r);
+            return "slave".equals(info.get("role")) && Integer.toString(upstream.port()).equals(info.get("master_port"))
+                    && ("up".equals(info.get("master_link_status")) || pausedSources.contains(sourceOf(r)));
+        } catch (RedisTopologyException e) {
+            return false;
+        }
     }
 
     /** See {@link #discoverPrimary()}. */
