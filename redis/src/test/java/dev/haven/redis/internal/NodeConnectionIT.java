@@ -32,10 +32,11 @@ class NodeConnectionIT {
         RedisNode n = redis.primary();
         RedisClient client = RedisClient.create();
         // The connection's decisions run on a ticker moved by hand: how long it has been silent is then exactly what the
-        // test says, whatever a loaded machine does to this thread between two lines (a real 250 ms is easily exceeded).
+        // test says, whatever a loaded machine does to this thread between two lines. The command timeout (1 s) only
+        // has to be longer than a PING takes on a loaded machine.
         AtomicLong now = new AtomicLong(1_000_000_000L);
         Ticker ticker = now::get;
-        long timeout = Duration.ofMillis(250).toNanos();
+        long timeout = Duration.ofSeconds(1).toNanos();
         try (NodeConnection node = new NodeConnection(new Endpoint(n.name(), n.host(), n.port(), Role.WRITER, "", ""), client,
                 RedisURI.builder().withHost(n.host()).withPort(n.port()).withTimeout(Duration.ofNanos(timeout)).build(),
                 Duration.ofSeconds(5), ticker)) {
@@ -77,7 +78,7 @@ class NodeConnectionIT {
         }
     }
 
-    /** {@code node.get()}, again for up to 10 s if it fails: its handshake (250 ms timeout) can on a loaded machine. */
+    /** {@code node.get()}, again for up to 10 s if it fails: its handshake can time out on a loaded machine. */
     private static StatefulRedisConnection<String, String> connect(NodeConnection node) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
