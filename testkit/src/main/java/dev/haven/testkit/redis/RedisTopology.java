@@ -804,8 +804,9 @@ public final class RedisTopology implements AutoCloseable {
     }
 
     /**
-     * Kills the primary (SIGKILL) and waits for the failover: with Sentinel, the automatic one ({@link #sentinelDownAfter()}, then
-     * election and promotion); without, the testkit promotes the most advanced replica like {@link #failover()} does.
+     * Kills the primary (SIGKILL) and waits for the failover: with Sentinel, the automatic one
+     * ({@link #sentinelDownAfter()}, then election and promotion); without, the testkit promotes the most advanced
+     * replica like {@link #failover()} does.
      * The time from the kill until every Sentinel reports the new primary is logged and kept in {@link #lastFailoverTime()}.
      * Returns the new primary after the other running replicas follow it: with Sentinel, the one they settled on (if
      * they fail the elected node over again meanwhile, the next one; see {@link #sentinelFailovers()}).
@@ -1362,7 +1363,6 @@ public final class RedisTopology implements AutoCloseable {
         }
     }
 
-
     private Object admin(RedisNode n, String... command) {
         try {
             return Resp.once("127.0.0.1", n.directPort, n.isSentinel() ? null : password, ADMIN_TIMEOUT, command);
@@ -1543,9 +1543,9 @@ public final class RedisTopology implements AutoCloseable {
 
         /**
          * The Sentinels' {@code down-after-milliseconds} once the topology is up: a primary that does not answer them
-         * for that long is failed over (default 3 s; 100 ms to 60 s). Shorter makes failovers
-         * faster and a stalled machine more likely to cause one nobody asked for. During {@code start()} the Sentinels
-         * run with a much longer value, so they never fail over a topology that is still starting.
+         * for that long is failed over (default 3 s; 100 ms to 60 s). Shorter makes failovers faster, and a stalled
+         * machine more likely to cause one nobody asked for (see the testkit README). During {@code start()} the
+         * Sentinels run with a much longer value, so they never fail over a topology that is still starting.
          */
         public Builder sentinelDownAfter(Duration downAfter) {
             if (downAfter == null || downAfter.compareTo(Duration.ofMillis(100)) < 0 || downAfter.compareTo(Duration.ofSeconds(60)) > 0) {
