@@ -50,14 +50,11 @@ class GlobalDatastoreIT {
     }
 
     private HavenRedisClient client() {
-        return ItSupport.ready(HavenRedisClient.builder()
+        return ItSupport.ready(ItSupport.sharedMachine(HavenRedisClient.builder())
                 .globalDatastoreRegion(EAST, address(gds.regionPrimary(EAST)))
                 .globalDatastoreRegion(WEST, address(gds.regionPrimary(WEST)))
                 .localZone(WEST, "")
                 .lagBound(BOUND)
-                // 1 s: these tests are about where reads and writes go, and a write that times out is surfaced (never
-                // re-sent), which the 250 ms default makes happen now and then on a loaded 2-core machine
-                .commandTimeout(Duration.ofSeconds(1))
                 .clusterName("gds")
                 .build(), 3);
     }

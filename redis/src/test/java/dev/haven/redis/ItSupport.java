@@ -17,8 +17,25 @@ final class ItSupport {
     private ItSupport() {
     }
 
+    /**
+     * The command timeout of the ITs' clients (the product default is 250 ms). The ITs run on shared 2-core machines
+     * with other builds and busy loops beside them; there a reply, or the test JVM's own event loop, is held back for
+     * longer than 250 ms (even 500 ms) again and again — a read that times out three times on the only node that
+     * qualifies right after a failover then surfaces, a write's outcome becomes unknown. These tests are about where
+     * commands go and what a failover costs, not about timeouts; the ones that are set their own.
+     */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(1);
+
+    /** The probe timeout of the ITs' clients (default 500 ms): one probe timing out marks a node down (see above). */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+
+    /** The ITs' timeouts on {@code b} (see {@link #COMMAND_TIMEOUT}). */
+    static HavenRedisClient.Builder sharedMachine(HavenRedisClient.Builder b) {
+        return b.commandTimeout(COMMAND_TIMEOUT).probeTimeout(PROBE_TIMEOUT);
+    }
+
     static HavenRedisClient.Builder sentinelClient(RedisTopology redis) {
-        return HavenRedisClient.builder().sentinel(redis.sentinelUri()).clusterName("it");
+        return sharedMachine(HavenRedisClient.builder().sentinel(redis.sentinelUri()).clusterName("it"));
     }
 
     /** Waits until the client sees a writer and {@code readers} replicas. */

@@ -23,12 +23,11 @@ class NearCacheIT {
     private static final NearCacheConfig CONFIG = NearCacheConfig.of(1_000, Duration.ofSeconds(60));
 
     /**
-     * A near-cached client with a 1 s command timeout: a GET that times out drops tracking and flushes the cache, and a
-     * loaded 2-core machine can hold a reply for longer than the default 250 ms; these tests are about what the cache
-     * serves, not about timeouts.
+     * A near-cached client, with the ITs' 1 s command timeout: a GET that times out drops tracking and flushes the cache,
+     * and a loaded 2-core machine can hold a reply for longer than the default 250 ms.
      */
     private static HavenRedisClient cachedClient(RedisTopology redis) {
-        return sentinelClient(redis).nearCache(CONFIG).commandTimeout(Duration.ofSeconds(1)).build();
+        return sentinelClient(redis).nearCache(CONFIG).build();
     }
 
     /**

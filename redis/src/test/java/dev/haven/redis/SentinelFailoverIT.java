@@ -26,12 +26,12 @@ class SentinelFailoverIT {
     @Test
     void sentinelFailoverUnderLoadLosesNoReadAndNoReplicatedWrite(RedisTopology redis) throws Exception {
         List<HavenEvent> events = new CopyOnWriteArrayList<>();
-        // 500 ms, not the 250 ms default: right after the failover the new primary takes every read (the replicas'
-        // staleness cannot be vouched for yet) and every write + WAIT; on 2 shared CPUs it then answered slower than
-        // 250 ms for up to ~2 s in about 1 run of 25 (1 of 6 with two busy loops added), and a read that times out
-        // three times on the only node that qualifies surfaces. With a real server that is an overloaded primary.
-        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).commandTimeout(Duration.ofMillis(500))
-                .listener(events::add).build(), 2)) {
+        // The ITs' 1 s command timeout (ItSupport.COMMAND_TIMEOUT), not the 250 ms default: right after the failover the
+        // new primary takes every read (the replicas' staleness cannot be vouched for yet) and every write + WAIT; on 2
+        // shared CPUs it then answered slower than 250 ms for up to ~2 s in about 1 run of 25 (1 of 6 with two busy
+        // loops added; 500 ms was not enough either with other builds running too), and a read that times out three
+        // times on the only node that qualifies surfaces. With a real server that is an overloaded primary.
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).listener(events::add).build(), 2)) {
             FailoverLoad load = new FailoverLoad(client);
             ItSupport.sleep(Duration.ofSeconds(1));
             long writesBefore = load.writes.get();
