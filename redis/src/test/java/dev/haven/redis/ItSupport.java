@@ -29,18 +29,29 @@ final class ItSupport {
     /** The probe timeout of the ITs' clients (default 500 ms): one probe timing out marks a node down (see above). */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
 
-    /** The ITs' timeouts on {@code b} (see {@link #COMMAND_TIMEOUT}). */
+    /**
+     * How long the ITs' commands wait for a primary / a qualifying node (default 5 s). A testkit Sentinel failover takes
+     * its 3 s down-after plus election and promotion: ~4.3 s here, 6 s and more on a loaded machine, and until it
+     * completes no replica can be vouched for within a bounded read's staleness (the writer that would date its
+     * offset is gone), so bounded reads wait for it; with 5 s they surfaced as unavailable after a 6.2 s failover.
+     */
+    static final Duration WRITER_WAIT = Duration.ofSeconds(15);
+
+    /** The ITs' timeouts on {@code b} (see {@link #COMMAND_TIMEOUT}, {@link #WRITER_WAIT}). */
     static HavenRedisClient.Builder sharedMachine(HavenRedisClient.Builder b) {
-        return b.commandTimeout(COMMAND_TIMEOUT).probeTimeout(PROBE_TIMEOUT);
+        return b.commandTimeout(COMMAND_TIMEOUT).probeTimeout(PROBE_TIMEOUT).writerWait(WRITER_WAIT);
     }
 
     static HavenRedisClient.Builder sentinelClient(RedisTopology redis) {
         return sharedMachine(HavenRedisClient.builder().sentinel(redis.sentinelUri()).clusterName("it"));
     }
 
-    /** Waits until the client sees a writer and {@code readers} replicas. */
+    /**
+     * Waits until the client sees a writer and {@code readers} replicas: at most 30 s, as its first probes can time out
+     * on a loaded machine.
+     */
     static HavenRedisClient ready(HavenRedisClient client, int readers) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             var t = client.topology();
             if (t.writer().isPresent() && t.endpoints().stream().filter(e -> e.role() == Role.READER).count() >= readers) {
