@@ -6,6 +6,7 @@ import dev.haven.testkit.redis.HavenRedis;
 import dev.haven.testkit.redis.RedisNode;
 import dev.haven.testkit.redis.RedisTopology;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,6 +25,9 @@ class AsyncSentinelFailoverIT {
 
     @Test
     void sentinelFailoverUnderAsyncLoadSurfacesNoReadErrorAndLeavesNoFutureIncomplete(RedisTopology redis) throws Exception {
+        // The ITs' 1 s command timeout, as SentinelFailoverIT: right after the failover the new primary takes every read
+        // with 128 in flight, and on 2 shared CPUs under load some timed out at 250 ms (73 read errors in one run) and
+        // at 500 ms (80 in another) three times in a row.
         try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).build(), 2);
                 HavenRedisConnection c = client.connect()) {
             c.sync().set("r", "0");
@@ -87,6 +91,7 @@ class AsyncSentinelFailoverIT {
             ItSupport.sleep(Duration.ofSeconds(1));
             long writesBefore = writes.get();
             RedisNode old = redis.primary();
+            Instant killedAt = Instant.now();
             long t0 = System.nanoTime();
             RedisNode next = redis.killPrimaryAndAwaitFailover(Duration.ofSeconds(30));
             Duration failover = redis.lastFailoverTime();
@@ -107,11 +112,14 @@ class AsyncSentinelFailoverIT {
                 }
             }
             long gap = FailoverLoad.longestGapMillis(writeOkAt, t0, tEnd);
+            // The Sentinels' settled answer: they may fail the promoted primary over too (seen under CPU load).
+            ItSupport.SentinelOutcome outcome = ItSupport.sentinelOutcome(redis, client, killedAt, Duration.ofSeconds(3));
+            long lastFailover = Math.max(failover.toMillis(), outcome.lastFailoverMillis(killedAt));
             System.out.printf("async Sentinel failover IT: %s -> %s, Sentinel failover %d ms, longest write gap after kill %d ms, "
                     + "writes %d (before kill %d), reads %d, read errors %d, unknown outcome %d, unavailable %d, other write errors %d, "
-                    + "futures sampled %d, incomplete %d, all %d slots back %s%n", old.name(), next.name(), failover.toMillis(), gap,
+                    + "futures sampled %d, incomplete %d, all %d slots back %s; %s%n", old.name(), next.name(), failover.toMillis(), gap,
                     writes.get(), writesBefore, reads.get(), readErrors.size(), unknown.get(), unavailable.get(),
-                    otherWriteErrors.size(), issued.size(), incomplete, IN_FLIGHT, allSlotsBack);
+                    otherWriteErrors.size(), issued.size(), incomplete, IN_FLIGHT, allSlotsBack, outcome);
             assertThat(loader.isAlive()).as("loader thread still running").isFalse();
             assertThat(loaderErrors).as("load generator errors").isEmpty();
             assertThat(allSlotsBack).as("every async command completed after the load ended").isTrue();
@@ -119,12 +127,11 @@ class AsyncSentinelFailoverIT {
             assertThat(readErrors).as("read errors surfaced").isEmpty();
             assertThat(otherWriteErrors).as("write errors other than unknown-outcome/unavailable").isEmpty();
             assertThat(writesBefore).as("writes before the kill").isGreaterThan(100);
-            assertThat(gap).as("ms without a successful async write after the kill (Sentinel failover " + failover.toMillis() + " ms)")
-                    .isLessThanOrEqualTo(failover.toMillis() + 1000);
-            // What the Sentinels report now: they may fail over a second time right after the first (seen under CPU load).
-            RedisNode current = redis.discoverPrimary();
-            assertThat(client.topology().writer()).as("Haven's writer vs the Sentinels' primary " + current.name())
-                    .map(e -> e.port()).contains(current.port());
+            assertThat(outcome.failovers()).as("Sentinel failovers after the kill").isNotEmpty();
+            assertThat(gap).as("ms without a successful async write after the kill (last Sentinel failover " + lastFailover + " ms after it)")
+                    .isLessThanOrEqualTo(lastFailover + 1000);
+            assertThat(outcome.havenFollowedMillis()).as("ms until Haven's writer was the Sentinels' settled primary (-1: not in 3 s); "
+                    + outcome).isBetween(0L, 3000L);
         }
     }
 }

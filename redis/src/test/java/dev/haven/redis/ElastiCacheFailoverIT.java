@@ -17,7 +17,7 @@ class ElastiCacheFailoverIT {
     @Test
     void elastiCachePrimaryEndpointFlipIsFollowed(RedisTopology redis) throws Exception {
         HostAndPort endpoint = redis.primaryEndpoint();
-        try (HavenRedisClient client = ItSupport.ready(HavenRedisClient.builder()
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sharedMachine(HavenRedisClient.builder())
                 .elastiCache(endpoint.host() + ":" + endpoint.port(), null).clusterName("ec").build(), 2)) {
             FailoverLoad load = new FailoverLoad(client);
             ItSupport.sleep(Duration.ofSeconds(1));

@@ -1,6 +1,5 @@
 package dev.haven.redis;
 
-import static dev.haven.redis.ItSupport.direct;
 import static dev.haven.redis.ItSupport.ready;
 import static dev.haven.redis.ItSupport.sentinelClient;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,6 +22,29 @@ class NearCacheIT {
 
     private static final NearCacheConfig CONFIG = NearCacheConfig.of(1_000, Duration.ofSeconds(60));
 
+    /**
+     * A near-cached client, with the ITs' 1 s command timeout: a GET that times out drops tracking and flushes the cache,
+     * and a loaded 2-core machine can hold a reply for longer than the default 250 ms.
+     */
+    private static HavenRedisClient cachedClient(RedisTopology redis) {
+        return sentinelClient(redis).nearCache(CONFIG).build();
+    }
+
+    /**
+     * Repeats {@code read} until one is served from memory, at most 50 times (reads bypass the cache until its tracked
+     * connection is up, which can take a moment on a loaded machine); returns how many it took.
+     */
+    private static int untilHit(HavenRedisClient client, Runnable read) {
+        long hits0 = client.nearCacheStats().orElseThrow().hits();
+        for (int tries = 1; tries <= 50; tries++) {
+            read.run();
+            if (client.nearCacheStats().orElseThrow().hits() > hits0) {
+                return tries;
+            }
+        }
+        throw new AssertionError("no read served from the near cache in 50 tries: " + client.nearCacheStats().orElseThrow());
+    }
+
     @Test
     void keyChangedByAnotherClientIsInvalidatedWithinTheTrackingRoundTrip() throws Exception {
         try (RedisTopology redis = RedisTopology.start(2)) {
@@ -31,13 +53,13 @@ class NearCacheIT {
     }
 
     private void keyChangedByAnotherClientIsInvalidatedWithinTheTrackingRoundTrip(RedisTopology redis) throws Exception {
-        try (HavenRedisClient client = ready(sentinelClient(redis).nearCache(CONFIG).build(), 2);
+        try (HavenRedisClient client = ready(cachedClient(redis), 2);
              HavenRedisConnection conn = client.connect()) {
             RedisCommands<String, String> cached = conn.reads(Consistency.EVENTUAL);
             RedisClient other = RedisClient.create(RedisURI.create("127.0.0.1", redis.primary().port()));
             try (StatefulRedisConnection<String, String> o = other.connect()) {
                 o.sync().set("hot", "v0");
-                assertThat(cached.get("hot")).isEqualTo("v0");
+                untilHit(client, () -> assertThat(cached.get("hot")).isEqualTo("v0"));
                 long hits0 = client.nearCacheStats().orElseThrow().hits();
                 for (int i = 0; i < 100; i++) {
                     assertThat(cached.get("hot")).isEqualTo("v0");
@@ -64,7 +86,10 @@ class NearCacheIT {
                 // guards against a lost invalidation (a stall of the shared 2-core CI machine is not one).
                 assertThat(micros.get(45)).as("p90 invalidation delay (us)").isLessThanOrEqualTo(200_000);
                 assertThat(micros.get(49)).as("max invalidation delay (us)").isLessThanOrEqualTo(1_000_000);
-                assertThat(s.invalidations()).isGreaterThanOrEqualTo(50);
+                // each change reached the cache as an invalidation, or as a flush when tracking was re-established (a
+                // tracked GET slower than the command timeout drops it: on a loaded machine, now and then)
+                assertThat(s.invalidations() + s.flushes() - 1).as("invalidations + re-trackings, of 50 changes")
+                        .isGreaterThanOrEqualTo(50);
             } finally {
                 other.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             }
@@ -79,7 +104,7 @@ class NearCacheIT {
     }
 
     private void consistencyDecidesWhetherAnEntryMayServe(RedisTopology redis) throws Exception {
-        try (HavenRedisClient client = ready(sentinelClient(redis).nearCache(CONFIG).build(), 1);
+        try (HavenRedisClient client = ready(cachedClient(redis), 1);
              HavenRedisConnection conn = client.connect()) {
             conn.sync().set("k", "a");
             assertThat(conn.reads(Consistency.EVENTUAL).get("k")).isEqualTo("a"); // own write evicted locally: fresh
@@ -89,17 +114,18 @@ class NearCacheIT {
             assertThat(client.nearCacheStats().orElseThrow().hits()).as("STRONG/SESSION never hit").isEqualTo(s0.hits());
             assertThat(client.nearCacheStats().orElseThrow().misses()).as("nor fill").isEqualTo(s0.misses());
 
-            Consistency bounded = Consistency.boundedStaleness(Duration.ofMillis(100));
-            conn.reads(bounded).get("k");
+            // 1 s, not less: the entry is filled a round trip or two before, which a loaded 2-core machine can stretch past 100 ms
+            Duration bound = Duration.ofSeconds(1);
+            Consistency bounded = Consistency.boundedStaleness(bound);
+            untilHit(client, () -> conn.reads(bounded).get("k")); // a young entry serves a bounded read (the first may fill it)
+            Thread.sleep(bound.toMillis() + 50);
             NearCacheStats s1 = client.nearCacheStats().orElseThrow();
-            assertThat(s1.hits()).as("young entry serves a bounded read").isEqualTo(s0.hits() + 1);
-            Thread.sleep(150);
             conn.reads(bounded).get("k");
             NearCacheStats s2 = client.nearCacheStats().orElseThrow();
             assertThat(s2.hits()).as("entry older than the bound does not serve").isEqualTo(s1.hits());
-            assertThat(s2.misses()).isEqualTo(s1.misses() + 1);
-            conn.reads(Consistency.EVENTUAL).get("k");
-            assertThat(client.nearCacheStats().orElseThrow().hits()).isEqualTo(s2.hits() + 1);
+            assertThat(s2.misses() + s2.bypassed()).as("it goes to Redis instead").isEqualTo(s1.misses() + s1.bypassed() + 1);
+            Thread.sleep(bound.toMillis() + 50);
+            untilHit(client, () -> conn.reads(Consistency.EVENTUAL).get("k")); // an entry of any age serves EVENTUAL
 
             conn.sync().set("k", "b"); // through the cached client itself: read-your-write without waiting for the push
             assertThat(conn.reads(Consistency.EVENTUAL).get("k")).isEqualTo("b");
@@ -114,17 +140,16 @@ class NearCacheIT {
     }
 
     private void afterPrimaryKilledTheNearCacheHoldsNothingOlderThanTheFailover(RedisTopology redis) throws Exception {
-        try (HavenRedisClient client = ready(sentinelClient(redis).nearCache(CONFIG).build(), 2);
+        try (HavenRedisClient client = ready(cachedClient(redis), 2);
              HavenRedisConnection conn = client.connect()) {
             RedisCommands<String, String> cached = conn.reads(Consistency.EVENTUAL);
             conn.sync().set("f", "before");
-            assertThat(cached.get("f")).isEqualTo("before");
-            assertThat(cached.get("f")).isEqualTo("before");
+            untilHit(client, () -> assertThat(cached.get("f")).isEqualTo("before"));
             long hits = client.nearCacheStats().orElseThrow().hits();
-            assertThat(hits).isGreaterThanOrEqualTo(1);
 
-            RedisNode promoted = redis.killPrimaryAndAwaitFailover(Duration.ofSeconds(20));
-            direct(promoted, c -> c.sync().set("f", "after"));
+            redis.killPrimaryAndAwaitFailover(Duration.ofSeconds(20));
+            // on the Sentinels' settled primary: under load they may fail the promoted one over as well
+            RedisNode promoted = ItSupport.setOnPrimary(redis, "f", "after");
             redis.awaitReplicated(Duration.ofSeconds(10));
             long t0 = System.nanoTime();
             for (int i = 0; i < 200; i++) {
@@ -132,8 +157,9 @@ class NearCacheIT {
                 Thread.sleep(5);
             }
             NearCacheStats s = client.nearCacheStats().orElseThrow();
-            System.out.printf("near cache after SIGKILL failover (%d ms): %s, reads over %d ms%n",
-                    redis.lastFailoverTime().toMillis(), s, (System.nanoTime() - t0) / 1_000_000);
+            System.out.printf("near cache after SIGKILL failover (%d ms, written on %s, Sentinel failovers %d): %s, reads over %d ms%n",
+                    redis.lastFailoverTime().toMillis(), promoted.name(), redis.sentinelFailovers().size(), s,
+                    (System.nanoTime() - t0) / 1_000_000);
             assertThat(s.flushes()).isGreaterThanOrEqualTo(2); // connection lost / primary changed, then re-tracked
             assertThat(s.hits()).as("cache in use again after re-tracking").isGreaterThan(hits + 50);
         }
@@ -147,15 +173,14 @@ class NearCacheIT {
     }
 
     private void afterGracefulFailoverTheNearCacheHoldsNothingOlderThanTheFailover(RedisTopology redis) throws Exception {
-        try (HavenRedisClient client = ready(sentinelClient(redis).nearCache(CONFIG).build(), 2);
+        try (HavenRedisClient client = ready(cachedClient(redis), 2);
              HavenRedisConnection conn = client.connect()) {
             RedisCommands<String, String> cached = conn.reads(Consistency.EVENTUAL);
             conn.sync().set("g", "before");
-            assertThat(cached.get("g")).isEqualTo("before");
-            assertThat(cached.get("g")).isEqualTo("before");
+            untilHit(client, () -> assertThat(cached.get("g")).isEqualTo("before")); // cached before the failover
 
-            RedisNode promoted = redis.failover(); // the old primary stays up (now a replica): its tracked link stays open
-            direct(promoted, c -> c.sync().set("g", "after"));
+            redis.failover(); // the old primary stays up (now a replica): its tracked link stays open
+            ItSupport.setOnPrimary(redis, "g", "after");
             redis.awaitReplicated(Duration.ofSeconds(10));
             for (int i = 0; i < 200; i++) {
                 assertThat(cached.get("g")).as("read %d after failover", i).isEqualTo("after");

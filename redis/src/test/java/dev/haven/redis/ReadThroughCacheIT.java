@@ -52,7 +52,7 @@ class ReadThroughCacheIT {
             s.execute("insert into users select g, 'user' || g from generate_series(1, 100) g");
         }
         client = HavenRedisClient.builder().nodes(redis.nodes().stream().map(n -> "127.0.0.1:" + n.port()).toArray(String[]::new))
-                .clusterName("rtc").writerWait(Duration.ofSeconds(1)).build();
+                .clusterName("rtc").writerWait(Duration.ofSeconds(1)).commandTimeout(ItSupport.COMMAND_TIMEOUT).build();
         ItSupport.ready(client, 1); // the first probe round can time out on a cold JVM: wait for the writer
         conn = client.connect();
     }
@@ -82,11 +82,16 @@ class ReadThroughCacheIT {
         }
     }
 
-    static ReadThroughCache<Long, String> cache() {
+    /**
+     * @param redisTimeout 100 ms (the default) where Redis is frozen or killed; 1 s where Redis is up and the test
+     *                     counts on its answers: a loaded 2-core machine holds a reply for longer than 100 ms now and
+     *                     then, and the cache then rightly reads the database instead
+     */
+    static ReadThroughCache<Long, String> cache(Duration redisTimeout) {
         // SESSION: the cache reads its own SET and DEL (a bounded view may read a replica that has not got them yet)
         return ReadThroughCache.<Long, String>builder(conn.reads(Consistency.SESSION), ReadThroughCacheIT::load)
                 .key(id -> "user:name:" + id).ttl(Duration.ofMinutes(5))
-                .redisTimeout(Duration.ofMillis(100)).breakerOpenFor(Duration.ofMillis(500)).build();
+                .redisTimeout(redisTimeout).breakerOpenFor(Duration.ofMillis(500)).build();
     }
 
     static int queries(long id) {
@@ -94,18 +99,24 @@ class ReadThroughCacheIT {
         return n == null ? 0 : n.get();
     }
 
-    /** 50 threads released together call {@code get(id)}; returns their answers. */
+    /**
+     * 50 threads released together call {@code get(id)}; returns their answers. Released only once all 50 wait at the
+     * gate: threads still starting when it opened (a loaded machine starts 50 slowly) came after the load was over.
+     */
     static List<String> burst(ReadThroughCache<Long, String> cache, long id) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(50);
         try {
+            CountDownLatch ready = new CountDownLatch(50);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<String>> fs = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 fs.add(pool.submit(() -> {
+                    ready.countDown();
                     go.await();
                     return cache.get(id);
                 }));
             }
+            assertThat(ready.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("50 threads at the gate").isTrue();
             go.countDown();
             List<String> out = new ArrayList<>();
             for (Future<String> f : fs) {
@@ -120,7 +131,7 @@ class ReadThroughCacheIT {
     @Test
     @Order(1)
     void aBurstOfFiftyMissesForOneKeyRunsOneQuery() throws Exception {
-        try (ReadThroughCache<Long, String> cache = cache()) {
+        try (ReadThroughCache<Long, String> cache = cache(Duration.ofSeconds(1))) {
             List<String> answers = burst(cache, 7);
             assertThat(answers).hasSize(50).containsOnly("user7");
             assertThat(queries(7)).as("database queries for 50 concurrent misses").isEqualTo(1);
@@ -145,10 +156,12 @@ class ReadThroughCacheIT {
     @Test
     @Order(2)
     void redisFrozenThenKilledReadsStillSucceedFromPostgres() throws Exception {
-        try (ReadThroughCache<Long, String> cache = cache()) {
-            assertThat(cache.get(20L)).isEqualTo("user20"); // in Redis now
-            assertThat(cache.get(20L)).isEqualTo("user20");
-            assertThat(queries(20)).as("queries; %s", cache.stats()).isEqualTo(1);
+        try (ReadThroughCache<Long, String> warm = cache(Duration.ofSeconds(1))) {
+            assertThat(warm.get(20L)).isEqualTo("user20"); // in Redis now
+            assertThat(warm.get(20L)).isEqualTo("user20");
+            assertThat(queries(20)).as("queries; %s", warm.stats()).isEqualTo(1);
+        }
+        try (ReadThroughCache<Long, String> cache = cache(Duration.ofMillis(100))) {
 
             // ---- frozen: connections hang (the worst case: only timeouts tell)
             for (RedisNode n : redis.nodes()) {
@@ -181,7 +194,7 @@ class ReadThroughCacheIT {
             for (RedisNode n : redis.nodes()) {
                 redis.unfreeze(n);
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (cache.stats().pendingDeletes() > 0 || !cache.stats().breakerState().equals("CLOSED")) {
                 assertThat(cache.get(20L)).isEqualTo("Grace");
                 assertThat(System.nanoTime()).as("pending delete drained").isLessThan(deadline);

@@ -8,6 +8,7 @@ import dev.haven.testkit.internal.ServerProcesses;
 import dev.haven.testkit.redis.internal.RedisBinaries;
 import dev.haven.testkit.redis.internal.RedisProxy;
 import dev.haven.testkit.redis.internal.Resp;
+import dev.haven.testkit.redis.internal.SentinelLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -52,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Addresses</h2>
  * Every process announces its proxied address ({@code replica-announce-ip/port}, {@code sentinel announce-ip/port}),
  * so clients that discover the topology through Sentinel connect through the fault proxies, and so does Sentinel
- * itself: a primary frozen for longer than {@code down-after-milliseconds} (1 s) is failed over, as a partitioned
+ * itself: a primary frozen for longer than {@link #sentinelDownAfter()} (3 s by default) is failed over, as a partitioned
  * primary would be. Replication also flows through the primary's proxy (Sentinel re-points replicas to the announced
  * address), but the proxy recognises replication connections by their source address (each data node binds
  * {@code 127.0.0.<2+i>} first, and Redis connects to its primary from its first bind address), so
@@ -89,9 +90,18 @@ public final class RedisTopology implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisTopology.class);
 
+    /** System property or environment variable: a directory that {@link #close()} copies every node's log into. */
+    public static final String KEEP_LOGS_PROPERTY = "HAVEN_TESTKIT_KEEP_LOGS";
+
     static final int MAX_REPLICAS = 5;
     static final String MASTER_NAME = "haven";
-    static final int DOWN_AFTER_MILLIS = 1000;
+    /** Default {@code down-after-milliseconds} once the topology is up; see {@link Builder#sentinelDownAfter}. */
+    static final Duration DEFAULT_DOWN_AFTER = Duration.ofMillis(3000);
+    /**
+     * {@code down-after-milliseconds} the Sentinels boot with: long enough that nothing a slow machine does while they
+     * connect and learn the topology looks like an outage; lowered to {@link #downAfter} once they all agree.
+     */
+    static final int BOOT_DOWN_AFTER_MILLIS = 600_000;
     static final int FAILOVER_TIMEOUT_MILLIS = 3000;
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(2);
@@ -107,6 +117,7 @@ public final class RedisTopology implements AutoCloseable {
     private final Map<String, RedisNode> regionPrimaries = new ConcurrentHashMap<>();
     private volatile String primaryRegion = "";
     private final Duration startupTimeout;
+    private final Duration downAfter;
     private final RedisBinaries binaries;
     private final Path runDir;
     private final NioReactor reactor;
@@ -130,6 +141,7 @@ public final class RedisTopology implements AutoCloseable {
         this.password = b.password;
         this.elastiCacheMode = b.elastiCacheMode;
         this.startupTimeout = b.startupTimeout;
+        this.downAfter = b.downAfter;
         this.binaries = binaries;
         this.runDir = runDir;
         this.reactor = reactor;
@@ -258,6 +270,14 @@ public final class RedisTopology implements AutoCloseable {
         return binaries.version();
     }
 
+    /**
+     * The Sentinels' {@code down-after-milliseconds}: how long a node must not answer before a Sentinel sees it down
+     * (a failover follows once two agree). Applied once the topology is up; see {@link Builder#sentinelDownAfter}.
+     */
+    public Duration sentinelDownAfter() {
+        return downAfter;
+    }
+
     /** How long {@code start()} took until every replica was in sync and every Sentinel knew the whole topology. */
     public Duration startupTime() {
         return startupTime;
@@ -345,10 +365,20 @@ public final class RedisTopology implements AutoCloseable {
                     writeSentinelConfig(i);
                 }
                 try {
-                    for (RedisNode n : all()) {
+                    // Data nodes first, Sentinels only once every replica is in sync: Sentinels that watch a primary
+                    // still starting (or a replica still loading its first sync) on a slow machine see it down, and
+                    // with a short down-after they fail it over before the test has even begun.
+                    for (RedisNode n : data) {
                         spawn(n);
                     }
-                    for (RedisNode n : all()) {
+                    for (RedisNode n : data) {
+                        awaitUp(n, deadline);
+                    }
+                    awaitChain(deadline);
+                    for (RedisNode n : sentinels) {
+                        spawn(n);
+                    }
+                    for (RedisNode n : sentinels) {
                         awaitUp(n, deadline);
                     }
                     break;
@@ -361,8 +391,12 @@ public final class RedisTopology implements AutoCloseable {
                     LOG.info("Port conflict while starting ({}); retrying on other ports", e.getMessage());
                 }
             }
-            awaitChain(deadline);
-            awaitSentinelsAgree(primary, deadline);
+            if (!sentinels.isEmpty()) {
+                // Booted with a down-after no stall can reach, so nothing they see while they connect is an outage;
+                // the real one only once all of them agree on the primary, the replicas and each other.
+                awaitSentinelsAgree(primary, deadline);
+                applyDownAfter(deadline);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not set up the topology in " + runDir + ": " + e.getMessage(), e);
         }
@@ -443,7 +477,7 @@ public final class RedisTopology implements AutoCloseable {
         c.append("sentinel announce-ip 127.0.0.1\n");
         c.append("sentinel announce-port ").append(s.port()).append('\n');
         c.append("sentinel monitor ").append(MASTER_NAME).append(" 127.0.0.1 ").append(primary.port()).append(" 2\n");
-        c.append("sentinel down-after-milliseconds ").append(MASTER_NAME).append(' ').append(DOWN_AFTER_MILLIS).append('\n');
+        c.append("sentinel down-after-milliseconds ").append(MASTER_NAME).append(' ').append(BOOT_DOWN_AFTER_MILLIS).append('\n');
         c.append("sentinel failover-timeout ").append(MASTER_NAME).append(' ').append(FAILOVER_TIMEOUT_MILLIS).append('\n');
         c.append("sentinel parallel-syncs ").append(MASTER_NAME).append(' ').append(MAX_REPLICAS).append('\n');
         if (password != null) {
@@ -618,6 +652,33 @@ public final class RedisTopology implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code SENTINEL SET haven down-after-milliseconds} to {@link #downAfter} on every running Sentinel, each checked
+     * with {@code SENTINEL MASTER}: a Sentinel left on the boot value would never vote a dead primary down.
+     */
+    private void applyDownAfter(long deadline) {
+        String value = Long.toString(downAfter.toMillis());
+        for (RedisNode s : sentinels) {
+            String seen = "nothing yet";
+            while (s.isRunning()) {
+                try {
+                    admin(s, "SENTINEL", "SET", MASTER_NAME, "down-after-milliseconds", value);
+                    seen = Resp.pairs(admin(s, "SENTINEL", "MASTER", MASTER_NAME)).get("down-after-milliseconds");
+                    if (value.equals(seen)) {
+                        break;
+                    }
+                } catch (RedisTopologyException e) {
+                    seen = e.getMessage();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new RedisTopologyException(s.name() + " did not apply down-after-milliseconds " + value + " in time: it reports "
+                            + seen + ". Last lines of " + s.logFile + ":\n" + ServerProcesses.tail(s.logFile, 15));
+                }
+                pause();
+            }
+        }
+    }
+
     private long healthyReplicas(RedisNode sentinel) {
         Object reply = admin(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME);
         long healthy = 0;
@@ -733,7 +794,7 @@ public final class RedisTopology implements AutoCloseable {
             }
             next = awaitSentinelsReportNewPrimary(old, t0, deadline);
             demoteIfStillMaster(old, next);
-            awaitFollowing(next, others(next), deadline);
+            next = awaitSettledAndFollowed(deadline);
         } else {
             next = promoteManually(old, t0, deadline);
         }
@@ -741,10 +802,12 @@ public final class RedisTopology implements AutoCloseable {
     }
 
     /**
-     * Kills the primary (SIGKILL) and waits for the failover: with Sentinel, the automatic one (down-after 1 s, then
-     * election and promotion); without, the testkit promotes the most advanced replica like {@link #failover()} does.
+     * Kills the primary (SIGKILL) and waits for the failover: with Sentinel, the automatic one
+     * ({@link #sentinelDownAfter()}, then election and promotion); without, the testkit promotes the most advanced
+     * replica like {@link #failover()} does.
      * The time from the kill until every Sentinel reports the new primary is logged and kept in {@link #lastFailoverTime()}.
-     * Returns the new primary after the other running replicas follow it.
+     * Returns the new primary after the other running replicas follow it: with Sentinel, the one they settled on (if
+     * they fail the elected node over again meanwhile, the next one; see {@link #sentinelFailovers()}).
      */
     public synchronized RedisNode killPrimaryAndAwaitFailover(Duration timeout) {
         requireOpen();
@@ -759,8 +822,12 @@ public final class RedisTopology implements AutoCloseable {
         kill(old);
         RedisNode next;
         if (!sentinels.isEmpty()) {
-            next = awaitSentinelsReportNewPrimary(old, t0, deadline);
-            awaitFollowing(next, others(next), deadline);
+            RedisNode elected = awaitSentinelsReportNewPrimary(old, t0, deadline);
+            next = awaitSettledAndFollowed(deadline);
+            if (next != elected) {
+                LOG.warn("After killing {}, the Sentinels elected {} and then failed it over to {} (it did not answer them within {} ms)",
+                        old.name(), elected.name(), next.name(), downAfter.toMillis());
+            }
         } else {
             next = promoteManually(old, t0, deadline);
         }
@@ -771,22 +838,17 @@ public final class RedisTopology implements AutoCloseable {
 
     /**
      * Asks the Sentinels (or, without Sentinel, every running data node's ROLE) which node is the primary, makes it
-     * {@link #primary()} and returns it: for when Sentinel failed over by itself (e.g. after a long {@link #freeze}).
+     * {@link #primary()} and returns it: for when Sentinel failed over by itself (e.g. after a long {@link #freeze}, or
+     * a promoted primary that did not answer them in time on a loaded machine). With Sentinel this is their settled
+     * answer: it waits (at most {@code startupTimeout}) until every running Sentinel names the same node, none of them
+     * sees it down or is failing it over, and the node answers as a master.
      */
     public synchronized RedisNode discoverPrimary() {
         requireOpen();
         if (!sentinels.isEmpty()) {
-            for (RedisNode s : sentinels) {
-                if (s.isRunning()) {
-                    List<?> addr = (List<?>) admin(s, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
-                    RedisNode n = byPort(Integer.parseInt(String.valueOf(addr.get(1))));
-                    if (n != null) {
-                        primary = n;
-                        return n;
-                    }
-                }
-            }
-            throw new RedisTopologyException("No running Sentinel named a known data node as primary");
+            RedisNode n = awaitSentinelsSettled(System.nanoTime() + startupTimeout.toNanos());
+            primary = n;
+            return n;
         }
         for (RedisNode n : data) {
             if (n.isRunning() && "master".equals(replicationInfo(n).get("role"))) {
@@ -795,6 +857,106 @@ public final class RedisTopology implements AutoCloseable {
             }
         }
         throw new RedisTopologyException("No running data node is a master");
+    }
+
+    /**
+     * Every failover the Sentinels completed since the start, oldest first, from their logs ({@code +switch-master}).
+     * One {@link #killPrimaryAndAwaitFailover} adds one, unless the Sentinels then fail the promoted primary over as
+     * well (it did not answer them within {@link #sentinelDownAfter()}: a loaded machine can do that); compare with
+     * {@link #discoverPrimary()} rather than with what the kill returned when that matters. Empty without Sentinel.
+     */
+    public List<SentinelFailover> sentinelFailovers() {
+        List<List<SentinelLog.Switch>> perSentinel = new ArrayList<>();
+        for (RedisNode s : sentinels) {
+            try {
+                if (Files.exists(s.logFile)) {
+                    perSentinel.add(SentinelLog.switches(Files.readAllLines(s.logFile, StandardCharsets.UTF_8), MASTER_NAME,
+                            java.time.ZoneId.systemDefault()));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not read " + s.logFile + ": " + e.getMessage(), e);
+            }
+        }
+        List<SentinelFailover> out = new ArrayList<>();
+        for (SentinelLog.Switch sw : SentinelLog.merge(perSentinel)) {
+            out.add(new SentinelFailover(sw.at(), byPort(sw.fromPort()), byPort(sw.toPort())));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * Waits until the Sentinels have settled on a primary and every other running data node replicates from it, and
+     * returns it (as {@link #primary()}): usually the node they just elected, but they may fail that one over again
+     * while the replicas re-point (it did not answer them within down-after on a loaded machine), and waiting for the
+     * replicas to follow a node that is no longer the primary would never end.
+     */
+    private RedisNode awaitSettledAndFollowed(long deadline) {
+        while (true) {
+            RedisNode p = awaitSentinelsSettled(deadline);
+            List<RedisNode> behind = others(p).stream().filter(r -> !follows(p, r)).collect(Collectors.toList());
+            if (behind.isEmpty()) {
+                primary = p;
+                return p;
+            }
+            if (System.nanoTime() > deadline) {
+                awaitFollowing(p, behind, deadline); // throws, naming the replica and what it replicates from
+            }
+            pause();
+        }
+    }
+
+    /** Whether {@code r} replicates from {@code upstream}'s proxied address with its link up (or paused by the test). */
+    private boolean follows(RedisNode upstream, RedisNode r) {
+        try {
+            Map<String, String> info = replicationInfo(r);
+            return "slave".equals(info.get("role")) && Integer.toString(upstream.port()).equals(info.get("master_port"))
+                    && ("up".equals(info.get("master_link_status")) || pausedSources.contains(sourceOf(r)));
+        } catch (RedisTopologyException e) {
+            return false;
+        }
+    }
+
+    /** See {@link #discoverPrimary()}. */
+    private RedisNode awaitSentinelsSettled(long deadline) {
+        long t0 = System.nanoTime();
+        while (true) {
+            RedisNode agreed = null;
+            boolean settled = true;
+            StringBuilder views = new StringBuilder();
+            for (RedisNode s : sentinels) {
+                if (!s.isRunning()) {
+                    continue;
+                }
+                try {
+                    Map<String, String> m = Resp.pairs(admin(s, "SENTINEL", "MASTER", MASTER_NAME));
+                    RedisNode n = byPort(Integer.parseInt(m.get("port")));
+                    views.append(s.name()).append("->").append(n == null ? m.get("port") : n.name()).append('[').append(m.get("flags"))
+                            .append("] ");
+                    if (n == null || !"master".equals(m.get("flags")) || (agreed != null && agreed != n)) {
+                        settled = false;
+                    } else {
+                        agreed = n;
+                    }
+                } catch (RedisTopologyException | NumberFormatException e) {
+                    views.append(s.name()).append(": ").append(e.getMessage()).append(' ');
+                    settled = false;
+                }
+            }
+            if (settled && agreed != null && agreed.isRunning()) {
+                try {
+                    if ("master".equals(replicationInfo(agreed).get("role"))) {
+                        return agreed;
+                    }
+                } catch (RedisTopologyException e) {
+                    // not answering yet
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new RedisTopologyException("The Sentinels did not settle on a primary within "
+                        + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms; they report: " + views.toString().trim());
+            }
+            pause();
+        }
     }
 
     private RedisNode awaitSentinelsReportNewPrimary(RedisNode old, long t0, long deadline) {
@@ -1161,6 +1323,7 @@ public final class RedisTopology implements AutoCloseable {
             }
         }
         reactor.close();
+        keepLogs();
         try {
             FileTree.deleteRecursively(runDir);
         } catch (IOException e) {
@@ -1171,6 +1334,32 @@ public final class RedisTopology implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /**
+     * With {@value #KEEP_LOGS_PROPERTY} set, copies every node's log to {@code <that dir>/<run dir name>/<node>.log}
+     * before the run directory goes: what the Sentinels decided during a failed run is only in their logs.
+     */
+    private void keepLogs() {
+        String keep = System.getProperty(KEEP_LOGS_PROPERTY);
+        if (keep == null || keep.isBlank()) {
+            keep = System.getenv(KEEP_LOGS_PROPERTY);
+        }
+        if (keep == null || keep.isBlank()) {
+            return;
+        }
+        Path to = Path.of(keep).toAbsolutePath().resolve(runDir.getFileName().toString());
+        try {
+            Files.createDirectories(to);
+            for (RedisNode n : all()) {
+                if (Files.exists(n.logFile)) {
+                    Files.copy(n.logFile, to.resolve(n.name() + ".log"));
+                }
+            }
+            LOG.info("Kept the logs of {} in {}", runDir, to);
+        } catch (IOException e) {
+            LOG.warn("Could not keep the logs of {} in {}: {}", runDir, to, e.toString());
+        }
+    }
 
     private Object admin(RedisNode n, String... command) {
         try {
@@ -1272,6 +1461,7 @@ public final class RedisTopology implements AutoCloseable {
         private boolean elastiCacheMode;
         private final List<String> regions = new ArrayList<>();
         private Duration startupTimeout = Duration.ofSeconds(60);
+        private Duration downAfter = DEFAULT_DOWN_AFTER;
         private String binaries;
 
         private Builder() {
@@ -1346,6 +1536,20 @@ public final class RedisTopology implements AutoCloseable {
                 throw new IllegalArgumentException("startupTimeout must be > 0: was " + timeout);
             }
             this.startupTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The Sentinels' {@code down-after-milliseconds} once the topology is up: a primary that does not answer them
+         * for that long is failed over (default 3 s; 100 ms to 60 s). Shorter makes failovers faster, and a stalled
+         * machine more likely to cause one nobody asked for (see the testkit README). During {@code start()} the
+         * Sentinels run with a much longer value, so they never fail over a topology that is still starting.
+         */
+        public Builder sentinelDownAfter(Duration downAfter) {
+            if (downAfter == null || downAfter.compareTo(Duration.ofMillis(100)) < 0 || downAfter.compareTo(Duration.ofSeconds(60)) > 0) {
+                throw new IllegalArgumentException("sentinelDownAfter must be between 100 ms and 60 s: was " + downAfter);
+            }
+            this.downAfter = downAfter;
             return this;
         }
 

@@ -20,6 +20,10 @@ class RedisTopologyBuilderTest {
                 .hasMessageContaining("password");
         assertThatThrownBy(() -> RedisTopology.builder().startupTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("startupTimeout must be > 0: was PT0S");
+        assertThatThrownBy(() -> RedisTopology.builder().sentinelDownAfter(Duration.ofMillis(99))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sentinelDownAfter must be between 100 ms and 60 s: was PT0.099S");
+        assertThatThrownBy(() -> RedisTopology.builder().sentinelDownAfter(Duration.ofSeconds(61))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sentinelDownAfter must be between 100 ms and 60 s: was PT1M1S");
         assertThatThrownBy(() -> RedisTopology.builder().binaries(" ")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RedisTopology.builder().elastiCacheMode(true).sentinels(3).start())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("elastiCacheMode has no Sentinel");
