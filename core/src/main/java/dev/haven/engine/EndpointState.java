@@ -141,6 +141,12 @@ public final class EndpointState implements RouteCandidate {
         if (last == Long.MIN_VALUE || nowNanos - last > 1_000_000L) {
             lastAnswerNanos = nowNanos;
         }
+        long since = suspectSince.get();
+        if (since != NOT_SUSPECT && nowNanos - since > 0) {
+            // An answer after the reported failure: the server is alive (one connection broke, or the server was only
+            // slow); no need to wait for a probe, which a loaded machine may not answer within its timeout.
+            suspectSince.compareAndSet(since, NOT_SUSPECT);
+        }
     }
 
     /** Whether a request was answered at or after {@code nanos} (within the millisecond {@link #answered} keeps). */

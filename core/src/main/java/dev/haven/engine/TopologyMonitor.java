@@ -570,17 +570,16 @@ public final class TopologyMonitor implements AutoCloseable {
     }
 
     /**
-     * Endpoints up so far whose probe timed out in this round although they answered requests after it was sent and
-     * no connection failure is pending on them: evidence of life outweighs one slow probe (a CPU-saturated server or
-     * client), so they keep their verdict for another round instead of being declared down.
+     * Endpoints up so far whose probe timed out in this round although they answered requests after it was sent:
+     * evidence of life outweighs one slow probe (a CPU-saturated server or client), so they keep their verdict for
+     * another round instead of being declared down. A hung server answers nothing and gets no such benefit.
      */
     private Set<String> slowButAnswering(Map<String, String> failed, Map<String, Long> sentAt) {
         Set<String> slow = null;
         for (var f : failed.entrySet()) {
             EndpointState s = states.get(f.getKey());
             Long sent = sentAt.get(f.getKey());
-            if (s != null && sent != null && s.up() && f.getValue().startsWith(TIMED_OUT_PREFIX) && !s.suspected()
-                    && s.answeredSince(sent)) {
+            if (s != null && sent != null && s.up() && f.getValue().startsWith(TIMED_OUT_PREFIX) && s.answeredSince(sent)) {
                 if (slow == null) {
                     slow = new HashSet<>();
                 }

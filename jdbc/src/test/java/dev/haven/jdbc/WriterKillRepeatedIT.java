@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The first second of a writer kill, many times over: the writer is SIGKILLed under 8 writer threads and a replica
  * promoted 1 s later. A write that starts between the first connection error and the monitor's verdict must not sit
- * in the dead server's pool for HikariCP's whole {@code connectionTimeout} (2 s here, its default in Haven): it
- * waits for the new writer instead and is sent there as soon as it is promoted.
+ * in the dead server's pool for HikariCP's whole {@code connectionTimeout} (5 s here): it waits for the new writer
+ * instead and is sent there as soon as it is promoted. The bounds asserted leave room for a busy CI machine (the
+ * figures printed are what to compare: ≤ 133 ms / gap + 56 ms measured on 2 cores at load ~12); the defect they
+ * catch costs seconds.
  */
 class WriterKillRepeatedIT {
 
@@ -30,7 +32,8 @@ class WriterKillRepeatedIT {
         List<Long> excessMs = new ArrayList<>();
         try (PostgresCluster cluster = PostgresCluster.start(2);
                 HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, events)
-                        .poolProperty("connectionTimeout", "2000")
+                        // 5 s: a write that waits in the dead server's pool shows as seconds, not as noise
+                        .poolProperty("connectionTimeout", "5000")
                         // Every server's pool holds the 8 writers' connections, as HikariCP's own default (a fixed-size
                         // pool) would: a pool grows one new connection at a time (its single adder thread, ~20-120 ms
                         // each for a SCRAM login on 2 busy cores), which is not what this test measures.
@@ -92,8 +95,8 @@ class WriterKillRepeatedIT {
                 + " kill->promotion gap min/avg/max %d/%.0f/%d ms%n", REPETITIONS, back.getMin(), back.getAverage(),
                 back.getMax(), excess.getMin(), excess.getAverage(), excess.getMax());
         assertThat(backMs).as("ms from promotion to the first acknowledged write, per repetition")
-                .hasSize(REPETITIONS).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(200));
+                .hasSize(REPETITIONS).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(1000));
         assertThat(excessMs).as("ms a write waited beyond the kill->promotion gap, per repetition")
-                .allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(300));
+                .allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(1000));
     }
 }

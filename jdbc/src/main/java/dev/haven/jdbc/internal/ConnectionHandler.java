@@ -531,6 +531,22 @@ final class ConnectionHandler implements HavenConnection {
 
     /** Binds to a server: a replica for read-only work (per the consistency), else the writer. */
     void bind(String exclude, long deadlineNanos) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            bindOnce(exclude, deadlineNanos);
+            RoutingDataSource.Bound b = bound;
+            if (b.state().available() || attempt == 3) {
+                return;
+            }
+            // The server left routing while we bound to it: the monitor's sweep that aborts connections to a server
+            // it declares down may have run before we registered, and a statement sent now would hang on a frozen
+            // server until the deadline. Nothing was sent yet: let go of it and route again.
+            ds.evict(b.state(), b.connection());
+            unbind(true);
+            exclude = b.state().id();
+        }
+    }
+
+    private void bindOnce(String exclude, long deadlineNanos) throws SQLException {
         boolean read = readOnly && consistency.allowsReplica();
         RoutingDataSource.Bound b = read ? ds.acquireRead(consistency, exclude, deadlineNanos)
                 : ds.acquireWrite(exclude, deadlineNanos);

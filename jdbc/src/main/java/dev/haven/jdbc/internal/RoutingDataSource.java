@@ -264,8 +264,9 @@ public final class RoutingDataSource implements AutoCloseable {
                 onFailure(s, ex);
             }
         }
-        if (order.isEmpty() && settings.readFallbackToWriter()) {
-            // No replica qualifies and the writer is not available right now: wait for one, like writes do.
+        if (settings.readFallbackToWriter()) {
+            // No replica qualifies, or every candidate left routing or failed while we tried (a connection failure
+            // takes a server out at once): wait for the writer, like writes do, rather than fail a read that may go there.
             return acquireWrite(exclude, deadlineNanos);
         }
         throw new HavenUnavailableException("No server can serve a read with consistency " + consistency + " in cluster "
@@ -310,8 +311,10 @@ public final class RoutingDataSource implements AutoCloseable {
             }
             long left = waitUntil - settings.ticker().nanoTime();
             if (left <= 0 || closed) {
+                EndpointState known = monitor.snapshot().writer();
                 throw new HavenUnavailableException("No writer available in cluster " + settings.clusterName() + " after waiting "
                         + Durations.format(settings.writerWait()) + " (" + monitor.snapshot().topology()
+                        + (known == null ? "" : "; writer " + known)
                         + "); nothing was sent, the work can be repeated", settings.clusterName(), failedOn, last);
             }
             try {
@@ -500,6 +503,15 @@ public final class RoutingDataSource implements AutoCloseable {
         monitor.signal(s.id(), e.getSQLState() + " " + e.getClass().getSimpleName());
     }
 
+    private static boolean refused(Throwable e) {
+        for (Throwable t = e; t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * A new physical connection to {@code endpointId} could not be made (HikariCP's own attempts, in the background):
      * the same passive signal as a failed request, so threads stop waiting for that pool before its timeout.
@@ -510,7 +522,11 @@ public final class RoutingDataSource implements AutoCloseable {
         }
         EndpointState s = monitor.snapshot().state(endpointId);
         if (s != null && s.available()) { // a server already known down or suspect needs no new signal
-            s.suspect(settings.ticker().nanoTime());
+            if (refused(e)) {
+                // Nothing listens there: the server process is gone. A timeout or a reset while connecting proves
+                // less (a loaded server, a busy client); for those the monitor is asked to look, no more.
+                s.suspect(settings.ticker().nanoTime());
+            }
             monitor.signal(endpointId, "new connection failed: " + e.getSQLState() + " " + e.getClass().getSimpleName());
         }
     }
