@@ -357,8 +357,10 @@ public final class RoutingDataSource implements AutoCloseable {
         if (!(pool.getHikariPoolMXBean() instanceof HikariPool hikari)) {
             return pool.getConnection(); // closed (HikariCP says so) or not started
         }
-        long budgetMs = Math.min(pool.getConnectionTimeout(),
-                Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - settings.ticker().nanoTime())));
+        // HikariCP's connectionTimeout, as a plain getConnection() would wait: not cut by the statement deadline, which
+        // a thread that waited out a failover for the new writer has mostly spent (1 ms waits then failed on a pool whose
+        // connections were all busy for a moment, and a healthy new writer served no write for seconds).
+        long budgetMs = pool.getConnectionTimeout();
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs); // real time: HikariCP waits in it
         while (true) {
             long leftMs = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
