@@ -47,9 +47,9 @@ class SharedMonitorIT {
         HavenRedisClient b;
         try {
             b = ItSupport.ready(ItSupport.sentinelClient(redis).lagBound(Duration.ofSeconds(5)).listener(eventsB::add).build(), 1);
-            assertThatThrownBy(() -> ItSupport.sentinelClient(redis).probeTimeout(Duration.ofSeconds(1)).build())
+            assertThatThrownBy(() -> ItSupport.sentinelClient(redis).probeTimeout(Duration.ofSeconds(2)).build()) // ItSupport clients probe with 1 s
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageStartingWith("haven.redis.probe-timeout is 1s here, but redis cluster 'it'");
+                    .hasMessageStartingWith("haven.redis.probe-timeout is 2s here, but redis cluster 'it'");
         } catch (RuntimeException | Error e) {
             a.close();
             throw e;
