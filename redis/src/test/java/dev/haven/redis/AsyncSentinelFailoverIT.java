@@ -102,7 +102,12 @@ class AsyncSentinelFailoverIT {
                 }
             }, "async-loader");
             loader.start();
-            ItSupport.sleep(Duration.ofSeconds(1));
+            // at least 1 s of load and 100 writes before the kill (a starved JVM made 5 in its first second)
+            long loadUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            long loadDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while ((System.nanoTime() < loadUntil || writes.get() <= 100) && System.nanoTime() < loadDeadline) {
+                ItSupport.sleep(Duration.ofMillis(20));
+            }
             long writesBefore = writes.get();
             RedisNode old = redis.primary();
             Instant killedAt = Instant.now();

@@ -103,8 +103,14 @@ class GlobalDatastoreIT {
             System.out.printf("Global Datastore IT (a): %d reads: %d served in %s (%s), %d in %s; %d writes, %d SETs on the global primary %s%n",
                     reads, west, WEST, perNode(gets, WEST), east, EAST, writes, setsOnWriter, writer.name());
             events.stream().limit(10).forEach(e -> System.out.println("  event: " + e));
-            assertThat(east).as("reads served by primary-region nodes while the local ones are healthy and fresh").isZero();
-            assertThat(west).as("reads served in the local region").isEqualTo(reads);
+            // A read leaves the local region only when Haven passed over a local node it could not vouch for: 0 on a
+            // quiet machine; on a loaded one the monitor can be held back until the local nodes' proof of freshness is
+            // older than the bound (11 of 3,000 reads once, with the local nodes skipped as stale).
+            long localSkips = events.stream().filter(e -> e instanceof dev.haven.event.HavenEvent.StaleReplicaSkipped s
+                    && s.endpoint().region().equals(WEST)).count();
+            assertThat(east).as("reads served by primary-region nodes, at most one per local node passed over as stale (%d)",
+                    localSkips).isLessThanOrEqualTo(localSkips);
+            assertThat(west + east).as("reads served").isEqualTo(reads);
             assertThat(setsOnWriter).as("writes executed on the global primary").isEqualTo(writes);
         }
     }

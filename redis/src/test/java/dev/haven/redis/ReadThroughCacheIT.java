@@ -45,7 +45,10 @@ class ReadThroughCacheIT {
     static void start() throws Exception {
         pg = PostgresCluster.builder().replicas(0).start();
         redis = RedisTopology.builder().replicas(1).sentinels(0).start();
+        // the ITs' 1 s probe timeout (default 500 ms): a probe timing out on a loaded machine marks the writer down and
+        // aborts its connections, and a running load query then fails as outcome-unknown
         ds = HavenDataSource.builder().url(pg.jdbcUrl()).username(pg.user()).password(pg.password()).clusterName("pg")
+                .probeTimeout(ItSupport.PROBE_TIMEOUT)
                 .poolProperty("maximumPoolSize", "8").build();
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             s.execute("create table users (id bigint primary key, name text not null)");
