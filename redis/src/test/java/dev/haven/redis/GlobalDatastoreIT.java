@@ -103,8 +103,14 @@ class GlobalDatastoreIT {
             System.out.printf("Global Datastore IT (a): %d reads: %d served in %s (%s), %d in %s; %d writes, %d SETs on the global primary %s%n",
                     reads, west, WEST, perNode(gets, WEST), east, EAST, writes, setsOnWriter, writer.name());
             events.stream().limit(10).forEach(e -> System.out.println("  event: " + e));
-            assertThat(east).as("reads served by primary-region nodes while the local ones are healthy and fresh").isZero();
-            assertThat(west).as("reads served in the local region").isEqualTo(reads);
+            // A read leaves the local region only when Haven passed over a local node it could not vouch for: 0 on a
+            // quiet machine; on a loaded one the monitor can be held back until the local nodes' proof of freshness is
+            // older than the bound (11 of 3,000 reads once, with the local nodes skipped as stale).
+            long localSkips = events.stream().filter(e -> e instanceof dev.haven.event.HavenEvent.StaleReplicaSkipped s
+                    && s.endpoint().region().equals(WEST)).count();
+            assertThat(east).as("reads served by primary-region nodes, at most one per local node passed over as stale (%d)",
+                    localSkips).isLessThanOrEqualTo(localSkips);
+            assertThat(west + east).as("reads served").isEqualTo(reads);
             assertThat(setsOnWriter).as("writes executed on the global primary").isEqualTo(writes);
         }
     }
@@ -253,12 +259,12 @@ class GlobalDatastoreIT {
         try (HavenRedisClient client = client(); HavenRedisConnection c = client.connect()) {
             int n = 100;
             for (int i = 0; i < n; i++) {
-                c.sync().set("before:" + i, "1");
+                setAcknowledged(c, "before:" + i);
             }
             gds.awaitReplicated(Duration.ofSeconds(5));
             gds.pauseRegionReplication(WEST);
             for (int i = 0; i < n; i++) {
-                c.sync().set("during:" + i, "1");
+                setAcknowledged(c, "during:" + i);
             }
             RedisNode next = gds.promoteRegion(WEST, false);
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -276,6 +282,23 @@ class GlobalDatastoreIT {
             assertThat(lostDuring).as("writes the promoted region never received: lost, as asynchronous replication allows").isEqualTo(n);
             String onNext = ItSupport.direct(next, d -> d.sync().get("after"));
             assertThat(onNext).as("a write after the promotion, read on the promoted node").isEqualTo("1");
+        }
+    }
+
+    /**
+     * {@code SET key 1} until acknowledged (at most 5 sends): Haven surfaces a write whose reply did not come within the
+     * command timeout instead of re-sending it (a loaded machine did that once in 200), and this one is safe to repeat.
+     */
+    private static void setAcknowledged(HavenRedisConnection c, String key) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                c.sync().set(key, "1");
+                return;
+            } catch (HavenRedisWriteOutcomeUnknownException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
         }
     }
 
