@@ -2,9 +2,9 @@ package dev.haven.jdbc;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.ReadFallback;
 import dev.haven.Ticker;
 import dev.haven.Topology;
-import dev.haven.engine.ConfigRules;
 import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import dev.haven.jdbc.internal.JdbcSettings;
@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -39,14 +38,14 @@ import javax.sql.DataSource;
  * <p>Routing happens when a connection runs its first statement: connections marked
  * {@link Connection#setReadOnly(boolean) read-only} (what Spring's {@code @Transactional(readOnly = true)}
  * does) go to a replica that satisfies the connection's {@link Consistency} (by default
- * {@code boundedStaleness(lagBound)}), all others to the writer.
+ * {@code haven.jdbc.default-consistency}, {@code boundedStaleness(1s)}), all others to the writer.
  *
  * <pre>{@code
  * try (HavenDataSource ds = HavenDataSource.builder()
  *         .url("jdbc:postgresql://db-1:5432,db-2:5432,db-3:5432/app")
  *         .username("app")
  *         .password(System.getenv("DB_PASSWORD"))
- *         .lagBound(Duration.ofSeconds(1))
+ *         .defaultConsistency(Consistency.boundedStaleness(Duration.ofSeconds(1)))
  *         .build()) {
  *     try (Connection c = ds.getConnection()) {              // writer
  *         c.createStatement().executeUpdate("INSERT INTO t VALUES (1)");
@@ -175,41 +174,25 @@ public final class HavenDataSource implements DataSource, Closeable {
     }
 
     /**
-     * Builds a {@link HavenDataSource}; every setting is validated by {@link #build()}, which fails with a
-     * message naming the property, the rule and the value. Property names (for {@link #properties}) are
-     * given on each method.
+     * The settings this data source was built with: every {@link JdbcKeys} value (given or default). Start another
+     * data source from them with {@code HavenDataSource.builder().settings(ds.settings())}.
+     */
+    public dev.haven.config.Settings settings() {
+        return routing.settings().keys();
+    }
+
+    /**
+     * Builds a {@link HavenDataSource}. Each method sets one {@link JdbcKeys} key (named on the method) and checks
+     * its rule at once; {@link #build()} checks the rules between keys. Every message names the property, the rule and
+     * the value ({@code haven.jdbc.probe-timeout must be >= 50ms: was 10ms}).
      */
     public static final class Builder {
 
-        static final String P = "haven.jdbc.";
-        private static final Set<String> KNOWN = new TreeSet<>(List.of(
-                "url", "username", "password", "cluster-name", "lag-bound", "read-fallback", "region", "zone",
-                "probe-interval", "fast-probe-interval", "probe-timeout", "statement-deadline", "writer-wait",
-                "retry.max-attempts", "retry.base-backoff", "retry.max-backoff", "retry.budget-ratio",
-                "retry.budget-reserve-per-second", "transaction.max-attempts"));
         private static final Set<String> POOL_FORBIDDEN = Set.of("jdbcurl", "username", "password",
                 "datasourceclassname", "datasource", "poolname");
 
-        private String url;
-        private String username;
-        private String password;
-        private String clusterName = "haven";
-        private Duration lagBound = Duration.ofSeconds(1);
-        private String readFallback = "writer";
-        private String region = "";
-        private String zone = "";
+        private final dev.haven.config.Settings.Builder keys = JdbcKeys.SPEC.newBuilder();
         private final Map<String, String[]> locations = new LinkedHashMap<>();
-        private Duration probeInterval = Duration.ofSeconds(1);
-        private Duration fastProbeInterval = Duration.ofMillis(100);
-        private Duration probeTimeout = Duration.ofMillis(500);
-        private Duration statementDeadline = Duration.ofSeconds(30);
-        private Duration writerWait = Duration.ofSeconds(5);
-        private int retryMaxAttempts = 3;
-        private Duration retryBaseBackoff = Duration.ofMillis(10);
-        private Duration retryMaxBackoff = Duration.ofMillis(500);
-        private double retryBudgetRatio = 0.1;
-        private int retryBudgetReserve = 10;
-        private int transactionMaxAttempts = 3;
         private final Properties pool = new Properties();
         private final List<HavenEventListener> listeners = new ArrayList<>();
         private TopologyProvider topologyProvider;
@@ -220,108 +203,124 @@ public final class HavenDataSource implements DataSource, Closeable {
         }
 
         /**
-         * Reads {@code haven.jdbc.*} properties; {@code haven.jdbc.pool.<hikari-property>} go to every
-         * per-server HikariCP pool and {@code haven.jdbc.endpoint.<host:port>.region|zone} label servers.
-         * An unknown {@code haven.jdbc.*} key fails, so a typo never silently falls back to a default.
+         * Reads the {@code haven.jdbc.*} keys ({@link JdbcKeys}, relaxed names: {@code retry.maxAttempts} and
+         * {@code HAVEN_JDBC_RETRY_MAX_ATTEMPTS} work too); {@code haven.jdbc.pool.<hikari-property>} go to every
+         * per-server HikariCP pool and {@code haven.jdbc.endpoint.<host:port>.region|zone} label servers. An unknown
+         * {@code haven.jdbc.*} key fails, so a typo never silently falls back to a default; names of earlier releases
+         * ({@code statement-deadline}, {@code region}, {@code zone}, {@code lag-bound}) still work, with a warning.
          */
         public Builder properties(Properties props) {
-            for (String key : props.stringPropertyNames()) {
-                if (!key.startsWith(P)) {
-                    continue;
-                }
-                String name = key.substring(P.length());
-                String value = props.getProperty(key);
-                if (name.startsWith("pool.")) {
-                    poolProperty(name.substring(5), value);
-                } else if (name.startsWith("endpoint.")) {
-                    String rest = name.substring("endpoint.".length());
-                    int dot = rest.lastIndexOf('.');
-                    String id = dot < 0 ? "" : rest.substring(0, dot);
-                    String field = dot < 0 ? rest : rest.substring(dot + 1);
-                    String[] loc = locations.computeIfAbsent(id, k -> new String[] {"", ""});
-                    switch (field) {
-                        case "region" -> loc[0] = value;
-                        case "zone" -> loc[1] = value;
-                        default -> throw new IllegalArgumentException(key + " is unknown: expected "
-                                + P + "endpoint.<host:port>.region or .zone");
-                    }
-                } else {
-                    set(name, value);
-                }
-            }
+            JdbcKeys.SPEC.read(props, keys, this::family);
             return this;
         }
 
-        private void set(String name, String v) {
-            switch (name) {
-                case "url" -> url(v);
-                case "username" -> username(v);
-                case "password" -> password(v);
-                case "cluster-name" -> clusterName(v);
-                case "lag-bound" -> lagBound(Durations.parse(P + name, v));
-                case "read-fallback" -> readFallback = v.trim().toLowerCase(Locale.ROOT);
-                case "region" -> region = v.trim();
-                case "zone" -> zone = v.trim();
-                case "probe-interval" -> probeInterval(Durations.parse(P + name, v));
-                case "fast-probe-interval" -> fastProbeInterval(Durations.parse(P + name, v));
-                case "probe-timeout" -> probeTimeout(Durations.parse(P + name, v));
-                case "statement-deadline" -> statementDeadline(Durations.parse(P + name, v));
-                case "writer-wait" -> writerWait(Durations.parse(P + name, v));
-                case "retry.max-attempts" -> retryMaxAttempts = ConfigRules.parseInt(P + name, v);
-                case "retry.base-backoff" -> retryBaseBackoff = Durations.parse(P + name, v);
-                case "retry.max-backoff" -> retryMaxBackoff = Durations.parse(P + name, v);
-                case "retry.budget-ratio" -> retryBudgetRatio = ConfigRules.parseDouble(P + name, v);
-                case "retry.budget-reserve-per-second" -> retryBudgetReserve = ConfigRules.parseInt(P + name, v);
-                case "transaction.max-attempts" -> transactionMaxAttempts = ConfigRules.parseInt(P + name, v);
-                default -> throw new IllegalArgumentException(P + name + " is not a Haven JDBC setting: known are "
-                        + KNOWN + ", pool.<hikari-property>, endpoint.<host:port>.region|zone");
+        /** As {@link #properties(Properties)}, from a map (e.g. Spring's relaxed binding output). */
+        public Builder properties(Map<String, ?> props) {
+            JdbcKeys.SPEC.read(props, keys, this::family);
+            return this;
+        }
+
+        private void family(dev.haven.config.SettingsSpec.Family family, String rest, String value, String key) {
+            if (family == JdbcKeys.POOL) {
+                poolProperty(rest, value);
+                return;
             }
+            int dot = rest.lastIndexOf('.');
+            String id = dot < 0 ? "" : rest.substring(0, dot);
+            String field = dot < 0 ? rest : rest.substring(dot + 1).toLowerCase(Locale.ROOT);
+            String[] loc = locations.computeIfAbsent(id, k -> new String[] {"", ""});
+            switch (field) {
+                case "region" -> loc[0] = value.trim();
+                case "zone" -> loc[1] = value.trim();
+                default -> throw new IllegalArgumentException(key + " is unknown: expected "
+                        + JdbcKeys.SPEC.prefix() + "endpoint.<host:port>.region or .zone");
+            }
+        }
+
+        /** Every value given in {@code settings} (e.g. another data source's {@link HavenDataSource#settings()}). */
+        public Builder settings(dev.haven.config.Settings settings) {
+            keys.setAll(settings);
+            return this;
+        }
+
+        /** Sets one key ({@link JdbcKeys}); the typed methods below do the same. */
+        public <T> Builder set(dev.haven.config.Setting<T> key, T value) {
+            keys.set(key, value);
+            return this;
         }
 
         /** {@code haven.jdbc.url}: {@code jdbc:postgresql://host1:port1,host2:port2/db?params}, the seed servers. */
         public Builder url(String url) {
-            this.url = url;
-            return this;
+            return set(JdbcKeys.URL, url);
         }
 
         /** {@code haven.jdbc.username}. */
         public Builder username(String username) {
-            this.username = username;
-            return this;
+            return set(JdbcKeys.USERNAME, username);
         }
 
         /** {@code haven.jdbc.password}: never logged, never in an exception message. */
         public Builder password(String password) {
-            this.password = password;
-            return this;
+            return set(JdbcKeys.PASSWORD, password);
         }
 
         /** {@code haven.jdbc.cluster-name}: names events, metrics, pools and threads (default {@code haven}). */
         public Builder clusterName(String name) {
-            this.clusterName = name;
-            return this;
-        }
-
-        /** {@code haven.jdbc.lag-bound}: staleness allowed to read-only connections by default (default 1s). */
-        public Builder lagBound(Duration bound) {
-            this.lagBound = bound;
-            return this;
+            return set(JdbcKeys.CLUSTER_NAME, name);
         }
 
         /**
-         * {@code haven.jdbc.read-fallback}: {@code true} ({@code writer}, default) sends reads to the writer
-         * when no replica qualifies; {@code false} ({@code fail}) fails them with {@link HavenUnavailableException}.
+         * {@code haven.jdbc.default-consistency}: of read-only connections that do not choose one (default
+         * {@code boundedStaleness(1s)}).
          */
-        public Builder readFallbackToWriter(boolean fallback) {
-            this.readFallback = fallback ? "writer" : "fail";
-            return this;
+        public Builder defaultConsistency(Consistency consistency) {
+            keys.set(JdbcKeys.LAG_BOUND, null);
+            return set(JdbcKeys.DEFAULT_CONSISTENCY, consistency);
         }
 
-        /** {@code haven.jdbc.region} / {@code haven.jdbc.zone}: where this application runs; reads stay in its zone when they can. */
+        /**
+         * {@code defaultConsistency(Consistency.boundedStaleness(bound))}.
+         *
+         * @deprecated use {@link #defaultConsistency(Consistency)}; {@code haven.jdbc.lag-bound} is
+         *     {@code haven.jdbc.default-consistency=bounded-staleness:<duration>}
+         */
+        @Deprecated
+        public Builder lagBound(Duration bound) {
+            if (bound == null || bound.isNegative() || bound.isZero()) {
+                throw new IllegalArgumentException(JdbcKeys.SPEC.prefix() + "lag-bound must be > 0: was "
+                        + (bound == null ? "null" : Durations.format(bound)));
+            }
+            return defaultConsistency(Consistency.boundedStaleness(bound));
+        }
+
+        /** {@code haven.jdbc.read-fallback}: {@code WRITER} (default) or {@code FAIL} when no replica qualifies. */
+        public Builder readFallback(ReadFallback fallback) {
+            return set(JdbcKeys.READ_FALLBACK, fallback);
+        }
+
+        /**
+         * {@code readFallback(fallback ? WRITER : FAIL)}.
+         *
+         * @deprecated use {@link #readFallback(ReadFallback)}
+         */
+        @Deprecated
+        public Builder readFallbackToWriter(boolean fallback) {
+            return readFallback(fallback ? ReadFallback.WRITER : ReadFallback.FAIL);
+        }
+
+        /** {@code haven.jdbc.local-region}: where this application runs. */
+        public Builder localRegion(String region) {
+            return set(JdbcKeys.LOCAL_REGION, region == null ? "" : region);
+        }
+
+        /** {@code haven.jdbc.local-zone}: where this application runs; reads stay in its zone when they can. */
+        public Builder localZone(String zone) {
+            return set(JdbcKeys.LOCAL_ZONE, zone == null ? "" : zone);
+        }
+
+        /** {@code localRegion(region).localZone(zone)}. */
         public Builder localZone(String region, String zone) {
-            this.region = region == null ? "" : region;
-            this.zone = zone == null ? "" : zone;
-            return this;
+            return localRegion(region).localZone(zone);
         }
 
         /** {@code haven.jdbc.endpoint.<host:port>.region|zone}: labels a server. */
@@ -332,63 +331,97 @@ public final class HavenDataSource implements DataSource, Closeable {
 
         /** {@code haven.jdbc.probe-interval}: topology probe interval when all is well (default 1s). */
         public Builder probeInterval(Duration d) {
-            this.probeInterval = d;
-            return this;
+            return set(JdbcKeys.PROBE_INTERVAL, d);
         }
 
         /** {@code haven.jdbc.fast-probe-interval}: probe interval during a failover or after an error (default 100ms). */
         public Builder fastProbeInterval(Duration d) {
-            this.fastProbeInterval = d;
-            return this;
+            return set(JdbcKeys.FAST_PROBE_INTERVAL, d);
         }
 
         /** {@code haven.jdbc.probe-timeout}: a server that does not answer a probe within this is down (default 500ms). */
         public Builder probeTimeout(Duration d) {
-            this.probeTimeout = d;
-            return this;
+            return set(JdbcKeys.PROBE_TIMEOUT, d);
         }
 
         /**
-         * {@code haven.jdbc.statement-deadline}: no statement blocks its thread longer than this, including
-         * retries (default 30s). Enforced with the driver's network timeout, and earlier by aborting the
-         * connections of a server the monitor declares down.
+         * {@code haven.jdbc.deadline}: no statement blocks its thread longer than this, including retries (default 30s).
+         * Enforced with the driver's network timeout, and earlier by aborting the connections of a server the monitor
+         * declares down.
          */
+        public Builder deadline(Duration d) {
+            return set(JdbcKeys.DEADLINE, d);
+        }
+
+        /**
+         * {@code haven.jdbc.deadline}.
+         *
+         * @deprecated use {@link #deadline(Duration)}, the name every store uses
+         */
+        @Deprecated
         public Builder statementDeadline(Duration d) {
-            this.statementDeadline = d;
-            return this;
+            return deadline(d);
         }
 
         /** {@code haven.jdbc.writer-wait}: how long write work waits for a writer during a failover (default 5s). */
         public Builder writerWait(Duration d) {
-            this.writerWait = d;
-            return this;
+            return set(JdbcKeys.WRITER_WAIT, d);
         }
 
-        /** {@code haven.jdbc.retry.*}: attempts of a read (first included), full-jitter backoff range. */
+        /** {@code haven.jdbc.retry.max-attempts}: attempts of a read, the first included (default 3). */
+        public Builder retryMaxAttempts(int attempts) {
+            return set(JdbcKeys.RETRY_MAX_ATTEMPTS, attempts);
+        }
+
+        /** {@code haven.jdbc.retry.base-backoff}: full-jitter backoff base (default 10ms). */
+        public Builder retryBaseBackoff(Duration d) {
+            return set(JdbcKeys.RETRY_BASE_BACKOFF, d);
+        }
+
+        /** {@code haven.jdbc.retry.max-backoff}: full-jitter backoff cap (default 500ms). */
+        public Builder retryMaxBackoff(Duration d) {
+            return set(JdbcKeys.RETRY_MAX_BACKOFF, d);
+        }
+
+        /** {@code haven.jdbc.retry.budget-ratio}: retries allowed as a share of requests (default 0.1). */
+        public Builder retryBudgetRatio(double ratio) {
+            return set(JdbcKeys.RETRY_BUDGET_RATIO, ratio);
+        }
+
+        /** {@code haven.jdbc.retry.budget-reserve-per-second}: retries allowed per second on top (default 10). */
+        public Builder retryBudgetReservePerSecond(int reserve) {
+            return set(JdbcKeys.RETRY_BUDGET_RESERVE, reserve);
+        }
+
+        /**
+         * The three {@code haven.jdbc.retry.*} attempt keys at once.
+         *
+         * @deprecated use {@link #retryMaxAttempts}, {@link #retryBaseBackoff}, {@link #retryMaxBackoff}
+         */
+        @Deprecated
         public Builder retry(int maxAttempts, Duration baseBackoff, Duration maxBackoff) {
-            this.retryMaxAttempts = maxAttempts;
-            this.retryBaseBackoff = baseBackoff;
-            this.retryMaxBackoff = maxBackoff;
-            return this;
+            return retryMaxAttempts(maxAttempts).retryBaseBackoff(baseBackoff).retryMaxBackoff(maxBackoff);
         }
 
-        /** {@code haven.jdbc.retry.budget-ratio} / {@code budget-reserve-per-second}: retries allowed as a share of traffic. */
+        /**
+         * Both {@code haven.jdbc.retry.budget-*} keys at once.
+         *
+         * @deprecated use {@link #retryBudgetRatio} and {@link #retryBudgetReservePerSecond}
+         */
+        @Deprecated
         public Builder retryBudget(double ratio, int reservePerSecond) {
-            this.retryBudgetRatio = ratio;
-            this.retryBudgetReserve = reservePerSecond;
-            return this;
+            return retryBudgetRatio(ratio).retryBudgetReservePerSecond(reservePerSecond);
         }
 
         /** {@code haven.jdbc.transaction.max-attempts}: runs of {@link HavenDataSource#transaction} (default 3). */
         public Builder transactionMaxAttempts(int attempts) {
-            this.transactionMaxAttempts = attempts;
-            return this;
+            return set(JdbcKeys.TRANSACTION_MAX_ATTEMPTS, attempts);
         }
 
         /** {@code haven.jdbc.pool.<name>}: a HikariCP property (e.g. {@code maximumPoolSize}) for every per-server pool. */
         public Builder poolProperty(String name, String value) {
             if (POOL_FORBIDDEN.contains(name.toLowerCase(Locale.ROOT))) {
-                throw new IllegalArgumentException(P + "pool." + name
+                throw new IllegalArgumentException(JdbcKeys.SPEC.prefix() + "pool." + name
                         + " is set by Haven per server and cannot be given: use haven.jdbc.url/username/password/cluster-name");
             }
             pool.setProperty(name, value);
@@ -434,52 +467,18 @@ public final class HavenDataSource implements DataSource, Closeable {
          *         {@code probe-timeout} or {@code endpoint.*} settings
          */
         public HavenDataSource build() {
-            JdbcUrl parsed = JdbcUrl.parse(P + "url", url);
-            ConfigRules.requireText(P + "cluster-name", clusterName, "[A-Za-z0-9._-]{1,64}");
-            ConfigRules.positive(P + "lag-bound", lagBound);
-            boolean fallback = switch (readFallback) {
-                case "writer", "true" -> true;
-                case "fail", "false" -> false;
-                default -> throw new IllegalArgumentException(P + "read-fallback must be 'writer' or 'fail': was " + readFallback);
-            };
-            ConfigRules.positive(P + "probe-interval", probeInterval);
-            ConfigRules.atLeast(P + "probe-interval", probeInterval, Duration.ofMillis(50));
-            ConfigRules.positive(P + "fast-probe-interval", fastProbeInterval);
-            ConfigRules.atLeast(P + "fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
-            if (fastProbeInterval.compareTo(probeInterval) > 0) {
-                throw new IllegalArgumentException(P + "fast-probe-interval must be <= " + P + "probe-interval ("
-                        + Durations.format(probeInterval) + "): was " + Durations.format(fastProbeInterval));
-            }
-            ConfigRules.positive(P + "probe-timeout", probeTimeout);
-            ConfigRules.atLeast(P + "probe-timeout", probeTimeout, Duration.ofMillis(50));
-            ConfigRules.positive(P + "statement-deadline", statementDeadline);
-            ConfigRules.atLeast(P + "statement-deadline", statementDeadline, Duration.ofMillis(100));
-            if (statementDeadline.toMillis() > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(P + "statement-deadline must be <= 24d: was " + statementDeadline);
-            }
-            if (writerWait.isNegative()) {
-                throw new IllegalArgumentException(P + "writer-wait must be >= 0: was " + Durations.format(writerWait));
-            }
-            if (retryMaxAttempts < 1 || retryMaxAttempts > 10) {
-                throw new IllegalArgumentException(P + "retry.max-attempts must be in 1..10: was " + retryMaxAttempts);
-            }
-            ConfigRules.positive(P + "retry.base-backoff", retryBaseBackoff);
-            if (retryMaxBackoff.compareTo(retryBaseBackoff) < 0) {
-                throw new IllegalArgumentException(P + "retry.max-backoff must be >= " + P + "retry.base-backoff ("
-                        + Durations.format(retryBaseBackoff) + "): was " + Durations.format(retryMaxBackoff));
-            }
-            if (!(retryBudgetRatio >= 0 && retryBudgetRatio <= 1)) {
-                throw new IllegalArgumentException(P + "retry.budget-ratio must be in [0, 1]: was " + retryBudgetRatio);
-            }
-            if (retryBudgetReserve < 0) {
-                throw new IllegalArgumentException(P + "retry.budget-reserve-per-second must be >= 0: was " + retryBudgetReserve);
-            }
-            if (transactionMaxAttempts < 1 || transactionMaxAttempts > 20) {
-                throw new IllegalArgumentException(P + "transaction.max-attempts must be in 1..20: was " + transactionMaxAttempts);
-            }
+            return new HavenDataSource(settings());
+        }
+
+        /** Validates the settings into the form the engine uses (no I/O); visible for tests. */
+        JdbcSettings settings() {
+            dev.haven.config.Settings values = keys.build();
+            String p = JdbcKeys.SPEC.prefix();
+            JdbcUrl parsed = JdbcUrl.parse(p + "url", values.get(JdbcKeys.URL));
+            dev.haven.config.CommonKeys.checkRelations(values);
             for (String id : locations.keySet()) {
                 if (!id.matches("[^:\\s]+:\\d{1,5}")) {
-                    throw new IllegalArgumentException(P + "endpoint.<host:port> must name a server as host:port: was '" + id + "'");
+                    throw new IllegalArgumentException(p + "endpoint.<host:port> must name a server as host:port: was '" + id + "'");
                 }
             }
             try {
@@ -488,13 +487,9 @@ public final class HavenDataSource implements DataSource, Closeable {
                 throw new IllegalArgumentException("haven.jdbc.pool.* contains a property HikariCP rejects: "
                         + ex.getMessage(), ex);
             }
-            JdbcSettings s = new JdbcSettings(clusterName, parsed, username, password, lagBound, fallback, region, zone,
-                    Map.copyOf(locations), probeInterval, fastProbeInterval, probeTimeout, statementDeadline, writerWait,
-                    retryMaxAttempts, retryBaseBackoff, retryMaxBackoff, retryBudgetRatio, retryBudgetReserve,
-                    transactionMaxAttempts, (Properties) pool.clone(), List.copyOf(listeners), topologyProvider, ticker, clock);
-            return new HavenDataSource(s);
+            return new JdbcSettings(values, parsed, Map.copyOf(locations), (Properties) pool.clone(), List.copyOf(listeners),
+                    topologyProvider, ticker, clock);
         }
-
     }
 
     /** Endpoint lookup for tests and tools. */

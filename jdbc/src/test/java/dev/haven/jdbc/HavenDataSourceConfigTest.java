@@ -52,7 +52,7 @@ class HavenDataSourceConfigTest {
         p.setProperty("haven.jdbc.url", "jdbc:postgresql://127.0.0.1:1/db");
         p.setProperty("haven.jdbc.lag-bond", "1s");
         assertThatThrownBy(() -> HavenDataSource.builder().properties(p))
-                .hasMessageStartingWith("haven.jdbc.lag-bond is not a Haven JDBC setting: known are [");
+                .hasMessageStartingWith("haven.jdbc.lag-bond is not a haven.jdbc.* setting: known are [");
         Properties bad = new Properties();
         bad.setProperty("haven.jdbc.lag-bound", "soon");
         assertThatThrownBy(() -> HavenDataSource.builder().properties(bad))
@@ -61,7 +61,7 @@ class HavenDataSourceConfigTest {
         fallback.setProperty("haven.jdbc.url", "jdbc:postgresql://127.0.0.1:1/db");
         fallback.setProperty("haven.jdbc.read-fallback", "maybe");
         assertThatThrownBy(() -> HavenDataSource.builder().properties(fallback).build())
-                .hasMessage("haven.jdbc.read-fallback must be 'writer' or 'fail': was maybe");
+                .hasMessage("haven.jdbc.read-fallback must be one of [writer, fail]: was maybe");
     }
 
     @Test

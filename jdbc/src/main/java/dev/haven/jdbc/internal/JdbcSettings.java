@@ -1,9 +1,12 @@
 package dev.haven.jdbc.internal;
 
 import dev.haven.Consistency;
+import dev.haven.ReadFallback;
 import dev.haven.Ticker;
-import dev.haven.engine.Durations;
+import dev.haven.config.CommonKeys;
+import dev.haven.config.Settings;
 import dev.haven.event.HavenEventListener;
+import dev.haven.jdbc.JdbcKeys;
 import dev.haven.spi.TopologyProvider;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,44 +14,149 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
-/** Validated settings of a {@code HavenDataSource}; built by its builder, which checks every rule. */
-public record JdbcSettings(
-        String clusterName,
-        JdbcUrl url,
-        String username,
-        String password,
-        Duration lagBound,
-        boolean readFallbackToWriter,
-        String region,
-        String zone,
-        Map<String, String[]> endpointLocations,
-        Duration probeInterval,
-        Duration fastProbeInterval,
-        Duration probeTimeout,
-        Duration statementDeadline,
-        Duration writerWait,
-        int retryMaxAttempts,
-        Duration retryBaseBackoff,
-        Duration retryMaxBackoff,
-        double retryBudgetRatio,
-        int retryBudgetReservePerSecond,
-        int transactionMaxAttempts,
-        Properties pool,
-        List<HavenEventListener> listeners,
-        TopologyProvider topologyProvider,
-        Ticker ticker,
-        Clock clock) {
+/**
+ * Validated settings of a {@code HavenDataSource}: the {@link JdbcKeys} values, and what is not a key (the parsed URL,
+ * pool properties, endpoint labels, listeners, a custom topology provider, time sources). Built by its builder, which
+ * checks every rule.
+ */
+public final class JdbcSettings {
+
+    private final Settings keys;
+    private final JdbcUrl url;
+    private final Map<String, String[]> endpointLocations;
+    private final Properties pool;
+    private final List<HavenEventListener> listeners;
+    private final TopologyProvider topologyProvider;
+    private final Ticker ticker;
+    private final Clock clock;
+    private final Consistency defaultReadConsistency;
+
+    public JdbcSettings(Settings keys, JdbcUrl url, Map<String, String[]> endpointLocations, Properties pool,
+            List<HavenEventListener> listeners, TopologyProvider topologyProvider, Ticker ticker, Clock clock) {
+        this.keys = keys;
+        this.url = url;
+        this.endpointLocations = endpointLocations;
+        this.pool = pool;
+        this.listeners = listeners;
+        this.topologyProvider = topologyProvider;
+        this.ticker = ticker;
+        this.clock = clock;
+        this.defaultReadConsistency = CommonKeys.defaultConsistency(keys);
+    }
+
+    /** The key values, immutable. */
+    public Settings keys() {
+        return keys;
+    }
+
+    public String clusterName() {
+        return keys.get(JdbcKeys.CLUSTER_NAME);
+    }
+
+    public JdbcUrl url() {
+        return url;
+    }
+
+    public String username() {
+        return keys.get(JdbcKeys.USERNAME);
+    }
+
+    public String password() {
+        return keys.get(JdbcKeys.PASSWORD);
+    }
+
+    /** The bound lag sampling is sized for (the default consistency's, or 1 s). */
+    public Duration lagBound() {
+        return CommonKeys.lagBound(keys);
+    }
+
+    public boolean readFallbackToWriter() {
+        return keys.get(JdbcKeys.READ_FALLBACK) == ReadFallback.WRITER;
+    }
+
+    public String region() {
+        return keys.get(JdbcKeys.LOCAL_REGION);
+    }
+
+    public String zone() {
+        return keys.get(JdbcKeys.LOCAL_ZONE);
+    }
+
+    public Map<String, String[]> endpointLocations() {
+        return endpointLocations;
+    }
+
+    public Duration probeInterval() {
+        return keys.get(JdbcKeys.PROBE_INTERVAL);
+    }
+
+    public Duration fastProbeInterval() {
+        return keys.get(JdbcKeys.FAST_PROBE_INTERVAL);
+    }
+
+    public Duration probeTimeout() {
+        return keys.get(JdbcKeys.PROBE_TIMEOUT);
+    }
+
+    public Duration statementDeadline() {
+        return keys.get(JdbcKeys.DEADLINE);
+    }
+
+    public Duration writerWait() {
+        return keys.get(JdbcKeys.WRITER_WAIT);
+    }
+
+    public int retryMaxAttempts() {
+        return keys.get(JdbcKeys.RETRY_MAX_ATTEMPTS);
+    }
+
+    public Duration retryBaseBackoff() {
+        return keys.get(JdbcKeys.RETRY_BASE_BACKOFF);
+    }
+
+    public Duration retryMaxBackoff() {
+        return keys.get(JdbcKeys.RETRY_MAX_BACKOFF);
+    }
+
+    public double retryBudgetRatio() {
+        return keys.get(JdbcKeys.RETRY_BUDGET_RATIO);
+    }
+
+    public int retryBudgetReservePerSecond() {
+        return keys.get(JdbcKeys.RETRY_BUDGET_RESERVE);
+    }
+
+    public int transactionMaxAttempts() {
+        return keys.get(JdbcKeys.TRANSACTION_MAX_ATTEMPTS);
+    }
+
+    public Properties pool() {
+        return pool;
+    }
+
+    public List<HavenEventListener> listeners() {
+        return listeners;
+    }
+
+    public TopologyProvider topologyProvider() {
+        return topologyProvider;
+    }
+
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
 
     public Consistency defaultReadConsistency() {
-        return Consistency.boundedStaleness(lagBound);
+        return defaultReadConsistency;
     }
 
     /** Settings without secrets, for logs. */
     @Override
     public String toString() {
-        return "HavenDataSource{cluster=" + clusterName + ", seeds=" + url.hosts().size() + ", lagBound="
-                + Durations.format(lagBound) + ", fallback=" + (readFallbackToWriter ? "writer" : "fail")
-                + ", zone=" + zone + ", probeInterval=" + Durations.format(probeInterval) + ", probeTimeout="
-                + Durations.format(probeTimeout) + ", statementDeadline=" + Durations.format(statementDeadline) + "}";
+        return "HavenDataSource{cluster=" + clusterName() + ", seeds=" + url.hosts().size() + ", " + keys + "}";
     }
 }

@@ -1,0 +1,59 @@
+package dev.haven.jdbc;
+
+import dev.haven.config.CommonKeys;
+import dev.haven.config.Setting;
+import dev.haven.config.SettingsSpec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code haven.jdbc.*} keys of a {@link HavenDataSource}: each builder method sets one of them, and
+ * {@link HavenDataSource.Builder#properties} reads them with relaxed names ({@code haven.jdbc.retry.maxAttempts},
+ * {@code HAVEN_JDBC_RETRY_MAX_ATTEMPTS}). The defaults are the constants' {@link Setting#defaultValue()}s; the README's
+ * settings table is {@link #SPEC}{@code .markdown()}.
+ */
+public final class JdbcKeys {
+
+    private JdbcKeys() {
+    }
+
+    public static final Setting<String> URL = Setting.text("url", null,
+            "the seed servers: `jdbc:postgresql://host1:port1,host2:port2/db?params`; required; not logged (it may carry a password)")
+            .secret();
+    public static final Setting<String> USERNAME = Setting.text("username", null, "the database user");
+    public static final Setting<String> PASSWORD = Setting.text("password", null, "never logged, never in a message").secret();
+    public static final Setting<String> CLUSTER_NAME = CommonKeys.CLUSTER_NAME;
+    public static final Setting<dev.haven.Consistency> DEFAULT_CONSISTENCY = CommonKeys.DEFAULT_CONSISTENCY.describedAs(
+            "consistency of read-only connections that do not choose one (`strong`, `session` (the writer, for now), "
+                    + "`eventual`, `bounded-staleness:<duration>`)");
+    public static final Setting<Duration> LAG_BOUND = CommonKeys.LAG_BOUND;
+    public static final Setting<dev.haven.ReadFallback> READ_FALLBACK = CommonKeys.READ_FALLBACK;
+    public static final Setting<String> LOCAL_REGION = CommonKeys.LOCAL_REGION.formerly("region");
+    public static final Setting<String> LOCAL_ZONE = CommonKeys.LOCAL_ZONE.formerly("zone");
+    public static final Setting<Duration> PROBE_INTERVAL = CommonKeys.PROBE_INTERVAL;
+    public static final Setting<Duration> FAST_PROBE_INTERVAL = CommonKeys.FAST_PROBE_INTERVAL;
+    public static final Setting<Duration> PROBE_TIMEOUT = CommonKeys.PROBE_TIMEOUT;
+    public static final Setting<Duration> DEADLINE = Setting.duration("deadline", Duration.ofSeconds(30),
+            "no statement blocks its thread longer, retries included (driver network timeout, and an abort when its server "
+                    + "is declared down)").atLeast(Duration.ofMillis(100)).atMost(Duration.ofDays(24))
+            .formerly("statement-deadline");
+    public static final Setting<Duration> WRITER_WAIT = CommonKeys.WRITER_WAIT;
+    public static final Setting<Integer> RETRY_MAX_ATTEMPTS = CommonKeys.RETRY_MAX_ATTEMPTS;
+    public static final Setting<Duration> RETRY_BASE_BACKOFF = CommonKeys.RETRY_BASE_BACKOFF;
+    public static final Setting<Duration> RETRY_MAX_BACKOFF = CommonKeys.RETRY_MAX_BACKOFF;
+    public static final Setting<Double> RETRY_BUDGET_RATIO = CommonKeys.RETRY_BUDGET_RATIO;
+    public static final Setting<Integer> RETRY_BUDGET_RESERVE = CommonKeys.RETRY_BUDGET_RESERVE;
+    public static final Setting<Integer> TRANSACTION_MAX_ATTEMPTS = Setting.integer("transaction.max-attempts", 3,
+            "runs of `transaction(work)` when a failover or a serialization failure rolls it back").range(1, 20);
+
+    /** Open-ended keys: {@code pool.<hikari property>} and {@code endpoint.<host:port>.region|zone}. */
+    public static final SettingsSpec.Family POOL = new SettingsSpec.Family("pool", "<hikari property>",
+            "a HikariCP property for every per-server pool (defaults `minimumIdle=2`, `connectionTimeout=2000`)");
+    public static final SettingsSpec.Family ENDPOINT = new SettingsSpec.Family("endpoint", "<host:port>.region|zone",
+            "labels a server with its region and zone");
+
+    public static final SettingsSpec SPEC = SettingsSpec.of("haven.jdbc.", List.of(URL, USERNAME, PASSWORD, CLUSTER_NAME,
+            DEFAULT_CONSISTENCY, READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT,
+            DEADLINE, WRITER_WAIT, RETRY_MAX_ATTEMPTS, RETRY_BASE_BACKOFF, RETRY_MAX_BACKOFF, RETRY_BUDGET_RATIO,
+            RETRY_BUDGET_RESERVE, TRANSACTION_MAX_ATTEMPTS, LAG_BOUND), List.of(POOL, ENDPOINT));
+}
