@@ -49,6 +49,6 @@ class RedisTopologyBuilderTest {
 
     @Test
     void quotesConfigStrings() {
-        org.assertj.core.api.Assertions.assertThat(RedisTopology.quote("a\"b\\c")).isEqualTo("\"a\\\"b\\\\c\"");
+        org.assertj.core.api.Assertions.assertThat(RedisProcesses.quote("a\"b\\c")).isEqualTo("\"a\\\"b\\\\c\"");
     }
 }
