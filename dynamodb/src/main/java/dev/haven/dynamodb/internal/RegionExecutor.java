@@ -3,7 +3,6 @@ package dev.haven.dynamodb.internal;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.HavenFailure;
-import dev.haven.Role;
 import dev.haven.Topology;
 import dev.haven.dynamodb.HavenDynamoDbSession;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
@@ -12,19 +11,15 @@ import dev.haven.engine.Backoff;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
 import dev.haven.engine.MonitorRegistry;
-import dev.haven.engine.MonitorSettings;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
 import dev.haven.event.HavenEvent;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,18 +34,8 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
-import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * Runs DynamoDB calls against the right region: the engine under {@code HavenDynamoDbClient}.
@@ -81,8 +66,7 @@ public final class RegionExecutor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RegionExecutor.class);
 
     private final DynamoDbSettings settings;
-    private final Map<String, DynamoDbClient> clients = new LinkedHashMap<>();
-    private final Set<DynamoDbClient> owned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final RegionClients clients;
     private final EventBus events;
     private final Router router;
     private final RetryBudget retryBudget;
@@ -90,9 +74,6 @@ public final class RegionExecutor implements AutoCloseable {
     private final ThreadPoolExecutor pool;
     /** Hedge timers (sync and async reads): one daemon thread; a cancelled timer is removed at once. */
     private final ScheduledThreadPoolExecutor timer;
-    /** Regions whose SDK client Haven built over a {@link CancellableHttpClient}. */
-    private final Set<String> cancellable = new java.util.HashSet<>();
-    private final List<CancellableHttpClient> httpClients = new ArrayList<>();
     private final MonitorRegistry.Lease lease;
     private final TopologyMonitor monitor;
     private final long hedgeFixedNanos;
@@ -133,195 +114,26 @@ public final class RegionExecutor implements AutoCloseable {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        RegionClients c = null;
         MonitorRegistry.Lease l = null;
         try {
-            for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-                DynamoDbClient c = r.client() != null ? r.client() : build(settings, r, httpClients);
-                if (r.client() == null) {
-                    cancellable.add(r.name());
-                }
-                clients.put(r.name(), c);
-                if (r.client() == null || settings.closeUserClients()) {
-                    owned.add(c);
-                }
-            }
-            MonitorSettings ms = monitorSettings(settings);
-            l = MonitorRegistry.jvm().acquire(monitorKey(settings), ms, Map.of(), events, bus -> startMonitor(settings, ms, bus));
+            c = RegionClients.open(settings, settings.closeUserClients()); // closes what it built if one fails
+            this.clients = c;
+            l = HeartbeatMonitor.acquire(settings, events);
             this.lease = l;
             this.monitor = l.monitor();
         } catch (RuntimeException | Error e) {
             if (l != null) {
                 l.close();
             }
-            closeClients();
+            if (c != null) {
+                c.close();
+            }
             pool.shutdownNow();
             timer.shutdownNow();
             throw e;
         }
         log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
-    }
-
-    private static int lagHistory(DynamoDbSettings s) {
-        return MonitorSettings.lagHistoryFor(Duration.ofSeconds(10), s.fastProbeInterval());
-    }
-
-    private static MonitorSettings monitorSettings(DynamoDbSettings settings) {
-        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(20)
-                .minimumNumberOfCalls(10)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(5))
-                .build();
-        List<Endpoint> seeds = new ArrayList<>();
-        for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-            seeds.add(new Endpoint(r.name(), "dynamodb." + r.name(), 443, Role.UNKNOWN, r.name(), ""));
-        }
-        return new MonitorSettings(settings.clusterName(), seeds, e -> e,
-                settings.probeInterval(), settings.fastProbeInterval(), settings.lagProbeInterval(), Duration.ofSeconds(5),
-                settings.probeTimeout(), lagHistory(settings), breaker, settings.ticker(), settings.clock());
-    }
-
-    /**
-     * The cluster as far as its monitor goes: the regions (names with their endpoints, or the SDK clients given for
-     * them), the home region, the heartbeat table, and what the heartbeat clients are built with (credentials provider
-     * and HTTP client instances, timeouts) and the clock.
-     */
-    static MonitorRegistry.Key monitorKey(DynamoDbSettings s) {
-        return new MonitorRegistry.Key("dynamodb", s.clusterName(), "home " + s.homeRegion() + ", regions " + s.regions()
-                + ", heartbeat table " + s.heartbeatTable(), java.util.Arrays.asList(s.regions(), s.homeRegion(),
-                s.heartbeatTable(), s.credentials(), s.httpClient(), s.apiCallTimeout(), s.apiCallAttemptTimeout(), s.ticker(),
-                s.clock()));
-    }
-
-    /**
-     * Starts the cluster's monitor for the first client on it: its own SDK clients for the regions Haven builds (the
-     * caller's clients where given), the heartbeat table check (fails fast) and the heartbeat provider. They belong to
-     * the monitor and outlive the client that started it; when the monitor stops, with the last client of the cluster,
-     * its heartbeat item is deleted and its clients closed.
-     */
-    private static MonitorRegistry.Started startMonitor(DynamoDbSettings settings, MonitorSettings ms, EventBus bus) {
-        Map<String, DynamoDbClient> probeClients = new LinkedHashMap<>();
-        List<DynamoDbClient> ownedClients = new ArrayList<>();
-        List<CancellableHttpClient> ownedHttp = new ArrayList<>();
-        Runnable closeClients = () -> {
-            for (DynamoDbClient c : ownedClients) {
-                try {
-                    c.close();
-                } catch (RuntimeException e) {
-                    log.debug("closing a DynamoDB client", e);
-                }
-            }
-            for (CancellableHttpClient h : ownedHttp) {
-                try {
-                    h.close();
-                } catch (RuntimeException e) {
-                    log.debug("closing an HTTP client", e);
-                }
-            }
-        };
-        TopologyMonitor m = null;
-        try {
-            for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-                DynamoDbClient c = r.client();
-                if (c == null) {
-                    c = build(settings, r, ownedHttp);
-                    ownedClients.add(c);
-                }
-                probeClients.put(r.name(), c);
-            }
-            String hashKey = checkHeartbeatTable(settings, probeClients);
-            HeartbeatTopologyProvider heartbeat = new HeartbeatTopologyProvider(settings.homeRegion(), probeClients,
-                    settings.heartbeatTable(), hashKey, settings.clusterName(), settings.clock());
-            m = new TopologyMonitor(ms, heartbeat, bus);
-            m.start();
-            TopologyMonitor monitor = m;
-            return new MonitorRegistry.Started(m, () -> {
-                if (monitor.snapshot().states().stream().anyMatch(s -> s.id().equals(settings.homeRegion()) && s.up())) {
-                    try {
-                        heartbeat.deleteItem(settings.probeTimeout());
-                    } catch (RuntimeException e) {
-                        log.debug("Haven {}: could not delete heartbeat item {} (its TTL attribute will)", settings.clusterName(),
-                                heartbeat.itemKey(), e);
-                    }
-                }
-                closeClients.run();
-            });
-        } catch (RuntimeException | Error e) {
-            if (m != null) {
-                m.close();
-            }
-            closeClients.run();
-            throw e;
-        }
-    }
-
-    private static DynamoDbClient build(DynamoDbSettings settings, DynamoDbSettings.RegionSpec r, List<CancellableHttpClient> httpClients) {
-        Duration attempt = settings.apiCallAttemptTimeout();
-        CancellableHttpClient http = settings.httpClient() != null
-                ? new CancellableHttpClient(settings.httpClient(), false)
-                : new CancellableHttpClient(UrlConnectionHttpClient.builder().connectionTimeout(attempt).socketTimeout(attempt).build(), true);
-        httpClients.add(http); // the SDK does not close an HTTP client it was given
-        DynamoDbClientBuilder b = DynamoDbClient.builder()
-                .region(Region.of(r.name()))
-                .httpClient(http)
-                // Haven retries (classified, budgeted, in another region); the SDK must not retry underneath.
-                .overrideConfiguration(o -> o.apiCallTimeout(settings.apiCallTimeout())
-                        .apiCallAttemptTimeout(attempt)
-                        .retryStrategy(AwsRetryStrategy.doNotRetry()));
-        if (r.endpoint() != null) {
-            b.endpointOverride(r.endpoint());
-        }
-        if (settings.credentials() != null) {
-            b.credentialsProvider(settings.credentials());
-        }
-        return b.build();
-    }
-
-    /**
-     * Fails fast when the heartbeat table is missing in a region that answers, and finds its hash key. Regions that
-     * do not answer now are left to the monitor (they start as down).
-     */
-    private static String checkHeartbeatTable(DynamoDbSettings settings, Map<String, DynamoDbClient> clients) {
-        String table = settings.heartbeatTable();
-        String hashKey = null;
-        List<String> unreachable = new ArrayList<>();
-        for (var e : clients.entrySet()) {
-            DescribeTableResponse d;
-            try {
-                d = e.getValue().describeTable(b -> b.tableName(table).overrideConfiguration(o -> o
-                        .apiCallTimeout(settings.apiCallTimeout()).apiCallAttemptTimeout(settings.apiCallTimeout())));
-            } catch (ResourceNotFoundException nf) {
-                throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must name an existing global table: '"
-                        + table + "' does not exist in region " + e.getKey()
-                        + " (create it with a single String hash key in every region, as a global table)");
-            } catch (SdkException unreachableNow) {
-                unreachable.add(e.getKey() + ": " + unreachableNow.getClass().getSimpleName());
-                continue;
-            }
-            List<KeySchemaElement> keys = d.table().keySchema();
-            if (keys.size() != 1 || keys.get(0).keyType() != KeyType.HASH) {
-                throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must have a single hash key and no sort key: '"
-                        + table + "' has " + keys + " in region " + e.getKey());
-            }
-            String k = keys.get(0).attributeName();
-            d.table().attributeDefinitions().stream().filter(a -> a.attributeName().equals(k)).findFirst().ifPresent(a -> {
-                if (a.attributeType() != ScalarAttributeType.S) {
-                    throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must have a String hash key: '"
-                            + table + "' has " + k + " of type " + a.attributeTypeAsString() + " in region " + e.getKey());
-                }
-            });
-            hashKey = k;
-        }
-        if (hashKey == null) {
-            throw new IllegalArgumentException("haven.dynamodb.heartbeat-table could not be checked: no region answered "
-                    + "DescribeTable('" + table + "') " + unreachable);
-        }
-        if (!unreachable.isEmpty()) {
-            log.warn("Haven {}: could not check heartbeat table '{}' in {}; those regions start as down",
-                    settings.clusterName(), table, unreachable);
-        }
-        return hashKey;
     }
 
     // ------------------------------------------------------------------------------------------------ state
@@ -479,7 +291,7 @@ public final class RegionExecutor implements AutoCloseable {
 
     /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
     private <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        return cancellable.contains(first) ? raced(first, second, req, call, sent) : handedOff(first, second, req, call, sent);
+        return clients.cancellable(first) ? raced(first, second, req, call, sent) : handedOff(first, second, req, call, sent);
     }
 
     /**
@@ -940,25 +752,8 @@ public final class RegionExecutor implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeClients();
+        clients.close();
         log.info("Haven {} closed", settings.clusterName());
-    }
-
-    private void closeClients() {
-        for (DynamoDbClient c : owned) {
-            try {
-                c.close();
-            } catch (RuntimeException e) {
-                log.debug("closing a DynamoDB client", e);
-            }
-        }
-        for (CancellableHttpClient h : httpClients) {
-            try {
-                h.close();
-            } catch (RuntimeException e) {
-                log.debug("closing an HTTP client", e);
-            }
-        }
     }
 
     /** The hedge timer, shared with the async client (stopped by {@link #close()}). */
