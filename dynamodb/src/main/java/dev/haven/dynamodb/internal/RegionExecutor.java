@@ -7,7 +7,6 @@ import dev.haven.Topology;
 import dev.haven.dynamodb.HavenDynamoDbSession;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
-import dev.haven.engine.Backoff;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
 import dev.haven.engine.MonitorRegistry;
@@ -17,9 +16,7 @@ import dev.haven.engine.TopologyMonitor;
 import dev.haven.event.HavenEvent;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -31,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -81,14 +77,11 @@ public final class RegionExecutor implements AutoCloseable {
     private final long hedgeCapNanos;
     private final long waitCapNanos;
     private final ItemCache itemCache;
-    private volatile View view;
+    private final RegionView regions;
+    private final RegionCalls calls;
+    private final ReadPlanner planner;
     private volatile boolean closed;
     private volatile boolean failingOver;
-
-    /** The monitor's snapshot with the per-region views the router reads. */
-    private record View(TopologyMonitor.Snapshot snapshot, List<RegionCandidate> candidates, RegionCandidate home,
-            Map<String, EndpointState> byRegion) {
-    }
 
     public RegionExecutor(DynamoDbSettings settings) {
         this.settings = settings;
@@ -122,6 +115,9 @@ public final class RegionExecutor implements AutoCloseable {
             l = HeartbeatMonitor.acquire(settings, events);
             this.lease = l;
             this.monitor = l.monitor();
+            this.regions = new RegionView(monitor, settings.homeRegion());
+            this.calls = new RegionCalls(settings, regions, monitor, clients);
+            this.planner = new ReadPlanner(settings, events, router, monitor, regions, retryBudget, hedgeBudget);
         } catch (RuntimeException | Error e) {
             if (l != null) {
                 l.close();
@@ -137,29 +133,6 @@ public final class RegionExecutor implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------------ state
-
-    private View view() {
-        TopologyMonitor.Snapshot s = monitor.snapshot();
-        View v = view;
-        if (v != null && v.snapshot == s) {
-            return v;
-        }
-        List<RegionCandidate> cands = new ArrayList<>(s.states().size());
-        Map<String, EndpointState> byRegion = new LinkedHashMap<>();
-        RegionCandidate home = null;
-        for (EndpointState st : s.states()) {
-            boolean isHome = st.id().equals(settings.homeRegion());
-            RegionCandidate c = new RegionCandidate(st, isHome);
-            cands.add(c);
-            byRegion.put(st.id(), st);
-            if (isHome) {
-                home = c;
-            }
-        }
-        v = new View(s, List.copyOf(cands), home, byRegion);
-        view = v;
-        return v;
-    }
 
     public Topology topology() {
         return monitor.snapshot().topology();
@@ -182,68 +155,17 @@ public final class RegionExecutor implements AutoCloseable {
         return monitor;
     }
 
-    /**
-     * Regions for a read, best first; empty when none qualifies. Pure but for the snapshot read: STRONG is the home
-     * region alone; SESSION has already been turned into a staleness bound by the caller.
-     */
-    List<Endpoint> route(Consistency c, long now) {
-        View v = view();
-        if (c.level() == Consistency.Level.STRONG) {
-            return v.home != null && v.home.available() ? List.of(v.home.endpoint()) : List.of();
-        }
-        Consumer<Router.Skip> skipped = events.hasListeners() ? this::publishSkip : null;
-        return router.forRead(v.candidates, c, Long.MIN_VALUE, false, now, ThreadLocalRandom.current().nextDouble(), skipped);
-    }
-
-    private void publishSkip(Router.Skip s) {
-        events.staleReplicaSkipped(settings.clusterName(), s, settings.clock().instant(), settings.ticker().nanoTime());
-    }
-
-    /**
-     * The consistency a read is routed with: SESSION becomes "fresh as of the session's last write", i.e. a
-     * staleness bound of {@code now - lastWrite}; a session without writes reads like EVENTUAL.
-     */
-    static Consistency routedConsistency(Consistency c, HavenDynamoDbSession session, long now, long marginNanos) {
-        long bound;
-        if (c.level() == Consistency.Level.SESSION) {
-            long t = session == null ? Long.MIN_VALUE : session.lastWriteNanos();
-            if (t == Long.MIN_VALUE) {
-                return Consistency.EVENTUAL;
-            }
-            bound = now - t;
-        } else if (c.level() == Consistency.Level.BOUNDED_STALENESS) {
-            bound = c.maxStalenessNanos();
-        } else {
-            return c;
-        }
-        // The heartbeat item and the caller's items replicate independently (other partitions, other tables):
-        // a region may show a heartbeat before a write acknowledged just ahead of it. The margin absorbs that.
-        bound -= marginNanos;
-        return bound <= 0 ? Consistency.STRONG : Consistency.boundedStaleness(Duration.ofNanos(bound));
-    }
-
     // ------------------------------------------------------------------------------------------------ reads
 
     public <Q, R> R read(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session,
             BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
-        Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
-        long now = settings.ticker().nanoTime();
-        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
-        if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
-            monitor.lagDemand();
-        }
-        Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
-        List<Endpoint> order = route(routed, now);
-        if (order.isEmpty()) {
-            throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
-        }
-        retryBudget.onRequest();
-        hedgeBudget.onRequest();
-        boolean strong = routed.level() == Consistency.Level.STRONG;
+        ReadPlanner.Route<Q> route = planner.plan(request, shape, consistency, session);
+        Q req = route.request();
+        List<Endpoint> order = route.order();
         int attempts = 0;
         int idx = 0;
-        boolean hedge = HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, order.size());
+        boolean hedge = route.hedgeable();
         boolean[] hedgeSent = new boolean[1];
         while (true) {
             try {
@@ -251,7 +173,7 @@ public final class RegionExecutor implements AutoCloseable {
                     hedge = false;
                     return hedged(order.get(0).id(), order.get(1).id(), req, call, hedgeSent);
                 }
-                return attempt(order.get(idx).id(), req, call, null);
+                return calls.attempt(order.get(idx).id(), req, call, null);
             } catch (RuntimeException e) {
                 ErrorKind k = ErrorKind.of(e);
                 attempts++;
@@ -264,29 +186,18 @@ public final class RegionExecutor implements AutoCloseable {
                 }
                 Duration backoff = Duration.ZERO;
                 if (k == ErrorKind.THROTTLED || next == idx) {
-                    backoff = backoff(attempts - 1);
+                    backoff = calls.backoff(attempts - 1);
                 }
                 String to = order.get(next).id();
                 if (events.hasListeners()) {
                     events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
-                            order.get(next), attempts, backoff, k + " in " + order.get(idx).id() + ": " + describe(e)));
+                            order.get(next), attempts, backoff, k + " in " + order.get(idx).id() + ": " + RegionCalls.describe(e)));
                 }
                 log.debug("Haven {}: read failed in {} ({}), retrying in {}", settings.clusterName(), order.get(idx).id(), k, to);
-                sleep(backoff);
+                RegionCalls.sleep(backoff);
                 idx = next;
             }
         }
-    }
-
-    private String noRegionMessage(Consistency c) {
-        View v = view();
-        StringBuilder sb = new StringBuilder("No region can serve a ").append(c).append(" read now: ");
-        for (RegionCandidate rc : v.candidates) {
-            EndpointState s = rc.state();
-            sb.append(s.id()).append(rc.home() ? "(home)" : "").append('=')
-                    .append(!s.up() ? "down" : !s.available() ? "breaker open" : "too stale").append(' ');
-        }
-        return sb.toString().trim();
     }
 
     /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
@@ -306,11 +217,11 @@ public final class RegionExecutor implements AutoCloseable {
         try {
             armed = timer.schedule(() -> launchHedge(race, second, req, call, delay, sent), delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
-            return attempt(first, req, call, null);
+            return calls.attempt(first, req, call, null);
         }
         R r;
         try {
-            r = attempt(first, req, call, race.first);
+            r = calls.attempt(first, req, call, race.first);
         } catch (RuntimeException e) {
             if (race.closeLaunch()) {
                 armed.cancel(false);
@@ -342,7 +253,7 @@ public final class RegionExecutor implements AutoCloseable {
         try {
             pool.execute(() -> {
                 try {
-                    R r2 = attempt(second, req, call, race.second);
+                    R r2 = calls.attempt(second, req, call, race.second);
                     if (race.secondWins()) {
                         race.first.cancel();
                     }
@@ -363,7 +274,7 @@ public final class RegionExecutor implements AutoCloseable {
     private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
         CompletableFuture<R> f1 = submit(first, req, call);
         if (f1 == null) {
-            return attempt(first, req, call, null); // pool saturated: no hedging, no handoff
+            return calls.attempt(first, req, call, null); // pool saturated: no hedging, no handoff
         }
         long delay = hedgeDelayNanos(first);
         try {
@@ -418,7 +329,7 @@ public final class RegionExecutor implements AutoCloseable {
         try {
             pool.execute(() -> {
                 try {
-                    f.complete(attempt(region, req, call, null));
+                    f.complete(calls.attempt(region, req, call, null));
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }
@@ -483,7 +394,7 @@ public final class RegionExecutor implements AutoCloseable {
         while (true) {
             String region = writeRegion(failover);
             try {
-                R r = attempt(region, request, call, null);
+                R r = calls.attempt(region, request, call, null);
                 if (session != null) {
                     session.recordWrite(settings.ticker().nanoTime());
                 }
@@ -495,20 +406,20 @@ public final class RegionExecutor implements AutoCloseable {
                     RuntimeException surfaced = havenWriteFailure(request, region, e);
                     throw surfaced != null ? surfaced : e;
                 }
-                Duration backoff = backoff(attempts - 1);
+                Duration backoff = calls.backoff(attempts - 1);
                 if (events.hasListeners()) {
                     events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
-                            view().byRegion.get(region).endpoint(), attempts, backoff, k + ": " + describe(e)));
+                            regions.state(region).endpoint(), attempts, backoff, k + ": " + RegionCalls.describe(e)));
                 }
-                sleep(backoff);
+                RegionCalls.sleep(backoff);
             }
         }
     }
 
     /** Where a write goes now, or a {@link HavenRegionUnavailableException} at once. */
     String writeRegion(boolean failover) {
-        View v = view();
-        RegionCandidate home = v.home;
+        RegionView.View v = regions.current();
+        RegionCandidate home = v.home();
         if (home.available()) {
             if (failingOver) {
                 failingOver = false;
@@ -518,7 +429,7 @@ public final class RegionExecutor implements AutoCloseable {
         }
         boolean down = !home.state().up();
         if (failover && settings.writeFailover() && down) {
-            List<Endpoint> order = router.forRead(v.candidates, Consistency.EVENTUAL, Long.MIN_VALUE, false,
+            List<Endpoint> order = router.forRead(v.candidates(), Consistency.EVENTUAL, Long.MIN_VALUE, false,
                     settings.ticker().nanoTime(), ThreadLocalRandom.current().nextDouble(), null);
             if (!order.isEmpty()) {
                 String target = order.get(0).id();
@@ -553,15 +464,15 @@ public final class RegionExecutor implements AutoCloseable {
         if (kind == null) {
             return null;
         }
-        EndpointState st = view().byRegion.get(region);
+        EndpointState st = regions.state(region);
         Endpoint where = st == null ? null : st.endpoint();
         String op = request.getClass().getSimpleName().replace("Request", "");
         if (kind == HavenFailure.Kind.UNAVAILABLE) {
             return new HavenRegionUnavailableException(op + " could not be sent to region " + region + " ("
-                    + describe(failure) + "): it was not applied", settings.clusterName(), where, failure);
+                    + RegionCalls.describe(failure) + "): it was not applied", settings.clusterName(), where, failure);
         }
         return new HavenDynamoDbWriteOutcomeUnknownException(op + " sent to region " + region + " got no answer ("
-                + describe(failure) + ").", settings.clusterName(), where, failure);
+                + RegionCalls.describe(failure) + ").", settings.clusterName(), where, failure);
     }
 
     // ------------------------------------------------------------------------------------------------ for the async client
@@ -577,25 +488,12 @@ public final class RegionExecutor implements AutoCloseable {
      */
     public <Q> ReadPlan<Q> planRead(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session) {
         requireOpen();
-        Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
-        long now = settings.ticker().nanoTime();
-        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
-        if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
-            monitor.lagDemand();
-        }
-        Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
-        List<Endpoint> order = route(routed, now);
-        if (order.isEmpty()) {
-            throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
-        }
-        retryBudget.onRequest();
-        hedgeBudget.onRequest();
-        List<String> regions = new ArrayList<>(order.size());
-        for (Endpoint e : order) {
+        ReadPlanner.Route<Q> route = planner.plan(request, shape, consistency, session);
+        List<String> regions = new ArrayList<>(route.order().size());
+        for (Endpoint e : route.order()) {
             regions.add(e.id());
         }
-        boolean strong = routed.level() == Consistency.Level.STRONG;
-        return new ReadPlan<>(req, regions, HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, regions.size()));
+        return new ReadPlan<>(route.request(), regions, route.hedgeable());
     }
 
     /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
@@ -607,32 +505,17 @@ public final class RegionExecutor implements AutoCloseable {
 
     /** Marks the start of a call in {@code region}; returns the start time to give {@link #callEnded}. */
     public long callStarted(String region) {
-        view().byRegion.get(region).begin();
-        return settings.ticker().nanoTime();
+        return calls.started(region);
     }
 
     /** The end of a call started with {@link #callStarted}: latency, breaker and, on a region fault, a probe. */
     public void callEnded(String region, long startNanos, Throwable failure) {
-        EndpointState st = view().byRegion.get(region);
-        long now = settings.ticker().nanoTime();
-        long d = now - startNanos;
-        if (failure == null) {
-            st.end(d);
-            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
-            st.answered(now);
-            return;
-        }
-        st.end(-1);
-        ErrorKind k = ErrorKind.of(failure);
-        if (k.regionFault()) {
-            st.breaker().onError(d, TimeUnit.NANOSECONDS, failure);
-            monitor.signal(region, k + " " + failure.getClass().getSimpleName());
-        }
+        calls.ended(region, startNanos, failure);
     }
 
     /** The hedge delay for a read whose first region is {@code region} (fixed or adaptive, as for sync reads). */
     public long hedgeDelayNanos(String region) {
-        return HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(region).latencyNanos(),
+        return HedgePolicy.delayNanos(hedgeFixedNanos, regions.state(region).latencyNanos(),
                 settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
     }
 
@@ -648,7 +531,7 @@ public final class RegionExecutor implements AutoCloseable {
     private void hedgeSent(String region, long delayNanos) {
         if (events.hasListeners()) {
             events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
-                    view().byRegion.get(region).endpoint(), Duration.ofNanos(delayNanos)));
+                    regions.state(region).endpoint(), Duration.ofNanos(delayNanos)));
         }
     }
 
@@ -664,64 +547,7 @@ public final class RegionExecutor implements AutoCloseable {
 
     /** The full-jitter backoff before retry number {@code retry} (0-based). */
     public Duration retryBackoff(int retry) {
-        return backoff(retry);
-    }
-
-    // ------------------------------------------------------------------------------------------------ one call
-
-    /** One call in {@code region}, as {@code leg} of a hedged read when not {@code null}. */
-    private <Q, R> R attempt(String region, Q req, BiFunction<DynamoDbClient, Q, R> call, CancellableHttpClient.Leg leg) {
-        EndpointState st = view().byRegion.get(region);
-        long t0 = settings.ticker().nanoTime();
-        st.begin();
-        if (leg != null) {
-            CancellableHttpClient.enter(leg);
-        }
-        try {
-            R r = call.apply(clients.get(region), req);
-            long now = settings.ticker().nanoTime();
-            long d = now - t0;
-            st.end(d);
-            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
-            st.answered(now);
-            return r;
-        } catch (RuntimeException e) {
-            long d = settings.ticker().nanoTime() - t0;
-            st.end(-1);
-            ErrorKind k = ErrorKind.of(e);
-            if (k.regionFault() && (leg == null || !leg.cancelled())) { // a cancelled loser is no fault of its region
-                st.breaker().onError(d, TimeUnit.NANOSECONDS, e);
-                monitor.signal(region, k + " " + e.getClass().getSimpleName());
-            }
-            throw e;
-        } finally {
-            if (leg != null) {
-                CancellableHttpClient.enter(null);
-            }
-        }
-    }
-
-    private Duration backoff(int retry) {
-        return Duration.ofNanos(Backoff.fullJitterNanos(retry, settings.retryBaseBackoff().toNanos(),
-                settings.retryMaxBackoff().toNanos(), ThreadLocalRandom.current().nextDouble()));
-    }
-
-    private static void sleep(Duration d) {
-        if (d.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("Interrupted during retry backoff", e);
-        }
-    }
-
-    private static String describe(Throwable t) {
-        // Exception messages of the SDK carry no credentials (request ids and error codes only).
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) : m));
+        return calls.backoff(retry);
     }
 
     private void requireOpen() {
