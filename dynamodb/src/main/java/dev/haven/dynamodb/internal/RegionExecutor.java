@@ -2,12 +2,10 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
-import dev.haven.HavenFailure;
 import dev.haven.Topology;
 import dev.haven.dynamodb.HavenDynamoDbSession;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
-import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
 import dev.haven.engine.MonitorRegistry;
 import dev.haven.engine.RetryBudget;
@@ -17,20 +15,10 @@ import dev.haven.event.HavenEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -56,6 +44,12 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * </ul>
  *
  * <p>Retries and hedges each draw on a budget (a share of the traffic) so that they cannot multiply an outage.
+ *
+ * <p>This class coordinates; the parts live in package-private collaborators: {@link RegionClients} (the per-region
+ * SDK clients), {@link HeartbeatMonitor} (the cluster's monitor and its heartbeat table check), {@link RegionView}
+ * (the cached snapshot), {@link ReadPlanner} (where a read goes, for the sync and the async client alike),
+ * {@link RegionCalls} (one call in a region, and backoff), {@link Hedging} (the two hedged read modes) and
+ * {@link WritePath} (writes, write failover and what a failed write surfaces as).
  */
 public final class RegionExecutor implements AutoCloseable {
 
@@ -64,69 +58,40 @@ public final class RegionExecutor implements AutoCloseable {
     private final DynamoDbSettings settings;
     private final RegionClients clients;
     private final EventBus events;
-    private final Router router;
     private final RetryBudget retryBudget;
-    private final RetryBudget hedgeBudget;
-    private final ThreadPoolExecutor pool;
-    /** Hedge timers (sync and async reads): one daemon thread; a cancelled timer is removed at once. */
-    private final ScheduledThreadPoolExecutor timer;
     private final MonitorRegistry.Lease lease;
     private final TopologyMonitor monitor;
-    private final long hedgeFixedNanos;
-    private final long hedgeFloorNanos;
-    private final long hedgeCapNanos;
-    private final long waitCapNanos;
     private final ItemCache itemCache;
-    private final RegionView regions;
     private final RegionCalls calls;
     private final ReadPlanner planner;
+    private final Hedging hedging;
+    private final WritePath writes;
     private volatile boolean closed;
-    private volatile boolean failingOver;
 
     public RegionExecutor(DynamoDbSettings settings) {
         this.settings = settings;
         this.events = new EventBus(settings.listeners());
-        this.router = new Router(settings.localRegion(), "");
+        Router router = new Router(settings.localRegion(), "");
         this.retryBudget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetReservePerSecond(), settings.ticker());
-        this.hedgeBudget = new RetryBudget(settings.hedgeBudgetRatio(), 1, settings.ticker());
-        this.hedgeFixedNanos = settings.hedgeDelay() == null ? -1 : settings.hedgeDelay().toNanos();
-        this.hedgeFloorNanos = settings.hedgeMinDelay().toNanos();
-        this.hedgeCapNanos = settings.apiCallAttemptTimeout().toNanos();
-        this.waitCapNanos = settings.apiCallTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+        RetryBudget hedgeBudget = new RetryBudget(settings.hedgeBudgetRatio(), 1, settings.ticker());
         this.itemCache = settings.itemCacheMaxAge() == null ? null
                 : new ItemCache(settings.itemCacheMaximumSize(), settings.itemCacheMaxAge(), settings.ticker());
-        AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(0, settings.hedgeMaxThreads(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "haven-dynamodb-read-" + settings.clusterName() + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "haven-dynamodb-hedge-" + settings.clusterName());
-            t.setDaemon(true);
-            return t;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        RegionClients c = null;
+        this.clients = RegionClients.open(settings, settings.closeUserClients()); // closes what it built if one fails
         MonitorRegistry.Lease l = null;
         try {
-            c = RegionClients.open(settings, settings.closeUserClients()); // closes what it built if one fails
-            this.clients = c;
             l = HeartbeatMonitor.acquire(settings, events);
             this.lease = l;
             this.monitor = l.monitor();
-            this.regions = new RegionView(monitor, settings.homeRegion());
+            RegionView regions = new RegionView(monitor, settings.homeRegion());
             this.calls = new RegionCalls(settings, regions, monitor, clients);
             this.planner = new ReadPlanner(settings, events, router, monitor, regions, retryBudget, hedgeBudget);
+            this.hedging = new Hedging(settings, events, hedgeBudget, clients, calls, regions);
+            this.writes = new WritePath(settings, events, router, retryBudget, regions, calls, itemCache);
         } catch (RuntimeException | Error e) {
             if (l != null) {
                 l.close();
             }
-            if (c != null) {
-                c.close();
-            }
-            pool.shutdownNow();
-            timer.shutdownNow();
+            clients.close();
             throw e;
         }
         log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
@@ -171,7 +136,7 @@ public final class RegionExecutor implements AutoCloseable {
             try {
                 if (hedge) {
                     hedge = false;
-                    return hedged(order.get(0).id(), order.get(1).id(), req, call, hedgeSent);
+                    return hedging.hedged(order.get(0).id(), order.get(1).id(), req, call, hedgeSent);
                 }
                 return calls.attempt(order.get(idx).id(), req, call, null);
             } catch (RuntimeException e) {
@@ -200,159 +165,6 @@ public final class RegionExecutor implements AutoCloseable {
         }
     }
 
-    /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
-    private <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        return clients.cancellable(first) ? raced(first, second, req, call, sent) : handedOff(first, second, req, call, sent);
-    }
-
-    /**
-     * A hedged read without a thread hand-off: the first call runs on the caller's thread; a timer sends the hedge
-     * (on the pool) if the first has not answered after the delay. The first success wins and cancels the other
-     * call; a call that failed waits for the other one if it was sent.
-     */
-    private <Q, R> R raced(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        long delay = hedgeDelayNanos(first);
-        HedgeRace<R> race = new HedgeRace<>();
-        java.util.concurrent.ScheduledFuture<?> armed;
-        try {
-            armed = timer.schedule(() -> launchHedge(race, second, req, call, delay, sent), delay, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closing) {
-            return calls.attempt(first, req, call, null);
-        }
-        R r;
-        try {
-            r = calls.attempt(first, req, call, race.first);
-        } catch (RuntimeException e) {
-            if (race.closeLaunch()) {
-                armed.cancel(false);
-                throw e; // no hedge was sent (and none will be): the usual retry rules
-            }
-            return race.awaitHedge(e, waitCapNanos, first + "/" + second);
-        }
-        if (race.closeLaunch()) {
-            armed.cancel(false);
-            return r;
-        }
-        if (race.firstWins()) {
-            race.second.cancel();
-        }
-        return r;
-    }
-
-    /** On the timer thread: sends the hedge to {@code second} unless the first call ended or the budget says no. */
-    private <Q, R> void launchHedge(HedgeRace<R> race, String second, Q req, BiFunction<DynamoDbClient, Q, R> call,
-            long delay, boolean[] sent) {
-        if (!race.launch()) {
-            return;
-        }
-        if (!hedgeBudget.tryAcquire()) {
-            race.noHedge();
-            return;
-        }
-        sent[0] = true; // before the hedge runs: the caller reads it after the hedge's answer
-        try {
-            pool.execute(() -> {
-                try {
-                    R r2 = calls.attempt(second, req, call, race.second);
-                    if (race.secondWins()) {
-                        race.first.cancel();
-                    }
-                    race.hedge.complete(r2);
-                } catch (Throwable t) {
-                    race.hedge.completeExceptionally(t);
-                }
-            });
-        } catch (RejectedExecutionException full) {
-            sent[0] = false;
-            race.noHedge();
-            return;
-        }
-        hedgeSent(second, delay);
-    }
-
-    /** A hedged read over a caller's client: both calls on the pool, the caller waits for the first answer. */
-    private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        CompletableFuture<R> f1 = submit(first, req, call);
-        if (f1 == null) {
-            return calls.attempt(first, req, call, null); // pool saturated: no hedging, no handoff
-        }
-        long delay = hedgeDelayNanos(first);
-        try {
-            return f1.get(delay, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException slow) {
-            // hedge below
-        } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
-        }
-        if (!hedgeBudget.tryAcquire()) {
-            return await(f1, first);
-        }
-        CompletableFuture<R> f2 = submit(second, req, call);
-        if (f2 == null) {
-            return await(f1, first);
-        }
-        sent[0] = true;
-        hedgeSent(second, delay);
-        CompletableFuture<R> winner = new CompletableFuture<>();
-        AtomicInteger failures = new AtomicInteger();
-        java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
-            if (t == null) {
-                winner.complete(r);
-            } else if (failures.incrementAndGet() == 2) {
-                winner.completeExceptionally(t);
-            }
-        };
-        f1.whenComplete(race);
-        f2.whenComplete(race);
-        return await(winner, first + "/" + second);
-    }
-
-    private <R> R await(CompletableFuture<R> f, String where) {
-        try {
-            return f.get(waitCapNanos, TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
-        } catch (TimeoutException e) {
-            throw SdkClientException.create("No answer from DynamoDB in " + where + " within "
-                    + TimeUnit.NANOSECONDS.toMillis(waitCapNanos) + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + where, e);
-        }
-    }
-
-    private <Q, R> CompletableFuture<R> submit(String region, Q req, BiFunction<DynamoDbClient, Q, R> call) {
-        CompletableFuture<R> f = new CompletableFuture<>();
-        try {
-            pool.execute(() -> {
-                try {
-                    f.complete(calls.attempt(region, req, call, null));
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                }
-            });
-        } catch (RejectedExecutionException full) {
-            return null;
-        }
-        return f;
-    }
-
-    static RuntimeException unwrap(Throwable t) {
-        if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error err) {
-            throw err;
-        }
-        return SdkClientException.create(String.valueOf(t), t);
-    }
-
     // ------------------------------------------------------------------------------------------------ writes
 
     /**
@@ -361,16 +173,7 @@ public final class RegionExecutor implements AutoCloseable {
      */
     public <Q, R> R write(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
-        ItemCache cache = itemCacheFor(request, failover);
-        if (cache == null) {
-            return write0(request, session, failover, call);
-        }
-        cache.onWrite(request);
-        try {
-            return write0(request, session, failover, call);
-        } finally {
-            cache.onWrite(request);
-        }
+        return writes.write(request, session, failover, call);
     }
 
     /**
@@ -378,74 +181,12 @@ public final class RegionExecutor implements AutoCloseable {
      * over, and {@code DeleteTable}), else {@code null}.
      */
     public ItemCache itemCacheFor(Object request, boolean failover) {
-        ItemCache cache = itemCache;
-        return cache != null && (failover || request instanceof software.amazon.awssdk.services.dynamodb.model.DeleteTableRequest)
-                ? cache : null;
+        return writes.itemCacheFor(request, failover);
     }
 
     /** The item cache, or {@code null}. */
     public ItemCache itemCache() {
         return itemCache;
-    }
-
-    private <Q, R> R write0(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
-        retryBudget.onRequest();
-        int attempts = 0;
-        while (true) {
-            String region = writeRegion(failover);
-            try {
-                R r = calls.attempt(region, request, call, null);
-                if (session != null) {
-                    session.recordWrite(settings.ticker().nanoTime());
-                }
-                return r;
-            } catch (RuntimeException e) {
-                ErrorKind k = ErrorKind.of(e);
-                attempts++;
-                if (!k.retryableWrite() || attempts >= settings.retryMaxAttempts() || !retryBudget.tryAcquire()) {
-                    RuntimeException surfaced = havenWriteFailure(request, region, e);
-                    throw surfaced != null ? surfaced : e;
-                }
-                Duration backoff = calls.backoff(attempts - 1);
-                if (events.hasListeners()) {
-                    events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
-                            regions.state(region).endpoint(), attempts, backoff, k + ": " + RegionCalls.describe(e)));
-                }
-                RegionCalls.sleep(backoff);
-            }
-        }
-    }
-
-    /** Where a write goes now, or a {@link HavenRegionUnavailableException} at once. */
-    String writeRegion(boolean failover) {
-        RegionView.View v = regions.current();
-        RegionCandidate home = v.home();
-        if (home.available()) {
-            if (failingOver) {
-                failingOver = false;
-                log.warn("Haven {}: home region {} is back; writes go there again", settings.clusterName(), settings.homeRegion());
-            }
-            return settings.homeRegion();
-        }
-        boolean down = !home.state().up();
-        if (failover && settings.writeFailover() && down) {
-            List<Endpoint> order = router.forRead(v.candidates(), Consistency.EVENTUAL, Long.MIN_VALUE, false,
-                    settings.ticker().nanoTime(), ThreadLocalRandom.current().nextDouble(), null);
-            if (!order.isEmpty()) {
-                String target = order.get(0).id();
-                if (!failingOver) {
-                    failingOver = true;
-                    log.warn("Haven {}: home region {} is down; writes fail over to {} (last writer wins when they meet)",
-                            settings.clusterName(), settings.homeRegion(), target);
-                }
-                return target;
-            }
-        }
-        throw new HavenRegionUnavailableException("The home region " + settings.homeRegion() + " is "
-                + (down ? "down (declared by Haven's monitor)" : "failing (circuit breaker open)") + "; "
-                + (!failover ? "this operation only runs in the home region"
-                        : settings.writeFailover() ? "no other region is healthy" : "haven.dynamodb.write-failover is off")
-                + ": the request was not sent", settings.clusterName(), home.endpoint(), null);
     }
 
     /**
@@ -455,24 +196,7 @@ public final class RegionExecutor implements AutoCloseable {
      * anything else as it is.
      */
     public Throwable writeFailure(Object request, String region, Throwable failure) {
-        RuntimeException surfaced = havenWriteFailure(request, region, failure);
-        return surfaced != null ? surfaced : failure;
-    }
-
-    private RuntimeException havenWriteFailure(Object request, String region, Throwable failure) {
-        HavenFailure.Kind kind = WriteOutcome.classify(request, failure);
-        if (kind == null) {
-            return null;
-        }
-        EndpointState st = regions.state(region);
-        Endpoint where = st == null ? null : st.endpoint();
-        String op = request.getClass().getSimpleName().replace("Request", "");
-        if (kind == HavenFailure.Kind.UNAVAILABLE) {
-            return new HavenRegionUnavailableException(op + " could not be sent to region " + region + " ("
-                    + RegionCalls.describe(failure) + "): it was not applied", settings.clusterName(), where, failure);
-        }
-        return new HavenDynamoDbWriteOutcomeUnknownException(op + " sent to region " + region + " got no answer ("
-                + RegionCalls.describe(failure) + ").", settings.clusterName(), where, failure);
+        return writes.writeFailure(request, region, failure);
     }
 
     // ------------------------------------------------------------------------------------------------ for the async client
@@ -499,8 +223,7 @@ public final class RegionExecutor implements AutoCloseable {
     /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
     public String planWrite(boolean failover) {
         requireOpen();
-        retryBudget.onRequest();
-        return writeRegion(failover);
+        return writes.plan(failover);
     }
 
     /** Marks the start of a call in {@code region}; returns the start time to give {@link #callEnded}. */
@@ -515,24 +238,12 @@ public final class RegionExecutor implements AutoCloseable {
 
     /** The hedge delay for a read whose first region is {@code region} (fixed or adaptive, as for sync reads). */
     public long hedgeDelayNanos(String region) {
-        return HedgePolicy.delayNanos(hedgeFixedNanos, regions.state(region).latencyNanos(),
-                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+        return hedging.delayNanos(region);
     }
 
     /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
     public boolean tryHedge(String region, long delayNanos) {
-        if (!hedgeBudget.tryAcquire()) {
-            return false;
-        }
-        hedgeSent(region, delayNanos);
-        return true;
-    }
-
-    private void hedgeSent(String region, long delayNanos) {
-        if (events.hasListeners()) {
-            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
-                    regions.state(region).endpoint(), Duration.ofNanos(delayNanos)));
-        }
+        return hedging.tryHedge(region, delayNanos);
     }
 
     /** Whether a failed read (attempt number {@code attempts}, 1-based) may be retried; takes from the budget. */
@@ -549,6 +260,8 @@ public final class RegionExecutor implements AutoCloseable {
     public Duration retryBackoff(int retry) {
         return calls.backoff(retry);
     }
+
+    // ------------------------------------------------------------------------------------------------ lifecycle
 
     private void requireOpen() {
         if (closed) {
@@ -571,19 +284,13 @@ public final class RegionExecutor implements AutoCloseable {
         }
         closed = true;
         lease.close();
-        timer.shutdownNow();
-        pool.shutdownNow();
-        try {
-            pool.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        hedging.close();
         clients.close();
         log.info("Haven {} closed", settings.clusterName());
     }
 
     /** The hedge timer, shared with the async client (stopped by {@link #close()}). */
     public ScheduledThreadPoolExecutor timer() {
-        return timer;
+        return hedging.timer();
     }
 }
