@@ -61,7 +61,7 @@ final class HedgeRace<R> {
             if (e.getCause() == NO_HEDGE) {
                 throw firstFailure;
             }
-            throw RegionExecutor.unwrap(e.getCause());
+            throw Hedging.unwrap(e.getCause());
         } catch (TimeoutException e) {
             second.cancel();
             throw SdkClientException.create("No answer from DynamoDB in " + where + " within "

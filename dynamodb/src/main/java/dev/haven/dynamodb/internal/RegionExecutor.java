@@ -2,55 +2,24 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
-import dev.haven.HavenFailure;
-import dev.haven.Role;
 import dev.haven.Topology;
 import dev.haven.dynamodb.HavenDynamoDbSession;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
-import dev.haven.engine.Backoff;
-import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
 import dev.haven.engine.MonitorRegistry;
-import dev.haven.engine.MonitorSettings;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
 import dev.haven.event.HavenEvent;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
-import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
-import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * Runs DynamoDB calls against the right region: the engine under {@code HavenDynamoDbClient}.
@@ -75,279 +44,60 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
  * </ul>
  *
  * <p>Retries and hedges each draw on a budget (a share of the traffic) so that they cannot multiply an outage.
+ *
+ * <p>This class coordinates; the parts live in package-private collaborators: {@link RegionClients} (the per-region
+ * SDK clients), {@link HeartbeatMonitor} (the cluster's monitor and its heartbeat table check), {@link RegionView}
+ * (the cached snapshot), {@link ReadPlanner} (where a read goes, for the sync and the async client alike),
+ * {@link RegionCalls} (one call in a region, and backoff), {@link Hedging} (the two hedged read modes) and
+ * {@link WritePath} (writes, write failover and what a failed write surfaces as).
  */
 public final class RegionExecutor implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RegionExecutor.class);
 
     private final DynamoDbSettings settings;
-    private final Map<String, DynamoDbClient> clients = new LinkedHashMap<>();
-    private final Set<DynamoDbClient> owned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final RegionClients clients;
     private final EventBus events;
-    private final Router router;
     private final RetryBudget retryBudget;
-    private final RetryBudget hedgeBudget;
-    private final ThreadPoolExecutor pool;
-    /** Hedge timers (sync and async reads): one daemon thread; a cancelled timer is removed at once. */
-    private final ScheduledThreadPoolExecutor timer;
-    /** Regions whose SDK client Haven built over a {@link CancellableHttpClient}. */
-    private final Set<String> cancellable = new java.util.HashSet<>();
-    private final List<CancellableHttpClient> httpClients = new ArrayList<>();
     private final MonitorRegistry.Lease lease;
     private final TopologyMonitor monitor;
-    private final long hedgeFixedNanos;
-    private final long hedgeFloorNanos;
-    private final long hedgeCapNanos;
-    private final long waitCapNanos;
     private final ItemCache itemCache;
-    private volatile View view;
+    private final RegionCalls calls;
+    private final ReadPlanner planner;
+    private final Hedging hedging;
+    private final WritePath writes;
     private volatile boolean closed;
-    private volatile boolean failingOver;
-
-    /** The monitor's snapshot with the per-region views the router reads. */
-    private record View(TopologyMonitor.Snapshot snapshot, List<RegionCandidate> candidates, RegionCandidate home,
-            Map<String, EndpointState> byRegion) {
-    }
 
     public RegionExecutor(DynamoDbSettings settings) {
         this.settings = settings;
         this.events = new EventBus(settings.listeners());
-        this.router = new Router(settings.localRegion(), "");
+        Router router = new Router(settings.localRegion(), "");
         this.retryBudget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetReservePerSecond(), settings.ticker());
-        this.hedgeBudget = new RetryBudget(settings.hedgeBudgetRatio(), 1, settings.ticker());
-        this.hedgeFixedNanos = settings.hedgeDelay() == null ? -1 : settings.hedgeDelay().toNanos();
-        this.hedgeFloorNanos = settings.hedgeMinDelay().toNanos();
-        this.hedgeCapNanos = settings.apiCallAttemptTimeout().toNanos();
-        this.waitCapNanos = settings.apiCallTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+        RetryBudget hedgeBudget = new RetryBudget(settings.hedgeBudgetRatio(), 1, settings.ticker());
         this.itemCache = settings.itemCacheMaxAge() == null ? null
                 : new ItemCache(settings.itemCacheMaximumSize(), settings.itemCacheMaxAge(), settings.ticker());
-        AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(0, settings.hedgeMaxThreads(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "haven-dynamodb-read-" + settings.clusterName() + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "haven-dynamodb-hedge-" + settings.clusterName());
-            t.setDaemon(true);
-            return t;
-        });
-        timer.setRemoveOnCancelPolicy(true);
+        this.clients = RegionClients.open(settings, settings.closeUserClients()); // closes what it built if one fails
         MonitorRegistry.Lease l = null;
         try {
-            for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-                DynamoDbClient c = r.client() != null ? r.client() : build(settings, r, httpClients);
-                if (r.client() == null) {
-                    cancellable.add(r.name());
-                }
-                clients.put(r.name(), c);
-                if (r.client() == null || settings.closeUserClients()) {
-                    owned.add(c);
-                }
-            }
-            MonitorSettings ms = monitorSettings(settings);
-            l = MonitorRegistry.jvm().acquire(monitorKey(settings), ms, Map.of(), events, bus -> startMonitor(settings, ms, bus));
+            l = HeartbeatMonitor.acquire(settings, events);
             this.lease = l;
             this.monitor = l.monitor();
+            RegionView regions = new RegionView(monitor, settings.homeRegion());
+            this.calls = new RegionCalls(settings, regions, monitor, clients);
+            this.planner = new ReadPlanner(settings, events, router, monitor, regions, retryBudget, hedgeBudget);
+            this.hedging = new Hedging(settings, events, hedgeBudget, clients, calls, regions);
+            this.writes = new WritePath(settings, events, router, retryBudget, regions, calls, itemCache);
         } catch (RuntimeException | Error e) {
             if (l != null) {
                 l.close();
             }
-            closeClients();
-            pool.shutdownNow();
-            timer.shutdownNow();
+            clients.close();
             throw e;
         }
         log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
     }
 
-    private static int lagHistory(DynamoDbSettings s) {
-        return MonitorSettings.lagHistoryFor(Duration.ofSeconds(10), s.fastProbeInterval());
-    }
-
-    private static MonitorSettings monitorSettings(DynamoDbSettings settings) {
-        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(20)
-                .minimumNumberOfCalls(10)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(5))
-                .build();
-        List<Endpoint> seeds = new ArrayList<>();
-        for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-            seeds.add(new Endpoint(r.name(), "dynamodb." + r.name(), 443, Role.UNKNOWN, r.name(), ""));
-        }
-        return new MonitorSettings(settings.clusterName(), seeds, e -> e,
-                settings.probeInterval(), settings.fastProbeInterval(), settings.lagProbeInterval(), Duration.ofSeconds(5),
-                settings.probeTimeout(), lagHistory(settings), breaker, settings.ticker(), settings.clock());
-    }
-
-    /**
-     * The cluster as far as its monitor goes: the regions (names with their endpoints, or the SDK clients given for
-     * them), the home region, the heartbeat table, and what the heartbeat clients are built with (credentials provider
-     * and HTTP client instances, timeouts) and the clock.
-     */
-    static MonitorRegistry.Key monitorKey(DynamoDbSettings s) {
-        return new MonitorRegistry.Key("dynamodb", s.clusterName(), "home " + s.homeRegion() + ", regions " + s.regions()
-                + ", heartbeat table " + s.heartbeatTable(), java.util.Arrays.asList(s.regions(), s.homeRegion(),
-                s.heartbeatTable(), s.credentials(), s.httpClient(), s.apiCallTimeout(), s.apiCallAttemptTimeout(), s.ticker(),
-                s.clock()));
-    }
-
-    /**
-     * Starts the cluster's monitor for the first client on it: its own SDK clients for the regions Haven builds (the
-     * caller's clients where given), the heartbeat table check (fails fast) and the heartbeat provider. They belong to
-     * the monitor and outlive the client that started it; when the monitor stops, with the last client of the cluster,
-     * its heartbeat item is deleted and its clients closed.
-     */
-    private static MonitorRegistry.Started startMonitor(DynamoDbSettings settings, MonitorSettings ms, EventBus bus) {
-        Map<String, DynamoDbClient> probeClients = new LinkedHashMap<>();
-        List<DynamoDbClient> ownedClients = new ArrayList<>();
-        List<CancellableHttpClient> ownedHttp = new ArrayList<>();
-        Runnable closeClients = () -> {
-            for (DynamoDbClient c : ownedClients) {
-                try {
-                    c.close();
-                } catch (RuntimeException e) {
-                    log.debug("closing a DynamoDB client", e);
-                }
-            }
-            for (CancellableHttpClient h : ownedHttp) {
-                try {
-                    h.close();
-                } catch (RuntimeException e) {
-                    log.debug("closing an HTTP client", e);
-                }
-            }
-        };
-        TopologyMonitor m = null;
-        try {
-            for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-                DynamoDbClient c = r.client();
-                if (c == null) {
-                    c = build(settings, r, ownedHttp);
-                    ownedClients.add(c);
-                }
-                probeClients.put(r.name(), c);
-            }
-            String hashKey = checkHeartbeatTable(settings, probeClients);
-            HeartbeatTopologyProvider heartbeat = new HeartbeatTopologyProvider(settings.homeRegion(), probeClients,
-                    settings.heartbeatTable(), hashKey, settings.clusterName(), settings.clock());
-            m = new TopologyMonitor(ms, heartbeat, bus);
-            m.start();
-            TopologyMonitor monitor = m;
-            return new MonitorRegistry.Started(m, () -> {
-                if (monitor.snapshot().states().stream().anyMatch(s -> s.id().equals(settings.homeRegion()) && s.up())) {
-                    try {
-                        heartbeat.deleteItem(settings.probeTimeout());
-                    } catch (RuntimeException e) {
-                        log.debug("Haven {}: could not delete heartbeat item {} (its TTL attribute will)", settings.clusterName(),
-                                heartbeat.itemKey(), e);
-                    }
-                }
-                closeClients.run();
-            });
-        } catch (RuntimeException | Error e) {
-            if (m != null) {
-                m.close();
-            }
-            closeClients.run();
-            throw e;
-        }
-    }
-
-    private static DynamoDbClient build(DynamoDbSettings settings, DynamoDbSettings.RegionSpec r, List<CancellableHttpClient> httpClients) {
-        Duration attempt = settings.apiCallAttemptTimeout();
-        CancellableHttpClient http = settings.httpClient() != null
-                ? new CancellableHttpClient(settings.httpClient(), false)
-                : new CancellableHttpClient(UrlConnectionHttpClient.builder().connectionTimeout(attempt).socketTimeout(attempt).build(), true);
-        httpClients.add(http); // the SDK does not close an HTTP client it was given
-        DynamoDbClientBuilder b = DynamoDbClient.builder()
-                .region(Region.of(r.name()))
-                .httpClient(http)
-                // Haven retries (classified, budgeted, in another region); the SDK must not retry underneath.
-                .overrideConfiguration(o -> o.apiCallTimeout(settings.apiCallTimeout())
-                        .apiCallAttemptTimeout(attempt)
-                        .retryStrategy(AwsRetryStrategy.doNotRetry()));
-        if (r.endpoint() != null) {
-            b.endpointOverride(r.endpoint());
-        }
-        if (settings.credentials() != null) {
-            b.credentialsProvider(settings.credentials());
-        }
-        return b.build();
-    }
-
-    /**
-     * Fails fast when the heartbeat table is missing in a region that answers, and finds its hash key. Regions that
-     * do not answer now are left to the monitor (they start as down).
-     */
-    private static String checkHeartbeatTable(DynamoDbSettings settings, Map<String, DynamoDbClient> clients) {
-        String table = settings.heartbeatTable();
-        String hashKey = null;
-        List<String> unreachable = new ArrayList<>();
-        for (var e : clients.entrySet()) {
-            DescribeTableResponse d;
-            try {
-                d = e.getValue().describeTable(b -> b.tableName(table).overrideConfiguration(o -> o
-                        .apiCallTimeout(settings.apiCallTimeout()).apiCallAttemptTimeout(settings.apiCallTimeout())));
-            } catch (ResourceNotFoundException nf) {
-                throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must name an existing global table: '"
-                        + table + "' does not exist in region " + e.getKey()
-                        + " (create it with a single String hash key in every region, as a global table)");
-            } catch (SdkException unreachableNow) {
-                unreachable.add(e.getKey() + ": " + unreachableNow.getClass().getSimpleName());
-                continue;
-            }
-            List<KeySchemaElement> keys = d.table().keySchema();
-            if (keys.size() != 1 || keys.get(0).keyType() != KeyType.HASH) {
-                throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must have a single hash key and no sort key: '"
-                        + table + "' has " + keys + " in region " + e.getKey());
-            }
-            String k = keys.get(0).attributeName();
-            d.table().attributeDefinitions().stream().filter(a -> a.attributeName().equals(k)).findFirst().ifPresent(a -> {
-                if (a.attributeType() != ScalarAttributeType.S) {
-                    throw new IllegalArgumentException("haven.dynamodb.heartbeat-table must have a String hash key: '"
-                            + table + "' has " + k + " of type " + a.attributeTypeAsString() + " in region " + e.getKey());
-                }
-            });
-            hashKey = k;
-        }
-        if (hashKey == null) {
-            throw new IllegalArgumentException("haven.dynamodb.heartbeat-table could not be checked: no region answered "
-                    + "DescribeTable('" + table + "') " + unreachable);
-        }
-        if (!unreachable.isEmpty()) {
-            log.warn("Haven {}: could not check heartbeat table '{}' in {}; those regions start as down",
-                    settings.clusterName(), table, unreachable);
-        }
-        return hashKey;
-    }
-
     // ------------------------------------------------------------------------------------------------ state
-
-    private View view() {
-        TopologyMonitor.Snapshot s = monitor.snapshot();
-        View v = view;
-        if (v != null && v.snapshot == s) {
-            return v;
-        }
-        List<RegionCandidate> cands = new ArrayList<>(s.states().size());
-        Map<String, EndpointState> byRegion = new LinkedHashMap<>();
-        RegionCandidate home = null;
-        for (EndpointState st : s.states()) {
-            boolean isHome = st.id().equals(settings.homeRegion());
-            RegionCandidate c = new RegionCandidate(st, isHome);
-            cands.add(c);
-            byRegion.put(st.id(), st);
-            if (isHome) {
-                home = c;
-            }
-        }
-        v = new View(s, List.copyOf(cands), home, byRegion);
-        view = v;
-        return v;
-    }
 
     public Topology topology() {
         return monitor.snapshot().topology();
@@ -370,76 +120,25 @@ public final class RegionExecutor implements AutoCloseable {
         return monitor;
     }
 
-    /**
-     * Regions for a read, best first; empty when none qualifies. Pure but for the snapshot read: STRONG is the home
-     * region alone; SESSION has already been turned into a staleness bound by the caller.
-     */
-    List<Endpoint> route(Consistency c, long now) {
-        View v = view();
-        if (c.level() == Consistency.Level.STRONG) {
-            return v.home != null && v.home.available() ? List.of(v.home.endpoint()) : List.of();
-        }
-        Consumer<Router.Skip> skipped = events.hasListeners() ? this::publishSkip : null;
-        return router.forRead(v.candidates, c, Long.MIN_VALUE, false, now, ThreadLocalRandom.current().nextDouble(), skipped);
-    }
-
-    private void publishSkip(Router.Skip s) {
-        events.staleReplicaSkipped(settings.clusterName(), s, settings.clock().instant(), settings.ticker().nanoTime());
-    }
-
-    /**
-     * The consistency a read is routed with: SESSION becomes "fresh as of the session's last write", i.e. a
-     * staleness bound of {@code now - lastWrite}; a session without writes reads like EVENTUAL.
-     */
-    static Consistency routedConsistency(Consistency c, HavenDynamoDbSession session, long now, long marginNanos) {
-        long bound;
-        if (c.level() == Consistency.Level.SESSION) {
-            long t = session == null ? Long.MIN_VALUE : session.lastWriteNanos();
-            if (t == Long.MIN_VALUE) {
-                return Consistency.EVENTUAL;
-            }
-            bound = now - t;
-        } else if (c.level() == Consistency.Level.BOUNDED_STALENESS) {
-            bound = c.maxStalenessNanos();
-        } else {
-            return c;
-        }
-        // The heartbeat item and the caller's items replicate independently (other partitions, other tables):
-        // a region may show a heartbeat before a write acknowledged just ahead of it. The margin absorbs that.
-        bound -= marginNanos;
-        return bound <= 0 ? Consistency.STRONG : Consistency.boundedStaleness(Duration.ofNanos(bound));
-    }
-
     // ------------------------------------------------------------------------------------------------ reads
 
     public <Q, R> R read(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session,
             BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
-        Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
-        long now = settings.ticker().nanoTime();
-        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
-        if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
-            monitor.lagDemand();
-        }
-        Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
-        List<Endpoint> order = route(routed, now);
-        if (order.isEmpty()) {
-            throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
-        }
-        retryBudget.onRequest();
-        hedgeBudget.onRequest();
-        boolean strong = routed.level() == Consistency.Level.STRONG;
+        ReadPlanner.Route<Q> route = planner.plan(request, shape, consistency, session);
+        Q req = route.request();
+        List<Endpoint> order = route.order();
         int attempts = 0;
         int idx = 0;
-        boolean hedge = HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, order.size());
+        boolean hedge = route.hedgeable();
         boolean[] hedgeSent = new boolean[1];
         while (true) {
             try {
                 if (hedge) {
                     hedge = false;
-                    return hedged(order.get(0).id(), order.get(1).id(), req, call, hedgeSent);
+                    return hedging.hedged(order.get(0).id(), order.get(1).id(), req, call, hedgeSent);
                 }
-                return attempt(order.get(idx).id(), req, call, null);
+                return calls.attempt(order.get(idx).id(), req, call, null);
             } catch (RuntimeException e) {
                 ErrorKind k = ErrorKind.of(e);
                 attempts++;
@@ -452,182 +151,18 @@ public final class RegionExecutor implements AutoCloseable {
                 }
                 Duration backoff = Duration.ZERO;
                 if (k == ErrorKind.THROTTLED || next == idx) {
-                    backoff = backoff(attempts - 1);
+                    backoff = calls.backoff(attempts - 1);
                 }
                 String to = order.get(next).id();
                 if (events.hasListeners()) {
                     events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
-                            order.get(next), attempts, backoff, k + " in " + order.get(idx).id() + ": " + describe(e)));
+                            order.get(next), attempts, backoff, k + " in " + order.get(idx).id() + ": " + RegionCalls.describe(e)));
                 }
                 log.debug("Haven {}: read failed in {} ({}), retrying in {}", settings.clusterName(), order.get(idx).id(), k, to);
-                sleep(backoff);
+                RegionCalls.sleep(backoff);
                 idx = next;
             }
         }
-    }
-
-    private String noRegionMessage(Consistency c) {
-        View v = view();
-        StringBuilder sb = new StringBuilder("No region can serve a ").append(c).append(" read now: ");
-        for (RegionCandidate rc : v.candidates) {
-            EndpointState s = rc.state();
-            sb.append(s.id()).append(rc.home() ? "(home)" : "").append('=')
-                    .append(!s.up() ? "down" : !s.available() ? "breaker open" : "too stale").append(' ');
-        }
-        return sb.toString().trim();
-    }
-
-    /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
-    private <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        return cancellable.contains(first) ? raced(first, second, req, call, sent) : handedOff(first, second, req, call, sent);
-    }
-
-    /**
-     * A hedged read without a thread hand-off: the first call runs on the caller's thread; a timer sends the hedge
-     * (on the pool) if the first has not answered after the delay. The first success wins and cancels the other
-     * call; a call that failed waits for the other one if it was sent.
-     */
-    private <Q, R> R raced(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        long delay = hedgeDelayNanos(first);
-        HedgeRace<R> race = new HedgeRace<>();
-        java.util.concurrent.ScheduledFuture<?> armed;
-        try {
-            armed = timer.schedule(() -> launchHedge(race, second, req, call, delay, sent), delay, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException closing) {
-            return attempt(first, req, call, null);
-        }
-        R r;
-        try {
-            r = attempt(first, req, call, race.first);
-        } catch (RuntimeException e) {
-            if (race.closeLaunch()) {
-                armed.cancel(false);
-                throw e; // no hedge was sent (and none will be): the usual retry rules
-            }
-            return race.awaitHedge(e, waitCapNanos, first + "/" + second);
-        }
-        if (race.closeLaunch()) {
-            armed.cancel(false);
-            return r;
-        }
-        if (race.firstWins()) {
-            race.second.cancel();
-        }
-        return r;
-    }
-
-    /** On the timer thread: sends the hedge to {@code second} unless the first call ended or the budget says no. */
-    private <Q, R> void launchHedge(HedgeRace<R> race, String second, Q req, BiFunction<DynamoDbClient, Q, R> call,
-            long delay, boolean[] sent) {
-        if (!race.launch()) {
-            return;
-        }
-        if (!hedgeBudget.tryAcquire()) {
-            race.noHedge();
-            return;
-        }
-        sent[0] = true; // before the hedge runs: the caller reads it after the hedge's answer
-        try {
-            pool.execute(() -> {
-                try {
-                    R r2 = attempt(second, req, call, race.second);
-                    if (race.secondWins()) {
-                        race.first.cancel();
-                    }
-                    race.hedge.complete(r2);
-                } catch (Throwable t) {
-                    race.hedge.completeExceptionally(t);
-                }
-            });
-        } catch (RejectedExecutionException full) {
-            sent[0] = false;
-            race.noHedge();
-            return;
-        }
-        hedgeSent(second, delay);
-    }
-
-    /** A hedged read over a caller's client: both calls on the pool, the caller waits for the first answer. */
-    private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        CompletableFuture<R> f1 = submit(first, req, call);
-        if (f1 == null) {
-            return attempt(first, req, call, null); // pool saturated: no hedging, no handoff
-        }
-        long delay = hedgeDelayNanos(first);
-        try {
-            return f1.get(delay, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException slow) {
-            // hedge below
-        } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
-        }
-        if (!hedgeBudget.tryAcquire()) {
-            return await(f1, first);
-        }
-        CompletableFuture<R> f2 = submit(second, req, call);
-        if (f2 == null) {
-            return await(f1, first);
-        }
-        sent[0] = true;
-        hedgeSent(second, delay);
-        CompletableFuture<R> winner = new CompletableFuture<>();
-        AtomicInteger failures = new AtomicInteger();
-        java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
-            if (t == null) {
-                winner.complete(r);
-            } else if (failures.incrementAndGet() == 2) {
-                winner.completeExceptionally(t);
-            }
-        };
-        f1.whenComplete(race);
-        f2.whenComplete(race);
-        return await(winner, first + "/" + second);
-    }
-
-    private <R> R await(CompletableFuture<R> f, String where) {
-        try {
-            return f.get(waitCapNanos, TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
-        } catch (TimeoutException e) {
-            throw SdkClientException.create("No answer from DynamoDB in " + where + " within "
-                    + TimeUnit.NANOSECONDS.toMillis(waitCapNanos) + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + where, e);
-        }
-    }
-
-    private <Q, R> CompletableFuture<R> submit(String region, Q req, BiFunction<DynamoDbClient, Q, R> call) {
-        CompletableFuture<R> f = new CompletableFuture<>();
-        try {
-            pool.execute(() -> {
-                try {
-                    f.complete(attempt(region, req, call, null));
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                }
-            });
-        } catch (RejectedExecutionException full) {
-            return null;
-        }
-        return f;
-    }
-
-    static RuntimeException unwrap(Throwable t) {
-        if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error err) {
-            throw err;
-        }
-        return SdkClientException.create(String.valueOf(t), t);
     }
 
     // ------------------------------------------------------------------------------------------------ writes
@@ -638,16 +173,7 @@ public final class RegionExecutor implements AutoCloseable {
      */
     public <Q, R> R write(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
-        ItemCache cache = itemCacheFor(request, failover);
-        if (cache == null) {
-            return write0(request, session, failover, call);
-        }
-        cache.onWrite(request);
-        try {
-            return write0(request, session, failover, call);
-        } finally {
-            cache.onWrite(request);
-        }
+        return writes.write(request, session, failover, call);
     }
 
     /**
@@ -655,74 +181,12 @@ public final class RegionExecutor implements AutoCloseable {
      * over, and {@code DeleteTable}), else {@code null}.
      */
     public ItemCache itemCacheFor(Object request, boolean failover) {
-        ItemCache cache = itemCache;
-        return cache != null && (failover || request instanceof software.amazon.awssdk.services.dynamodb.model.DeleteTableRequest)
-                ? cache : null;
+        return writes.itemCacheFor(request, failover);
     }
 
     /** The item cache, or {@code null}. */
     public ItemCache itemCache() {
         return itemCache;
-    }
-
-    private <Q, R> R write0(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
-        retryBudget.onRequest();
-        int attempts = 0;
-        while (true) {
-            String region = writeRegion(failover);
-            try {
-                R r = attempt(region, request, call, null);
-                if (session != null) {
-                    session.recordWrite(settings.ticker().nanoTime());
-                }
-                return r;
-            } catch (RuntimeException e) {
-                ErrorKind k = ErrorKind.of(e);
-                attempts++;
-                if (!k.retryableWrite() || attempts >= settings.retryMaxAttempts() || !retryBudget.tryAcquire()) {
-                    RuntimeException surfaced = havenWriteFailure(request, region, e);
-                    throw surfaced != null ? surfaced : e;
-                }
-                Duration backoff = backoff(attempts - 1);
-                if (events.hasListeners()) {
-                    events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
-                            view().byRegion.get(region).endpoint(), attempts, backoff, k + ": " + describe(e)));
-                }
-                sleep(backoff);
-            }
-        }
-    }
-
-    /** Where a write goes now, or a {@link HavenRegionUnavailableException} at once. */
-    String writeRegion(boolean failover) {
-        View v = view();
-        RegionCandidate home = v.home;
-        if (home.available()) {
-            if (failingOver) {
-                failingOver = false;
-                log.warn("Haven {}: home region {} is back; writes go there again", settings.clusterName(), settings.homeRegion());
-            }
-            return settings.homeRegion();
-        }
-        boolean down = !home.state().up();
-        if (failover && settings.writeFailover() && down) {
-            List<Endpoint> order = router.forRead(v.candidates, Consistency.EVENTUAL, Long.MIN_VALUE, false,
-                    settings.ticker().nanoTime(), ThreadLocalRandom.current().nextDouble(), null);
-            if (!order.isEmpty()) {
-                String target = order.get(0).id();
-                if (!failingOver) {
-                    failingOver = true;
-                    log.warn("Haven {}: home region {} is down; writes fail over to {} (last writer wins when they meet)",
-                            settings.clusterName(), settings.homeRegion(), target);
-                }
-                return target;
-            }
-        }
-        throw new HavenRegionUnavailableException("The home region " + settings.homeRegion() + " is "
-                + (down ? "down (declared by Haven's monitor)" : "failing (circuit breaker open)") + "; "
-                + (!failover ? "this operation only runs in the home region"
-                        : settings.writeFailover() ? "no other region is healthy" : "haven.dynamodb.write-failover is off")
-                + ": the request was not sent", settings.clusterName(), home.endpoint(), null);
     }
 
     /**
@@ -732,24 +196,7 @@ public final class RegionExecutor implements AutoCloseable {
      * anything else as it is.
      */
     public Throwable writeFailure(Object request, String region, Throwable failure) {
-        RuntimeException surfaced = havenWriteFailure(request, region, failure);
-        return surfaced != null ? surfaced : failure;
-    }
-
-    private RuntimeException havenWriteFailure(Object request, String region, Throwable failure) {
-        HavenFailure.Kind kind = WriteOutcome.classify(request, failure);
-        if (kind == null) {
-            return null;
-        }
-        EndpointState st = view().byRegion.get(region);
-        Endpoint where = st == null ? null : st.endpoint();
-        String op = request.getClass().getSimpleName().replace("Request", "");
-        if (kind == HavenFailure.Kind.UNAVAILABLE) {
-            return new HavenRegionUnavailableException(op + " could not be sent to region " + region + " ("
-                    + describe(failure) + "): it was not applied", settings.clusterName(), where, failure);
-        }
-        return new HavenDynamoDbWriteOutcomeUnknownException(op + " sent to region " + region + " got no answer ("
-                + describe(failure) + ").", settings.clusterName(), where, failure);
+        return writes.writeFailure(request, region, failure);
     }
 
     // ------------------------------------------------------------------------------------------------ for the async client
@@ -765,79 +212,38 @@ public final class RegionExecutor implements AutoCloseable {
      */
     public <Q> ReadPlan<Q> planRead(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session) {
         requireOpen();
-        Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
-        long now = settings.ticker().nanoTime();
-        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
-        if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
-            monitor.lagDemand();
-        }
-        Q req = asked.level() == Consistency.Level.EVENTUAL ? request : shape.consistent(request);
-        List<Endpoint> order = route(routed, now);
-        if (order.isEmpty()) {
-            throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
-        }
-        retryBudget.onRequest();
-        hedgeBudget.onRequest();
-        List<String> regions = new ArrayList<>(order.size());
-        for (Endpoint e : order) {
+        ReadPlanner.Route<Q> route = planner.plan(request, shape, consistency, session);
+        List<String> regions = new ArrayList<>(route.order().size());
+        for (Endpoint e : route.order()) {
             regions.add(e.id());
         }
-        boolean strong = routed.level() == Consistency.Level.STRONG;
-        return new ReadPlan<>(req, regions, HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, regions.size()));
+        return new ReadPlan<>(route.request(), regions, route.hedgeable());
     }
 
     /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
     public String planWrite(boolean failover) {
         requireOpen();
-        retryBudget.onRequest();
-        return writeRegion(failover);
+        return writes.plan(failover);
     }
 
     /** Marks the start of a call in {@code region}; returns the start time to give {@link #callEnded}. */
     public long callStarted(String region) {
-        view().byRegion.get(region).begin();
-        return settings.ticker().nanoTime();
+        return calls.started(region);
     }
 
     /** The end of a call started with {@link #callStarted}: latency, breaker and, on a region fault, a probe. */
     public void callEnded(String region, long startNanos, Throwable failure) {
-        EndpointState st = view().byRegion.get(region);
-        long now = settings.ticker().nanoTime();
-        long d = now - startNanos;
-        if (failure == null) {
-            st.end(d);
-            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
-            st.answered(now);
-            return;
-        }
-        st.end(-1);
-        ErrorKind k = ErrorKind.of(failure);
-        if (k.regionFault()) {
-            st.breaker().onError(d, TimeUnit.NANOSECONDS, failure);
-            monitor.signal(region, k + " " + failure.getClass().getSimpleName());
-        }
+        calls.ended(region, startNanos, failure);
     }
 
     /** The hedge delay for a read whose first region is {@code region} (fixed or adaptive, as for sync reads). */
     public long hedgeDelayNanos(String region) {
-        return HedgePolicy.delayNanos(hedgeFixedNanos, view().byRegion.get(region).latencyNanos(),
-                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+        return hedging.delayNanos(region);
     }
 
     /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
     public boolean tryHedge(String region, long delayNanos) {
-        if (!hedgeBudget.tryAcquire()) {
-            return false;
-        }
-        hedgeSent(region, delayNanos);
-        return true;
-    }
-
-    private void hedgeSent(String region, long delayNanos) {
-        if (events.hasListeners()) {
-            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
-                    view().byRegion.get(region).endpoint(), Duration.ofNanos(delayNanos)));
-        }
+        return hedging.tryHedge(region, delayNanos);
     }
 
     /** Whether a failed read (attempt number {@code attempts}, 1-based) may be retried; takes from the budget. */
@@ -852,65 +258,10 @@ public final class RegionExecutor implements AutoCloseable {
 
     /** The full-jitter backoff before retry number {@code retry} (0-based). */
     public Duration retryBackoff(int retry) {
-        return backoff(retry);
+        return calls.backoff(retry);
     }
 
-    // ------------------------------------------------------------------------------------------------ one call
-
-    /** One call in {@code region}, as {@code leg} of a hedged read when not {@code null}. */
-    private <Q, R> R attempt(String region, Q req, BiFunction<DynamoDbClient, Q, R> call, CancellableHttpClient.Leg leg) {
-        EndpointState st = view().byRegion.get(region);
-        long t0 = settings.ticker().nanoTime();
-        st.begin();
-        if (leg != null) {
-            CancellableHttpClient.enter(leg);
-        }
-        try {
-            R r = call.apply(clients.get(region), req);
-            long now = settings.ticker().nanoTime();
-            long d = now - t0;
-            st.end(d);
-            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
-            st.answered(now);
-            return r;
-        } catch (RuntimeException e) {
-            long d = settings.ticker().nanoTime() - t0;
-            st.end(-1);
-            ErrorKind k = ErrorKind.of(e);
-            if (k.regionFault() && (leg == null || !leg.cancelled())) { // a cancelled loser is no fault of its region
-                st.breaker().onError(d, TimeUnit.NANOSECONDS, e);
-                monitor.signal(region, k + " " + e.getClass().getSimpleName());
-            }
-            throw e;
-        } finally {
-            if (leg != null) {
-                CancellableHttpClient.enter(null);
-            }
-        }
-    }
-
-    private Duration backoff(int retry) {
-        return Duration.ofNanos(Backoff.fullJitterNanos(retry, settings.retryBaseBackoff().toNanos(),
-                settings.retryMaxBackoff().toNanos(), ThreadLocalRandom.current().nextDouble()));
-    }
-
-    private static void sleep(Duration d) {
-        if (d.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("Interrupted during retry backoff", e);
-        }
-    }
-
-    private static String describe(Throwable t) {
-        // Exception messages of the SDK carry no credentials (request ids and error codes only).
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) : m));
-    }
+    // ------------------------------------------------------------------------------------------------ lifecycle
 
     private void requireOpen() {
         if (closed) {
@@ -933,36 +284,13 @@ public final class RegionExecutor implements AutoCloseable {
         }
         closed = true;
         lease.close();
-        timer.shutdownNow();
-        pool.shutdownNow();
-        try {
-            pool.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        closeClients();
+        hedging.close();
+        clients.close();
         log.info("Haven {} closed", settings.clusterName());
-    }
-
-    private void closeClients() {
-        for (DynamoDbClient c : owned) {
-            try {
-                c.close();
-            } catch (RuntimeException e) {
-                log.debug("closing a DynamoDB client", e);
-            }
-        }
-        for (CancellableHttpClient h : httpClients) {
-            try {
-                h.close();
-            } catch (RuntimeException e) {
-                log.debug("closing an HTTP client", e);
-            }
-        }
     }
 
     /** The hedge timer, shared with the async client (stopped by {@link #close()}). */
     public ScheduledThreadPoolExecutor timer() {
-        return timer;
+        return hedging.timer();
     }
 }

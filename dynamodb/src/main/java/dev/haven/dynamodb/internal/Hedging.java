@@ -1,0 +1,260 @@
+package dev.haven.dynamodb.internal;
+
+import dev.haven.engine.EventBus;
+import dev.haven.engine.RetryBudget;
+import dev.haven.event.HavenEvent;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * Hedged reads: if the first region has not answered after {@link HedgePolicy#delayNanos}, the same read goes to the
+ * second one and the first answer wins. With a client Haven built, the first call runs on the caller's thread and a
+ * timer sends the hedge on a bounded pool; the loser is cancelled by aborting its HTTP request
+ * ({@link CancellableHttpClient}). With a caller's client (which Haven cannot cancel) both calls run on the pool and
+ * the caller waits; the loser ends by its own timeout. Hedges draw on the hedge budget. The timer also serves the async
+ * client's hedges.
+ */
+final class Hedging {
+
+    private final DynamoDbSettings settings;
+    private final EventBus events;
+    private final RetryBudget hedgeBudget;
+    private final RegionClients clients;
+    private final RegionCalls calls;
+    private final RegionView regions;
+    private final ThreadPoolExecutor pool;
+    /** Hedge timers (sync and async reads): one daemon thread; a cancelled timer is removed at once. */
+    private final ScheduledThreadPoolExecutor timer;
+    private final long hedgeFixedNanos;
+    private final long hedgeFloorNanos;
+    private final long hedgeCapNanos;
+    private final long waitCapNanos;
+
+    Hedging(DynamoDbSettings settings, EventBus events, RetryBudget hedgeBudget, RegionClients clients, RegionCalls calls,
+            RegionView regions) {
+        this.settings = settings;
+        this.events = events;
+        this.hedgeBudget = hedgeBudget;
+        this.clients = clients;
+        this.calls = calls;
+        this.regions = regions;
+        this.hedgeFixedNanos = settings.hedgeDelay() == null ? -1 : settings.hedgeDelay().toNanos();
+        this.hedgeFloorNanos = settings.hedgeMinDelay().toNanos();
+        this.hedgeCapNanos = settings.apiCallAttemptTimeout().toNanos();
+        this.waitCapNanos = settings.apiCallTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(0, settings.hedgeMaxThreads(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "haven-dynamodb-read-" + settings.clusterName() + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "haven-dynamodb-hedge-" + settings.clusterName());
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** The hedge delay for a read whose first region is {@code region} (fixed or adaptive). */
+    long delayNanos(String region) {
+        return HedgePolicy.delayNanos(hedgeFixedNanos, regions.state(region).latencyNanos(),
+                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+    }
+
+    /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
+    boolean tryHedge(String region, long delayNanos) {
+        if (!hedgeBudget.tryAcquire()) {
+            return false;
+        }
+        hedgeSent(region, delayNanos);
+        return true;
+    }
+
+    private void hedgeSent(String region, long delayNanos) {
+        if (events.hasListeners()) {
+            events.publish(new HavenEvent.HedgeSent(settings.clusterName(), settings.clock().instant(),
+                    regions.state(region).endpoint(), Duration.ofNanos(delayNanos)));
+        }
+    }
+
+    /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
+    <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+        return clients.cancellable(first) ? raced(first, second, req, call, sent) : handedOff(first, second, req, call, sent);
+    }
+
+    /**
+     * A hedged read without a thread hand-off: the first call runs on the caller's thread; a timer sends the hedge
+     * (on the pool) if the first has not answered after the delay. The first success wins and cancels the other
+     * call; a call that failed waits for the other one if it was sent.
+     */
+    private <Q, R> R raced(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+        long delay = delayNanos(first);
+        HedgeRace<R> race = new HedgeRace<>();
+        java.util.concurrent.ScheduledFuture<?> armed;
+        try {
+            armed = timer.schedule(() -> launchHedge(race, second, req, call, delay, sent), delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            return calls.attempt(first, req, call, null);
+        }
+        R r;
+        try {
+            r = calls.attempt(first, req, call, race.first);
+        } catch (RuntimeException e) {
+            if (race.closeLaunch()) {
+                armed.cancel(false);
+                throw e; // no hedge was sent (and none will be): the usual retry rules
+            }
+            return race.awaitHedge(e, waitCapNanos, first + "/" + second);
+        }
+        if (race.closeLaunch()) {
+            armed.cancel(false);
+            return r;
+        }
+        if (race.firstWins()) {
+            race.second.cancel();
+        }
+        return r;
+    }
+
+    /** On the timer thread: sends the hedge to {@code second} unless the first call ended or the budget says no. */
+    private <Q, R> void launchHedge(HedgeRace<R> race, String second, Q req, BiFunction<DynamoDbClient, Q, R> call,
+            long delay, boolean[] sent) {
+        if (!race.launch()) {
+            return;
+        }
+        if (!hedgeBudget.tryAcquire()) {
+            race.noHedge();
+            return;
+        }
+        sent[0] = true; // before the hedge runs: the caller reads it after the hedge's answer
+        try {
+            pool.execute(() -> {
+                try {
+                    R r2 = calls.attempt(second, req, call, race.second);
+                    if (race.secondWins()) {
+                        race.first.cancel();
+                    }
+                    race.hedge.complete(r2);
+                } catch (Throwable t) {
+                    race.hedge.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException full) {
+            sent[0] = false;
+            race.noHedge();
+            return;
+        }
+        hedgeSent(second, delay);
+    }
+
+    /** A hedged read over a caller's client: both calls on the pool, the caller waits for the first answer. */
+    private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+        CompletableFuture<R> f1 = submit(first, req, call);
+        if (f1 == null) {
+            return calls.attempt(first, req, call, null); // pool saturated: no hedging, no handoff
+        }
+        long delay = delayNanos(first);
+        try {
+            return f1.get(delay, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException slow) {
+            // hedge below
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
+        }
+        if (!hedgeBudget.tryAcquire()) {
+            return await(f1, first);
+        }
+        CompletableFuture<R> f2 = submit(second, req, call);
+        if (f2 == null) {
+            return await(f1, first);
+        }
+        sent[0] = true;
+        hedgeSent(second, delay);
+        CompletableFuture<R> winner = new CompletableFuture<>();
+        AtomicInteger failures = new AtomicInteger();
+        java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
+            if (t == null) {
+                winner.complete(r);
+            } else if (failures.incrementAndGet() == 2) {
+                winner.completeExceptionally(t);
+            }
+        };
+        f1.whenComplete(race);
+        f2.whenComplete(race);
+        return await(winner, first + "/" + second);
+    }
+
+    private <R> R await(CompletableFuture<R> f, String where) {
+        try {
+            return f.get(waitCapNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (TimeoutException e) {
+            throw SdkClientException.create("No answer from DynamoDB in " + where + " within "
+                    + TimeUnit.NANOSECONDS.toMillis(waitCapNanos) + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + where, e);
+        }
+    }
+
+    private <Q, R> CompletableFuture<R> submit(String region, Q req, BiFunction<DynamoDbClient, Q, R> call) {
+        CompletableFuture<R> f = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                try {
+                    f.complete(calls.attempt(region, req, call, null));
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException full) {
+            return null;
+        }
+        return f;
+    }
+
+    static RuntimeException unwrap(Throwable t) {
+        if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        return SdkClientException.create(String.valueOf(t), t);
+    }
+
+    /** The hedge timer, shared with the async client. */
+    ScheduledThreadPoolExecutor timer() {
+        return timer;
+    }
+
+    /** Stops the timer and the read pool (waits up to 5 s for the pool's calls to end). */
+    void close() {
+        timer.shutdownNow();
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.haven.dynamodb.internal;
+
+import dev.haven.engine.Backoff;
+import dev.haven.engine.EndpointState;
+import dev.haven.engine.TopologyMonitor;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * One call in one region, as the reads, hedges and writes make it: its in-flight count, latency and breaker, and a
+ * probe of the region on a region fault; and the backoff between calls.
+ */
+final class RegionCalls {
+
+    private final DynamoDbSettings settings;
+    private final RegionView regions;
+    private final TopologyMonitor monitor;
+    private final RegionClients clients;
+
+    RegionCalls(DynamoDbSettings settings, RegionView regions, TopologyMonitor monitor, RegionClients clients) {
+        this.settings = settings;
+        this.regions = regions;
+        this.monitor = monitor;
+        this.clients = clients;
+    }
+
+    /** One call in {@code region}, as {@code leg} of a hedged read when not {@code null}. */
+    <Q, R> R attempt(String region, Q req, BiFunction<DynamoDbClient, Q, R> call, CancellableHttpClient.Leg leg) {
+        EndpointState st = regions.state(region);
+        long t0 = settings.ticker().nanoTime();
+        st.begin();
+        if (leg != null) {
+            CancellableHttpClient.enter(leg);
+        }
+        try {
+            R r = call.apply(clients.get(region), req);
+            long now = settings.ticker().nanoTime();
+            long d = now - t0;
+            st.end(d);
+            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
+            st.answered(now);
+            return r;
+        } catch (RuntimeException e) {
+            long d = settings.ticker().nanoTime() - t0;
+            st.end(-1);
+            ErrorKind k = ErrorKind.of(e);
+            if (k.regionFault() && (leg == null || !leg.cancelled())) { // a cancelled loser is no fault of its region
+                st.breaker().onError(d, TimeUnit.NANOSECONDS, e);
+                monitor.signal(region, k + " " + e.getClass().getSimpleName());
+            }
+            throw e;
+        } finally {
+            if (leg != null) {
+                CancellableHttpClient.enter(null);
+            }
+        }
+    }
+
+    /** Marks the start of a call in {@code region} made elsewhere (the async client); returns the start time. */
+    long started(String region) {
+        regions.state(region).begin();
+        return settings.ticker().nanoTime();
+    }
+
+    /** The end of a call started with {@link #started}: latency, breaker and, on a region fault, a probe. */
+    void ended(String region, long startNanos, Throwable failure) {
+        EndpointState st = regions.state(region);
+        long now = settings.ticker().nanoTime();
+        long d = now - startNanos;
+        if (failure == null) {
+            st.end(d);
+            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
+            st.answered(now);
+            return;
+        }
+        st.end(-1);
+        ErrorKind k = ErrorKind.of(failure);
+        if (k.regionFault()) {
+            st.breaker().onError(d, TimeUnit.NANOSECONDS, failure);
+            monitor.signal(region, k + " " + failure.getClass().getSimpleName());
+        }
+    }
+
+    /** The full-jitter backoff before retry number {@code retry} (0-based). */
+    Duration backoff(int retry) {
+        return Duration.ofNanos(Backoff.fullJitterNanos(retry, settings.retryBaseBackoff().toNanos(),
+                settings.retryMaxBackoff().toNanos(), ThreadLocalRandom.current().nextDouble()));
+    }
+
+    static void sleep(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SdkClientException.create("Interrupted during retry backoff", e);
+        }
+    }
+
+    static String describe(Throwable t) {
+        // Exception messages of the SDK carry no credentials (request ids and error codes only).
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) : m));
+    }
+}
