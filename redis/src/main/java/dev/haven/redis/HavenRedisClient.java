@@ -3,7 +3,6 @@ package dev.haven.redis;
 import dev.haven.Endpoint;
 import dev.haven.Ticker;
 import dev.haven.Topology;
-import dev.haven.engine.ConfigRules;
 import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import dev.haven.redis.internal.RedisRouting;
@@ -30,7 +29,7 @@ import java.util.Properties;
  * try (HavenRedisClient client = HavenRedisClient.builder()
  *         .sentinel("redis-sentinel://s1:26379,s2:26379,s3:26379#mymaster")
  *         .password(System.getenv("REDIS_PASSWORD"))
- *         .lagBound(Duration.ofMillis(500))
+ *         .defaultConsistency(Consistency.boundedStaleness(Duration.ofMillis(500)))
  *         .build();
  *      HavenRedisConnection redis = client.connect()) {
  *     redis.sync().set("k", "v");
@@ -48,6 +47,14 @@ public final class HavenRedisClient implements AutoCloseable {
 
     private HavenRedisClient(RedisSettings settings) {
         this.routing = new RedisRouting(settings);
+    }
+
+    /**
+     * The settings this client was built with: every {@link RedisKeys} value (given or default). Start another client
+     * from them with {@code HavenRedisClient.builder().settings(client.settings())}.
+     */
+    public dev.haven.config.Settings settings() {
+        return routing.settings().keys();
     }
 
     public static Builder builder() {
@@ -100,33 +107,12 @@ public final class HavenRedisClient implements AutoCloseable {
      */
     public static final class Builder {
 
-        static final String P = "haven.redis.";
+        static final String P = RedisKeys.SPEC.prefix();
         private static final String GLOBAL_DATASTORE = "global-datastore.";
 
-        private String sentinelUri;
-        private final List<String> nodes = new ArrayList<>();
-        private String primaryEndpoint;
-        private String readerEndpoint;
+        private final dev.haven.config.Settings.Builder keys = RedisKeys.SPEC.newBuilder();
         private final Map<String, List<String>> globalDatastore = new LinkedHashMap<>();
-        private String username;
-        private char[] password;
-        private String clusterName = "haven";
-        private Duration commandTimeout = Duration.ofMillis(250);
-        private Duration connectTimeout = Duration.ofSeconds(1);
-        private Duration lagBound = Duration.ofSeconds(1);
-        private boolean readFallbackToWriter = true;
-        private String region = "";
-        private String zone = "";
         private final Map<String, String[]> locations = new LinkedHashMap<>();
-        private Duration probeInterval = Duration.ofSeconds(1);
-        private Duration fastProbeInterval = Duration.ofMillis(100);
-        private Duration probeTimeout = Duration.ofMillis(500);
-        private Duration writerWait = Duration.ofSeconds(5);
-        private int retryMaxAttempts = 3;
-        private double retryBudgetRatio = 0.1;
-        private int retryBudgetReserve = 10;
-        private int requestQueueSize = 10_000;
-        private Duration keepAliveIdle = Duration.ofSeconds(5);
         private final List<HavenEventListener> listeners = new ArrayList<>();
         private Ticker ticker = Ticker.system();
         private Clock clock = Clock.systemUTC();
@@ -136,63 +122,61 @@ public final class HavenRedisClient implements AutoCloseable {
         }
 
         /**
-         * Reads {@code haven.redis.*} properties (names as on each method); an unknown {@code haven.redis.*} key fails.
-         * {@code nodes} is a comma-separated list of {@code host:port}.
+         * Reads the {@code haven.redis.*} keys ({@link RedisKeys}, relaxed names: {@code attemptTimeout} and
+         * {@code HAVEN_REDIS_ATTEMPT_TIMEOUT} work too), {@code haven.redis.global-datastore.<region>} and
+         * {@code haven.redis.endpoint.<host:port>.region|zone}; an unknown {@code haven.redis.*} key fails. Names of earlier
+         * releases ({@code command-timeout}, {@code region}, {@code zone}, {@code lag-bound}) still work, with a warning.
          */
         public Builder properties(Properties props) {
-            for (String key : props.stringPropertyNames()) {
-                if (!key.startsWith(P)) {
-                    continue;
-                }
-                String name = key.substring(P.length());
-                String v = props.getProperty(key).trim();
-                if (name.startsWith(GLOBAL_DATASTORE)) {
-                    globalDatastoreRegion(name.substring(GLOBAL_DATASTORE.length()), v.isEmpty() ? new String[0] : v.split("\\s*,\\s*"));
-                    continue;
-                }
-                switch (name) {
-                    case "sentinel" -> sentinel(v);
-                    case "nodes" -> nodes(v.split("\\s*,\\s*"));
-                    case "primary-endpoint" -> primaryEndpoint = v;
-                    case "reader-endpoint" -> readerEndpoint = v;
-                    case "username" -> username = v;
-                    case "password" -> password(v);
-                    case "cluster-name" -> clusterName(v);
-                    case "command-timeout" -> commandTimeout(Durations.parse(key, v));
-                    case "connect-timeout" -> connectTimeout(Durations.parse(key, v));
-                    case "lag-bound" -> lagBound(Durations.parse(key, v));
-                    case "read-fallback" -> readFallbackToWriter = switch (v) {
-                        case "writer", "true" -> true;
-                        case "fail", "false" -> false;
-                        default -> throw new IllegalArgumentException(key + " must be 'writer' or 'fail': was " + v);
-                    };
-                    case "region" -> region = v;
-                    case "zone" -> zone = v;
-                    case "probe-interval" -> probeInterval(Durations.parse(key, v));
-                    case "fast-probe-interval" -> fastProbeInterval(Durations.parse(key, v));
-                    case "probe-timeout" -> probeTimeout(Durations.parse(key, v));
-                    case "writer-wait" -> writerWait(Durations.parse(key, v));
-                    case "retry.max-attempts" -> retryMaxAttempts = ConfigRules.parseInt(key, v);
-                    case "retry.budget-ratio" -> retryBudgetRatio = ConfigRules.parseDouble(key, v);
-                    case "retry.budget-reserve-per-second" -> retryBudgetReserve = ConfigRules.parseInt(key, v);
-                    case "request-queue-size" -> requestQueueSize = ConfigRules.parseInt(key, v);
-                    case "keepalive-idle" -> keepAliveIdle = Durations.parse(key, v);
-                    default -> throw new IllegalArgumentException(key + " is not a Haven Redis setting (see the haven-redis README)");
-                }
+            RedisKeys.SPEC.read(props, keys, this::family);
+            return this;
+        }
+
+        /** As {@link #properties(Properties)}, from a map. */
+        public Builder properties(Map<String, ?> props) {
+            RedisKeys.SPEC.read(props, keys, this::family);
+            return this;
+        }
+
+        private void family(dev.haven.config.SettingsSpec.Family family, String rest, String value, String key) {
+            String v = value == null ? "" : value.trim();
+            if (family == RedisKeys.GLOBAL_DATASTORE) {
+                globalDatastoreRegion(rest, v.isEmpty() ? new String[0] : v.split("\\s*,\\s*"));
+                return;
             }
+            int dot = rest.lastIndexOf('.');
+            String id = dot < 0 ? "" : rest.substring(0, dot);
+            String field = dot < 0 ? rest : rest.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
+            String[] loc = locations.computeIfAbsent(id, k -> new String[] {"", ""});
+            switch (field) {
+                case "region" -> loc[0] = v;
+                case "zone" -> loc[1] = v;
+                default -> throw new IllegalArgumentException(key + " is unknown: expected " + P + "endpoint.<host:port>.region or .zone");
+            }
+        }
+
+        /** Every value given in {@code settings} (e.g. another client's {@link HavenRedisClient#settings()}). */
+        public Builder settings(dev.haven.config.Settings settings) {
+            keys.setAll(settings);
+            return this;
+        }
+
+        /** Sets one key ({@link RedisKeys}); the typed methods below do the same. */
+        public <T> Builder set(dev.haven.config.Setting<T> key, T value) {
+            keys.set(key, value);
             return this;
         }
 
         /** {@code haven.redis.sentinel}: Lettuce's {@code redis-sentinel://host1:port1,host2:port2#masterName}. */
         public Builder sentinel(String uri) {
-            this.sentinelUri = uri;
-            return this;
+            return set(RedisKeys.SENTINEL, uri);
         }
 
         /** {@code haven.redis.nodes}: the primary and replicas as {@code host:port}; roles are discovered ({@code INFO replication}). */
         public Builder nodes(String... hostPorts) {
-            nodes.addAll(List.of(hostPorts));
-            return this;
+            List<String> all = new ArrayList<>(keys.get(RedisKeys.NODES) == null ? List.of() : keys.get(RedisKeys.NODES));
+            all.addAll(List.of(hostPorts));
+            return set(RedisKeys.NODES, List.copyOf(all));
         }
 
         /**
@@ -200,9 +184,7 @@ public final class HavenRedisClient implements AutoCloseable {
          * {@code host:port}; the reader endpoint may be {@code null}. Replicas are discovered from the primary.
          */
         public Builder elastiCache(String primaryEndpoint, String readerEndpoint) {
-            this.primaryEndpoint = primaryEndpoint;
-            this.readerEndpoint = readerEndpoint;
-            return this;
+            return set(RedisKeys.PRIMARY_ENDPOINT, primaryEndpoint).set(RedisKeys.READER_ENDPOINT, readerEndpoint);
         }
 
         /**
@@ -236,7 +218,7 @@ public final class HavenRedisClient implements AutoCloseable {
          *         .globalDatastoreRegion("us-east-1", "10.0.1.10:6379", "10.0.1.11:6379")
          *         .globalDatastoreRegion("eu-west-1", "10.1.1.10:6379")
          *         .localZone("eu-west-1", "")          // this application runs in eu-west-1: reads stay there
-         *         .lagBound(Duration.ofMillis(500))
+         *         .defaultConsistency(Consistency.boundedStaleness(Duration.ofMillis(500)))
          *         .build();
          * }</pre>
          */
@@ -247,51 +229,92 @@ public final class HavenRedisClient implements AutoCloseable {
 
         /** {@code haven.redis.password}: of the data nodes (Sentinels are reached without); never logged. */
         public Builder password(String password) {
-            this.password = password == null ? null : password.toCharArray();
-            return this;
+            return set(RedisKeys.PASSWORD, password);
         }
 
         /** {@code haven.redis.username} + password: ACL user. */
         public Builder credentials(String username, String password) {
-            this.username = username;
-            return password(password);
+            return set(RedisKeys.USERNAME, username).password(password);
         }
 
         /** {@code haven.redis.cluster-name}: names events, metrics and threads (default {@code haven}). */
         public Builder clusterName(String name) {
-            this.clusterName = name;
-            return this;
+            return set(RedisKeys.CLUSTER_NAME, name);
         }
 
-        /** {@code haven.redis.command-timeout}: a command not answered within this fails (default 250ms). */
+        /**
+         * {@code haven.redis.attempt-timeout}: one attempt of a command not answered within this fails (default 250ms); a
+         * read then moves to another node, a write surfaces as {@link HavenRedisWriteOutcomeUnknownException}.
+         */
+        public Builder attemptTimeout(Duration d) {
+            return set(RedisKeys.ATTEMPT_TIMEOUT, d);
+        }
+
+        /**
+         * {@code haven.redis.attempt-timeout}.
+         *
+         * @deprecated use {@link #attemptTimeout(Duration)}, the name every store uses
+         */
+        @Deprecated
         public Builder commandTimeout(Duration d) {
-            this.commandTimeout = d;
-            return this;
+            return attemptTimeout(d);
         }
 
         /** {@code haven.redis.connect-timeout}: TCP connect + handshake (default 1s). */
         public Builder connectTimeout(Duration d) {
-            this.connectTimeout = d;
-            return this;
+            return set(RedisKeys.CONNECT_TIMEOUT, d);
         }
 
-        /** {@code haven.redis.lag-bound}: staleness allowed to {@code sync()} reads (default 1s). */
+        /**
+         * {@code haven.redis.default-consistency}: of reads that do not choose one (default {@code boundedStaleness(1s)}).
+         */
+        public Builder defaultConsistency(dev.haven.Consistency consistency) {
+            keys.set(RedisKeys.LAG_BOUND, null);
+            return set(RedisKeys.DEFAULT_CONSISTENCY, consistency);
+        }
+
+        /**
+         * {@code defaultConsistency(Consistency.boundedStaleness(d))}.
+         *
+         * @deprecated use {@link #defaultConsistency}; {@code haven.redis.lag-bound} is
+         *     {@code haven.redis.default-consistency=bounded-staleness:<duration>}
+         */
+        @Deprecated
         public Builder lagBound(Duration d) {
-            this.lagBound = d;
-            return this;
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(P + "lag-bound must be > 0: was " + (d == null ? "null" : Durations.format(d)));
+            }
+            return defaultConsistency(dev.haven.Consistency.boundedStaleness(d));
         }
 
-        /** {@code haven.redis.read-fallback}: {@code writer} (default) or {@code fail} when no replica qualifies. */
+        /** {@code haven.redis.read-fallback}: {@code WRITER} (default) or {@code FAIL} when no replica qualifies. */
+        public Builder readFallback(dev.haven.ReadFallback fallback) {
+            return set(RedisKeys.READ_FALLBACK, fallback);
+        }
+
+        /**
+         * {@code readFallback(fallback ? WRITER : FAIL)}.
+         *
+         * @deprecated use {@link #readFallback}
+         */
+        @Deprecated
         public Builder readFallbackToWriter(boolean fallback) {
-            this.readFallbackToWriter = fallback;
-            return this;
+            return readFallback(fallback ? dev.haven.ReadFallback.WRITER : dev.haven.ReadFallback.FAIL);
         }
 
-        /** {@code haven.redis.region} / {@code zone}: where this application runs; reads stay in its zone when they can. */
+        /** {@code haven.redis.local-region}: where this application runs (a Global Datastore region: one of them). */
+        public Builder localRegion(String region) {
+            return set(RedisKeys.LOCAL_REGION, region == null ? "" : region);
+        }
+
+        /** {@code haven.redis.local-zone}: where this application runs; reads stay in its zone when they can. */
+        public Builder localZone(String zone) {
+            return set(RedisKeys.LOCAL_ZONE, zone == null ? "" : zone);
+        }
+
+        /** {@code localRegion(region).localZone(zone)}. */
         public Builder localZone(String region, String zone) {
-            this.region = region == null ? "" : region;
-            this.zone = zone == null ? "" : zone;
-            return this;
+            return localRegion(region).localZone(zone);
         }
 
         /** Labels a node ({@code host:port} as the servers announce it) with its region and zone. */
@@ -302,51 +325,57 @@ public final class HavenRedisClient implements AutoCloseable {
 
         /** {@code haven.redis.probe-interval}: topology probe interval when all is well (default 1s). */
         public Builder probeInterval(Duration d) {
-            this.probeInterval = d;
-            return this;
+            return set(RedisKeys.PROBE_INTERVAL, d);
         }
 
         /** {@code haven.redis.fast-probe-interval}: during a failover, after an error, and for lag sampling (default 100ms). */
         public Builder fastProbeInterval(Duration d) {
-            this.fastProbeInterval = d;
-            return this;
+            return set(RedisKeys.FAST_PROBE_INTERVAL, d);
         }
 
         /** {@code haven.redis.probe-timeout}: a node not answering a probe within this is down (default 500ms). */
         public Builder probeTimeout(Duration d) {
-            this.probeTimeout = d;
-            return this;
+            return set(RedisKeys.PROBE_TIMEOUT, d);
         }
 
         /** {@code haven.redis.writer-wait}: how long a command waits for a primary / a qualifying node (default 5s). */
         public Builder writerWait(Duration d) {
-            this.writerWait = d;
-            return this;
+            return set(RedisKeys.WRITER_WAIT, d);
         }
 
         /** {@code haven.redis.retry.max-attempts}: attempts of a read, the first included (default 3). */
         public Builder retryMaxAttempts(int attempts) {
-            this.retryMaxAttempts = attempts;
-            return this;
+            return set(RedisKeys.RETRY_MAX_ATTEMPTS, attempts);
         }
 
-        /** {@code haven.redis.retry.budget-ratio} / {@code budget-reserve-per-second} (default 0.1 / 10). */
+        /** {@code haven.redis.retry.budget-ratio}: retries allowed as a share of requests (default 0.1). */
+        public Builder retryBudgetRatio(double ratio) {
+            return set(RedisKeys.RETRY_BUDGET_RATIO, ratio);
+        }
+
+        /** {@code haven.redis.retry.budget-reserve-per-second}: retries allowed per second on top (default 10). */
+        public Builder retryBudgetReservePerSecond(int reserve) {
+            return set(RedisKeys.RETRY_BUDGET_RESERVE, reserve);
+        }
+
+        /**
+         * Both {@code haven.redis.retry.budget-*} keys at once.
+         *
+         * @deprecated use {@link #retryBudgetRatio} and {@link #retryBudgetReservePerSecond}
+         */
+        @Deprecated
         public Builder retryBudget(double ratio, int reservePerSecond) {
-            this.retryBudgetRatio = ratio;
-            this.retryBudgetReserve = reservePerSecond;
-            return this;
+            return retryBudgetRatio(ratio).retryBudgetReservePerSecond(reservePerSecond);
         }
 
         /** {@code haven.redis.request-queue-size}: commands queued per node connection before rejection (default 10000). */
         public Builder requestQueueSize(int size) {
-            this.requestQueueSize = size;
-            return this;
+            return set(RedisKeys.REQUEST_QUEUE_SIZE, size);
         }
 
         /** {@code haven.redis.keepalive-idle}: TCP keepalive idle time (probes every 1s, 3 tries) (default 5s). */
         public Builder keepAliveIdle(Duration d) {
-            this.keepAliveIdle = d;
-            return this;
+            return set(RedisKeys.KEEPALIVE_IDLE, d);
         }
 
         /**
@@ -377,6 +406,11 @@ public final class HavenRedisClient implements AutoCloseable {
 
         /** Validates the settings into the immutable form the engine uses (no I/O); visible for tests. */
         RedisSettings settings() {
+            dev.haven.config.Settings values = keys.build();
+            String sentinelUri = values.get(RedisKeys.SENTINEL);
+            List<String> nodes = values.get(RedisKeys.NODES) == null ? List.of() : values.get(RedisKeys.NODES);
+            String primaryEndpoint = values.get(RedisKeys.PRIMARY_ENDPOINT);
+            String readerEndpoint = values.get(RedisKeys.READER_ENDPOINT);
             int sources = (sentinelUri != null ? 1 : 0) + (nodes.isEmpty() ? 0 : 1) + (primaryEndpoint != null ? 1 : 0)
                     + (globalDatastore.isEmpty() ? 0 : 1);
             if (sources != 1) {
@@ -409,44 +443,12 @@ public final class HavenRedisClient implements AutoCloseable {
             if (reader != null && primary == null) {
                 throw new IllegalArgumentException(P + "reader-endpoint needs " + P + "primary-endpoint: was " + readerEndpoint);
             }
-            if (clusterName == null || !clusterName.matches("[A-Za-z0-9._-]{1,64}")) {
-                throw new IllegalArgumentException(P + "cluster-name must match [A-Za-z0-9._-]{1,64}: was " + clusterName);
-            }
-            ConfigRules.positive(P + "command-timeout", commandTimeout);
-            ConfigRules.atLeast(P + "command-timeout", commandTimeout, Duration.ofMillis(10));
-            ConfigRules.positive(P + "connect-timeout", connectTimeout);
-            ConfigRules.positive(P + "lag-bound", lagBound);
-            ConfigRules.positive(P + "probe-interval", probeInterval);
-            ConfigRules.atLeast(P + "probe-interval", probeInterval, Duration.ofMillis(50));
-            ConfigRules.positive(P + "fast-probe-interval", fastProbeInterval);
-            ConfigRules.atLeast(P + "fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
-            if (fastProbeInterval.compareTo(probeInterval) > 0) {
-                throw new IllegalArgumentException(P + "fast-probe-interval must be <= " + P + "probe-interval ("
-                        + Durations.format(probeInterval) + "): was " + Durations.format(fastProbeInterval));
-            }
-            ConfigRules.positive(P + "probe-timeout", probeTimeout);
-            ConfigRules.atLeast(P + "probe-timeout", probeTimeout, Duration.ofMillis(50));
-            if (writerWait == null || writerWait.isNegative()) {
-                throw new IllegalArgumentException(P + "writer-wait must be >= 0: was " + (writerWait == null ? "null" : Durations.format(writerWait)));
-            }
-            if (retryMaxAttempts < 1 || retryMaxAttempts > 10) {
-                throw new IllegalArgumentException(P + "retry.max-attempts must be in 1..10: was " + retryMaxAttempts);
-            }
-            if (!(retryBudgetRatio >= 0 && retryBudgetRatio <= 1)) {
-                throw new IllegalArgumentException(P + "retry.budget-ratio must be in [0, 1]: was " + retryBudgetRatio);
-            }
-            if (retryBudgetReserve < 0) {
-                throw new IllegalArgumentException(P + "retry.budget-reserve-per-second must be >= 0: was " + retryBudgetReserve);
-            }
-            if (requestQueueSize < 1 || requestQueueSize > 1_000_000) {
-                throw new IllegalArgumentException(P + "request-queue-size must be in 1..1000000: was " + requestQueueSize);
-            }
-            ConfigRules.positive(P + "keepalive-idle", keepAliveIdle);
-            ConfigRules.atLeast(P + "keepalive-idle", keepAliveIdle, Duration.ofSeconds(1));
+            dev.haven.config.CommonKeys.checkRelations(values);
             for (String id : locations.keySet()) {
                 hostPort("endpoint.<host:port>", id);
             }
-            Map<String, List<Endpoint>> regions = globalDatastoreRegions();
+            String region = values.get(RedisKeys.LOCAL_REGION);
+            Map<String, List<Endpoint>> regions = globalDatastoreRegions(region);
             Map<String, String[]> located = new LinkedHashMap<>(locations);
             regions.forEach((r, endpoints) -> endpoints.forEach(e -> {
                 String[] loc = locations.get(e.id());
@@ -456,15 +458,12 @@ public final class HavenRedisClient implements AutoCloseable {
                 }
                 located.put(e.id(), new String[] {r, loc == null ? "" : loc[1]});
             }));
-            return new RedisSettings(clusterName, sentinels, masterName, List.copyOf(nodeList), primary, reader, username,
-                    password == null ? null : password.clone(), commandTimeout, connectTimeout, lagBound, readFallbackToWriter,
-                    region, zone, Map.copyOf(located), probeInterval, fastProbeInterval, probeTimeout, writerWait,
-                    retryMaxAttempts, retryBudgetRatio, retryBudgetReserve, requestQueueSize, keepAliveIdle,
+            return new RedisSettings(values, sentinels, masterName, List.copyOf(nodeList), primary, reader, Map.copyOf(located),
                     List.copyOf(listeners), ticker, clock, nearCache, regions);
         }
 
         /** Validates the Global Datastore regions (none: an empty map) and the local region among them. */
-        private Map<String, List<Endpoint>> globalDatastoreRegions() {
+        private Map<String, List<Endpoint>> globalDatastoreRegions(String region) {
             if (globalDatastore.isEmpty()) {
                 return Map.of();
             }
@@ -496,7 +495,7 @@ public final class HavenRedisClient implements AutoCloseable {
                 out.put(r, List.copyOf(endpoints));
             }
             if (!out.containsKey(region)) {
-                throw new IllegalArgumentException(P + "region must be one of the Global Datastore's regions " + out.keySet()
+                throw new IllegalArgumentException(P + "local-region must be one of the Global Datastore's regions " + out.keySet()
                         + " (reads stay in it): was '" + region + "'");
             }
             return java.util.Collections.unmodifiableMap(out);

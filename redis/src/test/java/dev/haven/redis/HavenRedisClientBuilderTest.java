@@ -79,9 +79,9 @@ class HavenRedisClientBuilderTest {
         fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "a:1"),
                 "haven.redis.global-datastore.r2 must not list a node twice: was 'a:1', already in haven.redis.global-datastore.r1");
         fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "b:2"),
-                "haven.redis.region must be one of the Global Datastore's regions [r1, r2] (reads stay in it): was ''");
+                "haven.redis.local-region must be one of the Global Datastore's regions [r1, r2] (reads stay in it): was ''");
         fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "b:2").localZone("r3", ""),
-                "haven.redis.region must be one of the Global Datastore's regions [r1, r2] (reads stay in it): was 'r3'");
+                "haven.redis.local-region must be one of the Global Datastore's regions [r1, r2] (reads stay in it): was 'r3'");
         fails(b -> b.globalDatastoreRegion("r1", "a:1").globalDatastoreRegion("r2", "b:2").localZone("r1", "")
                         .endpointLocation("b:2", "r1", "z"),
                 "haven.redis.endpoint.b:2 region must be r2 (its haven.redis.global-datastore.<region>): was r1");
@@ -95,8 +95,8 @@ class HavenRedisClientBuilderTest {
 
     @Test
     void durationsAndNumbersAreValidatedWithPropertyRuleAndValue() {
-        fails(b -> b.nodes("a:1").commandTimeout(Duration.ofMillis(-1)), "haven.redis.command-timeout must be > 0: was -1ms");
-        fails(b -> b.nodes("a:1").commandTimeout(Duration.ofMillis(5)), "haven.redis.command-timeout must be >= 10ms: was 5ms");
+        fails(b -> b.nodes("a:1").attemptTimeout(Duration.ofMillis(-1)), "haven.redis.attempt-timeout must be > 0: was -1ms");
+        fails(b -> b.nodes("a:1").attemptTimeout(Duration.ofMillis(5)), "haven.redis.attempt-timeout must be >= 10ms: was 5ms");
         fails(b -> b.nodes("a:1").lagBound(Duration.ZERO), "haven.redis.lag-bound must be > 0: was 0s");
         fails(b -> b.nodes("a:1").fastProbeInterval(Duration.ofSeconds(2)),
                 "haven.redis.fast-probe-interval must be <= haven.redis.probe-interval (1s): was 2s");
@@ -119,11 +119,21 @@ class HavenRedisClientBuilderTest {
         assertThat(s.commandTimeout()).isEqualTo(Duration.ofMillis(300));
         assertThat(s.lagBound()).isEqualTo(Duration.ofMillis(500));
         assertThat(s.readFallbackToWriter()).isFalse();
+        assertThat(s.defaultConsistency()).isEqualTo(dev.haven.Consistency.boundedStaleness(Duration.ofMillis(500)));
+
+        // the current names, relaxed (camelCase, environment-variable form)
+        RedisSettings relaxed = HavenRedisClient.builder().properties(java.util.Map.of("haven.redis.nodes", "10.0.0.1:6379",
+                "HAVEN_REDIS_ATTEMPT_TIMEOUT", "400ms", "haven.redis.defaultConsistency", "eventual",
+                "haven.redis.localRegion", "eu-west-1", "haven.redis.endpoint.10.0.0.1:6379.zone", "eu-west-1a")).settings();
+        assertThat(relaxed.commandTimeout()).isEqualTo(Duration.ofMillis(400));
+        assertThat(relaxed.defaultConsistency()).isEqualTo(dev.haven.Consistency.EVENTUAL);
+        assertThat(relaxed.region()).isEqualTo("eu-west-1");
+        assertThat(relaxed.endpointLocations().get("10.0.0.1:6379")).containsExactly("", "eu-west-1a");
 
         Properties typo = new Properties();
         typo.setProperty("haven.redis.lag-bund", "1s");
         assertThatThrownBy(() -> HavenRedisClient.builder().properties(typo)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("haven.redis.lag-bund is not a Haven Redis setting");
+                .hasMessageStartingWith("haven.redis.lag-bund is not a haven.redis.* setting");
         Properties bad = new Properties();
         bad.setProperty("haven.redis.command-timeout", "fast");
         assertThatThrownBy(() -> HavenRedisClient.builder().properties(bad)).isInstanceOf(IllegalArgumentException.class)

@@ -73,7 +73,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         this.events = new EventBus(settings.listeners());
         this.router = new Router(settings.region(), settings.zone());
         this.budget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetReservePerSecond(), settings.ticker());
-        this.defaultConsistency = Consistency.boundedStaleness(settings.lagBound());
+        this.defaultConsistency = settings.defaultConsistency();
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.dataClient = RedisClient.create(resources);
         this.dataClient.setOptions(clientOptions(settings, false));

@@ -202,9 +202,18 @@ class AsyncRoutingTest {
         probes.putIfAbsent(R1.id(), new Probe(Role.READER, 0, 100, List.of()));
         probes.putIfAbsent(R2.id(), new Probe(Role.READER, 0, 100, List.of()));
         Ticker ticker = Ticker.system();
-        RedisSettings settings = new RedisSettings("unit", List.of(), null, List.of(PRIMARY, R1, R2), null, null, null, null,
-                Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true, "", "", Map.of(), Duration.ofMillis(200),
-                Duration.ofMillis(50), Duration.ofMillis(200), writerWait, 3, 0.5, 100, 1000, Duration.ofSeconds(5), List.of(),
+        dev.haven.config.Settings keys = dev.haven.redis.RedisKeys.SPEC.newBuilder()
+                .set(dev.haven.redis.RedisKeys.CLUSTER_NAME, "unit")
+                .set(dev.haven.redis.RedisKeys.ATTEMPT_TIMEOUT, Duration.ofMillis(100))
+                .set(dev.haven.redis.RedisKeys.CONNECT_TIMEOUT, Duration.ofMillis(100))
+                .set(dev.haven.redis.RedisKeys.PROBE_INTERVAL, Duration.ofMillis(200))
+                .set(dev.haven.redis.RedisKeys.FAST_PROBE_INTERVAL, Duration.ofMillis(50))
+                .set(dev.haven.redis.RedisKeys.PROBE_TIMEOUT, Duration.ofMillis(200))
+                .set(dev.haven.redis.RedisKeys.WRITER_WAIT, writerWait)
+                .set(dev.haven.redis.RedisKeys.RETRY_BUDGET_RATIO, 0.5)
+                .set(dev.haven.redis.RedisKeys.RETRY_BUDGET_RESERVE, 100)
+                .set(dev.haven.redis.RedisKeys.REQUEST_QUEUE_SIZE, 1000).build();
+        RedisSettings settings = new RedisSettings(keys, List.of(), null, List.of(PRIMARY, R1, R2), null, null, Map.of(), List.of(),
                 ticker, Clock.systemUTC(), null, Map.of());
         MonitorSettings ms = new MonitorSettings("unit", List.of(PRIMARY, R1, R2), e -> e, Duration.ofMillis(200), Duration.ofMillis(50),
                 Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofMillis(200), 64, CircuitBreakerConfig.ofDefaults(), ticker,

@@ -1,0 +1,70 @@
+package dev.haven.redis;
+
+import dev.haven.Consistency;
+import dev.haven.ReadFallback;
+import dev.haven.config.CommonKeys;
+import dev.haven.config.Setting;
+import dev.haven.config.SettingsSpec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code haven.redis.*} keys of a {@link HavenRedisClient}: each builder method sets one of them, and
+ * {@link HavenRedisClient.Builder#properties} reads them with relaxed names. The defaults are the constants'
+ * {@link Setting#defaultValue()}s; the README's settings table is {@link #SPEC}{@code .markdown()}.
+ */
+public final class RedisKeys {
+
+    private RedisKeys() {
+    }
+
+    public static final Setting<String> SENTINEL = Setting.text("sentinel", null,
+            "Lettuce's `redis-sentinel://host1:port1,host2:port2#master` (exactly one of `sentinel`, `nodes`, "
+                    + "`primary-endpoint`, `global-datastore.*`)");
+    public static final Setting<List<String>> NODES = Setting.list("nodes",
+            "`host:port,host:port`: the primary and replicas, roles discovered with `INFO replication`");
+    public static final Setting<String> PRIMARY_ENDPOINT = Setting.text("primary-endpoint", null,
+            "ElastiCache (cluster mode disabled) primary endpoint `host:port`; replicas are discovered from it");
+    public static final Setting<String> READER_ENDPOINT = Setting.text("reader-endpoint", null,
+            "ElastiCache reader endpoint `host:port` (with `primary-endpoint`)");
+    public static final Setting<String> USERNAME = Setting.text("username", null, "ACL user of the data nodes");
+    public static final Setting<String> PASSWORD = Setting.text("password", null,
+            "of the data nodes (Sentinels are reached without); never logged").secret();
+    public static final Setting<String> CLUSTER_NAME = CommonKeys.CLUSTER_NAME;
+    public static final Setting<Duration> ATTEMPT_TIMEOUT = Setting.duration("attempt-timeout", Duration.ofMillis(250),
+            "one attempt of a command not answered within this fails (a read moves to another node, a write surfaces as "
+                    + "outcome unknown)").atLeast(Duration.ofMillis(10)).formerly("command-timeout");
+    public static final Setting<Duration> CONNECT_TIMEOUT = Setting.duration("connect-timeout", Duration.ofSeconds(1),
+            "TCP connect and handshake");
+    public static final Setting<Consistency> DEFAULT_CONSISTENCY = CommonKeys.DEFAULT_CONSISTENCY.describedAs(
+            "consistency of `sync()`/`async()` reads that do not choose one (`strong`, `session`, `eventual`, "
+                    + "`bounded-staleness:<duration>`)");
+    public static final Setting<Duration> LAG_BOUND = CommonKeys.LAG_BOUND;
+    public static final Setting<ReadFallback> READ_FALLBACK = CommonKeys.READ_FALLBACK;
+    public static final Setting<String> LOCAL_REGION = CommonKeys.LOCAL_REGION.formerly("region");
+    public static final Setting<String> LOCAL_ZONE = CommonKeys.LOCAL_ZONE.formerly("zone");
+    public static final Setting<Duration> PROBE_INTERVAL = CommonKeys.PROBE_INTERVAL;
+    public static final Setting<Duration> FAST_PROBE_INTERVAL = CommonKeys.FAST_PROBE_INTERVAL;
+    public static final Setting<Duration> PROBE_TIMEOUT = CommonKeys.PROBE_TIMEOUT;
+    public static final Setting<Duration> WRITER_WAIT = CommonKeys.WRITER_WAIT;
+    public static final Setting<Integer> RETRY_MAX_ATTEMPTS = CommonKeys.RETRY_MAX_ATTEMPTS.describedAs(
+            "attempts of a read that reached a server, the first included");
+    public static final Setting<Double> RETRY_BUDGET_RATIO = CommonKeys.RETRY_BUDGET_RATIO;
+    public static final Setting<Integer> RETRY_BUDGET_RESERVE = CommonKeys.RETRY_BUDGET_RESERVE;
+    public static final Setting<Integer> REQUEST_QUEUE_SIZE = Setting.integer("request-queue-size", 10_000,
+            "commands queued per node connection before new ones are rejected (Lettuce's request queue)").range(1, 1_000_000);
+    public static final Setting<Duration> KEEPALIVE_IDLE = Setting.duration("keepalive-idle", Duration.ofSeconds(5),
+            "TCP keepalive idle time (then probes every 1s, 3 tries)").atLeast(Duration.ofSeconds(1));
+
+    /** Open-ended keys: {@code global-datastore.<region>} and {@code endpoint.<host:port>.region|zone}. */
+    public static final SettingsSpec.Family GLOBAL_DATASTORE = new SettingsSpec.Family("global-datastore", "<region>",
+            "`host:port,...` of one Global Datastore region (its primary at least); >= 2 regions; `local-region` names one");
+    public static final SettingsSpec.Family ENDPOINT = new SettingsSpec.Family("endpoint", "<host:port>.region|zone",
+            "labels a node (`host:port` as the servers announce it) with its region and zone");
+
+    public static final SettingsSpec SPEC = SettingsSpec.of("haven.redis.", List.of(SENTINEL, NODES, PRIMARY_ENDPOINT,
+            READER_ENDPOINT, USERNAME, PASSWORD, CLUSTER_NAME, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_CONSISTENCY,
+            READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT, WRITER_WAIT,
+            RETRY_MAX_ATTEMPTS, RETRY_BUDGET_RATIO, RETRY_BUDGET_RESERVE, REQUEST_QUEUE_SIZE, KEEPALIVE_IDLE, LAG_BOUND),
+            List.of(GLOBAL_DATASTORE, ENDPOINT));
+}
