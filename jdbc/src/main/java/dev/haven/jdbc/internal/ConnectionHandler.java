@@ -577,7 +577,7 @@ final class ConnectionHandler implements HavenConnection {
                 }
             }
         } catch (SQLException e) {
-            c.close();
+            RoutingDataSource.release(c);
             throw e;
         }
         enforcedReadOnly = false;
@@ -588,7 +588,7 @@ final class ConnectionHandler implements HavenConnection {
                 st.execute("SET default_transaction_read_only = on");
                 enforcedReadOnly = true;
             } catch (SQLException e) {
-                c.close();
+                RoutingDataSource.release(c);
                 throw e;
             }
         }
@@ -620,11 +620,7 @@ final class ConnectionHandler implements HavenConnection {
             }
         }
         enforcedReadOnly = false;
-        try {
-            b.connection().close();
-        } catch (SQLException ignored) {
-            // returning a broken connection: the pool evicts it
-        }
+        RoutingDataSource.release(b.connection());
     }
 
     /**

@@ -334,10 +334,24 @@ public final class RoutingDataSource implements AutoCloseable {
         try {
             c.setNetworkTimeout(aborter, timeout);
         } catch (SQLException e) {
-            c.close();
+            release(c);
             throw e;
         }
         return new Bound(s, c);
+    }
+
+    /**
+     * Gives a pooled connection back, whatever state it is in: a broken one is evicted by HikariCP from its SQLState.
+     * Never throws: HikariCP 7 throws a {@code NullPointerException} from {@code close()} when the connection's pool
+     * entry was closed meanwhile (an eviction or an abort on another thread nulls it), and that must not replace the
+     * failure the application is told about (seen under load: a write failed with the NPE instead of outcome-unknown).
+     */
+    static void release(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException | RuntimeException e) {
+            log.debug("closing a pooled connection failed (it is gone either way): {}", e.toString());
+        }
     }
 
     /** How often a thread waiting for a pooled connection checks that its server is still worth waiting for. */
