@@ -7,7 +7,6 @@ import dev.haven.dynamodb.internal.DynamoDbSettings;
 import dev.haven.dynamodb.internal.ItemCache;
 import dev.haven.dynamodb.internal.ReadShape;
 import dev.haven.dynamodb.internal.RegionExecutor;
-import dev.haven.engine.ConfigRules;
 import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import java.net.URI;
@@ -198,6 +197,14 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         this.consistency = consistency;
         this.session = session;
         this.root = root;
+    }
+
+    /**
+     * The settings this client was built with: every {@link DynamoDbKeys} value (given or default). Start another
+     * client from them with {@code HavenDynamoDbClient.builder().settings(client.settings())}.
+     */
+    public dev.haven.config.Settings settings() {
+        return executor.settings().keys();
     }
 
     public static Builder builder() {
@@ -594,59 +601,27 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
      */
     public static final class Builder {
 
-        private static final String P = "haven.dynamodb.";
+        private static final String P = DynamoDbKeys.SPEC.prefix();
 
-        private String clusterName = "haven-dynamodb";
-        private String homeRegion;
+        private final dev.haven.config.Settings.Builder keys = DynamoDbKeys.SPEC.newBuilder();
         private final Map<String, DynamoDbSettings.RegionSpec> regions = new LinkedHashMap<>();
         private AwsCredentialsProvider credentials;
         private software.amazon.awssdk.http.SdkHttpClient httpClient;
-        private String localRegion;
-        private Consistency defaultConsistency = Consistency.EVENTUAL;
-        private Duration apiCallTimeout = Duration.ofSeconds(2);
-        private Duration apiCallAttemptTimeout = Duration.ofMillis(700);
-        private Duration probeInterval = Duration.ofSeconds(1);
-        private Duration fastProbeInterval = Duration.ofMillis(100);
-        private Duration lagProbeInterval = Duration.ofMillis(200);
-        private Duration probeTimeout = Duration.ofMillis(500);
-        private Duration lagMargin = Duration.ofMillis(250);
-        private String heartbeatTable;
-        private int retryMaxAttempts = 3;
-        private Duration retryBaseBackoff = Duration.ofMillis(25);
-        private Duration retryMaxBackoff = Duration.ofSeconds(1);
-        private double retryBudgetRatio = 0.1;
-        private int retryBudgetReserve = 10;
-        private boolean hedging = true;
-        private Duration hedgeDelay;
-        private Duration hedgeMinDelay = Duration.ofMillis(5);
-        private double hedgeLatencyMultiplier = 3;
-        private double hedgeBudgetRatio = 0.05;
-        private int hedgeMaxThreads = 64;
-        private boolean writeFailover;
-        private boolean closeUserClients;
         private final List<HavenEventListener> listeners = new ArrayList<>();
         private Ticker ticker = Ticker.system();
         private Clock clock = Clock.systemUTC();
-        private long itemCacheMaximumSize;
-        private Duration itemCacheMaxAge;
 
         private Builder() {
         }
 
         /**
-         * Settings from {@code haven.dynamodb.*} keys (other keys are ignored), applied over what was set before:
-         * {@code regions} (comma-separated), {@code region.<name>.endpoint} (an endpoint override for that region),
-         * {@code home-region}, {@code local-region}, {@code heartbeat-table}, {@code cluster-name},
-         * {@code default-consistency} ({@code strong}, {@code session}, {@code eventual},
-         * {@code bounded-staleness:<duration>}), {@code api-call-timeout}, {@code api-call-attempt-timeout},
-         * {@code probe-interval}, {@code fast-probe-interval}, {@code lag-probe-interval}, {@code probe-timeout},
-         * {@code lag-margin}, {@code retry.max-attempts}, {@code retry.base-backoff}, {@code retry.max-backoff},
-         * {@code retry.budget-ratio}, {@code retry.budget-reserve-per-second}, {@code hedge.enabled},
-         * {@code hedge.delay}, {@code hedge.min-delay}, {@code hedge.latency-multiplier}, {@code hedge.budget-ratio},
-         * {@code hedge.max-threads}, {@code write-failover}, {@code item-cache.maximum-size},
-         * {@code item-cache.max-age}. Durations as {@code 500ms}, {@code 2s}, {@code 1m} or ISO-8601. An unknown
-         * {@code haven.dynamodb.} key or a malformed value fails at once, naming the key. Credentials and HTTP clients
-         * are objects: set them with {@link #credentialsProvider} and {@link #httpClient}.
+         * Settings from the {@code haven.dynamodb.*} keys ({@link DynamoDbKeys}, relaxed names: {@code homeRegion} and
+         * {@code HAVEN_DYNAMODB_HOME_REGION} work too; other keys are ignored), applied over what was set before;
+         * {@code region.<name>.endpoint} gives an endpoint override for that region. Durations as {@code 500ms},
+         * {@code 2s}, {@code 1m} or ISO-8601. An unknown {@code haven.dynamodb.} key or a malformed value fails at once,
+         * naming the key; names of earlier releases ({@code api-call-timeout}, {@code api-call-attempt-timeout}) still
+         * work, with a warning. Credentials and HTTP clients are objects: set them with {@link #credentialsProvider} and
+         * {@link #httpClient}.
          *
          * <pre>{@code
          * Properties p = new Properties();
@@ -659,57 +634,31 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          * }</pre>
          */
         public Builder properties(java.util.Properties props) {
+            java.util.Map<String, String> m = new java.util.TreeMap<>();
+            props.stringPropertyNames().forEach(k -> m.put(k, props.getProperty(k)));
+            return properties(m);
+        }
+
+        /** As {@link #properties(java.util.Properties)}, from a map. */
+        public Builder properties(Map<String, ?> props) {
             Map<String, URI> endpoints = new LinkedHashMap<>();
-            for (String key : props.stringPropertyNames()) {
-                if (!key.startsWith(P)) {
-                    continue;
+            DynamoDbKeys.SPEC.read(props, keys, (family, rest, value, key) -> {
+                if (!rest.toLowerCase(java.util.Locale.ROOT).endsWith(".endpoint")) {
+                    throw new IllegalArgumentException(key + " is unknown: expected " + P + "region.<name>.endpoint");
                 }
-                String name = key.substring(P.length());
-                String v = props.getProperty(key).trim();
-                if (name.startsWith("region.") && name.endsWith(".endpoint")) {
-                    String region = name.substring("region.".length(), name.length() - ".endpoint".length());
-                    try {
-                        endpoints.put(region, URI.create(v));
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException(key + " must be a URI: was " + v);
-                    }
-                    continue;
+                String region = rest.substring(0, rest.length() - ".endpoint".length());
+                try {
+                    endpoints.put(region, URI.create(value == null ? "" : value.trim()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(key + " must be a URI: was " + value);
                 }
-                switch (name) {
-                    case "regions" -> {
-                        for (String r : v.split("\\s*,\\s*")) {
-                            if (!r.isEmpty() && !regions.containsKey(r)) {
-                                region(r);
-                            }
-                        }
+            });
+            List<String> listed = keys.get(DynamoDbKeys.REGIONS);
+            if (listed != null) {
+                for (String r : listed) {
+                    if (!regions.containsKey(r)) {
+                        region(r);
                     }
-                    case "home-region" -> homeRegion(v);
-                    case "local-region" -> localRegion(v);
-                    case "heartbeat-table" -> heartbeatTable(v);
-                    case "cluster-name" -> clusterName(v);
-                    case "default-consistency" -> defaultConsistency(ConfigRules.parseConsistency(key, v));
-                    case "api-call-timeout" -> apiCallTimeout = Durations.parse(key, v);
-                    case "api-call-attempt-timeout" -> apiCallAttemptTimeout = Durations.parse(key, v);
-                    case "probe-interval" -> probeInterval(Durations.parse(key, v));
-                    case "fast-probe-interval" -> fastProbeInterval(Durations.parse(key, v));
-                    case "lag-probe-interval" -> lagProbeInterval(Durations.parse(key, v));
-                    case "probe-timeout" -> probeTimeout(Durations.parse(key, v));
-                    case "lag-margin" -> lagMargin(Durations.parse(key, v));
-                    case "retry.max-attempts" -> retryMaxAttempts = ConfigRules.parseInt(key, v);
-                    case "retry.base-backoff" -> retryBaseBackoff = Durations.parse(key, v);
-                    case "retry.max-backoff" -> retryMaxBackoff = Durations.parse(key, v);
-                    case "retry.budget-ratio" -> retryBudgetRatio = ConfigRules.parseDouble(key, v);
-                    case "retry.budget-reserve-per-second" -> retryBudgetReserve = ConfigRules.parseInt(key, v);
-                    case "hedge.enabled" -> hedging(ConfigRules.parseBoolean(key, v));
-                    case "hedge.delay" -> hedgeDelay(Durations.parse(key, v));
-                    case "hedge.min-delay" -> hedgeMinDelay = Durations.parse(key, v);
-                    case "hedge.latency-multiplier" -> hedgeLatencyMultiplier = ConfigRules.parseDouble(key, v);
-                    case "hedge.budget-ratio" -> hedgeBudgetRatio(ConfigRules.parseDouble(key, v));
-                    case "hedge.max-threads" -> hedgeMaxThreads(ConfigRules.parseInt(key, v));
-                    case "write-failover" -> writeFailover(ConfigRules.parseBoolean(key, v));
-                    case "item-cache.maximum-size" -> itemCacheMaximumSize = ConfigRules.parseLong(key, v);
-                    case "item-cache.max-age" -> itemCacheMaxAge = Durations.parse(key, v);
-                    default -> throw new IllegalArgumentException(key + " is not a Haven DynamoDB setting (see the haven-dynamodb README)");
                 }
             }
             for (Map.Entry<String, URI> e : endpoints.entrySet()) {
@@ -723,16 +672,26 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             return this;
         }
 
+        /** Every value given in {@code settings} (e.g. another client's {@link HavenDynamoDbClient#settings()}). */
+        public Builder settings(dev.haven.config.Settings settings) {
+            keys.setAll(settings);
+            return this;
+        }
+
+        /** Sets one key ({@link DynamoDbKeys}); the typed methods below do the same. */
+        public <T> Builder set(dev.haven.config.Setting<T> key, T value) {
+            keys.set(key, value);
+            return this;
+        }
+
         /** {@code haven.dynamodb.cluster-name}: names events, metrics and threads (default {@code haven-dynamodb}). */
         public Builder clusterName(String name) {
-            this.clusterName = name;
-            return this;
+            return set(DynamoDbKeys.CLUSTER_NAME, name);
         }
 
         /** {@code haven.dynamodb.home-region}: where writes and STRONG reads go; one of the regions (required). */
         public Builder homeRegion(String region) {
-            this.homeRegion = region;
-            return this;
+            return set(DynamoDbKeys.HOME_REGION, region);
         }
 
         /** A region of the global table; Haven builds its client with the SDK's default endpoint. */
@@ -779,48 +738,55 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
 
         /** {@code haven.dynamodb.local-region}: where this application runs; reads prefer it (default: the home region). */
         public Builder localRegion(String region) {
-            this.localRegion = region;
-            return this;
+            return set(DynamoDbKeys.LOCAL_REGION, region);
         }
 
         /** {@code haven.dynamodb.default-consistency}: of reads that say nothing (default EVENTUAL, as the SDK's). */
         public Builder defaultConsistency(Consistency consistency) {
-            this.defaultConsistency = consistency;
-            return this;
+            return set(DynamoDbKeys.DEFAULT_CONSISTENCY, Objects.requireNonNull(consistency, P + "default-consistency"));
         }
 
         /**
-         * {@code haven.dynamodb.api-call-timeout} / {@code api-call-attempt-timeout}: deadlines of the clients Haven
-         * builds (default 2s / 700ms; the SDK has none). The SDK's own retries are off: Haven retries.
+         * {@code haven.dynamodb.deadline}: no call blocks longer, retries included (default 2s; the SDK's
+         * {@code apiCallTimeout} of the clients Haven builds; the SDK has none by default).
          */
+        public Builder deadline(Duration d) {
+            return set(DynamoDbKeys.DEADLINE, d);
+        }
+
+        /** {@code haven.dynamodb.attempt-timeout}: one attempt in one region (default 700ms; the SDK's {@code apiCallAttemptTimeout}). */
+        public Builder attemptTimeout(Duration d) {
+            return set(DynamoDbKeys.ATTEMPT_TIMEOUT, d);
+        }
+
+        /**
+         * {@code deadline(apiCall).attemptTimeout(attempt)}.
+         *
+         * @deprecated use {@link #deadline} and {@link #attemptTimeout}, the names every store uses
+         */
+        @Deprecated
         public Builder apiCallTimeouts(Duration apiCall, Duration attempt) {
-            this.apiCallTimeout = apiCall;
-            this.apiCallAttemptTimeout = attempt;
-            return this;
+            return deadline(apiCall).attemptTimeout(attempt);
         }
 
         /** {@code haven.dynamodb.probe-interval}: heartbeat probe interval when all is well (default 1s). */
         public Builder probeInterval(Duration d) {
-            this.probeInterval = d;
-            return this;
+            return set(DynamoDbKeys.PROBE_INTERVAL, d);
         }
 
         /** {@code haven.dynamodb.fast-probe-interval}: while a region is failing (default 100ms). */
         public Builder fastProbeInterval(Duration d) {
-            this.fastProbeInterval = d;
-            return this;
+            return set(DynamoDbKeys.FAST_PROBE_INTERVAL, d);
         }
 
         /** {@code haven.dynamodb.lag-probe-interval}: while bounded or SESSION reads are made (default 200ms). */
         public Builder lagProbeInterval(Duration d) {
-            this.lagProbeInterval = d;
-            return this;
+            return set(DynamoDbKeys.LAG_PROBE_INTERVAL, d);
         }
 
         /** {@code haven.dynamodb.probe-timeout}: a region not answering a probe within this is down (default 500ms). */
         public Builder probeTimeout(Duration d) {
-            this.probeTimeout = d;
-            return this;
+            return set(DynamoDbKeys.PROBE_TIMEOUT, d);
         }
 
         /**
@@ -830,8 +796,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          * below the margin reads from the home region only.
          */
         public Builder lagMargin(Duration d) {
-            this.lagMargin = d;
-            return this;
+            return set(DynamoDbKeys.LAG_MARGIN, d);
         }
 
         /**
@@ -840,58 +805,91 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          * and reads it in the others to measure replication lag.
          */
         public Builder heartbeatTable(String table) {
-            this.heartbeatTable = table;
-            return this;
+            return set(DynamoDbKeys.HEARTBEAT_TABLE, table);
         }
 
-        /** {@code haven.dynamodb.retry.*}: attempts (first included, default 3), full-jitter backoff range (25ms..1s). */
+        /** {@code haven.dynamodb.retry.max-attempts}: attempts, the first included (default 3). */
+        public Builder retryMaxAttempts(int attempts) {
+            return set(DynamoDbKeys.RETRY_MAX_ATTEMPTS, attempts);
+        }
+
+        /** {@code haven.dynamodb.retry.base-backoff}: full-jitter backoff base (default 25ms). */
+        public Builder retryBaseBackoff(Duration d) {
+            return set(DynamoDbKeys.RETRY_BASE_BACKOFF, d);
+        }
+
+        /** {@code haven.dynamodb.retry.max-backoff}: full-jitter backoff cap (default 1s). */
+        public Builder retryMaxBackoff(Duration d) {
+            return set(DynamoDbKeys.RETRY_MAX_BACKOFF, d);
+        }
+
+        /** {@code haven.dynamodb.retry.budget-ratio}: retries allowed as a share of requests (default 0.1). */
+        public Builder retryBudgetRatio(double ratio) {
+            return set(DynamoDbKeys.RETRY_BUDGET_RATIO, ratio);
+        }
+
+        /** {@code haven.dynamodb.retry.budget-reserve-per-second}: retries allowed per second on top (default 10). */
+        public Builder retryBudgetReservePerSecond(int reserve) {
+            return set(DynamoDbKeys.RETRY_BUDGET_RESERVE, reserve);
+        }
+
+        /**
+         * The three {@code haven.dynamodb.retry.*} attempt keys at once.
+         *
+         * @deprecated use {@link #retryMaxAttempts}, {@link #retryBaseBackoff}, {@link #retryMaxBackoff}
+         */
+        @Deprecated
         public Builder retry(int maxAttempts, Duration baseBackoff, Duration maxBackoff) {
-            this.retryMaxAttempts = maxAttempts;
-            this.retryBaseBackoff = baseBackoff;
-            this.retryMaxBackoff = maxBackoff;
-            return this;
+            return retryMaxAttempts(maxAttempts).retryBaseBackoff(baseBackoff).retryMaxBackoff(maxBackoff);
         }
 
-        /** {@code haven.dynamodb.retry.budget-ratio} / {@code budget-reserve-per-second} (default 0.1 / 10). */
+        /**
+         * Both {@code haven.dynamodb.retry.budget-*} keys at once.
+         *
+         * @deprecated use {@link #retryBudgetRatio} and {@link #retryBudgetReservePerSecond}
+         */
+        @Deprecated
         public Builder retryBudget(double ratio, int reservePerSecond) {
-            this.retryBudgetRatio = ratio;
-            this.retryBudgetReserve = reservePerSecond;
-            return this;
+            return retryBudgetRatio(ratio).retryBudgetReservePerSecond(reservePerSecond);
         }
 
         /** {@code haven.dynamodb.hedge.enabled}: hedged EVENTUAL, bounded and SESSION reads (default true). */
         public Builder hedging(boolean enabled) {
-            this.hedging = enabled;
-            return this;
+            return set(DynamoDbKeys.HEDGE_ENABLED, enabled);
         }
 
         /** {@code haven.dynamodb.hedge.delay}: a fixed hedge delay instead of the adaptive one. */
         public Builder hedgeDelay(Duration d) {
-            this.hedgeDelay = Objects.requireNonNull(d, "hedge delay");
-            return this;
+            return set(DynamoDbKeys.HEDGE_DELAY, Objects.requireNonNull(d, "hedge delay"));
+        }
+
+        /** {@code haven.dynamodb.hedge.min-delay}: the adaptive delay is at least this (default 5ms). */
+        public Builder hedgeMinDelay(Duration d) {
+            return set(DynamoDbKeys.HEDGE_MIN_DELAY, d);
+        }
+
+        /** {@code haven.dynamodb.hedge.latency-multiplier}: the adaptive delay is the latency average times this (default 3). */
+        public Builder hedgeLatencyMultiplier(double multiplier) {
+            return set(DynamoDbKeys.HEDGE_LATENCY_MULTIPLIER, multiplier);
         }
 
         /**
-         * {@code haven.dynamodb.hedge.min-delay} / {@code latency-multiplier}: the adaptive delay is the first
-         * region's latency average times the multiplier, at least the minimum (default 5ms, 3).
+         * {@code hedgeMinDelay(minDelay).hedgeLatencyMultiplier(latencyMultiplier)}, and the adaptive delay (no
+         * {@code hedge.delay}).
          */
         public Builder adaptiveHedgeDelay(Duration minDelay, double latencyMultiplier) {
-            this.hedgeMinDelay = minDelay;
-            this.hedgeLatencyMultiplier = latencyMultiplier;
-            this.hedgeDelay = null;
-            return this;
+            keys.set(DynamoDbKeys.HEDGE_DELAY, null);
+            return hedgeMinDelay(minDelay).hedgeLatencyMultiplier(latencyMultiplier);
         }
 
         /** {@code haven.dynamodb.hedge.budget-ratio}: hedges allowed as a share of reads (default 0.05, plus 1/s). */
         public Builder hedgeBudgetRatio(double ratio) {
-            this.hedgeBudgetRatio = ratio;
-            return this;
+            return set(DynamoDbKeys.HEDGE_BUDGET_RATIO, ratio);
         }
 
         /** {@code haven.dynamodb.hedge.max-threads}: bound of the hedged-read pool; when full, reads run unhedged (default 64). */
         public Builder hedgeMaxThreads(int threads) {
-            this.hedgeMaxThreads = threads;
-            return this;
+            return set(DynamoDbKeys.HEDGE_MAX_THREADS, threads);
         }
 
         /**
@@ -901,8 +899,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          * silently lost; see the class documentation.
          */
         public Builder writeFailover(boolean enabled) {
-            this.writeFailover = enabled;
-            return this;
+            return set(DynamoDbKeys.WRITE_FAILOVER, enabled);
         }
 
         /**
@@ -913,15 +910,13 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          * {@code com.github.ben-manes.caffeine:caffeine} on the class path.
          */
         public Builder itemCache(long maximumSize, Duration maxAge) {
-            this.itemCacheMaximumSize = maximumSize;
-            this.itemCacheMaxAge = Objects.requireNonNull(maxAge, "maxAge");
-            return this;
+            return set(DynamoDbKeys.ITEM_CACHE_MAXIMUM_SIZE, maximumSize)
+                    .set(DynamoDbKeys.ITEM_CACHE_MAX_AGE, Objects.requireNonNull(maxAge, "maxAge"));
         }
 
-        /** Whether {@link HavenDynamoDbClient#close()} also closes clients given to {@link #region(String, DynamoDbClient)}. */
+        /** {@code haven.dynamodb.close-user-clients}: {@link HavenDynamoDbClient#close()} also closes clients given to {@link #region(String, DynamoDbClient)}. */
         public Builder closeUserClients(boolean close) {
-            this.closeUserClients = close;
-            return this;
+            return set(DynamoDbKeys.CLOSE_USER_CLIENTS, close);
         }
 
         public Builder listener(HavenEventListener listener) {
@@ -947,84 +942,51 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          * @throws IllegalArgumentException naming the property, the rule and the value
          */
         public HavenDynamoDbClient build() {
-            return new HavenDynamoDbClient(new RegionExecutor(settings()), defaultConsistency, null, true);
+            DynamoDbSettings s = settings();
+            return new HavenDynamoDbClient(new RegionExecutor(s), s.defaultConsistency(), null, true);
         }
 
         /** The validated settings (no I/O): what {@link #build()} checks first. */
         DynamoDbSettings settings() {
-            ConfigRules.requireText(P + "cluster-name", clusterName, "[A-Za-z0-9._-]{1,64}");
+            dev.haven.config.Settings values = keys.build();
             if (regions.isEmpty()) {
                 throw new IllegalArgumentException(P + "regions must name at least one region: was none");
             }
             for (DynamoDbSettings.RegionSpec r : regions.values()) {
-                ConfigRules.requireText(P + "regions", r.name(), "[a-z0-9]+(-[a-z0-9]+)*");
+                if (!DynamoDbKeys.isAwsRegionName(r.name())) {
+                    throw new IllegalArgumentException(P + "regions must match [a-z0-9]+(-[a-z0-9]+)*: was " + r.name());
+                }
             }
+            String homeRegion = values.get(DynamoDbKeys.HOME_REGION);
             if (homeRegion == null || !regions.containsKey(homeRegion)) {
                 throw new IllegalArgumentException(P + "home-region must be one of the regions " + regions.keySet() + ": was " + homeRegion);
             }
+            String localRegion = values.get(DynamoDbKeys.LOCAL_REGION);
             String local = localRegion == null || localRegion.isBlank() ? homeRegion : localRegion;
-            ConfigRules.requireText(P + "local-region", local, "[a-z0-9]+(-[a-z0-9]+)*");
-            Objects.requireNonNull(defaultConsistency, P + "default-consistency");
-            ConfigRules.positive(P + "api-call-timeout", apiCallTimeout);
-            ConfigRules.positive(P + "api-call-attempt-timeout", apiCallAttemptTimeout);
-            if (apiCallAttemptTimeout.compareTo(apiCallTimeout) > 0) {
-                throw new IllegalArgumentException(P + "api-call-attempt-timeout must be <= " + P + "api-call-timeout ("
-                        + Durations.format(apiCallTimeout) + "): was " + Durations.format(apiCallAttemptTimeout));
+            if (!DynamoDbKeys.isAwsRegionName(local)) {
+                throw new IllegalArgumentException(P + "local-region must match [a-z0-9]+(-[a-z0-9]+)*: was " + local);
             }
-            ConfigRules.positive(P + "probe-interval", probeInterval);
-            ConfigRules.atLeast(P + "probe-interval", probeInterval, Duration.ofMillis(50));
-            ConfigRules.positive(P + "fast-probe-interval", fastProbeInterval);
-            ConfigRules.atLeast(P + "fast-probe-interval", fastProbeInterval, Duration.ofMillis(10));
-            if (fastProbeInterval.compareTo(probeInterval) > 0) {
-                throw new IllegalArgumentException(P + "fast-probe-interval must be <= " + P + "probe-interval ("
-                        + Durations.format(probeInterval) + "): was " + Durations.format(fastProbeInterval));
+            Duration deadline = values.get(DynamoDbKeys.DEADLINE);
+            Duration attempt = values.get(DynamoDbKeys.ATTEMPT_TIMEOUT);
+            if (attempt.compareTo(deadline) > 0) {
+                throw new IllegalArgumentException(P + "attempt-timeout must be <= " + P + "deadline ("
+                        + Durations.format(deadline) + "): was " + Durations.format(attempt));
             }
-            ConfigRules.positive(P + "lag-probe-interval", lagProbeInterval);
-            ConfigRules.atLeast(P + "lag-probe-interval", lagProbeInterval, fastProbeInterval);
-            ConfigRules.positive(P + "probe-timeout", probeTimeout);
-            ConfigRules.atLeast(P + "probe-timeout", probeTimeout, Duration.ofMillis(50));
-            if (lagMargin == null || lagMargin.isNegative()) {
-                throw new IllegalArgumentException(P + "lag-margin must be >= 0: was " + (lagMargin == null ? "null" : Durations.format(lagMargin)));
+            dev.haven.config.CommonKeys.checkRelations(values);
+            Duration lagProbe = values.get(DynamoDbKeys.LAG_PROBE_INTERVAL);
+            Duration fast = values.get(DynamoDbKeys.FAST_PROBE_INTERVAL);
+            if (lagProbe.compareTo(fast) < 0) {
+                throw new IllegalArgumentException(P + "lag-probe-interval must be >= " + P + "fast-probe-interval ("
+                        + Durations.format(fast) + "): was " + Durations.format(lagProbe));
             }
-            ConfigRules.requireText(P + "heartbeat-table", heartbeatTable, "[A-Za-z0-9._-]{3,255}");
-            if (retryMaxAttempts < 1 || retryMaxAttempts > 10) {
-                throw new IllegalArgumentException(P + "retry.max-attempts must be in 1..10: was " + retryMaxAttempts);
+            values.require(DynamoDbKeys.HEARTBEAT_TABLE);
+            boolean cacheSize = values.isGiven(DynamoDbKeys.ITEM_CACHE_MAXIMUM_SIZE);
+            boolean cacheAge = values.isGiven(DynamoDbKeys.ITEM_CACHE_MAX_AGE);
+            if (cacheSize != cacheAge) {
+                throw new IllegalArgumentException(P + "item-cache.maximum-size and " + P + "item-cache.max-age must be given together: was "
+                        + (cacheSize ? "maximum-size only" : "max-age only"));
             }
-            ConfigRules.positive(P + "retry.base-backoff", retryBaseBackoff);
-            if (retryMaxBackoff == null || retryMaxBackoff.compareTo(retryBaseBackoff) < 0) {
-                throw new IllegalArgumentException(P + "retry.max-backoff must be >= " + P + "retry.base-backoff ("
-                        + Durations.format(retryBaseBackoff) + "): was " + (retryMaxBackoff == null ? "null" : Durations.format(retryMaxBackoff)));
-            }
-            if (!(retryBudgetRatio >= 0 && retryBudgetRatio <= 1)) {
-                throw new IllegalArgumentException(P + "retry.budget-ratio must be in [0, 1]: was " + retryBudgetRatio);
-            }
-            if (retryBudgetReserve < 0) {
-                throw new IllegalArgumentException(P + "retry.budget-reserve-per-second must be >= 0: was " + retryBudgetReserve);
-            }
-            if (hedgeDelay != null) {
-                ConfigRules.positive(P + "hedge.delay", hedgeDelay);
-            }
-            ConfigRules.positive(P + "hedge.min-delay", hedgeMinDelay);
-            if (!(hedgeLatencyMultiplier >= 1 && hedgeLatencyMultiplier <= 100)) {
-                throw new IllegalArgumentException(P + "hedge.latency-multiplier must be in [1, 100]: was " + hedgeLatencyMultiplier);
-            }
-            if (!(hedgeBudgetRatio >= 0 && hedgeBudgetRatio <= 1)) {
-                throw new IllegalArgumentException(P + "hedge.budget-ratio must be in [0, 1]: was " + hedgeBudgetRatio);
-            }
-            if (itemCacheMaxAge != null) {
-                ConfigRules.positive(P + "item-cache.max-age", itemCacheMaxAge);
-                if (itemCacheMaximumSize < 1) {
-                    throw new IllegalArgumentException(P + "item-cache.maximum-size must be >= 1: was " + itemCacheMaximumSize);
-                }
-            }
-            if (hedgeMaxThreads < 2 || hedgeMaxThreads > 4096) {
-                throw new IllegalArgumentException(P + "hedge.max-threads must be in 2..4096: was " + hedgeMaxThreads);
-            }
-            return new DynamoDbSettings(clusterName, homeRegion, List.copyOf(regions.values()), credentials, httpClient, local,
-                    defaultConsistency, apiCallTimeout, apiCallAttemptTimeout, probeInterval, fastProbeInterval,
-                    lagProbeInterval, probeTimeout, lagMargin, heartbeatTable, retryMaxAttempts, retryBaseBackoff, retryMaxBackoff,
-                    retryBudgetRatio, retryBudgetReserve, hedging, hedgeDelay, hedgeMinDelay, hedgeLatencyMultiplier,
-                    hedgeBudgetRatio, hedgeMaxThreads, writeFailover, closeUserClients, itemCacheMaximumSize, itemCacheMaxAge,
+            return new DynamoDbSettings(values, List.copyOf(regions.values()), credentials, httpClient, local,
                     List.copyOf(listeners), ticker, clock);
         }
     }

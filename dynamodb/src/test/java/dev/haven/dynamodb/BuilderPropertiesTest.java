@@ -97,9 +97,21 @@ class BuilderPropertiesTest {
     }
 
     @Test
+    void relaxedAndFormerNamesNameTheSameKeys() {
+        java.util.Properties p = base("haven.dynamodb.apiCallTimeout", "3s");
+        p.setProperty("HAVEN_DYNAMODB_ATTEMPT_TIMEOUT", "400ms");
+        p.setProperty("haven.dynamodb.hedge.maxThreads", "8");
+        var s = HavenDynamoDbClient.builder().properties(p).settings();
+        assertThat(s.apiCallTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(s.apiCallAttemptTimeout()).isEqualTo(Duration.ofMillis(400));
+        assertThat(s.hedgeMaxThreads()).isEqualTo(8);
+        assertThat(s.keys().get(DynamoDbKeys.DEADLINE)).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
     void mistakesNameTheKeyTheRuleAndTheValue() {
         assertThatThrownBy(() -> HavenDynamoDbClient.builder().properties(base("haven.dynamodb.hedge.enabeld", "true")))
-                .hasMessage("haven.dynamodb.hedge.enabeld is not a Haven DynamoDB setting (see the haven-dynamodb README)");
+                .hasMessageStartingWith("haven.dynamodb.hedge.enabeld is not a haven.dynamodb.* setting: known are [regions, home-region,");
         assertThatThrownBy(() -> HavenDynamoDbClient.builder().properties(base("haven.dynamodb.write-failover", "yes")))
                 .hasMessage("haven.dynamodb.write-failover must be true or false: was yes");
         assertThatThrownBy(() -> HavenDynamoDbClient.builder().properties(base("haven.dynamodb.default-consistency", "linearizable")))

@@ -106,11 +106,11 @@ class DecisionsTest {
         assertThatThrownBy(() -> valid().homeRegion("eu-west-1").settings())
                 .hasMessage("haven.dynamodb.home-region must be one of the regions [us-east-1, us-west-2]: was eu-west-1");
         assertThatThrownBy(() -> valid().heartbeatTable(null).settings())
-                .hasMessage("haven.dynamodb.heartbeat-table must match [A-Za-z0-9._-]{3,255}: was null");
+                .hasMessage("haven.dynamodb.heartbeat-table must be given: was missing");
         assertThatThrownBy(() -> valid().probeTimeout(Duration.ZERO).settings())
                 .hasMessage("haven.dynamodb.probe-timeout must be > 0: was 0s");
-        assertThatThrownBy(() -> valid().apiCallTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2)).settings())
-                .hasMessage("haven.dynamodb.api-call-attempt-timeout must be <= haven.dynamodb.api-call-timeout (1s): was 2s");
+        assertThatThrownBy(() -> valid().deadline(Duration.ofSeconds(1)).attemptTimeout(Duration.ofSeconds(2)).settings())
+                .hasMessage("haven.dynamodb.attempt-timeout must be <= haven.dynamodb.deadline (1s): was 2s");
         assertThatThrownBy(() -> valid().fastProbeInterval(Duration.ofSeconds(2)).settings())
                 .hasMessage("haven.dynamodb.fast-probe-interval must be <= haven.dynamodb.probe-interval (1s): was 2s");
         assertThatThrownBy(() -> valid().retry(0, Duration.ofMillis(10), Duration.ofMillis(20)).settings())

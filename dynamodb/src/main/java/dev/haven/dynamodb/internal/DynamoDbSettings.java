@@ -2,6 +2,8 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Ticker;
+import dev.haven.config.Settings;
+import dev.haven.dynamodb.DynamoDbKeys;
 import dev.haven.event.HavenEventListener;
 import java.net.URI;
 import java.time.Clock;
@@ -12,26 +14,13 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * Validated settings of a {@code HavenDynamoDbClient} (validation is the builder's job). {@code toString} never
- * shows credentials.
- *
- * @param hedgeDelay fixed hedge delay, or {@code null} for the adaptive one
- * @param itemCacheMaxAge {@code null}: no item cache
- * @param httpClient the HTTP client of the SDK clients Haven builds (the caller's, never closed by Haven), or
- *                   {@code null} for one URLConnection client per region, built and closed by Haven
+ * Validated settings of a {@code HavenDynamoDbClient}: the {@link DynamoDbKeys} values and what is not a key (the
+ * regions with their endpoints or clients, credentials, the HTTP client, listeners, time sources); validation is the
+ * builder's job. {@code toString} never shows credentials. {@code hedgeDelay()} is {@code null} for the adaptive
+ * delay, {@code itemCacheMaxAge()} {@code null} without item cache; {@code httpClient()} is the caller's (never
+ * closed by Haven) or {@code null} for one URLConnection client per region, built and closed by Haven.
  */
-public record DynamoDbSettings(String clusterName, String homeRegion, List<RegionSpec> regions,
-        AwsCredentialsProvider credentials, SdkHttpClient httpClient, String localRegion, Consistency defaultConsistency,
-        Duration apiCallTimeout, Duration apiCallAttemptTimeout,
-        Duration probeInterval, Duration fastProbeInterval, Duration lagProbeInterval, Duration probeTimeout, Duration lagMargin,
-        String heartbeatTable,
-        int retryMaxAttempts, Duration retryBaseBackoff, Duration retryMaxBackoff, double retryBudgetRatio,
-        int retryBudgetReservePerSecond,
-        boolean hedgeEnabled, Duration hedgeDelay, Duration hedgeMinDelay, double hedgeLatencyMultiplier,
-        double hedgeBudgetRatio, int hedgeMaxThreads,
-        boolean writeFailover, boolean closeUserClients,
-        long itemCacheMaximumSize, Duration itemCacheMaxAge,
-        List<HavenEventListener> listeners, Ticker ticker, Clock clock) {
+public final class DynamoDbSettings {
 
     /** One region: Haven builds its client (from {@code endpoint}, may be null) unless {@code client} is given. */
     public record RegionSpec(String name, URI endpoint, DynamoDbClient client) {
@@ -41,12 +30,170 @@ public record DynamoDbSettings(String clusterName, String homeRegion, List<Regio
         }
     }
 
+    private final Settings keys;
+    private final List<RegionSpec> regions;
+    private final AwsCredentialsProvider credentials;
+    private final SdkHttpClient httpClient;
+    private final String localRegion;
+    private final List<HavenEventListener> listeners;
+    private final Ticker ticker;
+    private final Clock clock;
+
+    public DynamoDbSettings(Settings keys, List<RegionSpec> regions, AwsCredentialsProvider credentials,
+            SdkHttpClient httpClient, String localRegion, List<HavenEventListener> listeners, Ticker ticker, Clock clock) {
+        this.keys = keys;
+        this.regions = regions;
+        this.credentials = credentials;
+        this.httpClient = httpClient;
+        this.localRegion = localRegion;
+        this.listeners = listeners;
+        this.ticker = ticker;
+        this.clock = clock;
+    }
+
+    /** The key values, immutable. */
+    public Settings keys() {
+        return keys;
+    }
+
+    public String clusterName() {
+        return keys.get(DynamoDbKeys.CLUSTER_NAME);
+    }
+
+    public String homeRegion() {
+        return keys.get(DynamoDbKeys.HOME_REGION);
+    }
+
+    public List<RegionSpec> regions() {
+        return regions;
+    }
+
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
+    public SdkHttpClient httpClient() {
+        return httpClient;
+    }
+
+    public String localRegion() {
+        return localRegion;
+    }
+
+    public Consistency defaultConsistency() {
+        return keys.get(DynamoDbKeys.DEFAULT_CONSISTENCY);
+    }
+
+    public Duration apiCallTimeout() {
+        return keys.get(DynamoDbKeys.DEADLINE);
+    }
+
+    public Duration apiCallAttemptTimeout() {
+        return keys.get(DynamoDbKeys.ATTEMPT_TIMEOUT);
+    }
+
+    public Duration probeInterval() {
+        return keys.get(DynamoDbKeys.PROBE_INTERVAL);
+    }
+
+    public Duration fastProbeInterval() {
+        return keys.get(DynamoDbKeys.FAST_PROBE_INTERVAL);
+    }
+
+    public Duration lagProbeInterval() {
+        return keys.get(DynamoDbKeys.LAG_PROBE_INTERVAL);
+    }
+
+    public Duration probeTimeout() {
+        return keys.get(DynamoDbKeys.PROBE_TIMEOUT);
+    }
+
+    public Duration lagMargin() {
+        return keys.get(DynamoDbKeys.LAG_MARGIN);
+    }
+
+    public String heartbeatTable() {
+        return keys.get(DynamoDbKeys.HEARTBEAT_TABLE);
+    }
+
+    public int retryMaxAttempts() {
+        return keys.get(DynamoDbKeys.RETRY_MAX_ATTEMPTS);
+    }
+
+    public Duration retryBaseBackoff() {
+        return keys.get(DynamoDbKeys.RETRY_BASE_BACKOFF);
+    }
+
+    public Duration retryMaxBackoff() {
+        return keys.get(DynamoDbKeys.RETRY_MAX_BACKOFF);
+    }
+
+    public double retryBudgetRatio() {
+        return keys.get(DynamoDbKeys.RETRY_BUDGET_RATIO);
+    }
+
+    public int retryBudgetReservePerSecond() {
+        return keys.get(DynamoDbKeys.RETRY_BUDGET_RESERVE);
+    }
+
+    public boolean hedgeEnabled() {
+        return keys.get(DynamoDbKeys.HEDGE_ENABLED);
+    }
+
+    public Duration hedgeDelay() {
+        return keys.get(DynamoDbKeys.HEDGE_DELAY);
+    }
+
+    public Duration hedgeMinDelay() {
+        return keys.get(DynamoDbKeys.HEDGE_MIN_DELAY);
+    }
+
+    public double hedgeLatencyMultiplier() {
+        return keys.get(DynamoDbKeys.HEDGE_LATENCY_MULTIPLIER);
+    }
+
+    public double hedgeBudgetRatio() {
+        return keys.get(DynamoDbKeys.HEDGE_BUDGET_RATIO);
+    }
+
+    public int hedgeMaxThreads() {
+        return keys.get(DynamoDbKeys.HEDGE_MAX_THREADS);
+    }
+
+    public boolean writeFailover() {
+        return keys.get(DynamoDbKeys.WRITE_FAILOVER);
+    }
+
+    public boolean closeUserClients() {
+        return keys.get(DynamoDbKeys.CLOSE_USER_CLIENTS);
+    }
+
+    public long itemCacheMaximumSize() {
+        return keys.get(DynamoDbKeys.ITEM_CACHE_MAXIMUM_SIZE) == null ? 0 : keys.get(DynamoDbKeys.ITEM_CACHE_MAXIMUM_SIZE);
+    }
+
+    public Duration itemCacheMaxAge() {
+        return keys.get(DynamoDbKeys.ITEM_CACHE_MAX_AGE);
+    }
+
+    public List<HavenEventListener> listeners() {
+        return listeners;
+    }
+
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
     @Override
     public String toString() {
-        return "HavenDynamoDbClient{cluster=" + clusterName + ", home=" + homeRegion + ", regions=" + regions
-                + ", local=" + localRegion + ", consistency=" + defaultConsistency + ", heartbeatTable=" + heartbeatTable
-                + ", writeFailover=" + writeFailover + ", hedge=" + (hedgeEnabled ? (hedgeDelay == null ? "adaptive" : hedgeDelay.toMillis() + "ms") : "off")
-                + (itemCacheMaxAge != null ? ", itemCache=" + itemCacheMaximumSize + "/" + itemCacheMaxAge.toMillis() + "ms" : "")
+        return "HavenDynamoDbClient{cluster=" + clusterName() + ", home=" + homeRegion() + ", regions=" + regions
+                + ", local=" + localRegion + ", consistency=" + defaultConsistency() + ", heartbeatTable=" + heartbeatTable()
+                + ", writeFailover=" + writeFailover() + ", hedge=" + (hedgeEnabled() ? (hedgeDelay() == null ? "adaptive" : hedgeDelay().toMillis() + "ms") : "off")
+                + (itemCacheMaxAge() != null ? ", itemCache=" + itemCacheMaximumSize() + "/" + itemCacheMaxAge().toMillis() + "ms" : "")
                 + "}";
     }
 }
