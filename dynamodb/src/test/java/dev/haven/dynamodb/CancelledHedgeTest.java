@@ -39,7 +39,7 @@ class CancelledHedgeTest {
                 .httpClient(CannedDynamoDbHttpClient.byHost(Map.of(HOME, home, LOCAL, local)))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
                 // long SDK timeouts: only Haven's cancellation can end a stalled call early
-                .apiCallTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10))
+                .deadline(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(10))
                 // not a detection test: a busy machine must not fail the heartbeat probes of the SDK's first calls
                 .probeTimeout(Duration.ofSeconds(5))
                 .hedgeDelay(hedgeDelay)

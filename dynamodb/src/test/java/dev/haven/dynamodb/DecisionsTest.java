@@ -113,9 +113,9 @@ class DecisionsTest {
                 .hasMessage("haven.dynamodb.attempt-timeout must be <= haven.dynamodb.deadline (1s): was 2s");
         assertThatThrownBy(() -> valid().fastProbeInterval(Duration.ofSeconds(2)).settings())
                 .hasMessage("haven.dynamodb.fast-probe-interval must be <= haven.dynamodb.probe-interval (1s): was 2s");
-        assertThatThrownBy(() -> valid().retry(0, Duration.ofMillis(10), Duration.ofMillis(20)).settings())
+        assertThatThrownBy(() -> valid().retryMaxAttempts(0).settings())
                 .hasMessage("haven.dynamodb.retry.max-attempts must be in 1..10: was 0");
-        assertThatThrownBy(() -> valid().retry(3, Duration.ofMillis(100), Duration.ofMillis(20)).settings())
+        assertThatThrownBy(() -> valid().retryBaseBackoff(Duration.ofMillis(100)).retryMaxBackoff(Duration.ofMillis(20)).settings())
                 .hasMessage("haven.dynamodb.retry.max-backoff must be >= haven.dynamodb.retry.base-backoff (100ms): was 20ms");
         assertThatThrownBy(() -> valid().hedgeBudgetRatio(1.5).settings())
                 .hasMessage("haven.dynamodb.hedge.budget-ratio must be in [0, 1]: was 1.5");

@@ -232,7 +232,7 @@ class RoutingTest {
 
     @Test
     void throttledWritesAreRetriedButAWrite5xxIsNot() {
-        start(fakes.builder("us-east-1").hedging(false).retry(3, Duration.ofMillis(1), Duration.ofMillis(2)));
+        start(fakes.builder("us-east-1").hedging(false).retryBaseBackoff(Duration.ofMillis(1)).retryMaxBackoff(Duration.ofMillis(2)));
         fakes.region("us-east-1").fail("putItem", ProvisionedThroughputExceededException.builder().statusCode(400)
                 .awsErrorDetails(AwsErrorDetails.builder().errorCode("ProvisionedThroughputExceededException").build()).build());
         client.putItem(b -> b.tableName("t"));

@@ -1,5 +1,6 @@
 package dev.haven.examples;
 
+import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Topology;
 import dev.haven.event.HavenEvent;
@@ -152,8 +153,8 @@ public final class FailoverDemo implements AutoCloseable {
                     .username(c.user())
                     .password(c.password())
                     .clusterName("demo")
-                    .lagBound(settings.lagBound())
-                    .statementDeadline(Duration.ofSeconds(5))
+                    .defaultConsistency(Consistency.boundedStaleness(settings.lagBound()))
+                    .deadline(Duration.ofSeconds(5))
                     .writerWait(Duration.ofSeconds(5))
                     .poolProperty("connectionTimeout", "2000")
                     .listener(this::onEvent)

@@ -28,7 +28,7 @@ public final class QuickStart {
                 .url(url)                                   // any servers of the cluster
                 .username(user)
                 .password(password)
-                .lagBound(Duration.ofSeconds(1))            // default staleness of read-only work
+                .defaultConsistency(Consistency.boundedStaleness(Duration.ofSeconds(1))) // read-only work
                 .build()) {
             HavenMetrics metrics = new HavenMetrics("app", ds::topology);
             ds.addListener(metrics);

@@ -27,7 +27,7 @@ final class ItSupport {
                 .username(cluster.user())
                 .password(cluster.password())
                 .clusterName("it")
-                .statementDeadline(STATEMENT_DEADLINE)
+                .deadline(STATEMENT_DEADLINE)
                 .writerWait(WRITER_WAIT)
                 .poolProperty("connectionTimeout", "1000")
                 .poolProperty("maximumPoolSize", "12")

@@ -82,7 +82,7 @@ class ReplicaRoutingIT {
     void replicaBeyondTheLagBoundServesNoReadsAndReturnsAfterCatchUp(PostgresCluster cluster) throws Exception {
         List<HavenEvent> events = ItSupport.events();
         Duration bound = Duration.ofSeconds(1);
-        try (HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, events).lagBound(bound), cluster)) {
+        try (HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, events).defaultConsistency(dev.haven.Consistency.boundedStaleness(bound)), cluster)) {
             try (Connection c = ds.getConnection()) {
                 c.createStatement().execute("CREATE TABLE heartbeat (id int PRIMARY KEY, seq bigint NOT NULL)");
                 c.createStatement().execute("INSERT INTO heartbeat VALUES (1, 0)");
@@ -219,7 +219,7 @@ class ReplicaRoutingIT {
     void allReplicasDownReadsGoToTheWriterOrFailClearly(PostgresCluster cluster) throws Exception {
         try (HavenDataSource withFallback = ItSupport.ready(ItSupport.builder(cluster, ItSupport.events()), cluster);
                 HavenDataSource strict = ItSupport.ready(ItSupport.builder(cluster, ItSupport.events()).clusterName("strict")
-                        .readFallbackToWriter(false), cluster)) {
+                        .readFallback(dev.haven.ReadFallback.FAIL), cluster)) {
             for (PgNode r : cluster.replicas()) {
                 cluster.stop(r);
             }

@@ -44,7 +44,7 @@ class SharedMonitorIT {
         HavenDataSource b;
         try {
             // another lag bound is fine (lag sampling is merged); another probe interval is not
-            b = ItSupport.ready(ItSupport.builder(cluster, eventsB).lagBound(Duration.ofSeconds(10)), cluster);
+            b = ItSupport.ready(ItSupport.builder(cluster, eventsB).defaultConsistency(dev.haven.Consistency.boundedStaleness(Duration.ofSeconds(10))), cluster);
             assertThatThrownBy(() -> ItSupport.builder(cluster, ItSupport.events()).probeInterval(Duration.ofSeconds(2)).build())
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("haven.jdbc.probe-interval is 2s here, but jdbc cluster 'it'");

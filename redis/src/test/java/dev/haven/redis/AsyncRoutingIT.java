@@ -176,7 +176,7 @@ class AsyncRoutingIT {
         // 1 s per round trip: issuing must take less than a third of it, and a loaded 2-core machine can stall the
         // issuing thread for more than the 100 ms that a third of 300 ms left
         Duration latency = Duration.ofSeconds(1);
-        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).commandTimeout(Duration.ofSeconds(3))
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).attemptTimeout(Duration.ofSeconds(3))
                 .probeTimeout(Duration.ofSeconds(2)).build(), 2);
                 HavenRedisConnection c = client.connect()) {
             RedisAsyncCommands<String, String> eventual = c.asyncReads(Consistency.EVENTUAL);

@@ -35,7 +35,7 @@ class AsyncSentinelFailoverIT {
         // fails every command on Haven's connection to it at once (seen: 60 reads within 4 ms, right after Haven had
         // sent them there). The default (10 % of requests, 10/s reserve, at most 100 banked) covered 31 of them in a
         // loaded run, where the starved client had made few requests to bank from, and 29 reads surfaced.
-        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).retryBudget(0.1, IN_FLIGHT).listener(e -> {
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).retryBudgetReservePerSecond(IN_FLIGHT).listener(e -> {
                     if (e instanceof HavenEvent.RetryAttempted) {
                         retries.incrementAndGet();
                     }

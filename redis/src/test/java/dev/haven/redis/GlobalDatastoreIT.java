@@ -54,7 +54,7 @@ class GlobalDatastoreIT {
                 .globalDatastoreRegion(EAST, address(gds.regionPrimary(EAST)))
                 .globalDatastoreRegion(WEST, address(gds.regionPrimary(WEST)))
                 .localZone(WEST, "")
-                .lagBound(BOUND)
+                .defaultConsistency(dev.haven.Consistency.boundedStaleness(BOUND))
                 .clusterName("gds")
                 .build(), 3);
     }

@@ -39,7 +39,7 @@ final class ItSupport {
 
     /** The ITs' timeouts on {@code b} (see {@link #COMMAND_TIMEOUT}, {@link #WRITER_WAIT}). */
     static HavenRedisClient.Builder sharedMachine(HavenRedisClient.Builder b) {
-        return b.commandTimeout(COMMAND_TIMEOUT).probeTimeout(PROBE_TIMEOUT).writerWait(WRITER_WAIT);
+        return b.attemptTimeout(COMMAND_TIMEOUT).probeTimeout(PROBE_TIMEOUT).writerWait(WRITER_WAIT);
     }
 
     static HavenRedisClient.Builder sentinelClient(RedisTopology redis) {

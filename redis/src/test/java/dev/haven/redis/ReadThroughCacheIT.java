@@ -55,7 +55,7 @@ class ReadThroughCacheIT {
             s.execute("insert into users select g, 'user' || g from generate_series(1, 100) g");
         }
         client = HavenRedisClient.builder().nodes(redis.nodes().stream().map(n -> "127.0.0.1:" + n.port()).toArray(String[]::new))
-                .clusterName("rtc").writerWait(Duration.ofSeconds(1)).commandTimeout(ItSupport.COMMAND_TIMEOUT).build();
+                .clusterName("rtc").writerWait(Duration.ofSeconds(1)).attemptTimeout(ItSupport.COMMAND_TIMEOUT).build();
         ItSupport.ready(client, 1); // the first probe round can time out on a cold JVM: wait for the writer
         conn = client.connect();
     }

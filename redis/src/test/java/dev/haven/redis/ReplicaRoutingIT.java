@@ -55,7 +55,7 @@ class ReplicaRoutingIT {
     @Test
     void replicaPausedBeyondTheLagBoundServesNoReadsUntilItCatchesUp(RedisTopology redis) throws Exception {
         Duration bound = Duration.ofMillis(500);
-        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).lagBound(bound).build(), 2);
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).defaultConsistency(dev.haven.Consistency.boundedStaleness(bound)).build(), 2);
                 HavenRedisConnection c = client.connect()) {
             c.sync().set("seq", "0");
             redis.awaitReplicated(Duration.ofSeconds(5));

@@ -46,7 +46,7 @@ class SharedMonitorIT {
         HavenRedisClient a = ItSupport.ready(ItSupport.sentinelClient(redis).listener(eventsA::add).build(), 1);
         HavenRedisClient b;
         try {
-            b = ItSupport.ready(ItSupport.sentinelClient(redis).lagBound(Duration.ofSeconds(5)).listener(eventsB::add).build(), 1);
+            b = ItSupport.ready(ItSupport.sentinelClient(redis).defaultConsistency(dev.haven.Consistency.boundedStaleness(Duration.ofSeconds(5))).listener(eventsB::add).build(), 1);
             assertThatThrownBy(() -> ItSupport.sentinelClient(redis).probeTimeout(Duration.ofSeconds(2)).build()) // ItSupport clients probe with 1 s
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("haven.redis.probe-timeout is 2s here, but redis cluster 'it'");

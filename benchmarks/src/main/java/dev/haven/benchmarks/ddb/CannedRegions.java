@@ -53,7 +53,7 @@ public final class CannedRegions {
         HavenDynamoDbClient.Builder b = builder(local, hedging, fixedHedgeDelay)
                 .httpClient(CannedDynamoDbHttpClient.byHost(regions))
                 .credentialsProvider(CREDENTIALS)
-                .apiCallTimeouts(API_CALL_TIMEOUT, ATTEMPT_TIMEOUT);
+                .deadline(API_CALL_TIMEOUT).attemptTimeout(ATTEMPT_TIMEOUT);
         regions.keySet().forEach(b::region);
         return awaitServing(b.build());
     }
