@@ -24,7 +24,12 @@ import java.util.concurrent.Executor;
  *   <li>role: {@code pg_is_in_recovery()};</li>
  *   <li>epoch: the writer's timeline, read from its current WAL file name, so that an old primary that
  *       comes back after a promotion (older timeline) is never trusted as writer;</li>
- *   <li>position: the writer's flushed LSN, or the replica's replayed LSN, as bytes;</li>
+ *   <li>position: the writer's WAL insert LSN, or the replica's replayed LSN, as bytes. The insert LSN covers every
+ *       commit the writer has acknowledged, also with {@code synchronous_commit = off}, where a commit is acknowledged
+ *       before its WAL is flushed (and a replica receives only flushed WAL): judged against the flushed LSN, a replica
+ *       counted as fresh while commits acknowledged up to {@code wal_writer_delay} earlier were missing on it
+ *       ({@code AsyncCommitLagBoundIT}). It also covers WAL of transactions not yet committed, which makes a replica
+ *       look slightly staler than it is: the safe side;</li>
  *   <li>discovery: replicas whose {@code application_name} in {@code primary_conninfo} is their own
  *       {@code host:port} (a convention, see the README) are found from the writer's
  *       {@code pg_stat_replication} (needs {@code pg_monitor} for a non-superuser).</li>
@@ -34,7 +39,7 @@ public final class PostgresTopologyProvider implements TopologyProvider {
 
     static final String PROBE_SQL = "SELECT pg_is_in_recovery(),"
             + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
-            + "      ELSE pg_current_wal_flush_lsn() - '0/0'::pg_lsn END,"
+            + "      ELSE pg_current_wal_insert_lsn() - '0/0'::pg_lsn END,"
             + " CASE WHEN pg_is_in_recovery() THEN 0"
             + "      ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END,"
             + " CASE WHEN pg_is_in_recovery() THEN NULL"
