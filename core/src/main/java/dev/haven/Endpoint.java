@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param region region label, or {@code ""} when unknown
  * @param zone   availability-zone label, or {@code ""} when unknown
  */
-public record Endpoint(String id, String host, int port, Role role, String region, String zone) {
+public record Endpoint(String id, String host, int port, Role role, String region, String zone) implements java.io.Serializable {
 
     public Endpoint {
         Objects.requireNonNull(id, "id");

@@ -44,16 +44,39 @@ public interface HavenFailure {
         ROLLED_BACK
     }
 
-    Kind kind();
+    /**
+     * What every failure carries, whatever the store: the kind, the cluster, the endpoint. An exception implementing
+     * {@code HavenFailure} holds one and returns it from {@link #details()}; the accessors below read it.
+     *
+     * @param kind     was it applied?
+     * @param cluster  the cluster name the data source or client was configured with, or {@code null}
+     * @param endpoint the endpoint (server, node or region) the call was sent to or refused by, or {@code null}
+     */
+    record Details(Kind kind, String cluster, Endpoint endpoint) implements java.io.Serializable {
+        public Details {
+            java.util.Objects.requireNonNull(kind, "kind");
+        }
+    }
+
+    /** The kind, cluster and endpoint of this failure. */
+    Details details();
+
+    default Kind kind() {
+        return details().kind();
+    }
 
     /** The cluster name the data source or client was configured with ({@code haven.*.cluster-name}), or {@code null}. */
-    String cluster();
+    default String cluster() {
+        return details().cluster();
+    }
 
     /**
      * The endpoint (server, node or region) the call was sent to or refused by, or {@code null} when no single one was
      * involved (for example no writer was known).
      */
-    Endpoint endpoint();
+    default Endpoint endpoint() {
+        return details().endpoint();
+    }
 
     /** Whether the call may have been applied ({@link Kind#OUTCOME_UNKNOWN}); otherwise it certainly was not. */
     default boolean mayHaveBeenApplied() {

@@ -33,29 +33,17 @@ public final class HavenDynamoDbWriteOutcomeUnknownException extends SdkClientEx
 
     private static final long serialVersionUID = 1L;
 
-    private final String cluster;
-    private final transient Endpoint endpoint;
+    private final Details details;
 
     public HavenDynamoDbWriteOutcomeUnknownException(String message, String cluster, Endpoint region, Throwable cause) {
         super(SdkClientException.builder().message(message + " The write may or may not have been applied; Haven did not"
                 + " re-send it. Check its effect before repeating it, or make it idempotent.").cause(cause));
-        this.cluster = cluster;
-        this.endpoint = region;
+        this.details = new Details(Kind.OUTCOME_UNKNOWN, cluster, region);
     }
 
+    /** {@link HavenFailure.Kind#OUTCOME_UNKNOWN}, the cluster and the endpoint. */
     @Override
-    public Kind kind() {
-        return Kind.OUTCOME_UNKNOWN;
-    }
-
-    @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    /** The region (its id is the region name) the write was sent to. */
-    @Override
-    public Endpoint endpoint() {
-        return endpoint;
+    public Details details() {
+        return details;
     }
 }

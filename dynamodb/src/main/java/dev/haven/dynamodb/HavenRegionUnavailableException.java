@@ -28,8 +28,7 @@ public final class HavenRegionUnavailableException extends SdkClientException im
 
     private static final long serialVersionUID = 1L;
 
-    private final String cluster;
-    private final transient Endpoint endpoint;
+    private final Details details;
 
     public HavenRegionUnavailableException(String message) {
         this(message, null, null, null);
@@ -38,23 +37,12 @@ public final class HavenRegionUnavailableException extends SdkClientException im
     /** With the cluster's name, the region that refused the request (when one did) and the cause (when there is one). */
     public HavenRegionUnavailableException(String message, String cluster, Endpoint region, Throwable cause) {
         super(SdkClientException.builder().message(message).cause(cause));
-        this.cluster = cluster;
-        this.endpoint = region;
+        this.details = new Details(Kind.UNAVAILABLE, cluster, region);
     }
 
+    /** {@link HavenFailure.Kind#UNAVAILABLE}, the cluster and the endpoint. */
     @Override
-    public Kind kind() {
-        return Kind.UNAVAILABLE;
-    }
-
-    @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    /** The region (its id is the region name) that could not take the request, or {@code null}. */
-    @Override
-    public Endpoint endpoint() {
-        return endpoint;
+    public Details details() {
+        return details;
     }
 }

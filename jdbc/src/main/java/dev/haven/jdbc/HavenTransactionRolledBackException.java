@@ -31,8 +31,7 @@ public final class HavenTransactionRolledBackException extends SQLException impl
     /** Connection failure. */
     public static final String SQL_STATE = "08006";
 
-    private final String cluster;
-    private final transient Endpoint endpoint;
+    private final Details details;
 
     public HavenTransactionRolledBackException(String message, Throwable cause) {
         this(message, null, null, cause);
@@ -43,22 +42,12 @@ public final class HavenTransactionRolledBackException extends SQLException impl
         super(message + " The transaction was rolled back by the server; nothing of it was committed."
                 + " Run the whole unit of work again (HavenDataSource.transaction(...) does this for repeatable work).",
                 SQL_STATE, cause);
-        this.cluster = cluster;
-        this.endpoint = endpoint;
+        this.details = new Details(Kind.ROLLED_BACK, cluster, endpoint);
     }
 
+    /** {@link HavenFailure.Kind#ROLLED_BACK}, the cluster and the endpoint. */
     @Override
-    public Kind kind() {
-        return Kind.ROLLED_BACK;
-    }
-
-    @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    @Override
-    public Endpoint endpoint() {
-        return endpoint;
+    public Details details() {
+        return details;
     }
 }

@@ -16,8 +16,7 @@ public final class HavenUnavailableException extends SQLException implements Hav
 
     public static final String SQL_STATE = "08001";
 
-    private final String cluster;
-    private final transient Endpoint endpoint;
+    private final Details details;
 
     public HavenUnavailableException(String message, Throwable cause) {
         this(message, null, null, cause);
@@ -26,22 +25,12 @@ public final class HavenUnavailableException extends SQLException implements Hav
     /** With the cluster's name and the endpoint that refused the request, when there was one. */
     public HavenUnavailableException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message, SQL_STATE, cause);
-        this.cluster = cluster;
-        this.endpoint = endpoint;
+        this.details = new Details(Kind.UNAVAILABLE, cluster, endpoint);
     }
 
+    /** {@link HavenFailure.Kind#UNAVAILABLE}, the cluster and the endpoint. */
     @Override
-    public Kind kind() {
-        return Kind.UNAVAILABLE;
-    }
-
-    @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    @Override
-    public Endpoint endpoint() {
-        return endpoint;
+    public Details details() {
+        return details;
     }
 }

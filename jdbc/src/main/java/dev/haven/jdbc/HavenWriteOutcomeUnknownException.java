@@ -29,8 +29,7 @@ public final class HavenWriteOutcomeUnknownException extends SQLException implem
     /** Transaction resolution unknown. */
     public static final String SQL_STATE = "08007";
 
-    private final String cluster;
-    private final transient Endpoint endpoint;
+    private final Details details;
 
     public HavenWriteOutcomeUnknownException(String message, Throwable cause) {
         this(message, null, null, cause);
@@ -40,22 +39,12 @@ public final class HavenWriteOutcomeUnknownException extends SQLException implem
     public HavenWriteOutcomeUnknownException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message + " The write may or may not have been applied; Haven did not re-send it."
                 + " Check its effect before repeating it, or make it idempotent.", SQL_STATE, cause);
-        this.cluster = cluster;
-        this.endpoint = endpoint;
+        this.details = new Details(Kind.OUTCOME_UNKNOWN, cluster, endpoint);
     }
 
+    /** {@link HavenFailure.Kind#OUTCOME_UNKNOWN}, the cluster and the endpoint. */
     @Override
-    public Kind kind() {
-        return Kind.OUTCOME_UNKNOWN;
-    }
-
-    @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    @Override
-    public Endpoint endpoint() {
-        return endpoint;
+    public Details details() {
+        return details;
     }
 }

@@ -21,8 +21,7 @@ public final class HavenRedisUnavailableException extends RedisException impleme
 
     private static final long serialVersionUID = 1L;
 
-    private final String cluster;
-    private final transient Endpoint endpoint;
+    private final Details details;
 
     public HavenRedisUnavailableException(String message, Throwable cause) {
         this(message, null, null, cause);
@@ -31,23 +30,12 @@ public final class HavenRedisUnavailableException extends RedisException impleme
     /** With the cluster's name and the node that refused the command, when there was one. */
     public HavenRedisUnavailableException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message, cause);
-        this.cluster = cluster;
-        this.endpoint = endpoint;
+        this.details = new Details(Kind.UNAVAILABLE, cluster, endpoint);
     }
 
-    /** {@link HavenFailure.Kind#UNAVAILABLE}: not applied, safe to repeat. */
+    /** {@link HavenFailure.Kind#UNAVAILABLE}, the cluster and the endpoint. */
     @Override
-    public Kind kind() {
-        return Kind.UNAVAILABLE;
-    }
-
-    @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    @Override
-    public Endpoint endpoint() {
-        return endpoint;
+    public Details details() {
+        return details;
     }
 }

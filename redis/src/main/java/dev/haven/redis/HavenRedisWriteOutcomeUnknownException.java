@@ -24,8 +24,7 @@ public final class HavenRedisWriteOutcomeUnknownException extends RedisException
 
     private static final long serialVersionUID = 1L;
 
-    private final String cluster;
-    private final transient Endpoint endpoint;
+    private final Details details;
 
     public HavenRedisWriteOutcomeUnknownException(String message, Endpoint endpoint, Throwable cause) {
         this(message, null, endpoint, cause);
@@ -34,24 +33,12 @@ public final class HavenRedisWriteOutcomeUnknownException extends RedisException
     /** With the cluster's name and the node the write was sent to. */
     public HavenRedisWriteOutcomeUnknownException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message, cause);
-        this.cluster = cluster;
-        this.endpoint = endpoint;
+        this.details = new Details(Kind.OUTCOME_UNKNOWN, cluster, endpoint);
     }
 
-    /** {@link HavenFailure.Kind#OUTCOME_UNKNOWN}: it may or may not have been applied. */
+    /** {@link HavenFailure.Kind#OUTCOME_UNKNOWN}, the cluster and the endpoint. */
     @Override
-    public Kind kind() {
-        return Kind.OUTCOME_UNKNOWN;
-    }
-
-    @Override
-    public String cluster() {
-        return cluster;
-    }
-
-    /** The node the write was sent to. */
-    @Override
-    public Endpoint endpoint() {
-        return endpoint;
+    public Details details() {
+        return details;
     }
 }
