@@ -96,7 +96,9 @@ class GlobalTablesIT {
             assertThat(value(regions.client(WEST), table, "a")).as("in %s while paused", WEST).isNull();
             Thread.sleep(50);
         }
-        assertThatThrownBy(() -> regions.awaitReplicated(Duration.ofMillis(500)))
+        // 5 s: enough for two full passes over the streams on a loaded machine (at load ~7, 500 ms was not, and the
+        // wait ended with "the stream of us-east-1 was not read completely" before it could see the paused link)
+        assertThatThrownBy(() -> regions.awaitReplicated(Duration.ofSeconds(5)))
                 .isInstanceOf(DynamoDbRegionsException.class)
                 .hasMessageContaining("pending (paused)");
 
