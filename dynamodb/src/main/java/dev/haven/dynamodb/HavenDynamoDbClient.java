@@ -1,7 +1,6 @@
 package dev.haven.dynamodb;
 
 import dev.haven.Consistency;
-import dev.haven.Ticker;
 import dev.haven.Topology;
 import dev.haven.dynamodb.internal.DynamoDbSettings;
 import dev.haven.dynamodb.internal.ItemCache;
@@ -10,9 +9,7 @@ import dev.haven.dynamodb.internal.RegionExecutor;
 import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -599,29 +596,22 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
      * the property, the rule and the value ({@code haven.dynamodb.probe-timeout must be > 0: was 0ms}); it then
      * checks the heartbeat table and runs the first probe round, so routing works on return.
      */
-    public static final class Builder {
+    public static final class Builder extends dev.haven.config.HavenBuilder<Builder> {
 
         private static final String P = DynamoDbKeys.SPEC.prefix();
 
-        private final dev.haven.config.Settings.Builder keys = DynamoDbKeys.SPEC.newBuilder();
         private final Map<String, DynamoDbSettings.RegionSpec> regions = new LinkedHashMap<>();
+        private final Map<String, URI> endpoints = new LinkedHashMap<>();
         private AwsCredentialsProvider credentials;
         private software.amazon.awssdk.http.SdkHttpClient httpClient;
-        private final List<HavenEventListener> listeners = new ArrayList<>();
-        private Ticker ticker = Ticker.system();
-        private Clock clock = Clock.systemUTC();
 
         private Builder() {
+            super(DynamoDbKeys.SPEC);
         }
 
         /**
-         * Settings from the {@code haven.dynamodb.*} keys ({@link DynamoDbKeys}, relaxed names: {@code homeRegion} and
-         * {@code HAVEN_DYNAMODB_HOME_REGION} work too; other keys are ignored), applied over what was set before;
-         * {@code region.<name>.endpoint} gives an endpoint override for that region. Durations as {@code 500ms},
-         * {@code 2s}, {@code 1m} or ISO-8601. An unknown {@code haven.dynamodb.} key or a malformed value fails at once,
-         * naming the key; names of earlier releases ({@code api-call-timeout}, {@code api-call-attempt-timeout}) still
-         * work, with a warning. Credentials and HTTP clients are objects: set them with {@link #credentialsProvider} and
-         * {@link #httpClient}.
+         * {@code haven.dynamodb.region.<name>.endpoint}: an endpoint override for that region. The other keys are
+         * {@link DynamoDbKeys}; {@code regions} is comma-separated.
          *
          * <pre>{@code
          * Properties p = new Properties();
@@ -633,27 +623,23 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          * HavenDynamoDbClient ddb = HavenDynamoDbClient.builder().properties(p).build();
          * }</pre>
          */
-        public Builder properties(java.util.Properties props) {
-            java.util.Map<String, String> m = new java.util.TreeMap<>();
-            props.stringPropertyNames().forEach(k -> m.put(k, props.getProperty(k)));
-            return properties(m);
+        @Override
+        protected void family(dev.haven.config.SettingsSpec.Family family, String rest, String value, String key) {
+            if (!rest.toLowerCase(java.util.Locale.ROOT).endsWith(".endpoint")) {
+                throw new IllegalArgumentException(key + " is unknown: expected " + P + "region.<name>.endpoint");
+            }
+            String region = rest.substring(0, rest.length() - ".endpoint".length());
+            try {
+                endpoints.put(region, URI.create(value == null ? "" : value.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + " must be a URI: was " + value);
+            }
         }
 
-        /** As {@link #properties(java.util.Properties)}, from a map. */
-        public Builder properties(Map<String, ?> props) {
-            Map<String, URI> endpoints = new LinkedHashMap<>();
-            DynamoDbKeys.SPEC.read(props, keys, (family, rest, value, key) -> {
-                if (!rest.toLowerCase(java.util.Locale.ROOT).endsWith(".endpoint")) {
-                    throw new IllegalArgumentException(key + " is unknown: expected " + P + "region.<name>.endpoint");
-                }
-                String region = rest.substring(0, rest.length() - ".endpoint".length());
-                try {
-                    endpoints.put(region, URI.create(value == null ? "" : value.trim()));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(key + " must be a URI: was " + value);
-                }
-            });
-            List<String> listed = keys.get(DynamoDbKeys.REGIONS);
+        /** The regions listed in {@code regions}, then the endpoint overrides read with them. */
+        @Override
+        protected void afterProperties() {
+            List<String> listed = keys().get(DynamoDbKeys.REGIONS);
             if (listed != null) {
                 for (String r : listed) {
                     if (!regions.containsKey(r)) {
@@ -669,24 +655,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
                 }
                 region(e.getKey(), e.getValue());
             }
-            return this;
-        }
-
-        /** Every value given in {@code settings} (e.g. another client's {@link HavenDynamoDbClient#settings()}). */
-        public Builder settings(dev.haven.config.Settings settings) {
-            keys.setAll(settings);
-            return this;
-        }
-
-        /** Sets one key ({@link DynamoDbKeys}); the typed methods below do the same. */
-        public <T> Builder set(dev.haven.config.Setting<T> key, T value) {
-            keys.set(key, value);
-            return this;
-        }
-
-        /** {@code haven.dynamodb.cluster-name}: names events, metrics and threads (default {@code haven-dynamodb}). */
-        public Builder clusterName(String name) {
-            return set(DynamoDbKeys.CLUSTER_NAME, name);
+            endpoints.clear();
         }
 
         /** {@code haven.dynamodb.home-region}: where writes and STRONG reads go; one of the regions (required). */
@@ -736,16 +705,6 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             return this;
         }
 
-        /** {@code haven.dynamodb.local-region}: where this application runs; reads prefer it (default: the home region). */
-        public Builder localRegion(String region) {
-            return set(DynamoDbKeys.LOCAL_REGION, region);
-        }
-
-        /** {@code haven.dynamodb.default-consistency}: of reads that say nothing (default EVENTUAL, as the SDK's). */
-        public Builder defaultConsistency(Consistency consistency) {
-            return set(DynamoDbKeys.DEFAULT_CONSISTENCY, Objects.requireNonNull(consistency, P + "default-consistency"));
-        }
-
         /**
          * {@code haven.dynamodb.deadline}: no call blocks longer, retries included (default 2s; the SDK's
          * {@code apiCallTimeout} of the clients Haven builds; the SDK has none by default).
@@ -769,24 +728,9 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             return deadline(apiCall).attemptTimeout(attempt);
         }
 
-        /** {@code haven.dynamodb.probe-interval}: heartbeat probe interval when all is well (default 1s). */
-        public Builder probeInterval(Duration d) {
-            return set(DynamoDbKeys.PROBE_INTERVAL, d);
-        }
-
-        /** {@code haven.dynamodb.fast-probe-interval}: while a region is failing (default 100ms). */
-        public Builder fastProbeInterval(Duration d) {
-            return set(DynamoDbKeys.FAST_PROBE_INTERVAL, d);
-        }
-
         /** {@code haven.dynamodb.lag-probe-interval}: while bounded or SESSION reads are made (default 200ms). */
         public Builder lagProbeInterval(Duration d) {
             return set(DynamoDbKeys.LAG_PROBE_INTERVAL, d);
-        }
-
-        /** {@code haven.dynamodb.probe-timeout}: a region not answering a probe within this is down (default 500ms). */
-        public Builder probeTimeout(Duration d) {
-            return set(DynamoDbKeys.PROBE_TIMEOUT, d);
         }
 
         /**
@@ -808,11 +752,6 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             return set(DynamoDbKeys.HEARTBEAT_TABLE, table);
         }
 
-        /** {@code haven.dynamodb.retry.max-attempts}: attempts, the first included (default 3). */
-        public Builder retryMaxAttempts(int attempts) {
-            return set(DynamoDbKeys.RETRY_MAX_ATTEMPTS, attempts);
-        }
-
         /** {@code haven.dynamodb.retry.base-backoff}: full-jitter backoff base (default 25ms). */
         public Builder retryBaseBackoff(Duration d) {
             return set(DynamoDbKeys.RETRY_BASE_BACKOFF, d);
@@ -823,16 +762,6 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             return set(DynamoDbKeys.RETRY_MAX_BACKOFF, d);
         }
 
-        /** {@code haven.dynamodb.retry.budget-ratio}: retries allowed as a share of requests (default 0.1). */
-        public Builder retryBudgetRatio(double ratio) {
-            return set(DynamoDbKeys.RETRY_BUDGET_RATIO, ratio);
-        }
-
-        /** {@code haven.dynamodb.retry.budget-reserve-per-second}: retries allowed per second on top (default 10). */
-        public Builder retryBudgetReservePerSecond(int reserve) {
-            return set(DynamoDbKeys.RETRY_BUDGET_RESERVE, reserve);
-        }
-
         /**
          * The three {@code haven.dynamodb.retry.*} attempt keys at once.
          *
@@ -841,16 +770,6 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         @Deprecated
         public Builder retry(int maxAttempts, Duration baseBackoff, Duration maxBackoff) {
             return retryMaxAttempts(maxAttempts).retryBaseBackoff(baseBackoff).retryMaxBackoff(maxBackoff);
-        }
-
-        /**
-         * Both {@code haven.dynamodb.retry.budget-*} keys at once.
-         *
-         * @deprecated use {@link #retryBudgetRatio} and {@link #retryBudgetReservePerSecond}
-         */
-        @Deprecated
-        public Builder retryBudget(double ratio, int reservePerSecond) {
-            return retryBudgetRatio(ratio).retryBudgetReservePerSecond(reservePerSecond);
         }
 
         /** {@code haven.dynamodb.hedge.enabled}: hedged EVENTUAL, bounded and SESSION reads (default true). */
@@ -878,7 +797,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          * {@code hedge.delay}).
          */
         public Builder adaptiveHedgeDelay(Duration minDelay, double latencyMultiplier) {
-            keys.set(DynamoDbKeys.HEDGE_DELAY, null);
+            keys().set(DynamoDbKeys.HEDGE_DELAY, null);
             return hedgeMinDelay(minDelay).hedgeLatencyMultiplier(latencyMultiplier);
         }
 
@@ -919,23 +838,6 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
             return set(DynamoDbKeys.CLOSE_USER_CLIENTS, close);
         }
 
-        public Builder listener(HavenEventListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
-            return this;
-        }
-
-        /** For tests: the monotonic time source. */
-        public Builder ticker(Ticker ticker) {
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
-            return this;
-        }
-
-        /** For tests: the wall clock of event timestamps. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
         /**
          * Validates, builds (or takes) one SDK client per region, checks the heartbeat table and starts the monitor.
          *
@@ -948,7 +850,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
 
         /** The validated settings (no I/O): what {@link #build()} checks first. */
         DynamoDbSettings settings() {
-            dev.haven.config.Settings values = keys.build();
+            dev.haven.config.Settings values = checkedKeys();
             if (regions.isEmpty()) {
                 throw new IllegalArgumentException(P + "regions must name at least one region: was none");
             }
@@ -972,7 +874,6 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
                 throw new IllegalArgumentException(P + "attempt-timeout must be <= " + P + "deadline ("
                         + Durations.format(deadline) + "): was " + Durations.format(attempt));
             }
-            dev.haven.config.CommonKeys.checkRelations(values);
             Duration lagProbe = values.get(DynamoDbKeys.LAG_PROBE_INTERVAL);
             Duration fast = values.get(DynamoDbKeys.FAST_PROBE_INTERVAL);
             if (lagProbe.compareTo(fast) < 0) {
@@ -987,7 +888,7 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
                         + (cacheSize ? "maximum-size only" : "max-age only"));
             }
             return new DynamoDbSettings(values, List.copyOf(regions.values()), credentials, httpClient, local,
-                    List.copyOf(listeners), ticker, clock);
+                    listeners(), ticker(), clock());
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.haven.jdbc;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.ReadFallback;
-import dev.haven.Ticker;
 import dev.haven.Topology;
 import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
@@ -16,9 +15,7 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -186,41 +183,21 @@ public final class HavenDataSource implements DataSource, Closeable {
      * its rule at once; {@link #build()} checks the rules between keys. Every message names the property, the rule and
      * the value ({@code haven.jdbc.probe-timeout must be >= 50ms: was 10ms}).
      */
-    public static final class Builder {
+    public static final class Builder extends dev.haven.config.HavenBuilder<Builder> {
 
         private static final Set<String> POOL_FORBIDDEN = Set.of("jdbcurl", "username", "password",
                 "datasourceclassname", "datasource", "poolname");
 
-        private final dev.haven.config.Settings.Builder keys = JdbcKeys.SPEC.newBuilder();
         private final Map<String, String[]> locations = new LinkedHashMap<>();
         private final Properties pool = new Properties();
-        private final List<HavenEventListener> listeners = new ArrayList<>();
         private TopologyProvider topologyProvider;
-        private Ticker ticker = Ticker.system();
-        private Clock clock = Clock.systemUTC();
 
         private Builder() {
+            super(JdbcKeys.SPEC);
         }
 
-        /**
-         * Reads the {@code haven.jdbc.*} keys ({@link JdbcKeys}, relaxed names: {@code retry.maxAttempts} and
-         * {@code HAVEN_JDBC_RETRY_MAX_ATTEMPTS} work too); {@code haven.jdbc.pool.<hikari-property>} go to every
-         * per-server HikariCP pool and {@code haven.jdbc.endpoint.<host:port>.region|zone} label servers. An unknown
-         * {@code haven.jdbc.*} key fails, so a typo never silently falls back to a default; names of earlier releases
-         * ({@code statement-deadline}, {@code region}, {@code zone}, {@code lag-bound}) still work, with a warning.
-         */
-        public Builder properties(Properties props) {
-            JdbcKeys.SPEC.read(props, keys, this::family);
-            return this;
-        }
-
-        /** As {@link #properties(Properties)}, from a map (e.g. Spring's relaxed binding output). */
-        public Builder properties(Map<String, ?> props) {
-            JdbcKeys.SPEC.read(props, keys, this::family);
-            return this;
-        }
-
-        private void family(dev.haven.config.SettingsSpec.Family family, String rest, String value, String key) {
+        @Override
+        protected void family(dev.haven.config.SettingsSpec.Family family, String rest, String value, String key) {
             if (family == JdbcKeys.POOL) {
                 poolProperty(rest, value);
                 return;
@@ -237,18 +214,6 @@ public final class HavenDataSource implements DataSource, Closeable {
             }
         }
 
-        /** Every value given in {@code settings} (e.g. another data source's {@link HavenDataSource#settings()}). */
-        public Builder settings(dev.haven.config.Settings settings) {
-            keys.setAll(settings);
-            return this;
-        }
-
-        /** Sets one key ({@link JdbcKeys}); the typed methods below do the same. */
-        public <T> Builder set(dev.haven.config.Setting<T> key, T value) {
-            keys.set(key, value);
-            return this;
-        }
-
         /** {@code haven.jdbc.url}: {@code jdbc:postgresql://host1:port1,host2:port2/db?params}, the seed servers. */
         public Builder url(String url) {
             return set(JdbcKeys.URL, url);
@@ -262,20 +227,6 @@ public final class HavenDataSource implements DataSource, Closeable {
         /** {@code haven.jdbc.password}: never logged, never in an exception message. */
         public Builder password(String password) {
             return set(JdbcKeys.PASSWORD, password);
-        }
-
-        /** {@code haven.jdbc.cluster-name}: names events, metrics, pools and threads (default {@code haven}). */
-        public Builder clusterName(String name) {
-            return set(JdbcKeys.CLUSTER_NAME, name);
-        }
-
-        /**
-         * {@code haven.jdbc.default-consistency}: of read-only connections that do not choose one (default
-         * {@code boundedStaleness(1s)}).
-         */
-        public Builder defaultConsistency(Consistency consistency) {
-            keys.set(JdbcKeys.LAG_BOUND, null);
-            return set(JdbcKeys.DEFAULT_CONSISTENCY, consistency);
         }
 
         /**
@@ -308,11 +259,6 @@ public final class HavenDataSource implements DataSource, Closeable {
             return readFallback(fallback ? ReadFallback.WRITER : ReadFallback.FAIL);
         }
 
-        /** {@code haven.jdbc.local-region}: where this application runs. */
-        public Builder localRegion(String region) {
-            return set(JdbcKeys.LOCAL_REGION, region == null ? "" : region);
-        }
-
         /** {@code haven.jdbc.local-zone}: where this application runs; reads stay in its zone when they can. */
         public Builder localZone(String zone) {
             return set(JdbcKeys.LOCAL_ZONE, zone == null ? "" : zone);
@@ -327,21 +273,6 @@ public final class HavenDataSource implements DataSource, Closeable {
         public Builder endpointLocation(String hostPort, String region, String zone) {
             locations.put(hostPort, new String[] {region == null ? "" : region, zone == null ? "" : zone});
             return this;
-        }
-
-        /** {@code haven.jdbc.probe-interval}: topology probe interval when all is well (default 1s). */
-        public Builder probeInterval(Duration d) {
-            return set(JdbcKeys.PROBE_INTERVAL, d);
-        }
-
-        /** {@code haven.jdbc.fast-probe-interval}: probe interval during a failover or after an error (default 100ms). */
-        public Builder fastProbeInterval(Duration d) {
-            return set(JdbcKeys.FAST_PROBE_INTERVAL, d);
-        }
-
-        /** {@code haven.jdbc.probe-timeout}: a server that does not answer a probe within this is down (default 500ms). */
-        public Builder probeTimeout(Duration d) {
-            return set(JdbcKeys.PROBE_TIMEOUT, d);
         }
 
         /**
@@ -368,11 +299,6 @@ public final class HavenDataSource implements DataSource, Closeable {
             return set(JdbcKeys.WRITER_WAIT, d);
         }
 
-        /** {@code haven.jdbc.retry.max-attempts}: attempts of a read, the first included (default 3). */
-        public Builder retryMaxAttempts(int attempts) {
-            return set(JdbcKeys.RETRY_MAX_ATTEMPTS, attempts);
-        }
-
         /** {@code haven.jdbc.retry.base-backoff}: full-jitter backoff base (default 10ms). */
         public Builder retryBaseBackoff(Duration d) {
             return set(JdbcKeys.RETRY_BASE_BACKOFF, d);
@@ -383,16 +309,6 @@ public final class HavenDataSource implements DataSource, Closeable {
             return set(JdbcKeys.RETRY_MAX_BACKOFF, d);
         }
 
-        /** {@code haven.jdbc.retry.budget-ratio}: retries allowed as a share of requests (default 0.1). */
-        public Builder retryBudgetRatio(double ratio) {
-            return set(JdbcKeys.RETRY_BUDGET_RATIO, ratio);
-        }
-
-        /** {@code haven.jdbc.retry.budget-reserve-per-second}: retries allowed per second on top (default 10). */
-        public Builder retryBudgetReservePerSecond(int reserve) {
-            return set(JdbcKeys.RETRY_BUDGET_RESERVE, reserve);
-        }
-
         /**
          * The three {@code haven.jdbc.retry.*} attempt keys at once.
          *
@@ -401,16 +317,6 @@ public final class HavenDataSource implements DataSource, Closeable {
         @Deprecated
         public Builder retry(int maxAttempts, Duration baseBackoff, Duration maxBackoff) {
             return retryMaxAttempts(maxAttempts).retryBaseBackoff(baseBackoff).retryMaxBackoff(maxBackoff);
-        }
-
-        /**
-         * Both {@code haven.jdbc.retry.budget-*} keys at once.
-         *
-         * @deprecated use {@link #retryBudgetRatio} and {@link #retryBudgetReservePerSecond}
-         */
-        @Deprecated
-        public Builder retryBudget(double ratio, int reservePerSecond) {
-            return retryBudgetRatio(ratio).retryBudgetReservePerSecond(reservePerSecond);
         }
 
         /** {@code haven.jdbc.transaction.max-attempts}: runs of {@link HavenDataSource#transaction} (default 3). */
@@ -428,11 +334,6 @@ public final class HavenDataSource implements DataSource, Closeable {
             return this;
         }
 
-        public Builder listener(HavenEventListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
-            return this;
-        }
-
         /**
          * Replaces the built-in PostgreSQL streaming-replication discovery with another source of roles and
          * positions (Patroni's REST API, a service registry, a fixed layout for tests). Haven closes it.
@@ -442,18 +343,6 @@ public final class HavenDataSource implements DataSource, Closeable {
          */
         public Builder topologyProvider(TopologyProvider provider) {
             this.topologyProvider = Objects.requireNonNull(provider, "provider");
-            return this;
-        }
-
-        /** For tests: the monotonic time source. */
-        public Builder ticker(Ticker ticker) {
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
-            return this;
-        }
-
-        /** For tests: the wall clock of event timestamps. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 
@@ -472,10 +361,9 @@ public final class HavenDataSource implements DataSource, Closeable {
 
         /** Validates the settings into the form the engine uses (no I/O); visible for tests. */
         JdbcSettings settings() {
-            dev.haven.config.Settings values = keys.build();
+            dev.haven.config.Settings values = checkedKeys();
             String p = JdbcKeys.SPEC.prefix();
             JdbcUrl parsed = JdbcUrl.parse(p + "url", values.get(JdbcKeys.URL));
-            dev.haven.config.CommonKeys.checkRelations(values);
             for (String id : locations.keySet()) {
                 if (!id.matches("[^:\\s]+:\\d{1,5}")) {
                     throw new IllegalArgumentException(p + "endpoint.<host:port> must name a server as host:port: was '" + id + "'");
@@ -487,8 +375,8 @@ public final class HavenDataSource implements DataSource, Closeable {
                 throw new IllegalArgumentException("haven.jdbc.pool.* contains a property HikariCP rejects: "
                         + ex.getMessage(), ex);
             }
-            return new JdbcSettings(values, parsed, Map.copyOf(locations), (Properties) pool.clone(), List.copyOf(listeners),
-                    topologyProvider, ticker, clock);
+            return new JdbcSettings(values, parsed, Map.copyOf(locations), (Properties) pool.clone(), listeners(),
+                    topologyProvider, ticker(), clock());
         }
     }
 

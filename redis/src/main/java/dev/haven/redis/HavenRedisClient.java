@@ -1,21 +1,17 @@
 package dev.haven.redis;
 
 import dev.haven.Endpoint;
-import dev.haven.Ticker;
 import dev.haven.Topology;
 import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import dev.haven.redis.internal.RedisRouting;
 import dev.haven.redis.internal.RedisSettings;
 import io.lettuce.core.RedisURI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Properties;
 
 /**
  * A Redis client over a replicated deployment — Sentinel, a static list of nodes, an ElastiCache primary endpoint, or
@@ -105,40 +101,21 @@ public final class HavenRedisClient implements AutoCloseable {
      * Builds a {@link HavenRedisClient}; {@link #build()} validates every setting and fails with a message naming the
      * property ({@code haven.redis.<name>}), the rule and the value.
      */
-    public static final class Builder {
+    public static final class Builder extends dev.haven.config.HavenBuilder<Builder> {
 
         static final String P = RedisKeys.SPEC.prefix();
         private static final String GLOBAL_DATASTORE = "global-datastore.";
 
-        private final dev.haven.config.Settings.Builder keys = RedisKeys.SPEC.newBuilder();
         private final Map<String, List<String>> globalDatastore = new LinkedHashMap<>();
         private final Map<String, String[]> locations = new LinkedHashMap<>();
-        private final List<HavenEventListener> listeners = new ArrayList<>();
-        private Ticker ticker = Ticker.system();
-        private Clock clock = Clock.systemUTC();
         private NearCacheConfig nearCache;
 
         private Builder() {
+            super(RedisKeys.SPEC);
         }
 
-        /**
-         * Reads the {@code haven.redis.*} keys ({@link RedisKeys}, relaxed names: {@code attemptTimeout} and
-         * {@code HAVEN_REDIS_ATTEMPT_TIMEOUT} work too), {@code haven.redis.global-datastore.<region>} and
-         * {@code haven.redis.endpoint.<host:port>.region|zone}; an unknown {@code haven.redis.*} key fails. Names of earlier
-         * releases ({@code command-timeout}, {@code region}, {@code zone}, {@code lag-bound}) still work, with a warning.
-         */
-        public Builder properties(Properties props) {
-            RedisKeys.SPEC.read(props, keys, this::family);
-            return this;
-        }
-
-        /** As {@link #properties(Properties)}, from a map. */
-        public Builder properties(Map<String, ?> props) {
-            RedisKeys.SPEC.read(props, keys, this::family);
-            return this;
-        }
-
-        private void family(dev.haven.config.SettingsSpec.Family family, String rest, String value, String key) {
+        @Override
+        protected void family(dev.haven.config.SettingsSpec.Family family, String rest, String value, String key) {
             String v = value == null ? "" : value.trim();
             if (family == RedisKeys.GLOBAL_DATASTORE) {
                 globalDatastoreRegion(rest, v.isEmpty() ? new String[0] : v.split("\\s*,\\s*"));
@@ -155,18 +132,6 @@ public final class HavenRedisClient implements AutoCloseable {
             }
         }
 
-        /** Every value given in {@code settings} (e.g. another client's {@link HavenRedisClient#settings()}). */
-        public Builder settings(dev.haven.config.Settings settings) {
-            keys.setAll(settings);
-            return this;
-        }
-
-        /** Sets one key ({@link RedisKeys}); the typed methods below do the same. */
-        public <T> Builder set(dev.haven.config.Setting<T> key, T value) {
-            keys.set(key, value);
-            return this;
-        }
-
         /** {@code haven.redis.sentinel}: Lettuce's {@code redis-sentinel://host1:port1,host2:port2#masterName}. */
         public Builder sentinel(String uri) {
             return set(RedisKeys.SENTINEL, uri);
@@ -174,7 +139,7 @@ public final class HavenRedisClient implements AutoCloseable {
 
         /** {@code haven.redis.nodes}: the primary and replicas as {@code host:port}; roles are discovered ({@code INFO replication}). */
         public Builder nodes(String... hostPorts) {
-            List<String> all = new ArrayList<>(keys.get(RedisKeys.NODES) == null ? List.of() : keys.get(RedisKeys.NODES));
+            List<String> all = new ArrayList<>(keys().get(RedisKeys.NODES) == null ? List.of() : keys().get(RedisKeys.NODES));
             all.addAll(List.of(hostPorts));
             return set(RedisKeys.NODES, List.copyOf(all));
         }
@@ -237,11 +202,6 @@ public final class HavenRedisClient implements AutoCloseable {
             return set(RedisKeys.USERNAME, username).password(password);
         }
 
-        /** {@code haven.redis.cluster-name}: names events, metrics and threads (default {@code haven}). */
-        public Builder clusterName(String name) {
-            return set(RedisKeys.CLUSTER_NAME, name);
-        }
-
         /**
          * {@code haven.redis.attempt-timeout}: one attempt of a command not answered within this fails (default 250ms); a
          * read then moves to another node, a write surfaces as {@link HavenRedisWriteOutcomeUnknownException}.
@@ -263,14 +223,6 @@ public final class HavenRedisClient implements AutoCloseable {
         /** {@code haven.redis.connect-timeout}: TCP connect + handshake (default 1s). */
         public Builder connectTimeout(Duration d) {
             return set(RedisKeys.CONNECT_TIMEOUT, d);
-        }
-
-        /**
-         * {@code haven.redis.default-consistency}: of reads that do not choose one (default {@code boundedStaleness(1s)}).
-         */
-        public Builder defaultConsistency(dev.haven.Consistency consistency) {
-            keys.set(RedisKeys.LAG_BOUND, null);
-            return set(RedisKeys.DEFAULT_CONSISTENCY, consistency);
         }
 
         /**
@@ -302,11 +254,6 @@ public final class HavenRedisClient implements AutoCloseable {
             return readFallback(fallback ? dev.haven.ReadFallback.WRITER : dev.haven.ReadFallback.FAIL);
         }
 
-        /** {@code haven.redis.local-region}: where this application runs (a Global Datastore region: one of them). */
-        public Builder localRegion(String region) {
-            return set(RedisKeys.LOCAL_REGION, region == null ? "" : region);
-        }
-
         /** {@code haven.redis.local-zone}: where this application runs; reads stay in its zone when they can. */
         public Builder localZone(String zone) {
             return set(RedisKeys.LOCAL_ZONE, zone == null ? "" : zone);
@@ -323,49 +270,9 @@ public final class HavenRedisClient implements AutoCloseable {
             return this;
         }
 
-        /** {@code haven.redis.probe-interval}: topology probe interval when all is well (default 1s). */
-        public Builder probeInterval(Duration d) {
-            return set(RedisKeys.PROBE_INTERVAL, d);
-        }
-
-        /** {@code haven.redis.fast-probe-interval}: during a failover, after an error, and for lag sampling (default 100ms). */
-        public Builder fastProbeInterval(Duration d) {
-            return set(RedisKeys.FAST_PROBE_INTERVAL, d);
-        }
-
-        /** {@code haven.redis.probe-timeout}: a node not answering a probe within this is down (default 500ms). */
-        public Builder probeTimeout(Duration d) {
-            return set(RedisKeys.PROBE_TIMEOUT, d);
-        }
-
         /** {@code haven.redis.writer-wait}: how long a command waits for a primary / a qualifying node (default 5s). */
         public Builder writerWait(Duration d) {
             return set(RedisKeys.WRITER_WAIT, d);
-        }
-
-        /** {@code haven.redis.retry.max-attempts}: attempts of a read, the first included (default 3). */
-        public Builder retryMaxAttempts(int attempts) {
-            return set(RedisKeys.RETRY_MAX_ATTEMPTS, attempts);
-        }
-
-        /** {@code haven.redis.retry.budget-ratio}: retries allowed as a share of requests (default 0.1). */
-        public Builder retryBudgetRatio(double ratio) {
-            return set(RedisKeys.RETRY_BUDGET_RATIO, ratio);
-        }
-
-        /** {@code haven.redis.retry.budget-reserve-per-second}: retries allowed per second on top (default 10). */
-        public Builder retryBudgetReservePerSecond(int reserve) {
-            return set(RedisKeys.RETRY_BUDGET_RESERVE, reserve);
-        }
-
-        /**
-         * Both {@code haven.redis.retry.budget-*} keys at once.
-         *
-         * @deprecated use {@link #retryBudgetRatio} and {@link #retryBudgetReservePerSecond}
-         */
-        @Deprecated
-        public Builder retryBudget(double ratio, int reservePerSecond) {
-            return retryBudgetRatio(ratio).retryBudgetReservePerSecond(reservePerSecond);
         }
 
         /** {@code haven.redis.request-queue-size}: commands queued per node connection before rejection (default 10000). */
@@ -387,26 +294,9 @@ public final class HavenRedisClient implements AutoCloseable {
             return this;
         }
 
-        public Builder listener(HavenEventListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
-            return this;
-        }
-
-        /** For tests: the monotonic time source. */
-        public Builder ticker(Ticker ticker) {
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
-            return this;
-        }
-
-        /** For tests: the wall clock of event timestamps. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
         /** Validates the settings into the immutable form the engine uses (no I/O); visible for tests. */
         RedisSettings settings() {
-            dev.haven.config.Settings values = keys.build();
+            dev.haven.config.Settings values = checkedKeys();
             String sentinelUri = values.get(RedisKeys.SENTINEL);
             List<String> nodes = values.get(RedisKeys.NODES) == null ? List.of() : values.get(RedisKeys.NODES);
             String primaryEndpoint = values.get(RedisKeys.PRIMARY_ENDPOINT);
@@ -443,7 +333,6 @@ public final class HavenRedisClient implements AutoCloseable {
             if (reader != null && primary == null) {
                 throw new IllegalArgumentException(P + "reader-endpoint needs " + P + "primary-endpoint: was " + readerEndpoint);
             }
-            dev.haven.config.CommonKeys.checkRelations(values);
             for (String id : locations.keySet()) {
                 hostPort("endpoint.<host:port>", id);
             }
@@ -459,7 +348,7 @@ public final class HavenRedisClient implements AutoCloseable {
                 located.put(e.id(), new String[] {r, loc == null ? "" : loc[1]});
             }));
             return new RedisSettings(values, sentinels, masterName, List.copyOf(nodeList), primary, reader, Map.copyOf(located),
-                    List.copyOf(listeners), ticker, clock, nearCache, regions);
+                    listeners(), ticker(), clock(), nearCache, regions);
         }
 
         /** Validates the Global Datastore regions (none: an empty map) and the local region among them. */
