@@ -203,7 +203,7 @@ public final class HavenRedisClient implements AutoCloseable {
         }
 
         /**
-         * {@code haven.redis.attempt-timeout}: one attempt of a command not answered within this fails (default 250ms); a
+         * {@code haven.redis.attempt-timeout}: one attempt of a command not answered within this fails (default 2s); a
          * read then moves to another node, a write surfaces as {@link HavenRedisWriteOutcomeUnknownException}.
          */
         public Builder attemptTimeout(Duration d) {

@@ -31,9 +31,10 @@ public final class RedisKeys {
     public static final Setting<String> PASSWORD = Setting.text("password", null,
             "of the data nodes (Sentinels are reached without); never logged").secret();
     public static final Setting<String> CLUSTER_NAME = CommonKeys.CLUSTER_NAME;
-    public static final Setting<Duration> ATTEMPT_TIMEOUT = Setting.duration("attempt-timeout", Duration.ofMillis(250),
+    public static final Setting<Duration> ATTEMPT_TIMEOUT = Setting.duration("attempt-timeout", Duration.ofSeconds(2),
             "one attempt of a command not answered within this fails (a read moves to another node, a write surfaces as "
-                    + "outcome unknown)").atLeast(Duration.ofMillis(10)).formerly("command-timeout");
+                    + "outcome unknown); a node the monitor declares down fails its commands at once, so this only has to "
+                    + "bound a healthy server's slowest answer").atLeast(Duration.ofMillis(10)).formerly("command-timeout");
     public static final Setting<Duration> CONNECT_TIMEOUT = Setting.duration("connect-timeout", Duration.ofSeconds(1),
             "TCP connect and handshake");
     public static final Setting<Consistency> DEFAULT_CONSISTENCY = CommonKeys.DEFAULT_CONSISTENCY.describedAs(

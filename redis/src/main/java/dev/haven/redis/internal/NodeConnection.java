@@ -161,6 +161,25 @@ final class NodeConnection implements NodeLink, AutoCloseable {
         }
     }
 
+    /**
+     * Drops the current connection, whatever it is, so that the commands in flight on it fail at once (connection
+     * closed) and the next call connects again.
+     *
+     * @return whether there was a connection to drop
+     */
+    boolean drop(String why) {
+        synchronized (this) {
+            StatefulRedisConnection<String, String> c = connection;
+            if (c == null) {
+                return false;
+            }
+            log.debug("Haven: dropping the connection to {}: {}", endpoint.id(), why);
+            connection = null;
+            c.closeAsync();
+            return true;
+        }
+    }
+
     @Override
     public void replied(StatefulRedisConnection<String, String> c, long nowNanos) {
         // At most one write per millisecond: every thread's reply lands here, and a shared volatile written on each

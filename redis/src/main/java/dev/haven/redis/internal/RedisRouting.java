@@ -362,6 +362,19 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     }
 
     private void onTopology(TopologyMonitor.Snapshot previous, TopologyMonitor.Snapshot current) {
+        // A node the monitor declares down (its probe failed or timed out) releases the commands waiting on it now:
+        // reads move to another node and writes report an unknown outcome, instead of each waiting out its own
+        // attempt-timeout. This is what lets the attempt timeout be long enough never to fire on a healthy but busy
+        // server while a hung node still costs a caller about one probe round.
+        for (EndpointState s : current.states()) {
+            if (!s.up()) {
+                NodeConnection n = nodes.get(s.id());
+                if (n != null && n.drop("declared down by the topology monitor")) {
+                    log.warn("Haven {}: dropped the connection to {} (declared down): its commands in flight fail now",
+                            settings.clusterName(), s.id());
+                }
+            }
+        }
         for (EndpointState s : previous.states()) {
             if (current.state(s.id()) == null) {
                 NodeConnection n = nodes.remove(s.id());
