@@ -19,6 +19,6 @@ class RedisKeysDocTest {
             doc = expected;
         }
         assertThat(doc).as("README.md settings table (regenerate with -Dhaven.regenerate=true)").isEqualTo(expected);
-        assertThat(RedisKeys.SPEC.markdown()).contains("| `attempt-timeout` (formerly `command-timeout`) | `250ms` |");
+        assertThat(RedisKeys.SPEC.markdown()).contains("| `attempt-timeout` (formerly `command-timeout`) | `2s` |");
     }
 }
