@@ -67,6 +67,29 @@ public final class CommonKeys {
     public static final Setting<Integer> RETRY_BUDGET_RESERVE = Setting.integer("retry.budget-reserve-per-second", 10,
             "retries allowed per second on top of the ratio").range(0, 1_000_000);
 
+    public static final Setting<Double> BREAKER_FAILURE_RATE = Setting.decimal("breaker.failure-rate-threshold", 50.0,
+            "an endpoint's circuit breaker opens when this percentage of its last calls failed").range(1.0, 100.0);
+
+    public static final Setting<Integer> BREAKER_WINDOW = Setting.integer("breaker.sliding-window-size", 20,
+            "calls the failure rate is measured over").range(1, 10_000);
+
+    public static final Setting<Integer> BREAKER_MINIMUM_CALLS = Setting.integer("breaker.minimum-calls", 10,
+            "calls needed before the failure rate counts").range(1, 10_000);
+
+    public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = Setting.duration("breaker.wait-in-open", Duration.ofSeconds(5),
+            "how long an open breaker keeps an endpoint out of routing before trial calls").atLeast(Duration.ofMillis(10));
+
+    /** The breaker keys as Resilience4j's configuration (one breaker per endpoint, count-based window). */
+    public static io.github.resilience4j.circuitbreaker.CircuitBreakerConfig breakerConfig(Settings s) {
+        return io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
+                .slidingWindowType(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(s.get(BREAKER_WINDOW))
+                .minimumNumberOfCalls(s.get(BREAKER_MINIMUM_CALLS))
+                .failureRateThreshold(s.get(BREAKER_FAILURE_RATE).floatValue())
+                .waitDurationInOpenState(s.get(BREAKER_WAIT_IN_OPEN))
+                .build();
+    }
+
     /** The default consistency, honouring the deprecated {@code lag-bound} when {@code default-consistency} is not given. */
     public static Consistency defaultConsistency(Settings s) {
         if (!s.isGiven(DEFAULT_CONSISTENCY) && s.spec().find(LAG_BOUND.key()).isPresent() && s.isGiven(LAG_BOUND)) {

@@ -191,6 +191,13 @@ public final class MonitorRegistry {
         m.put("probe-interval", s.interval());
         m.put("fast-probe-interval", s.fastInterval());
         m.put("probe-timeout", s.probeTimeout());
+        io.github.resilience4j.circuitbreaker.CircuitBreakerConfig b = s.breakerConfig();
+        if (b != null) {
+            m.put("breaker.failure-rate-threshold", b.getFailureRateThreshold());
+            m.put("breaker.sliding-window-size", b.getSlidingWindowSize());
+            m.put("breaker.minimum-calls", b.getMinimumNumberOfCalls());
+            m.put("breaker.wait-in-open", Duration.ofMillis(b.getWaitIntervalFunctionInOpenState().apply(1)));
+        }
         m.putAll(agree);
         return m;
     }

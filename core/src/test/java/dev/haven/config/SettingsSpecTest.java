@@ -97,6 +97,25 @@ class SettingsSpecTest {
     }
 
     @Test
+    void breakersAreConfiguredByTheirKeys() {
+        SettingsSpec spec = SettingsSpec.of("haven.test.", List.of(CommonKeys.BREAKER_FAILURE_RATE, CommonKeys.BREAKER_WINDOW,
+                CommonKeys.BREAKER_MINIMUM_CALLS, CommonKeys.BREAKER_WAIT_IN_OPEN), List.of());
+        Settings.Builder b = spec.newBuilder();
+        spec.read(Map.of("haven.test.breaker.failure-rate-threshold", "25", "haven.test.breaker.sliding-window-size", "40",
+                "haven.test.breaker.minimum-calls", "5", "haven.test.breaker.wait-in-open", "2s"), b, null);
+        var config = CommonKeys.breakerConfig(b.build());
+        assertThat(config.getFailureRateThreshold()).isEqualTo(25f);
+        assertThat(config.getSlidingWindowSize()).isEqualTo(40);
+        assertThat(config.getMinimumNumberOfCalls()).isEqualTo(5);
+        assertThat(config.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(2_000L);
+        var defaults = CommonKeys.breakerConfig(spec.defaults());
+        assertThat(defaults.getFailureRateThreshold()).isEqualTo(50f);
+        assertThat(defaults.getSlidingWindowSize()).isEqualTo(20);
+        assertThatThrownBy(() -> spec.read(Map.of("haven.test.breaker.failure-rate-threshold", "0"), spec.newBuilder(), null))
+                .hasMessage("haven.test.breaker.failure-rate-threshold must be in [1, 100]: was 0.0");
+    }
+
+    @Test
     void twoKeysThatRelaxToTheSameNameAreRefused() {
         assertThatThrownBy(() -> SettingsSpec.of("haven.x.", List.of(Setting.text("max-size", "", "a"),
                 Setting.text("max.size", "", "b")), List.of()))

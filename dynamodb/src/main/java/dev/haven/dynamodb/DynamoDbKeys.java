@@ -76,12 +76,17 @@ public final class DynamoDbKeys {
     public static final SettingsSpec.Family REGION = new SettingsSpec.Family("region", "<name>.endpoint",
             "an endpoint override for one region (DynamoDB Local, VPC endpoints)");
 
+    public static final Setting<Double> BREAKER_FAILURE_RATE = CommonKeys.BREAKER_FAILURE_RATE;
+    public static final Setting<Integer> BREAKER_WINDOW = CommonKeys.BREAKER_WINDOW;
+    public static final Setting<Integer> BREAKER_MINIMUM_CALLS = CommonKeys.BREAKER_MINIMUM_CALLS;
+    public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = CommonKeys.BREAKER_WAIT_IN_OPEN;
+
     public static final SettingsSpec SPEC = SettingsSpec.of("haven.dynamodb.", List.of(REGIONS, HOME_REGION, LOCAL_REGION,
             HEARTBEAT_TABLE, CLUSTER_NAME, DEFAULT_CONSISTENCY, DEADLINE, ATTEMPT_TIMEOUT, PROBE_INTERVAL, FAST_PROBE_INTERVAL,
             LAG_PROBE_INTERVAL, PROBE_TIMEOUT, LAG_MARGIN, RETRY_MAX_ATTEMPTS, RETRY_BASE_BACKOFF, RETRY_MAX_BACKOFF,
             RETRY_BUDGET_RATIO, RETRY_BUDGET_RESERVE, HEDGE_ENABLED, HEDGE_DELAY, HEDGE_MIN_DELAY, HEDGE_LATENCY_MULTIPLIER,
             HEDGE_BUDGET_RATIO, HEDGE_MAX_THREADS, WRITE_FAILOVER, ITEM_CACHE_MAXIMUM_SIZE, ITEM_CACHE_MAX_AGE,
-            CLOSE_USER_CLIENTS), List.of(REGION));
+            CLOSE_USER_CLIENTS, BREAKER_FAILURE_RATE, BREAKER_WINDOW, BREAKER_MINIMUM_CALLS, BREAKER_WAIT_IN_OPEN), List.of(REGION));
 
     static boolean isAwsRegionName(String name) {
         return name != null && name.matches(AWS_REGION);

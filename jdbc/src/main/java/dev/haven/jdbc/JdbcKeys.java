@@ -52,8 +52,13 @@ public final class JdbcKeys {
     public static final SettingsSpec.Family ENDPOINT = new SettingsSpec.Family("endpoint", "<host:port>.region|zone",
             "labels a server with its region and zone");
 
+    public static final Setting<Double> BREAKER_FAILURE_RATE = CommonKeys.BREAKER_FAILURE_RATE;
+    public static final Setting<Integer> BREAKER_WINDOW = CommonKeys.BREAKER_WINDOW;
+    public static final Setting<Integer> BREAKER_MINIMUM_CALLS = CommonKeys.BREAKER_MINIMUM_CALLS;
+    public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = CommonKeys.BREAKER_WAIT_IN_OPEN;
+
     public static final SettingsSpec SPEC = SettingsSpec.of("haven.jdbc.", List.of(URL, USERNAME, PASSWORD, CLUSTER_NAME,
             DEFAULT_CONSISTENCY, READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT,
             DEADLINE, WRITER_WAIT, RETRY_MAX_ATTEMPTS, RETRY_BASE_BACKOFF, RETRY_MAX_BACKOFF, RETRY_BUDGET_RATIO,
-            RETRY_BUDGET_RESERVE, TRANSACTION_MAX_ATTEMPTS, LAG_BOUND), List.of(POOL, ENDPOINT));
+            RETRY_BUDGET_RESERVE, TRANSACTION_MAX_ATTEMPTS, LAG_BOUND, BREAKER_FAILURE_RATE, BREAKER_WINDOW, BREAKER_MINIMUM_CALLS, BREAKER_WAIT_IN_OPEN), List.of(POOL, ENDPOINT));
 }

@@ -63,9 +63,14 @@ public final class RedisKeys {
     public static final SettingsSpec.Family ENDPOINT = new SettingsSpec.Family("endpoint", "<host:port>.region|zone",
             "labels a node (`host:port` as the servers announce it) with its region and zone");
 
+    public static final Setting<Double> BREAKER_FAILURE_RATE = CommonKeys.BREAKER_FAILURE_RATE;
+    public static final Setting<Integer> BREAKER_WINDOW = CommonKeys.BREAKER_WINDOW;
+    public static final Setting<Integer> BREAKER_MINIMUM_CALLS = CommonKeys.BREAKER_MINIMUM_CALLS;
+    public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = CommonKeys.BREAKER_WAIT_IN_OPEN;
+
     public static final SettingsSpec SPEC = SettingsSpec.of("haven.redis.", List.of(SENTINEL, NODES, PRIMARY_ENDPOINT,
             READER_ENDPOINT, USERNAME, PASSWORD, CLUSTER_NAME, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_CONSISTENCY,
             READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT, WRITER_WAIT,
-            RETRY_MAX_ATTEMPTS, RETRY_BUDGET_RATIO, RETRY_BUDGET_RESERVE, REQUEST_QUEUE_SIZE, KEEPALIVE_IDLE, LAG_BOUND),
+            RETRY_MAX_ATTEMPTS, RETRY_BUDGET_RATIO, RETRY_BUDGET_RESERVE, REQUEST_QUEUE_SIZE, KEEPALIVE_IDLE, LAG_BOUND, BREAKER_FAILURE_RATE, BREAKER_WINDOW, BREAKER_MINIMUM_CALLS, BREAKER_WAIT_IN_OPEN),
             List.of(GLOBAL_DATASTORE, ENDPOINT));
 }

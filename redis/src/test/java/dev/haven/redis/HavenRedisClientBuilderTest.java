@@ -26,7 +26,7 @@ class HavenRedisClientBuilderTest {
         assertThat(s.sentinelMode()).isTrue();
         assertThat(s.sentinels()).extracting(Endpoint::id).containsExactly("127.0.0.1:26379", "127.0.0.1:26380");
         assertThat(s.masterName()).isEqualTo("mymaster");
-        assertThat(s.commandTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(s.commandTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(s.toString()).doesNotContain("secret").contains("password=***");
     }
 

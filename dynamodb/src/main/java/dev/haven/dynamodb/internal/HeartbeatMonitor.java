@@ -44,13 +44,7 @@ final class HeartbeatMonitor {
     }
 
     private static MonitorSettings monitorSettings(DynamoDbSettings settings) {
-        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(20)
-                .minimumNumberOfCalls(10)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(5))
-                .build();
+        CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
         List<Endpoint> seeds = new ArrayList<>();
         for (DynamoDbSettings.RegionSpec r : settings.regions()) {
             seeds.add(new Endpoint(r.name(), "dynamodb." + r.name(), 443, Role.UNKNOWN, r.name(), ""));

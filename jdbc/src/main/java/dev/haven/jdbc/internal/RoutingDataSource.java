@@ -84,13 +84,7 @@ public final class RoutingDataSource implements AutoCloseable {
         });
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
         this.defaultReadConsistency = settings.defaultReadConsistency();
-        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(20)
-                .minimumNumberOfCalls(10)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(5))
-                .build();
+        CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
         Map<String, String[]> locations = settings.endpointLocations();
         MonitorSettings ms = new MonitorSettings(settings.clusterName(), settings.url().hosts(), e -> locate(locations, e),
                 settings.probeInterval(), settings.fastProbeInterval(), lagInterval(settings), Duration.ofSeconds(5),

@@ -147,10 +147,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     }
 
     private static MonitorSettings monitorSettings(RedisSettings settings, List<Endpoint> seeds) {
-        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(20).minimumNumberOfCalls(10).failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(5)).build();
+        CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
         Map<String, String[]> locations = settings.endpointLocations();
         return new MonitorSettings(settings.clusterName(), seeds, e -> locate(locations, e), settings.probeInterval(),
                 settings.fastProbeInterval(), lagInterval(settings), Duration.ofSeconds(5), settings.probeTimeout(),
