@@ -383,10 +383,13 @@ public final class RoutingDataSource implements AutoCloseable {
 
     private static boolean physicallyClosed(Connection pooled) {
         try {
+            if (pooled.isClosed()) {
+                return false; // HikariCP closed its proxy (it evicted the connection itself): close() is a no-op
+            }
             Connection physical = pooled.unwrap(Connection.class); // HikariCP's proxy hands out its delegate
             return physical != pooled && physical.isClosed();
         } catch (SQLException | RuntimeException e) {
-            return false; // HikariCP's proxy is closed already (HikariCP evicted it): close() is a no-op
+            return false;
         }
     }
 
