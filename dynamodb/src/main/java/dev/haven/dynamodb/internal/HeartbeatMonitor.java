@@ -7,6 +7,7 @@ import dev.haven.engine.MonitorRegistry;
 import dev.haven.engine.MonitorSettings;
 import dev.haven.engine.TopologyMonitor;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,11 +48,33 @@ final class HeartbeatMonitor {
         CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
         List<Endpoint> seeds = new ArrayList<>();
         for (DynamoDbSettings.RegionSpec r : settings.regions()) {
-            seeds.add(new Endpoint(r.name(), "dynamodb." + r.name(), 443, Role.UNKNOWN, r.name(), ""));
+            seeds.add(seed(r));
         }
         return new MonitorSettings(settings.clusterName(), seeds, e -> e,
                 settings.probeInterval(), settings.fastProbeInterval(), settings.lagProbeInterval(), Duration.ofSeconds(5),
                 settings.probeTimeout(), lagHistory(settings), breaker, settings.ticker(), settings.clock());
+    }
+
+    /**
+     * A region as an endpoint: its id and region are the region's name; its address is where its requests go, the
+     * endpoint override (Haven's, or the one the caller's client was built with) when there is one, else the region's
+     * public endpoint. Events and logs name that address: {@code dynamodb.us-east-1:443} for a region served by
+     * DynamoDB Local at {@code 127.0.0.1:8000} sent operators to the wrong place.
+     */
+    static Endpoint seed(DynamoDbSettings.RegionSpec r) {
+        URI override = r.endpoint();
+        if (override == null && r.client() != null) {
+            try {
+                override = r.client().serviceClientConfiguration().endpointOverride().orElse(null);
+            } catch (RuntimeException e) { // a client that cannot say (a test double): the public endpoint
+                override = null;
+            }
+        }
+        if (override == null || override.getHost() == null) {
+            return new Endpoint(r.name(), "dynamodb." + r.name(), 443, Role.UNKNOWN, r.name(), "");
+        }
+        int port = override.getPort() >= 0 ? override.getPort() : "http".equalsIgnoreCase(override.getScheme()) ? 80 : 443;
+        return new Endpoint(r.name(), override.getHost(), port, Role.UNKNOWN, r.name(), "");
     }
 
     /**

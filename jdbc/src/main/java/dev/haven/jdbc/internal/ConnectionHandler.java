@@ -155,7 +155,7 @@ final class ConnectionHandler implements HavenConnection {
         RoutingDataSource.Bound b = bound;
         if (b != null) {
             b.connection().abort(executor);
-            unbind(false);
+            unbind(true);
         }
     }
 
@@ -540,8 +540,7 @@ final class ConnectionHandler implements HavenConnection {
             // The server left routing while we bound to it: the monitor's sweep that aborts connections to a server
             // it declares down may have run before we registered, and a statement sent now would hang on a frozen
             // server until the deadline. Nothing was sent yet: let go of it and route again.
-            ds.evict(b.state(), b.connection());
-            unbind(true);
+            unbind(true); // evicts it
             exclude = b.state().id();
         }
     }
@@ -577,7 +576,7 @@ final class ConnectionHandler implements HavenConnection {
                 }
             }
         } catch (SQLException e) {
-            RoutingDataSource.release(c);
+            ds.discard(b.state(), c, e);
             throw e;
         }
         enforcedReadOnly = false;
@@ -588,7 +587,7 @@ final class ConnectionHandler implements HavenConnection {
                 st.execute("SET default_transaction_read_only = on");
                 enforcedReadOnly = true;
             } catch (SQLException e) {
-                RoutingDataSource.release(c);
+                ds.discard(b.state(), c, e);
                 throw e;
             }
         }
@@ -599,7 +598,10 @@ final class ConnectionHandler implements HavenConnection {
         ds.register(this, b.state());
     }
 
-    /** Releases the physical connection; {@code broken} ones are evicted by HikariCP from the SQLState already. */
+    /**
+     * Releases the physical connection: a {@code broken} one is evicted from its pool (HikariCP leaves the connections
+     * Haven handles to Haven, {@link LostConnectionOverride}), any other goes back to it.
+     */
     void unbind(boolean broken) {
         RoutingDataSource.Bound b = bound;
         if (b == null) {
@@ -607,7 +609,12 @@ final class ConnectionHandler implements HavenConnection {
         }
         bound = null;
         ds.unregister(this, b.state());
-        if (enforcedReadOnly && !broken) {
+        if (broken) {
+            enforcedReadOnly = false;
+            ds.evict(b.state(), b.connection());
+            return;
+        }
+        if (enforcedReadOnly) {
             try (Statement st = b.connection().createStatement()) {
                 if (!b.connection().getAutoCommit()) {
                     b.connection().rollback(); // an open (maybe failed) transaction would refuse the RESET
@@ -620,7 +627,7 @@ final class ConnectionHandler implements HavenConnection {
             }
         }
         enforcedReadOnly = false;
-        RoutingDataSource.release(b.connection());
+        ds.giveBack(b.state(), b.connection());
     }
 
     /**

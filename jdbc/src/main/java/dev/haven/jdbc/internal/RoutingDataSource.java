@@ -328,23 +328,62 @@ public final class RoutingDataSource implements AutoCloseable {
         try {
             c.setNetworkTimeout(aborter, timeout);
         } catch (SQLException e) {
-            release(c);
+            discard(s, c, e);
             throw e;
         }
         return new Bound(s, c);
     }
 
     /**
-     * Gives a pooled connection back, whatever state it is in: a broken one is evicted by HikariCP from its SQLState.
-     * Never throws: HikariCP 7 throws a {@code NullPointerException} from {@code close()} when the connection's pool
-     * entry was closed meanwhile (an eviction or an abort on another thread nulls it), and that must not replace the
-     * failure the application is told about (seen under load: a write failed with the NPE instead of outcome-unknown).
+     * Gives a pooled connection back to its pool. A failure HikariCP meets while rolling it back or resetting it is
+     * judged by HikariCP's own rule ({@link LostConnectionOverride#returning}): a connection found broken there is
+     * evicted. Never throws: HikariCP 7 throws a {@code NullPointerException} from {@code close()} when the
+     * connection's pool entry was closed meanwhile (an eviction or an abort on another thread nulls it), and that must
+     * not replace the failure the application is told about (seen under load: a write failed with the NPE instead of
+     * outcome-unknown).
      */
     static void release(Connection c) {
+        boolean[] returning = LostConnectionOverride.returning();
         try {
             c.close();
         } catch (SQLException | RuntimeException e) {
             log.debug("closing a pooled connection failed (it is gone either way): {}", e.toString());
+        } finally {
+            LostConnectionOverride.returned(returning);
+        }
+    }
+
+    /**
+     * Gives back a connection of {@code s} that served its work: evicted if its physical connection is closed (the
+     * driver closes it on an I/O failure, or it was aborted), which HikariCP would otherwise find, loudly, resetting
+     * it; back to the pool otherwise.
+     */
+    void giveBack(EndpointState s, Connection c) {
+        if (physicallyClosed(c)) {
+            evict(s, c);
+        } else {
+            release(c);
+        }
+    }
+
+    /** Lets go of a connection of {@code s} whose last call failed with {@code e}: evicted if the failure is a lost connection. */
+    void discard(EndpointState s, Connection c, SQLException e) {
+        if (SqlErrors.classify(e) == SqlErrors.Kind.CONNECTION) {
+            evict(s, c);
+        } else {
+            release(c);
+        }
+    }
+
+    private static boolean physicallyClosed(Connection pooled) {
+        try {
+            if (pooled.isClosed()) {
+                return false; // HikariCP closed its proxy (it evicted the connection itself): close() is a no-op
+            }
+            Connection physical = pooled.unwrap(Connection.class); // HikariCP's proxy hands out its delegate
+            return physical != pooled && physical.isClosed();
+        } catch (SQLException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -489,11 +528,20 @@ public final class RoutingDataSource implements AutoCloseable {
         }
     }
 
-    /** Closes and removes one physical connection from its pool. */
+    /**
+     * Closes and removes one physical connection from its pool, quietly (HikariCP logs it at DEBUG): every connection
+     * Haven finds broken ends here, never back in the pool ({@link LostConnectionOverride}). The pooled connection must
+     * not be closed afterwards (HikariCP would try to remove its entry again, and log that at WARN); it is let go.
+     */
     void evict(EndpointState s, Connection c) {
         HikariDataSource p = pools.get(s.id());
         if (p != null) {
-            p.evictConnection(c);
+            log.debug("Haven {}: evicting a connection to {}", settings.clusterName(), s.id());
+            try {
+                p.evictConnection(c);
+            } catch (RuntimeException e) {
+                log.debug("evicting a pooled connection failed (it is gone either way): {}", e.toString());
+            }
         }
     }
 
@@ -596,13 +644,16 @@ public final class RoutingDataSource implements AutoCloseable {
                     + ex.getMessage(), ex);
         }
         config.setPoolName("haven-" + settings.clusterName() + "-" + e.id());
+        config.setExceptionOverride(LostConnectionOverride.INSTANCE);
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout",
                 Long.toString(Math.max(1, (settings.probeTimeout().toMillis() * 2 + 999) / 1000)));
         // What HikariCP builds from a jdbcUrl, wrapped so that its failures to connect reach the monitor at once.
         DataSource driver = new DriverDataSource(settings.url().forEndpoint(e), config.getDriverClassName(),
                 config.getDataSourceProperties(), settings.username(), settings.password());
-        config.setDataSource(new ConnectFailureSignal(driver, ex -> onConnectFailure(e.id(), ex)));
+        ConnectFailureSignal signal = new ConnectFailureSignal(driver, config.getPoolName(), ex -> onConnectFailure(e.id(), ex));
+        config.setDataSource(signal);
+        config.setThreadFactory(signal);
         return new HikariDataSource(config);
     }
 
@@ -624,7 +675,7 @@ public final class RoutingDataSource implements AutoCloseable {
                 if (p != null) {
                     log.info("Haven {}: closing pool of removed endpoint {}", settings.clusterName(), s.id());
                     abortBound(s.id());
-                    p.close();
+                    closePool(p);
                 }
             }
         }
@@ -715,11 +766,19 @@ public final class RoutingDataSource implements AutoCloseable {
         bound.forEach(h -> h.abortIfBoundTo(null, aborter));
         synchronized (pools) {
             for (HikariDataSource p : pools.values()) {
-                p.close();
+                closePool(p);
             }
             pools.clear();
         }
         shutdownAborter();
+    }
+
+    /** Closes a pool without waiting for its connection adder (see {@link ConnectFailureSignal#closing()}). */
+    private static void closePool(HikariDataSource p) {
+        if (p.getDataSource() instanceof ConnectFailureSignal signal) {
+            signal.closing();
+        }
+        p.close();
     }
 
     private void shutdownAborter() {

@@ -436,14 +436,18 @@ public final class NearCache implements AutoCloseable {
 
     @Override
     public void close() {
+        java.util.concurrent.CompletableFuture<Void> closing = null;
         synchronized (this) {
             closed = true;
             Tracked t = current;
             current = null;
             if (t != null) {
-                t.connection().closeAsync();
+                closing = t.connection().closeAsync();
             }
             cache.invalidateAll();
+        }
+        if (closing != null) { // closed before the client shuts down, or the client closes it again (and Lettuce warns)
+            NodeConnection.awaitClosed(java.util.List.of(closing), java.time.Duration.ofSeconds(2));
         }
         try {
             client.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(2));

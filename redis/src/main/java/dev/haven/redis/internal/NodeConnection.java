@@ -205,12 +205,35 @@ final class NodeConnection implements NodeLink, AutoCloseable {
 
     @Override
     public void close() {
+        closeAsync();
+    }
+
+    /**
+     * Closes the connection; the stage completes when Lettuce has closed it and dropped it from its client's
+     * resources. A client shut down before that closes it a second time, and Lettuce logs "Connection is already
+     * closed" at WARN for each one: the client's owner waits for this stage first ({@link RedisRouting#close()}).
+     */
+    CompletableFuture<Void> closeAsync() {
         synchronized (this) {
             closed = true;
             if (connection != null) {
-                connection.closeAsync();
+                CompletableFuture<Void> f = connection.closeAsync();
                 connection = null;
+                return f;
             }
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Waits, at most {@code timeout}, for connections being closed (failed closes count as closed). */
+    static void awaitClosed(java.util.List<CompletableFuture<Void>> closing, java.time.Duration timeout) {
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(timeout.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.debug("closing Redis connections: {}", e.toString());
         }
     }
 }

@@ -530,10 +530,12 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         if (nearCache != null) {
             nearCache.close();
         }
+        List<java.util.concurrent.CompletableFuture<Void>> closing = new java.util.ArrayList<>();
         for (NodeConnection n : nodes.values()) {
-            n.close();
+            closing.add(n.closeAsync());
         }
         nodes.clear();
+        NodeConnection.awaitClosed(closing, Duration.ofSeconds(2)); // closed before the client shuts down: closed once
         shutdownClients();
     }
 }

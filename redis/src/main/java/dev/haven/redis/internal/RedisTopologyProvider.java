@@ -152,11 +152,14 @@ final class RedisTopologyProvider implements TopologyProvider {
     @Override
     public void close() {
         closed = true;
+        List<java.util.concurrent.CompletableFuture<Void>> closing = new java.util.ArrayList<>();
         for (String id : connections.keySet()) {
             StatefulRedisConnection<String, String> c = connections.remove(id);
             if (c != null) {
-                c.closeAsync();
+                closing.add(c.closeAsync());
             }
         }
+        // Closed before the probe client shuts down, or it closes them again (and Lettuce warns).
+        NodeConnection.awaitClosed(closing, java.time.Duration.ofSeconds(2));
     }
 }

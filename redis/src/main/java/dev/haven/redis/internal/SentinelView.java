@@ -138,14 +138,17 @@ final class SentinelView implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> closing = new java.util.ArrayList<>();
         for (var s : subscriptions) {
-            s.closeAsync();
+            closing.add(s.closeAsync());
         }
         synchronized (this) {
             if (connection != null) {
-                connection.closeAsync();
+                closing.add(connection.closeAsync());
                 connection = null;
             }
         }
+        // Closed before the Sentinel client shuts down, or it closes them again (and Lettuce warns).
+        NodeConnection.awaitClosed(closing, java.time.Duration.ofSeconds(2));
     }
 }
