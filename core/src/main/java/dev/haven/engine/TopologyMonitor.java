@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -75,7 +76,9 @@ public final class TopologyMonitor implements AutoCloseable {
     private final TopologyProvider provider;
     private final EventBus events;
     private final LagTracker lag;
-    private final ThreadPoolExecutor probes;
+    private final ExecutorService probes;
+    /** The highest epoch a writer has claimed (monitor thread; meaningful for providers with monotonic epochs). */
+    private volatile long highestWriterEpoch = Long.MIN_VALUE;
     private final Thread thread;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -101,17 +104,17 @@ public final class TopologyMonitor implements AutoCloseable {
     private static final String TIMED_OUT_PREFIX = "probe timed out after ";
 
     public TopologyMonitor(MonitorSettings settings, TopologyProvider provider, EventBus events) {
+        this(settings, provider, events, probeExecutor(settings.cluster()));
+    }
+
+    /** With the executor the probes run on: the simulator runs them on the caller's thread, on virtual time. */
+    TopologyMonitor(MonitorSettings settings, TopologyProvider provider, EventBus events, ExecutorService probes) {
         this.settings = settings;
         this.provider = provider;
         this.events = events;
         this.lag = new LagTracker(settings.lagHistory());
         this.lagIntervalNanos = settings.lagInterval().toNanos();
-        AtomicInteger n = new AtomicInteger();
-        this.probes = new ThreadPoolExecutor(0, 256, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "haven-probe-" + settings.cluster() + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.probes = probes;
         for (Endpoint seed : settings.seeds()) {
             Endpoint e = settings.locate().apply(seed);
             states.put(e.id(), newState(e, true));
@@ -119,6 +122,15 @@ public final class TopologyMonitor implements AutoCloseable {
         this.snapshot = new Snapshot(Topology.empty(), List.copyOf(states.values()));
         this.thread = new Thread(this::run, "haven-monitor-" + settings.cluster());
         this.thread.setDaemon(true);
+    }
+
+    private static ExecutorService probeExecutor(String cluster) {
+        AtomicInteger n = new AtomicInteger();
+        return new ThreadPoolExecutor(0, 256, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "haven-probe-" + cluster + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Runs the first probe round on the caller's thread, so the topology is known on return, then starts polling. */
@@ -388,7 +400,7 @@ public final class TopologyMonitor implements AutoCloseable {
         if (!slow.isEmpty()) {
             fastUntilNanos = settings.ticker().nanoTime() + settings.fastWindow().toNanos();
         }
-        String writerId = resolveWriter(ok, previousWriterId);
+        String writerId = resolveWriter(trustable(ok), previousWriterId);
         if (writerId == null && previousWriterId != null && slow.contains(previousWriterId)) {
             writerId = previousWriterId; // no other writer claims it, and it still answers requests
         }
@@ -439,8 +451,14 @@ public final class TopologyMonitor implements AutoCloseable {
                 role = s.id().equals(writerId) ? Role.WRITER : (p.role() == Role.WRITER ? Role.UNKNOWN : p.role());
                 boolean fenced = p.role() == Role.WRITER && role != Role.WRITER;
                 if (fenced && !s.fenced) {
-                    log.error("Haven {}: endpoint {} claims to be writer (epoch {}) but {} is trusted; no traffic goes to it",
-                            settings.cluster(), s.id(), p.epoch(), writerId);
+                    if (p.epoch() < highestWriterEpoch) {
+                        log.error("Haven {}: endpoint {} claims to be writer with epoch {}, older than epoch {} seen before "
+                                + "(an old primary back on its old timeline); no traffic goes to it", settings.cluster(), s.id(),
+                                p.epoch(), highestWriterEpoch);
+                    } else {
+                        log.error("Haven {}: endpoint {} claims to be writer (epoch {}) but {} is trusted; no traffic goes to it",
+                                settings.cluster(), s.id(), p.epoch(), writerId);
+                    }
                 }
                 s.fenced = fenced;
                 s.up(true);
@@ -587,6 +605,37 @@ public final class TopologyMonitor implements AutoCloseable {
             }
         }
         return slow == null ? Set.of() : slow;
+    }
+
+    /**
+     * The probes whose writer claims may be trusted. With a provider whose epochs only grow
+     * ({@link TopologyProvider#monotonicEpochs()}, PostgreSQL timelines) a writer claim older than the highest epoch
+     * this monitor has ever seen is never trusted, also when no newer writer answers now: an old primary that comes back
+     * on its old timeline after the new one died would otherwise take writes that diverge from the promoted lineage
+     * (found by {@code EngineSimulationTest}: writer killed, replica promoted twice, both new writers dead, the old
+     * primary restarted: writes went to it).
+     */
+    private Map<String, Probe> trustable(Map<String, Probe> ok) {
+        if (!provider.monotonicEpochs()) {
+            return ok;
+        }
+        long highest = highestWriterEpoch;
+        for (Probe p : ok.values()) {
+            if (p.role() == Role.WRITER && p.epoch() > highest) {
+                highest = p.epoch();
+            }
+        }
+        highestWriterEpoch = highest;
+        Map<String, Probe> out = null;
+        for (var e : ok.entrySet()) {
+            if (e.getValue().role() == Role.WRITER && e.getValue().epoch() < highest) {
+                if (out == null) {
+                    out = new HashMap<>(ok);
+                }
+                out.remove(e.getKey());
+            }
+        }
+        return out == null ? ok : out;
     }
 
     /**

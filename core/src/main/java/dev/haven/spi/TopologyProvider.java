@@ -24,6 +24,15 @@ public interface TopologyProvider extends AutoCloseable {
      */
     Probe probe(Endpoint endpoint, Duration timeout) throws Exception;
 
+    /**
+     * Whether a writer's epoch only ever grows (PostgreSQL timelines do): then a writer claiming an epoch older than one
+     * seen before is an old primary back on its old lineage, and Haven never trusts it, even when no newer writer
+     * answers. {@code false} (the default) for epochs that may go down legitimately.
+     */
+    default boolean monotonicEpochs() {
+        return false;
+    }
+
     /** Drops any cached probe connection to {@code endpoint} (it timed out or was removed). */
     default void discard(Endpoint endpoint) {
     }

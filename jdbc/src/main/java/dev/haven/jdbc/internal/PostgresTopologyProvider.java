@@ -46,6 +46,12 @@ public final class PostgresTopologyProvider implements TopologyProvider {
             + "      ELSE (SELECT string_agg(application_name, ',') FROM pg_stat_replication"
             + "            WHERE application_name ~ '^[A-Za-z0-9._\\-]+:[0-9]+$') END";
 
+    /** Timelines only grow: an old primary back on its old timeline is never trusted again. */
+    @Override
+    public boolean monotonicEpochs() {
+        return true;
+    }
+
     private final JdbcUrl url;
     private final Properties baseProps;
     private final Executor abortExecutor;
