@@ -274,6 +274,25 @@ public final class SettingsSpec {
         return doc.substring(0, from + open.length()) + markdown() + doc.substring(to);
     }
 
+    /**
+     * Checks that {@code doc}'s settings table is {@link #markdown()}; with {@code -Dhaven.regenerate=true} rewrites it
+     * first. For the tests that keep the READMEs generated.
+     *
+     * @throws AssertionError naming the file and the command that regenerates it
+     */
+    public void assertTableIn(java.nio.file.Path doc) throws java.io.IOException {
+        String text = java.nio.file.Files.readString(doc);
+        String expected = withTableIn(text);
+        if (Boolean.getBoolean("haven.regenerate") && !expected.equals(text)) {
+            java.nio.file.Files.writeString(doc, expected);
+            text = expected;
+        }
+        if (!expected.equals(text)) {
+            throw new AssertionError(doc + ": the " + prefix + "* settings table is not the one the keys generate; "
+                    + "regenerate it with -Dhaven.regenerate=true");
+        }
+    }
+
     private static String cell(String s) {
         if (s.isEmpty() || s.equals("—")) {
             return s;
