@@ -29,7 +29,9 @@ import java.util.concurrent.Executor;
  *       before its WAL is flushed (and a replica receives only flushed WAL): judged against the flushed LSN, a replica
  *       counted as fresh while commits acknowledged up to {@code wal_writer_delay} earlier were missing on it
  *       ({@code AsyncCommitLagBoundIT}). It also covers WAL of transactions not yet committed, which makes a replica
- *       look slightly staler than it is: the safe side;</li>
+ *       look slightly staler than it is: the safe side. It is read as an end-of-record position (without the page
+ *       header PostgreSQL adds when the insert position is at the start of a page), which a caught-up replica
+ *       reaches;</li>
  *   <li>discovery: replicas whose {@code application_name} in {@code primary_conninfo} is their own
  *       {@code host:port} (a convention, see the README) are found from the writer's
  *       {@code pg_stat_replication} (needs {@code pg_monitor} for a non-superuser).</li>
@@ -39,7 +41,14 @@ public final class PostgresTopologyProvider implements TopologyProvider {
 
     static final String PROBE_SQL = "SELECT pg_is_in_recovery(),"
             + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
-            + "      ELSE pg_current_wal_insert_lsn() - '0/0'::pg_lsn END,"
+            // The insert position as an end-of-record position: at the start of a page PostgreSQL reports it past the
+            // page header (24 bytes; 40 at the start of a segment), which no replica ever replays to. Unadjusted, an
+            // idle writer whose WAL ended on a page boundary made every replica look stale for as long as it stayed
+            // idle (DiscoveryIT on a busy machine: no read reached the added replica in 10 s).
+            + "      ELSE (SELECT CASE WHEN w.i % w.seg = 40 THEN w.i - 40 WHEN w.i % w.bs = 24 THEN w.i - 24 ELSE w.i END"
+            + "            FROM (SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS i,"
+            + "                         pg_size_bytes(current_setting('wal_segment_size')) AS seg,"
+            + "                         current_setting('wal_block_size')::numeric AS bs) w) END,"
             + " CASE WHEN pg_is_in_recovery() THEN 0"
             + "      ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END,"
             + " CASE WHEN pg_is_in_recovery() THEN NULL"
