@@ -382,7 +382,13 @@ public final class TopologyMonitor implements AutoCloseable {
                 failed.put(s.id(), TIMED_OUT_PREFIX + timeout.toMillis() + " ms");
                 provider.discard(s.endpoint());
             } catch (ExecutionException ee) {
-                failed.put(s.id(), describe(ee.getCause()));
+                Throwable cause = ee.getCause();
+                // A probe that timed out in the driver (pgjdbc's network timeout: "An I/O error occurred while sending
+                // to the backend", caused by a SocketTimeoutException) is a timeout like ours: a loaded server that
+                // answers requests keeps its verdict. Read as a plain failure, it declared a healthy, CPU-starved
+                // writer down and aborted a write in flight (JDBC BusyMachineIT, one write of 22,476).
+                failed.put(s.id(), timedOut(cause) ? TIMED_OUT_PREFIX + timeout.toMillis() + " ms (" + describe(cause) + ")"
+                        : describe(cause));
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 return false;
@@ -674,6 +680,21 @@ public final class TopologyMonitor implements AutoCloseable {
     private EndpointState newState(Endpoint e, boolean seed) {
         CircuitBreaker breaker = CircuitBreaker.of(settings.cluster() + ":" + e.id(), settings.breakerConfig());
         return new EndpointState(e, breaker, seed);
+    }
+
+    /**
+     * Whether {@code t} or a cause of it is a timeout: a socket read, a {@code TimeoutException}, or a client's own
+     * timeout exception (Lettuce's {@code RedisCommandTimeoutException}, the SDK's {@code ApiCallAttemptTimeoutException}:
+     * core knows no store, so by name).
+     */
+    static boolean timedOut(Throwable t) {
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof java.sql.SQLTimeoutException || t.getClass().getSimpleName().contains("TimeoutException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(Throwable t) {

@@ -130,6 +130,27 @@ class TopologyMonitorTest {
         assertThat(events).filteredOn(HavenEvent.FailoverStarted.class::isInstance).hasSize(1);
     }
 
+    @Test
+    void aProbeTheDriverTimedOutCountsAsSlowWhileRequestsAreAnswered() {
+        answers.put("a:1", writer(1, 500));
+        answers.put("b:1", reader(500));
+        TopologyMonitor m = monitor(a, b);
+        m.round();
+        EndpointState writer = m.snapshot().state("a:1");
+        // pgjdbc's network timeout on the probe connection: an I/O error caused by a socket timeout, before ours fires
+        answers.put("a:1", new java.sql.SQLException("An I/O error occurred while sending to the backend.", "08006",
+                new java.net.SocketTimeoutException("Read timed out")));
+        writer.answered(now.get()); // a request answered while the probe was out
+        m.round();
+        assertThat(m.snapshot().topology().writer()).as("loaded, not dead: still the writer").map(Endpoint::id).contains("a:1");
+        assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown);
+        // the same failure with no request answered since: down
+        now.addAndGet(S);
+        m.round();
+        assertThat(m.snapshot().topology().writer()).isEmpty();
+        assertThat(events).filteredOn(HavenEvent.EndpointDown.class::isInstance).hasSize(1);
+    }
+
     private static void awaitProbeReturned(EndpointState s) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (s.probeInFlight && System.nanoTime() < deadline) {
