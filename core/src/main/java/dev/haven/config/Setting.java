@@ -164,10 +164,6 @@ public final class Setting<T> {
 
     /** For numbers: {@code in min..max} (inclusive). */
     public Setting<T> range(Comparable<? super T> min, Comparable<? super T> max) {
-        @SuppressWarnings("unchecked")
-        T lo = (T) min;
-        @SuppressWarnings("unchecked")
-        T hi = (T) max;
         String text = type == Double.class ? "be in [" + num(min) + ", " + num(max) + "]" : "be in " + min + ".." + max;
         return rule(text, v -> min.compareTo(v) <= 0 && max.compareTo(v) >= 0);
     }
