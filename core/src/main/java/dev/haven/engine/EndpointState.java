@@ -4,6 +4,7 @@ import dev.haven.Endpoint;
 import dev.haven.Role;
 import dev.haven.internal.Ewma;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -116,6 +117,29 @@ public final class EndpointState implements RouteCandidate {
         inFlight.decrementAndGet();
         if (nanos >= 0) {
             latency.update(nanos);
+        }
+    }
+
+    /**
+     * Request path: a call started (after {@link #begin()}) at {@code startNanos} answered at {@code nowNanos}, ticker
+     * time: its latency, a success in the breaker, and evidence of life ({@link #answered}).
+     */
+    public void succeeded(long startNanos, long nowNanos) {
+        long took = nowNanos - startNanos;
+        end(took);
+        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+        answered(nowNanos);
+    }
+
+    /**
+     * Request path: a call started (after {@link #begin()}) at {@code startNanos} failed at {@code nowNanos} with
+     * {@code fault}; one that is the endpoint's ({@link Fault#endpointFault()}) counts as an error in its breaker.
+     * Telling the monitor is the store's (it knows what to say).
+     */
+    public void failed(long startNanos, long nowNanos, Fault fault, Throwable error) {
+        end(-1);
+        if (fault.endpointFault()) {
+            breaker.onError(nowNanos - startNanos, TimeUnit.NANOSECONDS, error);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.haven.dynamodb;
 import dev.haven.Consistency;
 import dev.haven.dynamodb.internal.ReadShape;
 import dev.haven.dynamodb.internal.RegionExecutor;
+import dev.haven.engine.Attempts;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -217,7 +218,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         if (plan.hedgeable()) {
             hedged(plan, call, result);
         } else {
-            readAttempt(plan, 0, 1, call, result);
+            readAttempt(plan, 0, call, result);
         }
         return result;
     }
@@ -255,20 +256,20 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
             Throwable cause = unwrap(t);
             if (state.compareAndSet(0, 2)) {
                 // the first failed before any hedge: a plain retry in the next region
-                if (!executor.mayRetryRead(cause, 1)) {
+                if (!RegionExecutor.mayRetry(plan.attempts(), cause, false)) {
                     result.completeExceptionally(cause);
                 } else {
-                    readAttempt(plan, 1, 2, call, result);
+                    readAttempt(plan, 1, call, result);
                 }
                 return;
             }
             if (failed.incrementAndGet() < 2) {
                 return; // the other attempt of the pair is still running
             }
-            if (!executor.mayRetryRead(cause, 1) || plan.regions().size() < 3) {
+            if (plan.regions().size() < 3 || !RegionExecutor.mayRetry(plan.attempts(), cause, false)) {
                 result.completeExceptionally(cause);
             } else {
-                readAttempt(plan, 2, 2, call, result); // both of the hedged pair failed
+                readAttempt(plan, 2, call, result); // both of the hedged pair failed
             }
         };
         f1.whenComplete(race);
@@ -289,7 +290,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         result.whenComplete((r, t) -> armed.cancel(false));
     }
 
-    private <Q, R> void readAttempt(RegionExecutor.ReadPlan<Q> plan, int idx, int attempt,
+    private <Q, R> void readAttempt(RegionExecutor.ReadPlan<Q> plan, int idx,
             BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call, CompletableFuture<R> result) {
         String region = plan.regions().get(idx);
         send(region, plan.request(), call).whenComplete((r, t) -> {
@@ -298,18 +299,16 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                 return;
             }
             Throwable cause = unwrap(t);
-            if (!executor.mayRetryRead(cause, attempt)) {
+            if (!RegionExecutor.mayRetry(plan.attempts(), cause, false)) {
                 result.completeExceptionally(cause);
                 return;
             }
             int next = idx + 1 < plan.regions().size() ? idx + 1 : idx;
-            boolean throttled = dev.haven.dynamodb.internal.ErrorKind.of(cause) == dev.haven.dynamodb.internal.ErrorKind.THROTTLED;
-            if (throttled || next == idx) {
-                long backoff = executor.retryBackoff(attempt - 1).toNanos();
-                CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS)
-                        .execute(() -> readAttempt(plan, next, attempt + 1, call, result));
+            long backoff = RegionExecutor.backoffNanos(plan.attempts(), cause, idx, next);
+            if (backoff > 0) {
+                CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS).execute(() -> readAttempt(plan, next, call, result));
             } else {
-                readAttempt(plan, next, attempt + 1, call, result);
+                readAttempt(plan, next, call, result);
             }
         });
     }
@@ -319,7 +318,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         CompletableFuture<R> result = new CompletableFuture<>();
         dev.haven.dynamodb.internal.ItemCache cache = executor.itemCacheFor(request, failover);
         if (cache == null) {
-            writeAttempt(request, session, failover, 1, call, result);
+            writeAttempt(request, session, failover, executor.startAttempts(), call, result);
             return result;
         }
         // as the sync client: invalidate before sending and again before the caller sees the outcome
@@ -333,11 +332,11 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                 result.completeExceptionally(t);
             }
         });
-        writeAttempt(request, session, failover, 1, call, attempts);
+        writeAttempt(request, session, failover, executor.startAttempts(), call, attempts);
         return result;
     }
 
-    private <Q, R> void writeAttempt(Q request, HavenDynamoDbSession session, boolean failover, int attempt,
+    private <Q, R> void writeAttempt(Q request, HavenDynamoDbSession session, boolean failover, Attempts attempts,
             BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call, CompletableFuture<R> result) {
         String region;
         try {
@@ -355,13 +354,13 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                 return;
             }
             Throwable cause = unwrap(t);
-            if (!executor.mayRetryWrite(cause, attempt)) {
+            if (!RegionExecutor.mayRetry(attempts, cause, true)) {
                 result.completeExceptionally(executor.writeFailure(request, region, cause));
                 return;
             }
-            long backoff = executor.retryBackoff(attempt - 1).toNanos();
+            long backoff = RegionExecutor.backoffNanos(attempts, cause, 0, 0);
             CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS)
-                    .execute(() -> writeAttempt(request, session, failover, attempt + 1, call, result));
+                    .execute(() -> writeAttempt(request, session, failover, attempts, call, result));
         });
     }
 

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.Consistency;
-import dev.haven.dynamodb.internal.ErrorKind;
+import dev.haven.dynamodb.internal.DynamoDbErrors;
 import dev.haven.dynamodb.internal.HedgePolicy;
 import dev.haven.dynamodb.internal.ReadShape;
+import dev.haven.engine.Fault;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -31,31 +32,25 @@ class DecisionsTest {
     }
 
     @Test
-    void errorsAreClassified() {
-        assertThat(ErrorKind.of(service(400, "ProvisionedThroughputExceededException"))).isEqualTo(ErrorKind.THROTTLED);
-        assertThat(ErrorKind.of(service(400, "ThrottlingException"))).isEqualTo(ErrorKind.THROTTLED);
-        assertThat(ErrorKind.of(service(400, "RequestLimitExceeded"))).isEqualTo(ErrorKind.THROTTLED);
-        assertThat(ErrorKind.of(service(429, "Whatever"))).isEqualTo(ErrorKind.THROTTLED);
-        assertThat(ErrorKind.of(service(500, "InternalServerError"))).isEqualTo(ErrorKind.SERVER);
-        assertThat(ErrorKind.of(service(503, "ServiceUnavailable"))).isEqualTo(ErrorKind.SERVER);
-        assertThat(ErrorKind.of(service(400, "ConditionalCheckFailedException"))).isEqualTo(ErrorKind.CLIENT);
-        assertThat(ErrorKind.of(service(400, "ValidationException"))).isEqualTo(ErrorKind.CLIENT);
-        assertThat(ErrorKind.of(service(400, "TransactionCanceledException"))).isEqualTo(ErrorKind.CLIENT);
-        assertThat(ErrorKind.of(service(400, "ResourceNotFoundException"))).isEqualTo(ErrorKind.CLIENT);
-        assertThat(ErrorKind.of(ApiCallTimeoutException.create(2000))).isEqualTo(ErrorKind.UNREACHABLE);
-        assertThat(ErrorKind.of(ApiCallAttemptTimeoutException.create(700))).isEqualTo(ErrorKind.UNREACHABLE);
-        assertThat(ErrorKind.of(SdkClientException.create("Connection refused"))).isEqualTo(ErrorKind.UNREACHABLE);
-        assertThat(ErrorKind.of(new HavenRegionUnavailableException("x"))).isEqualTo(ErrorKind.CLIENT);
-        assertThat(ErrorKind.of(new IllegalStateException())).isEqualTo(ErrorKind.CLIENT);
-
-        assertThat(ErrorKind.THROTTLED.retryableWrite()).isTrue();
-        assertThat(ErrorKind.SERVER.retryableWrite()).isFalse();
-        assertThat(ErrorKind.UNREACHABLE.retryableWrite()).isFalse();
-        assertThat(ErrorKind.CLIENT.retryableRead()).isFalse();
-        assertThat(ErrorKind.SERVER.retryableRead()).isTrue();
-        assertThat(ErrorKind.UNREACHABLE.retryableRead()).isTrue();
-        assertThat(ErrorKind.THROTTLED.regionFault()).isFalse();
-        assertThat(ErrorKind.UNREACHABLE.regionFault()).isTrue();
+    void errorsAreClassifiedOntoTheEnginesFaults() {
+        assertThat(DynamoDbErrors.classify(service(400, "ProvisionedThroughputExceededException"))).isEqualTo(Fault.THROTTLED);
+        assertThat(DynamoDbErrors.classify(service(400, "ThrottlingException"))).isEqualTo(Fault.THROTTLED);
+        assertThat(DynamoDbErrors.classify(service(400, "RequestLimitExceeded"))).isEqualTo(Fault.THROTTLED);
+        assertThat(DynamoDbErrors.classify(service(429, "Whatever"))).isEqualTo(Fault.THROTTLED);
+        assertThat(DynamoDbErrors.classify(service(500, "InternalServerError"))).isEqualTo(Fault.OUTCOME_UNKNOWN);
+        assertThat(DynamoDbErrors.classify(service(503, "ServiceUnavailable"))).isEqualTo(Fault.OUTCOME_UNKNOWN);
+        assertThat(DynamoDbErrors.classify(service(400, "ConditionalCheckFailedException"))).isEqualTo(Fault.APPLICATION);
+        assertThat(DynamoDbErrors.classify(service(400, "ValidationException"))).isEqualTo(Fault.APPLICATION);
+        assertThat(DynamoDbErrors.classify(service(400, "TransactionCanceledException"))).isEqualTo(Fault.APPLICATION);
+        assertThat(DynamoDbErrors.classify(service(400, "ResourceNotFoundException"))).isEqualTo(Fault.APPLICATION);
+        assertThat(DynamoDbErrors.classify(ApiCallTimeoutException.create(2000))).isEqualTo(Fault.OUTCOME_UNKNOWN);
+        assertThat(DynamoDbErrors.classify(ApiCallAttemptTimeoutException.create(700))).isEqualTo(Fault.OUTCOME_UNKNOWN);
+        assertThat(DynamoDbErrors.classify(SdkClientException.create("Unable to execute HTTP request: Connection reset")))
+                .isEqualTo(Fault.OUTCOME_UNKNOWN);
+        assertThat(DynamoDbErrors.classify(SdkClientException.create("Unable to execute HTTP request",
+                new java.net.ConnectException("Connection refused")))).isEqualTo(Fault.NOT_SENT);
+        assertThat(DynamoDbErrors.classify(new HavenRegionUnavailableException("x"))).isEqualTo(Fault.APPLICATION);
+        assertThat(DynamoDbErrors.classify(new IllegalStateException())).isEqualTo(Fault.APPLICATION);
     }
 
     @Test

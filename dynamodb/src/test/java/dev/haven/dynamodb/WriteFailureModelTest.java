@@ -39,8 +39,18 @@ class WriteFailureModelTest {
     }
 
     private HavenDynamoDbClient start() {
-        client = fakes.builder("us-east-1").clusterName("orders").hedging(false).build();
+        return start(java.time.Duration.ofSeconds(2));
+    }
+
+    private HavenDynamoDbClient start(java.time.Duration deadline) {
+        client = fakes.builder("us-east-1").clusterName("orders").hedging(false).deadline(deadline).attemptTimeout(deadline.dividedBy(2)).build();
         return client;
+    }
+
+    private static RuntimeException[] refusals(int n) {
+        RuntimeException[] r = new RuntimeException[n];
+        java.util.Arrays.setAll(r, i -> refused());
+        return r;
     }
 
     private DynamoDbAsyncClient fakeAsync(String region) {
@@ -90,9 +100,13 @@ class WriteFailureModelTest {
     }
 
     @Test
-    void syncWriteRefusedBeforeSendingIsUnavailable() {
-        start();
-        fakes.region("us-east-1").fail("transactWriteItems", refused());
+    void syncWriteRefusedBeforeSendingIsSentAgainAndRefusedUntilTheDeadlineIsUnavailable() {
+        start(java.time.Duration.ofMillis(300));
+        fakes.region("us-east-1").fail("putItem", refused()); // refused once: it did not run, so it is sent again
+        client.putItem(b -> b.tableName("orders"));
+        assertThat(fakes.calls("putItem")).hasSize(2);
+
+        fakes.region("us-east-1").fail("transactWriteItems", refusals(50));
         assertThatThrownBy(() -> client.transactWriteItems(b -> b.transactItems(java.util.List.of())))
                 .isInstanceOfSatisfying(HavenRegionUnavailableException.class, e -> {
                     assertThat(e.kind()).isEqualTo(HavenFailure.Kind.UNAVAILABLE);
@@ -100,6 +114,9 @@ class WriteFailureModelTest {
                     assertThat(e.endpoint().id()).isEqualTo("us-east-1");
                     assertThat(e.getCause()).hasRootCauseInstanceOf(ConnectException.class);
                 });
+        // none of them ran, so a refusal costs no attempt: sent again (with backoff, from the retry budget) until the
+        // deadline, never past it
+        assertThat(fakes.calls("transactWriteItems")).hasSizeBetween(3, 49);
     }
 
     @Test
@@ -130,7 +147,7 @@ class WriteFailureModelTest {
 
     @Test
     void asyncWriteTimingOutAfterSendingIsOutcomeUnknownAndRefusedIsUnavailable() throws Exception {
-        start();
+        start(java.time.Duration.ofMillis(300));
         Map<String, DynamoDbAsyncClient> regions = new LinkedHashMap<>();
         for (String r : fakes.regions.keySet()) {
             regions.put(r, fakeAsync(r));
@@ -138,7 +155,8 @@ class WriteFailureModelTest {
         try (HavenDynamoDbAsyncClient async = HavenDynamoDbAsyncClient.over(client, regions)) {
             ApiCallAttemptTimeoutException timeout = ApiCallAttemptTimeoutException.create(700);
             asyncFailures.computeIfAbsent("us-east-1/deleteItem", k -> new ArrayDeque<>()).add(timeout);
-            asyncFailures.computeIfAbsent("us-east-1/batchWriteItem", k -> new ArrayDeque<>()).add(refused());
+            asyncFailures.computeIfAbsent("us-east-1/batchWriteItem", k -> new ArrayDeque<>())
+                    .addAll(java.util.List.of(refusals(50))); // every try until the deadline
 
             Throwable unknown = failure(async.deleteItem(b -> b.tableName("orders")));
             assertThat(unknown).isInstanceOf(SdkException.class).isInstanceOf(HavenDynamoDbWriteOutcomeUnknownException.class);
@@ -148,6 +166,9 @@ class WriteFailureModelTest {
 
             Throwable refused = failure(async.batchWriteItem(b -> b.requestItems(Map.of())));
             assertThat(refused).isInstanceOf(HavenRegionUnavailableException.class);
+            synchronized (asyncFailures) {
+                assertThat(asyncFailures.get("us-east-1/batchWriteItem")).as("refusals not used").hasSizeBetween(1, 47);
+            }
             assertThat(HavenFailure.find(new java.util.concurrent.CompletionException(refused)).orElseThrow().kind())
                     .isEqualTo(HavenFailure.Kind.UNAVAILABLE);
         }

@@ -4,6 +4,7 @@ import dev.haven.Consistency;
 import dev.haven.Ticker;
 import dev.haven.config.Settings;
 import dev.haven.dynamodb.DynamoDbKeys;
+import dev.haven.engine.RetryPolicy;
 import dev.haven.event.HavenEventListener;
 import java.net.URI;
 import java.time.Clock;
@@ -38,6 +39,7 @@ public final class DynamoDbSettings {
     private final List<HavenEventListener> listeners;
     private final Ticker ticker;
     private final Clock clock;
+    private final RetryPolicy retryPolicy;
 
     public DynamoDbSettings(Settings keys, List<RegionSpec> regions, AwsCredentialsProvider credentials,
             SdkHttpClient httpClient, String localRegion, List<HavenEventListener> listeners, Ticker ticker, Clock clock) {
@@ -49,6 +51,7 @@ public final class DynamoDbSettings {
         this.listeners = listeners;
         this.ticker = ticker;
         this.clock = clock;
+        this.retryPolicy = RetryPolicy.of(keys, DynamoDbKeys.DEADLINE);
     }
 
     /** The key values, immutable. */
@@ -114,6 +117,11 @@ public final class DynamoDbSettings {
 
     public String heartbeatTable() {
         return keys.get(DynamoDbKeys.HEARTBEAT_TABLE);
+    }
+
+    /** The {@code retry.*} keys and the {@code deadline}, for the engine's {@link dev.haven.engine.Attempts}. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
     }
 
     public int retryMaxAttempts() {

@@ -30,17 +30,15 @@ final class ReadPlanner {
     private final Router router;
     private final TopologyMonitor monitor;
     private final RegionView regions;
-    private final RetryBudget retryBudget;
     private final RetryBudget hedgeBudget;
 
     ReadPlanner(DynamoDbSettings settings, EventBus events, Router router, TopologyMonitor monitor, RegionView regions,
-            RetryBudget retryBudget, RetryBudget hedgeBudget) {
+            RetryBudget hedgeBudget) {
         this.settings = settings;
         this.events = events;
         this.router = router;
         this.monitor = monitor;
         this.regions = regions;
-        this.retryBudget = retryBudget;
         this.hedgeBudget = hedgeBudget;
     }
 
@@ -61,8 +59,7 @@ final class ReadPlanner {
         if (order.isEmpty()) {
             throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
-        retryBudget.onRequest();
-        hedgeBudget.onRequest();
+        hedgeBudget.onRequest(); // the retry budget counts the read when its Attempts start
         boolean strong = routed.level() == Consistency.Level.STRONG;
         return new Route<>(req, order, HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, order.size()));
     }

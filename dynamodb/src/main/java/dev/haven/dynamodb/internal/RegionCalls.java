@@ -1,18 +1,18 @@
 package dev.haven.dynamodb.internal;
 
-import dev.haven.engine.Backoff;
+import dev.haven.engine.Attempts;
 import dev.haven.engine.EndpointState;
+import dev.haven.engine.Fault;
 import dev.haven.engine.TopologyMonitor;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * One call in one region, as the reads, hedges and writes make it: its in-flight count, latency and breaker, and a
- * probe of the region on a region fault; and the backoff between calls.
+ * probe of the region on a region fault ({@link Fault#endpointFault()}); and the backoff between calls.
  */
 final class RegionCalls {
 
@@ -38,20 +38,11 @@ final class RegionCalls {
         }
         try {
             R r = call.apply(clients.get(region), req);
-            long now = settings.ticker().nanoTime();
-            long d = now - t0;
-            st.end(d);
-            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
-            st.answered(now);
+            st.succeeded(t0, settings.ticker().nanoTime());
             return r;
         } catch (RuntimeException e) {
-            long d = settings.ticker().nanoTime() - t0;
-            st.end(-1);
-            ErrorKind k = ErrorKind.of(e);
-            if (k.regionFault() && (leg == null || !leg.cancelled())) { // a cancelled loser is no fault of its region
-                st.breaker().onError(d, TimeUnit.NANOSECONDS, e);
-                monitor.signal(region, k + " " + e.getClass().getSimpleName());
-            }
+            // a cancelled loser of a hedged pair is no fault of its region
+            fault(st, t0, leg != null && leg.cancelled() ? Fault.APPLICATION : DynamoDbErrors.classify(e), e);
             throw e;
         } finally {
             if (leg != null) {
@@ -69,26 +60,23 @@ final class RegionCalls {
     /** The end of a call started with {@link #started}: latency, breaker and, on a region fault, a probe. */
     void ended(String region, long startNanos, Throwable failure) {
         EndpointState st = regions.state(region);
-        long now = settings.ticker().nanoTime();
-        long d = now - startNanos;
         if (failure == null) {
-            st.end(d);
-            st.breaker().onSuccess(d, TimeUnit.NANOSECONDS);
-            st.answered(now);
-            return;
-        }
-        st.end(-1);
-        ErrorKind k = ErrorKind.of(failure);
-        if (k.regionFault()) {
-            st.breaker().onError(d, TimeUnit.NANOSECONDS, failure);
-            monitor.signal(region, k + " " + failure.getClass().getSimpleName());
+            st.succeeded(startNanos, settings.ticker().nanoTime());
+        } else {
+            fault(st, startNanos, DynamoDbErrors.classify(failure), failure);
         }
     }
 
-    /** The full-jitter backoff before retry number {@code retry} (0-based). */
-    Duration backoff(int retry) {
-        return Duration.ofNanos(Backoff.fullJitterNanos(retry, settings.retryBaseBackoff().toNanos(),
-                settings.retryMaxBackoff().toNanos(), ThreadLocalRandom.current().nextDouble()));
+    private void fault(EndpointState st, long startNanos, Fault fault, Throwable failure) {
+        st.failed(startNanos, settings.ticker().nanoTime(), fault, failure);
+        if (fault.endpointFault()) {
+            monitor.signal(st.id(), fault + " " + failure.getClass().getSimpleName());
+        }
+    }
+
+    /** The operation's backoff before the retry it was just granted. */
+    static Duration backoff(Attempts attempts) {
+        return Duration.ofNanos(attempts.backoffNanos(ThreadLocalRandom.current().nextDouble()));
     }
 
     static void sleep(Duration d) {

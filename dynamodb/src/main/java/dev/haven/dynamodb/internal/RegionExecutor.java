@@ -6,7 +6,9 @@ import dev.haven.Topology;
 import dev.haven.dynamodb.HavenDynamoDbSession;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
+import dev.haven.engine.Attempts;
 import dev.haven.engine.EventBus;
+import dev.haven.engine.Fault;
 import dev.haven.engine.MonitorRegistry;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
@@ -84,7 +86,7 @@ public final class RegionExecutor implements AutoCloseable {
             this.monitor = l.monitor();
             RegionView regions = new RegionView(monitor, settings.homeRegion());
             this.calls = new RegionCalls(settings, regions, monitor, clients);
-            this.planner = new ReadPlanner(settings, events, router, monitor, regions, retryBudget, hedgeBudget);
+            this.planner = new ReadPlanner(settings, events, router, monitor, regions, hedgeBudget);
             this.hedging = new Hedging(settings, events, hedgeBudget, clients, calls, regions);
             this.writes = new WritePath(settings, events, router, retryBudget, regions, calls, itemCache);
         } catch (RuntimeException | Error e) {
@@ -128,7 +130,7 @@ public final class RegionExecutor implements AutoCloseable {
         ReadPlanner.Route<Q> route = planner.plan(request, shape, consistency, session);
         Q req = route.request();
         List<Endpoint> order = route.order();
-        int attempts = 0;
+        Attempts attempts = startAttempts();
         int idx = 0;
         boolean hedge = route.hedgeable();
         boolean[] hedgeSent = new boolean[1];
@@ -140,29 +142,31 @@ public final class RegionExecutor implements AutoCloseable {
                 }
                 return calls.attempt(order.get(idx).id(), req, call, null);
             } catch (RuntimeException e) {
-                ErrorKind k = ErrorKind.of(e);
-                attempts++;
-                if (!k.retryableRead() || attempts >= settings.retryMaxAttempts() || !retryBudget.tryAcquire()) {
+                Fault fault = DynamoDbErrors.classify(e);
+                if (!attempts.failed(fault, false) || !attempts.mayRetry()) {
                     throw e;
                 }
                 int next = idx + 1 < order.size() ? idx + 1 : idx;
-                if (hedgeSent[0] && attempts == 1 && order.size() > 2 && next == 1) {
+                if (hedgeSent[0] && attempts.retries() == 1 && order.size() > 2 && next == 1) {
                     next = 2; // regions 0 and 1 both failed as a hedged pair
                 }
-                Duration backoff = Duration.ZERO;
-                if (k == ErrorKind.THROTTLED || next == idx) {
-                    backoff = calls.backoff(attempts - 1);
-                }
+                Duration backoff = backsOff(fault, idx, next) ? RegionCalls.backoff(attempts) : Duration.ZERO;
                 String to = order.get(next).id();
                 if (events.hasListeners()) {
                     events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
-                            order.get(next), attempts, backoff, k + " in " + order.get(idx).id() + ": " + RegionCalls.describe(e)));
+                            order.get(next), attempts.retries(), backoff, fault + " in " + order.get(idx).id() + ": "
+                                    + RegionCalls.describe(e)));
                 }
-                log.debug("Haven {}: read failed in {} ({}), retrying in {}", settings.clusterName(), order.get(idx).id(), k, to);
+                log.debug("Haven {}: read failed in {} ({}), retrying in {}", settings.clusterName(), order.get(idx).id(), fault, to);
                 RegionCalls.sleep(backoff);
                 idx = next;
             }
         }
+    }
+
+    /** A retry in another region goes at once; one in the same region, or after throttling, backs off first. */
+    static boolean backsOff(Fault fault, int from, int to) {
+        return fault == Fault.THROTTLED || from == to;
     }
 
     // ------------------------------------------------------------------------------------------------ writes
@@ -201,8 +205,11 @@ public final class RegionExecutor implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ for the async client
 
-    /** A routed read: the request to send (ConsistentRead added where needed) and the regions, best first. */
-    public record ReadPlan<Q>(Q request, List<String> regions, boolean hedgeable) {
+    /**
+     * A routed read: the request to send (ConsistentRead added where needed), the regions, best first, and its retry
+     * state (one driver at a time: the hedged pair's callbacks hand over, never run it together).
+     */
+    public record ReadPlan<Q>(Q request, List<String> regions, boolean hedgeable, Attempts attempts) {
     }
 
     /**
@@ -217,7 +224,7 @@ public final class RegionExecutor implements AutoCloseable {
         for (Endpoint e : route.order()) {
             regions.add(e.id());
         }
-        return new ReadPlan<>(route.request(), regions, route.hedgeable());
+        return new ReadPlan<>(route.request(), regions, route.hedgeable(), startAttempts());
     }
 
     /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
@@ -246,19 +253,22 @@ public final class RegionExecutor implements AutoCloseable {
         return hedging.tryHedge(region, delayNanos);
     }
 
-    /** Whether a failed read (attempt number {@code attempts}, 1-based) may be retried; takes from the budget. */
-    public boolean mayRetryRead(Throwable failure, int attempts) {
-        return ErrorKind.of(failure).retryableRead() && attempts < settings.retryMaxAttempts() && retryBudget.tryAcquire();
+    /** The retry state of one operation, started now (counts it for the retry budget). */
+    public Attempts startAttempts() {
+        return new Attempts(settings.retryPolicy(), retryBudget, settings.ticker());
     }
 
-    /** Whether a failed write may be retried (throttling only: it was not executed); takes from the budget. */
-    public boolean mayRetryWrite(Throwable failure, int attempts) {
-        return ErrorKind.of(failure).retryableWrite() && attempts < settings.retryMaxAttempts() && retryBudget.tryAcquire();
+    /**
+     * Whether an operation whose try failed with {@code failure} may be tried again ({@link Attempts#failed},
+     * {@link Attempts#mayRetry()}); takes from the budget when it may.
+     */
+    public static boolean mayRetry(Attempts attempts, Throwable failure, boolean write) {
+        return attempts.failed(DynamoDbErrors.classify(failure), write) && attempts.mayRetry();
     }
 
-    /** The full-jitter backoff before retry number {@code retry} (0-based). */
-    public Duration retryBackoff(int retry) {
-        return calls.backoff(retry);
+    /** The backoff before the retry {@code attempts} was just granted, or zero when a read moves on to another region. */
+    public static long backoffNanos(Attempts attempts, Throwable failure, int from, int to) {
+        return backsOff(DynamoDbErrors.classify(failure), from, to) ? RegionCalls.backoff(attempts).toNanos() : 0;
     }
 
     // ------------------------------------------------------------------------------------------------ lifecycle

@@ -6,8 +6,10 @@ import dev.haven.HavenFailure;
 import dev.haven.dynamodb.HavenDynamoDbSession;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
+import dev.haven.engine.Attempts;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
+import dev.haven.engine.Fault;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
 import dev.haven.event.HavenEvent;
@@ -20,8 +22,8 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * Writes (and every other operation that is not a read): the home region only; throttling is retried (the write was
- * not executed), nothing else is (its outcome is unknown). When the monitor has declared the home region down, a write
+ * Writes (and every other operation that is not a read): the home region only; what certainly did not run (throttled,
+ * never sent) is retried under the engine's {@link Attempts}, nothing else is (its outcome is unknown). When the monitor has declared the home region down, a write
  * fails at once with {@link HavenRegionUnavailableException}, or with write failover on goes to the nearest healthy
  * region. A write Haven gives up on surfaces in the core failure model ({@link WriteOutcome}).
  */
@@ -78,8 +80,7 @@ final class WritePath {
     }
 
     private <Q, R> R write0(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
-        retryBudget.onRequest();
-        int attempts = 0;
+        Attempts attempts = new Attempts(settings.retryPolicy(), retryBudget, settings.ticker());
         while (true) {
             String region = writeRegion(failover);
             try {
@@ -89,25 +90,23 @@ final class WritePath {
                 }
                 return r;
             } catch (RuntimeException e) {
-                ErrorKind k = ErrorKind.of(e);
-                attempts++;
-                if (!k.retryableWrite() || attempts >= settings.retryMaxAttempts() || !retryBudget.tryAcquire()) {
+                Fault fault = DynamoDbErrors.classify(e);
+                if (!attempts.failed(fault, true) || !attempts.mayRetry()) {
                     RuntimeException surfaced = havenWriteFailure(request, region, e);
                     throw surfaced != null ? surfaced : e;
                 }
-                Duration backoff = calls.backoff(attempts - 1);
+                Duration backoff = RegionCalls.backoff(attempts);
                 if (events.hasListeners()) {
                     events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(),
-                            regions.state(region).endpoint(), attempts, backoff, k + ": " + RegionCalls.describe(e)));
+                            regions.state(region).endpoint(), attempts.retries(), backoff, fault + ": " + RegionCalls.describe(e)));
                 }
                 RegionCalls.sleep(backoff);
             }
         }
     }
 
-    /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
+    /** Where a write (or, {@code failover == false}, any other operation) goes now. */
     String plan(boolean failover) {
-        retryBudget.onRequest();
         return writeRegion(failover);
     }
 

@@ -1,5 +1,6 @@
 package dev.haven.jdbc.internal;
 
+import dev.haven.engine.Attempts;
 import dev.haven.engine.EndpointState;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
@@ -10,6 +11,7 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * <p>On a read-only autocommit connection, a statement that fails with a connection-class error has
  * returned nothing to the application, so it is re-run on another server: the statement is re-created
  * from the same SQL, its recorded parameters and settings are replayed, and it executes again, bounded
- * by the retry attempts, the retry budget and the statement deadline, with full-jitter backoff.
+ * under the engine's {@link Attempts}: the retry attempts, the retry budget and the statement deadline, with
+ * full-jitter backoff.
  *
  * <p>An autocommit write rejected by a demoted writer (PostgreSQL 25006) never ran, so it is sent to the
  * new writer the same way. Every other connection failure of a write surfaces as
@@ -105,16 +108,12 @@ class HavenStatement implements Statement {
         }
         RoutingDataSource ds = conn.ds();
         long start = ds.settings().ticker().nanoTime();
-        long deadline = start + ds.settings().statementDeadline().toNanos();
-        boolean first = true;
-        int attempt = 0;
+        ds.budget().onRequest();
+        Attempts attempts = null; // the engine's retry state, made at the first failure: nothing allocated until then
         while (true) {
             RoutingDataSource.Bound ranOn = conn.binding();
             EndpointState on = ranOn == null ? null : ranOn.state();
             try {
-                if (first) {
-                    ds.budget().onRequest();
-                }
                 T result = exec.run(real);
                 if (on != null) {
                     long now = ds.settings().ticker().nanoTime();
@@ -123,38 +122,28 @@ class HavenStatement implements Statement {
                 }
                 return result;
             } catch (SQLException e) {
-                first = false;
                 String id = on == null ? conn.lastEndpointId() : on.id();
                 SQLException thrown = conn.failure(e, ranOn, record && replayable);
                 if (thrown != null) {
                     throw thrown;
                 }
-                if (!canRetry(attempt, deadline)) {
+                if (attempts == null) {
+                    attempts = Attempts.afterFirstFailure(ds.settings().retryPolicy(), ds.budget(), ds.settings().ticker(), start);
+                }
+                if (!attempts.mayRetry()) {
                     throw e;
                 }
                 conn.unbind(false); // a demoted writer is left for the new one (after a lost connection: unbound already)
-                retryOn(on, id, attempt++, deadline, e);
+                retryOn(on, id, attempts, e);
             }
         }
     }
 
-    private boolean canRetry(int attempt, long deadline) {
+    private void retryOn(EndpointState failed, String failedId, Attempts attempts, SQLException cause) throws SQLException {
         RoutingDataSource ds = conn.ds();
-        return attempt + 1 < ds.settings().retryMaxAttempts()
-                && ds.settings().ticker().nanoTime() < deadline
-                && ds.budget().tryAcquire();
-    }
-
-    private void retryOn(EndpointState failed, String failedId, int attempt, long deadline, SQLException cause)
-            throws SQLException {
-        RoutingDataSource ds = conn.ds();
-        Duration backoff = ds.retryBackoff(attempt);
-        long left = deadline - ds.settings().ticker().nanoTime();
-        if (backoff.toNanos() > left) {
-            backoff = Duration.ofNanos(Math.max(0, left / 2));
-        }
+        Duration backoff = Duration.ofNanos(attempts.backoffNanos(ThreadLocalRandom.current().nextDouble()));
         if (failed != null) {
-            ds.retried(failed, attempt + 1, backoff, cause);
+            ds.retried(failed, attempts.retries(), backoff, cause);
         }
         RoutingDataSource.sleep(backoff);
         try {
@@ -162,7 +151,7 @@ class HavenStatement implements Statement {
         } catch (SQLException ignored) {
             // its connection is gone
         }
-        conn.bind(failedId, deadline);
+        conn.bind(failedId, attempts.deadline());
         real = create(conn.physical(), kind, sql, extra);
         for (int k = 0; k < recordedLength; k++) {
             recorded[k].apply(real);

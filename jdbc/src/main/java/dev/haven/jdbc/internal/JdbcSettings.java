@@ -5,6 +5,7 @@ import dev.haven.ReadFallback;
 import dev.haven.Ticker;
 import dev.haven.config.CommonKeys;
 import dev.haven.config.Settings;
+import dev.haven.engine.RetryPolicy;
 import dev.haven.event.HavenEventListener;
 import dev.haven.jdbc.JdbcKeys;
 import dev.haven.spi.TopologyProvider;
@@ -30,6 +31,7 @@ public final class JdbcSettings {
     private final Ticker ticker;
     private final Clock clock;
     private final Consistency defaultReadConsistency;
+    private final RetryPolicy retryPolicy;
 
     public JdbcSettings(Settings keys, JdbcUrl url, Map<String, String[]> endpointLocations, Properties pool,
             List<HavenEventListener> listeners, TopologyProvider topologyProvider, Ticker ticker, Clock clock) {
@@ -42,6 +44,12 @@ public final class JdbcSettings {
         this.ticker = ticker;
         this.clock = clock;
         this.defaultReadConsistency = CommonKeys.defaultConsistency(keys);
+        this.retryPolicy = RetryPolicy.of(keys, JdbcKeys.DEADLINE);
+    }
+
+    /** The {@code retry.*} keys and the statement {@code deadline}, for the engine's Attempts. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
     }
 
     /** The key values, immutable. */

@@ -211,8 +211,7 @@ public final class NearCache implements AutoCloseable {
          * re-established); false when {@code ex} is the caller's answer (WRONGTYPE...).
          */
         public boolean failed(RuntimeException ex) {
-            RedisErrors.Kind kind = RedisErrors.classify(ex);
-            if (kind == RedisErrors.Kind.APPLICATION || kind == RedisErrors.Kind.INTERRUPTED) {
+            if (!RedisErrors.classify(ex).retryableRead()) { // WRONGTYPE..., or an interrupt
                 return false;
             }
             drop(tracked, "tracked GET failed: " + ex);

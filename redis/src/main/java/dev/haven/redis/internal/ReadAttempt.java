@@ -2,8 +2,10 @@ package dev.haven.redis.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.engine.Attempts;
 import dev.haven.engine.Durations;
 import dev.haven.engine.EndpointState;
+import dev.haven.engine.Fault;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
 import dev.haven.event.HavenEvent;
@@ -15,7 +17,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -24,8 +25,8 @@ import java.util.function.Consumer;
  * No I/O: a driver asks {@link #next()}, sends, and reports the outcome with {@link #succeeded} or {@link #failed}.
  *
  * <p>Candidates come from the {@link Router} under the read's consistency; a failure that left the data untouched
- * (connection, timeout, {@code LOADING}/{@code MASTERDOWN}) moves the read to the next candidate, bounded by
- * {@code retry.max-attempts}, the retry budget and {@code writer-wait}. When no node qualifies (e.g. bounded reads
+ * (connection, timeout, {@code LOADING}/{@code MASTERDOWN}) moves the read to the next candidate under the engine's
+ * {@link Attempts}: {@code retry.max-attempts}, the retry budget and {@code writer-wait} as the read's deadline. When no node qualifies (e.g. bounded reads
  * while the primary is gone and replica staleness can no longer be measured) the driver waits for a monitor round.
  * Not thread-safe: one call, one driver at a time.
  */
@@ -35,14 +36,14 @@ final class ReadAttempt {
     private final Consistency consistency;
     private final long sessionPosition;
     private final boolean fallback;
-    private final long deadline;
+    private final Attempts attempts;
     private final Consumer<Router.Skip> skips;
     // Nodes that failed this read, with the monitor round count at the failure: a node is avoided until a
     // probe round that started after its failure has completed (two completions), so a dead primary is not
     // retried on the stale verdict of a round that was already under way.
     private Map<String, Long> failedOn;
     private RuntimeException last;
-    private int attempts;
+    private boolean retrying; // a failure awaits a retry that Attempts has not granted yet
 
     /**
      * Starts a read: counts it for the retry budget and asks the monitor for fine lag samples.
@@ -52,8 +53,7 @@ final class ReadAttempt {
     ReadAttempt(RouteContext ctx, Consistency consistency, long sessionPosition) {
         this.ctx = ctx;
         this.consistency = consistency;
-        ctx.budget().onRequest();
-        this.deadline = ctx.settings().ticker().nanoTime() + ctx.settings().writerWait().toNanos();
+        this.attempts = new Attempts(ctx.settings().retryPolicy(), ctx.budget(), ctx.settings().ticker());
         if (needsLag(consistency)) {
             ctx.monitor().lagDemand(); // sample replica offsets finely while reads depend on them
         }
@@ -70,7 +70,7 @@ final class ReadAttempt {
 
     /** The deadline (ticker nanos) of the whole read: the driver waits for rounds at most until then. */
     long deadline() {
-        return deadline;
+        return attempts.deadline();
     }
 
     /**
@@ -113,20 +113,21 @@ final class ReadAttempt {
         }
         EndpointState state = target == null ? null : snap.state(target.id());
         if (state == null) {
-            if (now - deadline >= 0) {
+            if (now - attempts.deadline() >= 0) {
                 throw new HavenRedisUnavailableException("No node of " + ctx.settings().clusterName() + " can serve a read with consistency "
                         + consistency + " (" + snap.topology() + ", waited " + Durations.format(ctx.settings().writerWait()) + ")",
                         ctx.settings().clusterName(), null, last);
             }
             return null;
         }
-        if (attempts > 0 || failedOn != null) {
-            if (attempts >= ctx.settings().retryMaxAttempts() || !ctx.budget().tryAcquire()) {
+        if (retrying) {
+            if (!attempts.mayRetry()) {
                 throw last;
             }
+            retrying = false;
             if (ctx.events().hasListeners()) {
                 ctx.events().publish(new HavenEvent.RetryAttempted(ctx.settings().clusterName(), ctx.settings().clock().instant(),
-                        target, attempts, Duration.ZERO, last.getClass().getSimpleName() + ": " + last.getMessage()));
+                        target, attempts.retries(), Duration.ZERO, last.getClass().getSimpleName() + ": " + last.getMessage()));
             }
         }
         return state;
@@ -141,10 +142,7 @@ final class ReadAttempt {
     void succeeded(EndpointState s, long t0, NodeLink link, StatefulRedisConnection<String, String> c) {
         long now = ctx.settings().ticker().nanoTime();
         link.replied(c, now);
-        long took = now - t0;
-        s.end(took);
-        s.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
-        s.answered(now);
+        s.succeeded(t0, now);
     }
 
     /**
@@ -153,23 +151,19 @@ final class ReadAttempt {
      * @return true to go on with {@link #next()}; false to give {@code e} to the caller as is (application error)
      */
     boolean failed(EndpointState s, RuntimeException e, NodeLink link, StatefulRedisConnection<String, String> c, long t0) {
-        s.end(-1);
-        RedisErrors.Kind kind = RedisErrors.classify(e);
-        if (kind == RedisErrors.Kind.APPLICATION) {
+        Fault fault = RedisErrors.classify(e);
+        ctx.onNodeFailure(s, t0, e, fault);
+        if (fault == Fault.APPLICATION) {
             link.replied(c, ctx.settings().ticker().nanoTime());
-            return false;
         }
-        if (kind == RedisErrors.Kind.INTERRUPTED) {
+        if (!attempts.failed(fault, false)) { // an application error, an interrupt: the caller's
             return false;
         }
         if (e instanceof RedisCommandTimeoutException) {
             link.timedOut(c, t0);
         }
-        ctx.onNodeFailure(s, e, kind);
         last = e;
-        if (kind != RedisErrors.Kind.NOT_SENT) {
-            attempts++; // a node that could not even be reached costs budget, not one of the attempts
-        }
+        retrying = true; // a node that could not even be reached costs budget, not one of the attempts (Attempts)
         if (failedOn == null) {
             failedOn = new HashMap<>();
         }

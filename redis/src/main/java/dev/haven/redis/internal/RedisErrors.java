@@ -1,5 +1,6 @@
 package dev.haven.redis.internal;
 
+import dev.haven.engine.Fault;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -8,49 +9,33 @@ import io.lettuce.core.RedisException;
 import java.util.Locale;
 
 /**
- * Classifies a failure of one command on one node: did the command certainly not run (safe to send elsewhere), may
- * it have run (a write must not be re-sent), or did the server answer with an application error (give it to the
- * caller as is). A pure function of the exception, tested without I/O.
+ * Maps a failure of one command on one node onto the engine's {@link Fault}: never sent (connect failed, rejected
+ * while disconnected, queue full), refused without running ({@code READONLY}, {@code LOADING}, {@code MASTERDOWN},
+ * {@code TRYAGAIN}), sent without an answer (timeout, connection lost in flight: a write must not be re-sent), or an
+ * application error (the caller's, as is). A pure function of the exception, tested without I/O.
  */
 public final class RedisErrors {
 
     private RedisErrors() {
     }
 
-    public enum Kind {
-        /** The command never reached a server (connect failed, rejected while disconnected, queue full): retry anywhere. */
-        NOT_SENT,
-        /** The node refused a write because it is a replica now ({@code READONLY}): it did not run; retry on the new primary. */
-        READ_ONLY,
-        /** The node cannot serve right now and did not run the command ({@code LOADING}, {@code MASTERDOWN}, {@code TRYAGAIN}). */
-        UNAVAILABLE,
-        /** Sent, no answer (timeout, connection lost with the command in flight): may or may not have run. */
-        OUTCOME_UNKNOWN,
-        /** An application error (wrong type, syntax, script error...): the caller's. */
-        APPLICATION,
-        /** The calling thread was interrupted. */
-        INTERRUPTED
-    }
-
-    public static Kind classify(Throwable t) {
+    /** What is known about a failed command ({@link Fault}): a pure function of the exception. */
+    public static Fault classify(Throwable t) {
         if (t instanceof RedisCommandInterruptedException) {
-            return Kind.INTERRUPTED;
+            return Fault.INTERRUPTED;
         }
         if (t instanceof RedisConnectionException) {
-            return Kind.NOT_SENT;
+            return Fault.NOT_SENT;
         }
         if (t instanceof RedisCommandTimeoutException) {
-            return Kind.OUTCOME_UNKNOWN;
+            return Fault.OUTCOME_UNKNOWN;
         }
         if (t instanceof RedisCommandExecutionException) {
             String m = upper(t.getMessage());
-            if (m.startsWith("READONLY")) {
-                return Kind.READ_ONLY;
+            if (m.startsWith("READONLY") || m.startsWith("LOADING") || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN")) {
+                return Fault.REFUSED;
             }
-            if (m.startsWith("LOADING") || m.startsWith("MASTERDOWN") || m.startsWith("TRYAGAIN")) {
-                return Kind.UNAVAILABLE;
-            }
-            return Kind.APPLICATION;
+            return Fault.APPLICATION;
         }
         if (t instanceof RedisException) {
             String m = t.getMessage() == null ? "" : t.getMessage();
@@ -58,29 +43,19 @@ public final class RedisErrors {
             if (m.startsWith("Currently not connected") || m.startsWith("Connection is closed")
                     || m.startsWith("Request queue size exceeded") || m.startsWith("Command buffer size exceeded")
                     || m.startsWith("Internal stack size exceeded")) {
-                return Kind.NOT_SENT;
+                return Fault.NOT_SENT;
             }
-            return Kind.OUTCOME_UNKNOWN; // "Connection closed", "Connection disconnected", I/O errors: in flight
+            return Fault.OUTCOME_UNKNOWN; // "Connection closed", "Connection disconnected", I/O errors: in flight
         }
         if (t instanceof java.io.IOException) {
-            return Kind.OUTCOME_UNKNOWN;
+            return Fault.OUTCOME_UNKNOWN;
         }
-        return Kind.APPLICATION;
+        return Fault.APPLICATION;
     }
 
-    /** Whether a read failing so may be tried on another node. */
-    public static boolean readRetryable(Kind k) {
-        return k == Kind.NOT_SENT || k == Kind.READ_ONLY || k == Kind.UNAVAILABLE || k == Kind.OUTCOME_UNKNOWN;
-    }
-
-    /** Whether a write failing so certainly did not run and may be sent (again) to a primary. */
-    public static boolean writeResendable(Kind k) {
-        return k == Kind.NOT_SENT || k == Kind.READ_ONLY || k == Kind.UNAVAILABLE;
-    }
-
-    /** Whether the node itself is suspect (the monitor should re-probe it at once). */
-    public static boolean signalsNode(Kind k) {
-        return k == Kind.NOT_SENT || k == Kind.READ_ONLY || k == Kind.UNAVAILABLE || k == Kind.OUTCOME_UNKNOWN;
+    /** Whether the node refused a write because it is a replica now ({@code READONLY}): the write did not run. */
+    public static boolean readOnly(Throwable t) {
+        return t instanceof RedisCommandExecutionException && upper(t.getMessage()).startsWith("READONLY");
     }
 
     private static String upper(String s) {

@@ -7,6 +7,7 @@ import dev.haven.Ticker;
 import dev.haven.config.CommonKeys;
 import dev.haven.config.Settings;
 import dev.haven.engine.Durations;
+import dev.haven.engine.RetryPolicy;
 import dev.haven.event.HavenEventListener;
 import dev.haven.redis.NearCacheConfig;
 import dev.haven.redis.RedisKeys;
@@ -38,6 +39,7 @@ public final class RedisSettings {
     private final NearCacheConfig nearCache;
     private final Map<String, List<Endpoint>> globalDatastore;
     private final Consistency defaultConsistency;
+    private final RetryPolicy retryPolicy;
 
     public RedisSettings(Settings keys, List<Endpoint> sentinels, String masterName, List<Endpoint> nodes,
             Endpoint primaryEndpoint, Endpoint readerEndpoint, Map<String, String[]> endpointLocations,
@@ -58,6 +60,12 @@ public final class RedisSettings {
         this.nearCache = nearCache;
         this.globalDatastore = globalDatastore;
         this.defaultConsistency = CommonKeys.defaultConsistency(keys);
+        this.retryPolicy = RetryPolicy.of(keys, RedisKeys.WRITER_WAIT); // no backoff keys: a read moves to another node
+    }
+
+    /** {@code retry.max-attempts} with {@code writer-wait} as a read's deadline, for the engine's Attempts. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
     }
 
     /** The key values, immutable. */

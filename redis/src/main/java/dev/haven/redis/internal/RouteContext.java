@@ -3,6 +3,7 @@ package dev.haven.redis.internal;
 import dev.haven.Endpoint;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
+import dev.haven.engine.Fault;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
@@ -29,11 +30,14 @@ interface RouteContext {
     /** The shared connection to {@code e}. */
     NodeLink link(Endpoint e);
 
-    /** A command on {@code s} failed with {@code kind}: count it in its breaker, make the monitor re-probe it. */
-    default void onNodeFailure(EndpointState s, RuntimeException e, RedisErrors.Kind kind) {
-        s.breaker().onError(0, java.util.concurrent.TimeUnit.NANOSECONDS, e);
-        if (RedisErrors.signalsNode(kind)) {
-            monitor().signal(s.id(), kind + " " + e.getClass().getSimpleName());
+    /**
+     * A command sent to {@code s} at {@code t0} failed with {@code fault}: its in-flight count and breaker
+     * ({@link EndpointState#failed}), and the monitor re-probes a node at fault.
+     */
+    default void onNodeFailure(EndpointState s, long t0, RuntimeException e, Fault fault) {
+        s.failed(t0, settings().ticker().nanoTime(), fault, e);
+        if (fault.endpointFault()) {
+            monitor().signal(s.id(), fault + " " + e.getClass().getSimpleName());
         }
     }
 }

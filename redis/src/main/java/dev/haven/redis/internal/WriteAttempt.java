@@ -2,11 +2,11 @@ package dev.haven.redis.internal;
 
 import dev.haven.engine.Durations;
 import dev.haven.engine.EndpointState;
+import dev.haven.engine.Fault;
 import dev.haven.redis.HavenRedisUnavailableException;
 import dev.haven.redis.HavenRedisWriteOutcomeUnknownException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The decisions of one routed write, shared by the blocking driver ({@link RedisRouting#write}) and the asynchronous
@@ -82,10 +82,7 @@ final class WriteAttempt {
     void succeeded(EndpointState w, long t0, NodeLink link, StatefulRedisConnection<String, String> c) {
         long now = ctx.settings().ticker().nanoTime();
         link.replied(c, now);
-        long took = now - t0;
-        w.end(took);
-        w.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
-        w.answered(now);
+        w.succeeded(t0, now);
         session.onWrite(c);
     }
 
@@ -96,12 +93,12 @@ final class WriteAttempt {
      */
     RuntimeException failed(EndpointState w, NodeLink link, StatefulRedisConnection<String, String> c, RuntimeException e,
             long t0) {
-        w.end(-1);
-        RedisErrors.Kind kind = RedisErrors.classify(e);
+        Fault fault = RedisErrors.classify(e);
+        ctx.onNodeFailure(w, t0, e, fault);
         if (e instanceof io.lettuce.core.RedisCommandTimeoutException) {
             link.timedOut(c, t0);
         }
-        switch (kind) {
+        switch (fault) {
             case APPLICATION -> {
                 link.replied(c, ctx.settings().ticker().nanoTime());
                 if (c != null) {
@@ -113,15 +110,13 @@ final class WriteAttempt {
                 return e;
             }
             case OUTCOME_UNKNOWN -> {
-                ctx.onNodeFailure(w, e, kind);
                 return new HavenRedisWriteOutcomeUnknownException("Write " + command + " sent to primary " + w.id() + " of "
                         + ctx.settings().clusterName() + " got no answer (" + e.getMessage()
                         + "); it may or may not have been applied and was not re-sent", ctx.settings().clusterName(), w.endpoint(), e);
             }
             default -> {
-                // NOT_SENT, READ_ONLY, UNAVAILABLE: it did not run. Wait until the monitor confirms a primary.
-                ctx.onNodeFailure(w, e, kind);
-                if (kind == RedisErrors.Kind.READ_ONLY && c != null && ctx.settings().elastiCacheMode()) {
+                // NOT_SENT, REFUSED (READONLY, LOADING...): it did not run. Wait until the monitor confirms a primary.
+                if (c != null && ctx.settings().elastiCacheMode() && RedisErrors.readOnly(e)) {
                     // an endpoint whose name moved: the next connect resolves it again. Only there: closing a
                     // shared connection turns other threads' in-flight writes into unknown outcomes.
                     link.reset(c);
