@@ -31,8 +31,9 @@ public abstract class HavenBuilder<B extends HavenBuilder<B>> {
         this.keys = spec.newBuilder();
     }
 
+    /** This builder, as the store's type. */
     @SuppressWarnings("unchecked")
-    private B self() {
+    protected final B self() {
         return (B) this;
     }
 

@@ -27,4 +27,49 @@ public interface RouteCandidate {
 
     /** Whether it is at its capacity (pool exhausted): spill elsewhere if possible. */
     boolean saturated();
+
+    /**
+     * A candidate that presents an {@link EndpointState} with some answers of its own (a store's view: a pool that is
+     * saturated, a home region presented as a reader): every method not overridden asks the state.
+     */
+    interface Decorator extends RouteCandidate {
+
+        /** The live state decorated. */
+        EndpointState state();
+
+        @Override
+        default Endpoint endpoint() {
+            return state().endpoint();
+        }
+
+        @Override
+        default boolean available() {
+            return state().available();
+        }
+
+        @Override
+        default long freshAsOfNanos() {
+            return state().freshAsOfNanos();
+        }
+
+        @Override
+        default long position() {
+            return state().position();
+        }
+
+        @Override
+        default double latencyNanos() {
+            return state().latencyNanos();
+        }
+
+        @Override
+        default int inFlight() {
+            return state().inFlight();
+        }
+
+        @Override
+        default boolean saturated() {
+            return state().saturated();
+        }
+    }
 }

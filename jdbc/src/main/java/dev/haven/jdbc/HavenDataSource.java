@@ -2,9 +2,7 @@ package dev.haven.jdbc;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
-import dev.haven.ReadFallback;
 import dev.haven.Topology;
-import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import dev.haven.jdbc.internal.JdbcSettings;
 import dev.haven.jdbc.internal.JdbcUrl;
@@ -16,7 +14,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -183,12 +180,11 @@ public final class HavenDataSource implements DataSource, Closeable {
      * its rule at once; {@link #build()} checks the rules between keys. Every message names the property, the rule and
      * the value ({@code haven.jdbc.probe-timeout must be >= 50ms: was 10ms}).
      */
-    public static final class Builder extends dev.haven.config.HavenBuilder<Builder> {
+    public static final class Builder extends dev.haven.config.ReplicatedStoreBuilder<Builder> {
 
         private static final Set<String> POOL_FORBIDDEN = Set.of("jdbcurl", "username", "password",
                 "datasourceclassname", "datasource", "poolname");
 
-        private final Map<String, String[]> locations = new LinkedHashMap<>();
         private final Properties pool = new Properties();
         private TopologyProvider topologyProvider;
 
@@ -202,16 +198,7 @@ public final class HavenDataSource implements DataSource, Closeable {
                 poolProperty(rest, value);
                 return;
             }
-            int dot = rest.lastIndexOf('.');
-            String id = dot < 0 ? "" : rest.substring(0, dot);
-            String field = dot < 0 ? rest : rest.substring(dot + 1).toLowerCase(Locale.ROOT);
-            String[] loc = locations.computeIfAbsent(id, k -> new String[] {"", ""});
-            switch (field) {
-                case "region" -> loc[0] = value.trim();
-                case "zone" -> loc[1] = value.trim();
-                default -> throw new IllegalArgumentException(key + " is unknown: expected "
-                        + JdbcKeys.SPEC.prefix() + "endpoint.<host:port>.region or .zone");
-            }
+            endpointLocationKey(rest, value, key);
         }
 
         /** {@code haven.jdbc.url}: {@code jdbc:postgresql://host1:port1,host2:port2/db?params}, the seed servers. */
@@ -227,52 +214,6 @@ public final class HavenDataSource implements DataSource, Closeable {
         /** {@code haven.jdbc.password}: never logged, never in an exception message. */
         public Builder password(String password) {
             return set(JdbcKeys.PASSWORD, password);
-        }
-
-        /**
-         * {@code defaultConsistency(Consistency.boundedStaleness(bound))}.
-         *
-         * @deprecated use {@link #defaultConsistency(Consistency)}; {@code haven.jdbc.lag-bound} is
-         *     {@code haven.jdbc.default-consistency=bounded-staleness:<duration>}
-         */
-        @Deprecated
-        public Builder lagBound(Duration bound) {
-            if (bound == null || bound.isNegative() || bound.isZero()) {
-                throw new IllegalArgumentException(JdbcKeys.SPEC.prefix() + "lag-bound must be > 0: was "
-                        + (bound == null ? "null" : Durations.format(bound)));
-            }
-            return defaultConsistency(Consistency.boundedStaleness(bound));
-        }
-
-        /** {@code haven.jdbc.read-fallback}: {@code WRITER} (default) or {@code FAIL} when no replica qualifies. */
-        public Builder readFallback(ReadFallback fallback) {
-            return set(JdbcKeys.READ_FALLBACK, fallback);
-        }
-
-        /**
-         * {@code readFallback(fallback ? WRITER : FAIL)}.
-         *
-         * @deprecated use {@link #readFallback(ReadFallback)}
-         */
-        @Deprecated
-        public Builder readFallbackToWriter(boolean fallback) {
-            return readFallback(fallback ? ReadFallback.WRITER : ReadFallback.FAIL);
-        }
-
-        /** {@code haven.jdbc.local-zone}: where this application runs; reads stay in its zone when they can. */
-        public Builder localZone(String zone) {
-            return set(JdbcKeys.LOCAL_ZONE, zone == null ? "" : zone);
-        }
-
-        /** {@code localRegion(region).localZone(zone)}. */
-        public Builder localZone(String region, String zone) {
-            return localRegion(region).localZone(zone);
-        }
-
-        /** {@code haven.jdbc.endpoint.<host:port>.region|zone}: labels a server. */
-        public Builder endpointLocation(String hostPort, String region, String zone) {
-            locations.put(hostPort, new String[] {region == null ? "" : region, zone == null ? "" : zone});
-            return this;
         }
 
         /**
@@ -292,11 +233,6 @@ public final class HavenDataSource implements DataSource, Closeable {
         @Deprecated
         public Builder statementDeadline(Duration d) {
             return deadline(d);
-        }
-
-        /** {@code haven.jdbc.writer-wait}: how long write work waits for a writer during a failover (default 5s). */
-        public Builder writerWait(Duration d) {
-            return set(JdbcKeys.WRITER_WAIT, d);
         }
 
         /** {@code haven.jdbc.retry.base-backoff}: full-jitter backoff base (default 10ms). */
@@ -364,6 +300,7 @@ public final class HavenDataSource implements DataSource, Closeable {
             dev.haven.config.Settings values = checkedKeys();
             String p = JdbcKeys.SPEC.prefix();
             JdbcUrl parsed = JdbcUrl.parse(p + "url", values.get(JdbcKeys.URL));
+            Map<String, String[]> locations = locations();
             for (String id : locations.keySet()) {
                 if (!id.matches("[^:\\s]+:\\d{1,5}")) {
                     throw new IllegalArgumentException(p + "endpoint.<host:port> must name a server as host:port: was '" + id + "'");

@@ -2,7 +2,6 @@ package dev.haven.redis;
 
 import dev.haven.Endpoint;
 import dev.haven.Topology;
-import dev.haven.engine.Durations;
 import dev.haven.event.HavenEventListener;
 import dev.haven.redis.internal.RedisRouting;
 import dev.haven.redis.internal.RedisSettings;
@@ -101,13 +100,12 @@ public final class HavenRedisClient implements AutoCloseable {
      * Builds a {@link HavenRedisClient}; {@link #build()} validates every setting and fails with a message naming the
      * property ({@code haven.redis.<name>}), the rule and the value.
      */
-    public static final class Builder extends dev.haven.config.HavenBuilder<Builder> {
+    public static final class Builder extends dev.haven.config.ReplicatedStoreBuilder<Builder> {
 
         static final String P = RedisKeys.SPEC.prefix();
         private static final String GLOBAL_DATASTORE = "global-datastore.";
 
         private final Map<String, List<String>> globalDatastore = new LinkedHashMap<>();
-        private final Map<String, String[]> locations = new LinkedHashMap<>();
         private NearCacheConfig nearCache;
 
         private Builder() {
@@ -121,15 +119,7 @@ public final class HavenRedisClient implements AutoCloseable {
                 globalDatastoreRegion(rest, v.isEmpty() ? new String[0] : v.split("\\s*,\\s*"));
                 return;
             }
-            int dot = rest.lastIndexOf('.');
-            String id = dot < 0 ? "" : rest.substring(0, dot);
-            String field = dot < 0 ? rest : rest.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
-            String[] loc = locations.computeIfAbsent(id, k -> new String[] {"", ""});
-            switch (field) {
-                case "region" -> loc[0] = v;
-                case "zone" -> loc[1] = v;
-                default -> throw new IllegalArgumentException(key + " is unknown: expected " + P + "endpoint.<host:port>.region or .zone");
-            }
+            endpointLocationKey(rest, v, key);
         }
 
         /** {@code haven.redis.sentinel}: Lettuce's {@code redis-sentinel://host1:port1,host2:port2#masterName}. */
@@ -225,56 +215,6 @@ public final class HavenRedisClient implements AutoCloseable {
             return set(RedisKeys.CONNECT_TIMEOUT, d);
         }
 
-        /**
-         * {@code defaultConsistency(Consistency.boundedStaleness(d))}.
-         *
-         * @deprecated use {@link #defaultConsistency}; {@code haven.redis.lag-bound} is
-         *     {@code haven.redis.default-consistency=bounded-staleness:<duration>}
-         */
-        @Deprecated
-        public Builder lagBound(Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(P + "lag-bound must be > 0: was " + (d == null ? "null" : Durations.format(d)));
-            }
-            return defaultConsistency(dev.haven.Consistency.boundedStaleness(d));
-        }
-
-        /** {@code haven.redis.read-fallback}: {@code WRITER} (default) or {@code FAIL} when no replica qualifies. */
-        public Builder readFallback(dev.haven.ReadFallback fallback) {
-            return set(RedisKeys.READ_FALLBACK, fallback);
-        }
-
-        /**
-         * {@code readFallback(fallback ? WRITER : FAIL)}.
-         *
-         * @deprecated use {@link #readFallback}
-         */
-        @Deprecated
-        public Builder readFallbackToWriter(boolean fallback) {
-            return readFallback(fallback ? dev.haven.ReadFallback.WRITER : dev.haven.ReadFallback.FAIL);
-        }
-
-        /** {@code haven.redis.local-zone}: where this application runs; reads stay in its zone when they can. */
-        public Builder localZone(String zone) {
-            return set(RedisKeys.LOCAL_ZONE, zone == null ? "" : zone);
-        }
-
-        /** {@code localRegion(region).localZone(zone)}. */
-        public Builder localZone(String region, String zone) {
-            return localRegion(region).localZone(zone);
-        }
-
-        /** Labels a node ({@code host:port} as the servers announce it) with its region and zone. */
-        public Builder endpointLocation(String hostPort, String region, String zone) {
-            locations.put(hostPort, new String[] {region == null ? "" : region, zone == null ? "" : zone});
-            return this;
-        }
-
-        /** {@code haven.redis.writer-wait}: how long a command waits for a primary / a qualifying node (default 5s). */
-        public Builder writerWait(Duration d) {
-            return set(RedisKeys.WRITER_WAIT, d);
-        }
-
         /** {@code haven.redis.request-queue-size}: commands queued per node connection before rejection (default 10000). */
         public Builder requestQueueSize(int size) {
             return set(RedisKeys.REQUEST_QUEUE_SIZE, size);
@@ -333,6 +273,7 @@ public final class HavenRedisClient implements AutoCloseable {
             if (reader != null && primary == null) {
                 throw new IllegalArgumentException(P + "reader-endpoint needs " + P + "primary-endpoint: was " + readerEndpoint);
             }
+            Map<String, String[]> locations = locations();
             for (String id : locations.keySet()) {
                 hostPort("endpoint.<host:port>", id);
             }

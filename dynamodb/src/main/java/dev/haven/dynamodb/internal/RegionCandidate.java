@@ -10,7 +10,7 @@ import dev.haven.engine.RouteCandidate;
  * presented as a READER that is always fresh, so that the router's nearness tiers (local region first, then by
  * latency) apply to every region alike &mdash; an application running in the home region reads there.
  */
-final class RegionCandidate implements RouteCandidate {
+final class RegionCandidate implements RouteCandidate.Decorator {
 
     private final EndpointState state;
     private final Endpoint asReader;
@@ -22,7 +22,8 @@ final class RegionCandidate implements RouteCandidate {
         this.asReader = state.endpoint().withRole(state.role() == Role.WRITER ? Role.READER : state.role());
     }
 
-    EndpointState state() {
+    @Override
+    public EndpointState state() {
         return state;
     }
 
@@ -36,11 +37,6 @@ final class RegionCandidate implements RouteCandidate {
     }
 
     @Override
-    public boolean available() {
-        return state.available();
-    }
-
-    @Override
     public long freshAsOfNanos() {
         return home ? Long.MAX_VALUE : state.freshAsOfNanos();
     }
@@ -48,16 +44,6 @@ final class RegionCandidate implements RouteCandidate {
     @Override
     public long position() {
         return home ? Long.MAX_VALUE : state.position();
-    }
-
-    @Override
-    public double latencyNanos() {
-        return state.latencyNanos();
-    }
-
-    @Override
-    public int inFlight() {
-        return state.inFlight();
     }
 
     @Override

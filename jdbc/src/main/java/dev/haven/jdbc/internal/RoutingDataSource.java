@@ -491,37 +491,8 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     /** A shared endpoint state, saturated when this data source's pool to it is. */
-    private record PoolCandidate(EndpointState state, AtomicInteger poolInFlight, int maxPoolSize) implements RouteCandidate {
-        @Override
-        public Endpoint endpoint() {
-            return state.endpoint();
-        }
-
-        @Override
-        public boolean available() {
-            return state.available();
-        }
-
-        @Override
-        public long freshAsOfNanos() {
-            return state.freshAsOfNanos();
-        }
-
-        @Override
-        public long position() {
-            return state.position();
-        }
-
-        @Override
-        public double latencyNanos() {
-            return state.latencyNanos();
-        }
-
-        @Override
-        public int inFlight() {
-            return state.inFlight();
-        }
-
+    private record PoolCandidate(EndpointState state, AtomicInteger poolInFlight, int maxPoolSize)
+            implements RouteCandidate.Decorator {
         @Override
         public boolean saturated() {
             return poolInFlight.get() >= maxPoolSize;
