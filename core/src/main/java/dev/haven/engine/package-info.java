@@ -11,7 +11,10 @@
  *       monitor per cluster per JVM between the data sources and clients on it, reference-counted.</li>
  *   <li>{@link dev.haven.engine.Router} chooses where a read or write goes from the snapshot's
  *       {@link dev.haven.engine.RouteCandidate}s; {@link dev.haven.engine.LagTracker} says how stale a replica is.</li>
- *   <li>{@link dev.haven.engine.RetryBudget} and {@link dev.haven.engine.Backoff} decide whether and when to retry.</li>
+ *   <li>{@link dev.haven.engine.Attempts} is the one retry loop: a store maps its errors onto a
+ *       {@link dev.haven.engine.Fault} and asks whether the operation may be tried again under its
+ *       {@link dev.haven.engine.RetryPolicy} ({@code retry.*} keys and deadline), the shared
+ *       {@link dev.haven.engine.RetryBudget} and {@link dev.haven.engine.Backoff}.</li>
  *   <li>{@link dev.haven.engine.Durations} and {@link dev.haven.engine.ConfigRules} give every builder the same
  *       validation messages ({@code haven.jdbc.lag-bound must be > 0: was -1s}).</li>
  * </ul>
