@@ -131,4 +131,62 @@ class AttemptsTest {
         assertThat(Fault.THROTTLED.endpointFault()).isFalse();
         assertThat(Fault.OUTCOME_UNKNOWN.endpointFault()).isTrue();
     }
+
+    /**
+     * 10,000 seeded random fault schedules (store-neutral: faults, clock jumps, budget): after every decision, the
+     * promises of the retry loop hold. A failure prints its seed; {@code -Dhaven.sim.seed=N} replays one.
+     */
+    @Test
+    void randomFaultSchedulesNeverBreakTheRetryPromises() {
+        long base = Long.getLong("haven.sim.seed", 20261130L);
+        int schedules = Long.getLong("haven.sim.seed") != null ? 1 : 10_000;
+        Fault[] faults = Fault.values();
+        for (int n = 0; n < schedules; n++) {
+            long seed = base + n;
+            java.util.Random rnd = new java.util.Random(seed);
+            AtomicLong clock = new AtomicLong(rnd.nextLong() / 2);
+            RetryBudget budget = new RetryBudget(rnd.nextDouble() * 0.2, rnd.nextInt(3), clock::get);
+            for (int i = rnd.nextInt(50); i > 0; i--) {
+                budget.onRequest();
+            }
+            RetryPolicy policy = new RetryPolicy(1 + rnd.nextInt(5), Duration.ofMillis(rnd.nextInt(50)),
+                    Duration.ofMillis(50 + rnd.nextInt(500)), Duration.ofMillis(1 + rnd.nextInt(3000)));
+            boolean write = rnd.nextBoolean();
+            Attempts a = new Attempts(policy, budget, clock::get);
+            int costly = 1; // tries that reached a server, the first included
+            int sent = 1;
+            while (true) {
+                clock.addAndGet(rnd.nextInt(400) * 1_000_000L); // the try took up to 400 ms
+                Fault f = faults[rnd.nextInt(faults.length)];
+                long before = budget.available();
+                boolean retryable = a.failed(f, write);
+                if (write && f == Fault.OUTCOME_UNKNOWN) {
+                    assertThat(retryable).as("seed %d: a write with an unknown outcome is never sent again", seed).isFalse();
+                }
+                if (!f.costsAttempt()) {
+                    costly--;
+                }
+                if (!retryable) {
+                    break;
+                }
+                boolean again = a.mayRetry();
+                if (!again) {
+                    break;
+                }
+                assertThat(a.nanosLeft()).as("seed %d: no retry starts at or after the deadline", seed).isPositive();
+                assertThat(budget.available()).as("seed %d: a retry takes one token", seed).isLessThanOrEqualTo(before);
+                long backoff = a.backoffNanos(rnd.nextDouble());
+                assertThat(backoff).as("seed %d: backoff within [0, max] and at most half of what is left", seed)
+                        .isBetween(0L, Math.max(policy.maxBackoff().toNanos(), 0));
+                assertThat(backoff).as("seed %d", seed).isLessThanOrEqualTo(Math.max(policy.maxBackoff().toNanos(), a.nanosLeft()));
+                clock.addAndGet(backoff);
+                costly++;
+                sent++;
+                assertThat(costly).as("seed %d: tries that reached a server <= retry.max-attempts", seed)
+                        .isLessThanOrEqualTo(policy.maxAttempts());
+                assertThat(a.retries()).as("seed %d", seed).isEqualTo(sent - 1);
+                assertThat(sent).as("seed %d: bounded", seed).isLessThan(10_000);
+            }
+        }
+    }
 }
