@@ -139,6 +139,14 @@ public final class TopologyMonitor implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * The highest epoch a writer has claimed so far ({@code Long.MIN_VALUE} before the first): for a store to tell
+     * whether a position recorded in a session belongs to the current writer lineage.
+     */
+    public long writerEpoch() {
+        return highestWriterEpoch;
+    }
+
     public Snapshot snapshot() {
         return snapshot;
     }

@@ -318,7 +318,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         CompletableFuture<R> result = new CompletableFuture<>();
         dev.haven.dynamodb.internal.ItemCache cache = executor.itemCacheFor(request, failover);
         if (cache == null) {
-            writeAttempt(request, session, failover, executor.startAttempts(), call, result);
+            writeAttempt(request, session, failover, executor.startAttempts(), null, call, result);
             return result;
         }
         // as the sync client: invalidate before sending and again before the caller sees the outcome
@@ -332,15 +332,15 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                 result.completeExceptionally(t);
             }
         });
-        writeAttempt(request, session, failover, executor.startAttempts(), call, attempts);
+        writeAttempt(request, session, failover, executor.startAttempts(), null, call, attempts);
         return result;
     }
 
-    private <Q, R> void writeAttempt(Q request, HavenDynamoDbSession session, boolean failover, Attempts attempts,
+    private <Q, R> void writeAttempt(Q request, HavenDynamoDbSession session, boolean failover, Attempts attempts, Throwable last,
             BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call, CompletableFuture<R> result) {
         String region;
         try {
-            region = executor.planWrite(failover);
+            region = executor.planWrite(failover, attempts, last);
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
             return;
@@ -360,7 +360,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
             }
             long backoff = RegionExecutor.backoffNanos(attempts, cause, 0, 0);
             CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS)
-                    .execute(() -> writeAttempt(request, session, failover, attempts, call, result));
+                    .execute(() -> writeAttempt(request, session, failover, attempts, cause, call, result));
         });
     }
 

@@ -115,7 +115,7 @@ class WriteFailureModelTest {
                     assertThat(e.getCause()).hasRootCauseInstanceOf(ConnectException.class);
                 });
         // none of them ran, so a refusal costs no attempt: sent again (with backoff, from the retry budget) until the
-        // deadline, never past it
+        // deadline, or until the refusals open the region's breaker (then the last refusal is the cause), never past it
         assertThat(fakes.calls("transactWriteItems")).hasSizeBetween(3, 49);
     }
 

@@ -2,6 +2,7 @@ package dev.haven.jdbc;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.HavenSession;
 import java.sql.Connection;
 import java.util.Optional;
 
@@ -22,15 +23,30 @@ public interface HavenConnection extends Connection {
 
     /**
      * Sets what reads on this connection require; takes effect at binding, so call it before the first
-     * statement. {@link Consistency#STRONG} sends even read-only work to the writer; so does
-     * {@link Consistency#SESSION} for now, because JDBC connections do not yet carry the commit position
-     * of the session's writes (the writer always has them).
+     * statement. {@link Consistency#STRONG} sends even read-only work to the writer. {@link Consistency#SESSION}
+     * needs a {@link #session(HavenSession)}: it goes to a replica that has replayed the session's latest write on this
+     * cluster (any replica while the session has none), else to the writer; without a session, or with a custom
+     * topology provider, it goes to the writer (the one place sure to have the caller's writes).
      *
      * @throws IllegalStateException when the connection is already bound to a server
      */
     void consistency(Consistency consistency);
 
     Consistency consistency();
+
+    /**
+     * Attaches a read-your-writes session: writes committed on this connection (autocommit statements, transactions
+     * at {@code commit()}) move the session's mark for this cluster to where they landed (one extra query per
+     * commit, on the same connection), and {@link Consistency#SESSION} reads bound after this call are routed by it.
+     * A write whose commit succeeded but whose position could not be read (the connection broke in between) sends the
+     * session's {@code SESSION} reads to the writer until the next failover.
+     *
+     * @param session the session, or {@code null} to detach it
+     */
+    void session(HavenSession session);
+
+    /** The session attached with {@link #session(HavenSession)}. */
+    Optional<HavenSession> session();
 
     /** The server this connection is bound to, if it has run a statement. */
     Optional<Endpoint> endpoint();

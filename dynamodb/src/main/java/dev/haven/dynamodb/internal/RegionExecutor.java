@@ -227,10 +227,17 @@ public final class RegionExecutor implements AutoCloseable {
         return new ReadPlan<>(route.request(), regions, route.hedgeable(), startAttempts());
     }
 
-    /** Where a write (or, {@code failover == false}, any other operation) goes now; counts it for the retry budget. */
-    public String planWrite(boolean failover) {
+    /**
+     * Where a write (or, {@code failover == false}, any other operation) goes now, its try number
+     * {@code attempts.retries() + 1}, after {@code last} failed (null for the first).
+     */
+    public String planWrite(boolean failover, Attempts attempts, Throwable last) {
         requireOpen();
-        return writes.plan(failover);
+        try {
+            return writes.plan(failover);
+        } catch (HavenRegionUnavailableException e) {
+            throw writes.afterRetries(e, attempts, last);
+        }
     }
 
     /** Marks the start of a call in {@code region}; returns the start time to give {@link #callEnded}. */

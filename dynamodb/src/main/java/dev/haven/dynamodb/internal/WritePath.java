@@ -81,8 +81,14 @@ final class WritePath {
 
     private <Q, R> R write0(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         Attempts attempts = new Attempts(settings.retryPolicy(), retryBudget, settings.ticker());
+        RuntimeException last = null;
         while (true) {
-            String region = writeRegion(failover);
+            String region;
+            try {
+                region = writeRegion(failover);
+            } catch (HavenRegionUnavailableException e) {
+                throw afterRetries(e, attempts, last);
+            }
             try {
                 R r = calls.attempt(region, request, call, null);
                 if (session != null) {
@@ -91,6 +97,7 @@ final class WritePath {
                 return r;
             } catch (RuntimeException e) {
                 Fault fault = DynamoDbErrors.classify(e);
+                last = e;
                 if (!attempts.failed(fault, true) || !attempts.mayRetry()) {
                     RuntimeException surfaced = havenWriteFailure(request, region, e);
                     throw surfaced != null ? surfaced : e;
@@ -103,6 +110,19 @@ final class WritePath {
                 RegionCalls.sleep(backoff);
             }
         }
+    }
+
+    /**
+     * {@code e} (no region takes the write now) for a write that already failed with {@code last}: the retries
+     * themselves took the region out (its breaker opened, or the monitor declared it down), so the last failure is
+     * the cause.
+     */
+    HavenRegionUnavailableException afterRetries(HavenRegionUnavailableException e, Attempts attempts, Throwable last) {
+        if (last == null) {
+            return e;
+        }
+        return new HavenRegionUnavailableException(e.getMessage() + " (after " + attempts.retries()
+                + " retries; the cause is the last failure)", settings.clusterName(), e.endpoint(), last);
     }
 
     /** Where a write (or, {@code failover == false}, any other operation) goes now. */

@@ -2,6 +2,7 @@ package dev.haven.jdbc.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.HavenSession;
 import dev.haven.engine.EndpointState;
 import dev.haven.jdbc.HavenConnection;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
@@ -55,6 +56,8 @@ final class ConnectionHandler implements HavenConnection {
     private boolean autoCommit = true;
     private Settings more; // rarely used settings, created on first use
     private Consistency consistency;
+    private HavenSession session;
+    private boolean unmarkedWrite; // a statement ran on the writer in the open transaction of a session
 
     private volatile RoutingDataSource.Bound bound;
     // Links of BoundConnections' intrusive list, guarded by the stripe's lock.
@@ -105,6 +108,36 @@ final class ConnectionHandler implements HavenConnection {
     @Override
     public Consistency consistency() {
         return consistency;
+    }
+
+    @Override
+    public void session(HavenSession s) {
+        session = s;
+    }
+
+    @Override
+    public Optional<HavenSession> session() {
+        return Optional.ofNullable(session);
+    }
+
+    /** A statement ran successfully on the bound server: a session records where a write landed, at its commit. */
+    void ran() {
+        if (session == null || routedAsRead || bound == null) {
+            return;
+        }
+        if (autoCommit) {
+            markSession();
+        } else {
+            unmarkedWrite = true;
+        }
+    }
+
+    private void markSession() {
+        RoutingDataSource.Bound b = bound;
+        unmarkedWrite = false;
+        if (b != null && session != null) {
+            session.recordWrite(ds.settings().clusterName(), ds.writeMark(b.connection()));
+        }
     }
 
     @Override
@@ -226,7 +259,11 @@ final class ConnectionHandler implements HavenConnection {
                 }
             }
         }
+        boolean committed = value && !autoCommit && unmarkedWrite;
         autoCommit = value;
+        if (committed) {
+            markSession(); // setAutoCommit(true) committed the open transaction
+        }
     }
 
     @Override
@@ -249,6 +286,9 @@ final class ConnectionHandler implements HavenConnection {
         }
         try {
             b.connection().commit();
+            if (unmarkedWrite) {
+                markSession();
+            }
         } catch (SQLException e) {
             if (SqlErrors.classify(e) == SqlErrors.Kind.CONNECTION) {
                 failed(e);
@@ -263,6 +303,7 @@ final class ConnectionHandler implements HavenConnection {
     @Override
     public void rollback() throws SQLException {
         ensureOpen();
+        unmarkedWrite = false;
         if (txBroken) {
             clearBroken(); // the server already rolled it back with the connection
             return;
@@ -532,7 +573,19 @@ final class ConnectionHandler implements HavenConnection {
     /** Binds to a server: a replica for read-only work (per the consistency), else the writer. */
     void bind(String exclude, long deadlineNanos) throws SQLException {
         for (int attempt = 1; ; attempt++) {
-            bindOnce(exclude, deadlineNanos);
+            try {
+                bindOnce(exclude, deadlineNanos);
+            } catch (SetupFailed f) {
+                // The server broke while the connection was being prepared (session settings, read-only enforcement):
+                // none of the caller's work was sent. Route again, away from it; after three tries it is unavailable.
+                if (attempt == 3 || ds.settings().ticker().nanoTime() - deadlineNanos >= 0) {
+                    throw new dev.haven.jdbc.HavenUnavailableException("Could not prepare a connection to " + f.state.id()
+                            + " (" + f.getCause().getMessage() + "); nothing was sent", ds.settings().clusterName(),
+                            f.state.endpoint(), f.getCause());
+                }
+                exclude = f.state.id();
+                continue;
+            }
             RoutingDataSource.Bound b = bound;
             if (b.state().available() || attempt == 3) {
                 return;
@@ -547,7 +600,7 @@ final class ConnectionHandler implements HavenConnection {
 
     private void bindOnce(String exclude, long deadlineNanos) throws SQLException {
         boolean read = readOnly && consistency.allowsReplica();
-        RoutingDataSource.Bound b = read ? ds.acquireRead(consistency, exclude, deadlineNanos)
+        RoutingDataSource.Bound b = read ? ds.acquireRead(consistency, session, exclude, deadlineNanos)
                 : ds.acquireWrite(exclude, deadlineNanos);
         Connection c = b.connection();
         try {
@@ -576,8 +629,7 @@ final class ConnectionHandler implements HavenConnection {
                 }
             }
         } catch (SQLException e) {
-            ds.discard(b.state(), c, e);
-            throw e;
+            throw setupFailed(b, c, e);
         }
         enforcedReadOnly = false;
         if (read && b.state().role() == dev.haven.Role.WRITER) {
@@ -587,8 +639,7 @@ final class ConnectionHandler implements HavenConnection {
                 st.execute("SET default_transaction_read_only = on");
                 enforcedReadOnly = true;
             } catch (SQLException e) {
-                ds.discard(b.state(), c, e);
-                throw e;
+                throw setupFailed(b, c, e);
             }
         }
         routedAsRead = read;
@@ -596,6 +647,27 @@ final class ConnectionHandler implements HavenConnection {
         lastBound = b.state().endpoint();
         bound = b;
         ds.register(this, b.state());
+    }
+
+    /** Lets go of a connection whose preparation failed; a connection-class failure is a {@link SetupFailed}. */
+    private SQLException setupFailed(RoutingDataSource.Bound b, Connection c, SQLException e) {
+        ds.discard(b.state(), c, e);
+        if (SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION) {
+            return e;
+        }
+        ds.onFailure(b.state(), e);
+        return new SetupFailed(b.state(), e);
+    }
+
+    /** The server broke while a connection to it was being prepared, before any of the caller's work was sent. */
+    private static final class SetupFailed extends SQLException {
+        private static final long serialVersionUID = 1L;
+        final transient EndpointState state;
+
+        SetupFailed(EndpointState state, SQLException cause) {
+            super(cause.getMessage(), cause.getSQLState(), cause);
+            this.state = state;
+        }
     }
 
     /**

@@ -115,6 +115,7 @@ class HavenStatement implements Statement {
             EndpointState on = ranOn == null ? null : ranOn.state();
             try {
                 T result = exec.run(real);
+                conn.ran();
                 if (on != null) {
                     long now = ds.settings().ticker().nanoTime();
                     on.breaker().onSuccess(now - start, TimeUnit.NANOSECONDS);

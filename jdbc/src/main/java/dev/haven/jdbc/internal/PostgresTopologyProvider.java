@@ -39,18 +39,29 @@ import java.util.concurrent.Executor;
  */
 public final class PostgresTopologyProvider implements TopologyProvider {
 
+    /**
+     * The writer's WAL insert position as an end-of-record position: at the start of a page PostgreSQL reports it past
+     * the page header (24 bytes; 40 at the start of a segment), which no replica ever replays to. Unadjusted, an idle
+     * writer whose WAL ended on a page boundary made every replica look stale for as long as it stayed idle
+     * (DiscoveryIT on a busy machine: no read reached the added replica in 10 s).
+     */
+    static final String INSERT_POSITION = "(SELECT CASE WHEN w.i % w.seg = 40 THEN w.i - 40 WHEN w.i % w.bs = 24 THEN w.i - 24"
+            + " ELSE w.i END FROM (SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS i,"
+            + " pg_size_bytes(current_setting('wal_segment_size')) AS seg,"
+            + " current_setting('wal_block_size')::numeric AS bs) w)";
+
+    /** The writer's timeline, from its current WAL file name. */
+    static final String TIMELINE = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint";
+
+    /**
+     * Where a write just committed on this connection landed, for a session ({@code HavenSession.Mark}): the insert
+     * position covers the commit (also with {@code synchronous_commit = off}) and the timeline names its lineage.
+     */
+    static final String WRITE_MARK_SQL = "SELECT " + INSERT_POSITION + ", " + TIMELINE;
+
     static final String PROBE_SQL = "SELECT pg_is_in_recovery(),"
-            + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
-            // The insert position as an end-of-record position: at the start of a page PostgreSQL reports it past the
-            // page header (24 bytes; 40 at the start of a segment), which no replica ever replays to. Unadjusted, an
-            // idle writer whose WAL ended on a page boundary made every replica look stale for as long as it stayed
-            // idle (DiscoveryIT on a busy machine: no read reached the added replica in 10 s).
-            + "      ELSE (SELECT CASE WHEN w.i % w.seg = 40 THEN w.i - 40 WHEN w.i % w.bs = 24 THEN w.i - 24 ELSE w.i END"
-            + "            FROM (SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS i,"
-            + "                         pg_size_bytes(current_setting('wal_segment_size')) AS seg,"
-            + "                         current_setting('wal_block_size')::numeric AS bs) w) END,"
-            + " CASE WHEN pg_is_in_recovery() THEN 0"
-            + "      ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END,"
+            + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn ELSE " + INSERT_POSITION + " END,"
+            + " CASE WHEN pg_is_in_recovery() THEN 0 ELSE " + TIMELINE + " END,"
             + " CASE WHEN pg_is_in_recovery() THEN NULL"
             + "      ELSE (SELECT string_agg(application_name, ',') FROM pg_stat_replication"
             + "            WHERE application_name ~ '^[A-Za-z0-9._\\-]+:[0-9]+$') END";

@@ -6,6 +6,7 @@ import com.zaxxer.hikari.pool.HikariPool;
 import com.zaxxer.hikari.util.DriverDataSource;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.HavenSession;
 import dev.haven.Role;
 import dev.haven.Topology;
 import dev.haven.engine.Backoff;
@@ -26,8 +27,10 @@ import dev.haven.jdbc.SqlWork;
 import dev.haven.spi.TopologyProvider;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +72,8 @@ public final class RoutingDataSource implements AutoCloseable {
     private final int maxPoolSize;
     private final Consistency defaultReadConsistency;
     private final Map<String, AtomicInteger> poolInFlight = new ConcurrentHashMap<>();
+    /** Whether SESSION reads can be routed to replicas: the built-in PostgreSQL provider says where writes land. */
+    private final boolean sessions;
     private volatile Candidates candidates;
     private volatile boolean closed;
 
@@ -84,6 +89,7 @@ public final class RoutingDataSource implements AutoCloseable {
         });
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
         this.defaultReadConsistency = settings.defaultReadConsistency();
+        this.sessions = settings.topologyProvider() == null;
         CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
         Map<String, String[]> locations = settings.endpointLocations();
         MonitorSettings ms = new MonitorSettings(settings.clusterName(), settings.url().hosts(), e -> locate(locations, e),
@@ -209,14 +215,32 @@ public final class RoutingDataSource implements AutoCloseable {
 
     // ---------------------------------------------------------------- binding
 
-    /** A physical connection for read work under {@code consistency}, avoiding {@code exclude}; never null. */
-    Bound acquireRead(Consistency consistency, String exclude, long deadlineNanos) throws SQLException {
-        if (!consistency.allowsReplica() || consistency.level() == Consistency.Level.SESSION) {
-            // SESSION needs the commit position of the session's writes, which JDBC connections do not track
-            // yet: the writer is the one place guaranteed to have them.
+    /**
+     * A physical connection for read work under {@code consistency} ({@code session}: for {@code SESSION}, may be
+     * null), avoiding {@code exclude}; never null.
+     */
+    Bound acquireRead(Consistency consistency, HavenSession session, String exclude, long deadlineNanos) throws SQLException {
+        if (!consistency.allowsReplica()) {
             return acquireWrite(exclude, deadlineNanos);
         }
-        if (consistency.level() == Consistency.Level.BOUNDED_STALENESS) {
+        long sessionPosition = Long.MIN_VALUE;
+        boolean fallback = settings.readFallbackToWriter();
+        if (consistency.level() == Consistency.Level.SESSION) {
+            HavenSession.Mark mark = session == null ? null : session.mark(settings.clusterName()).orElse(null);
+            if (session == null || !sessions) {
+                return acquireWrite(exclude, deadlineNanos); // no record of the caller's writes: the writer has them all
+            }
+            if (mark != null) {
+                if (mark.epoch() != monitor.writerEpoch()) {
+                    // A write of another lineage (before a failover, or one the monitor has not seen yet): positions of
+                    // two timelines cannot be compared, and the write may be lost; the writer is the only safe place.
+                    return acquireWrite(exclude, deadlineNanos);
+                }
+                sessionPosition = mark.position();
+            }
+            fallback = true; // the writer has every write of the session
+            monitor.lagDemand(); // replica positions sampled finely while reads depend on them
+        } else if (consistency.level() == Consistency.Level.BOUNDED_STALENESS) {
             monitor.lagDemand();
         }
         Candidates cands = candidates();
@@ -226,8 +250,7 @@ public final class RoutingDataSource implements AutoCloseable {
         java.util.function.Consumer<Router.Skip> skips = events.hasListeners() ? this::skipped : null;
         SQLException last = null;
         // Fast path: the router's first choice, found without allocating; the ordered list only on failure.
-        Endpoint first = router.firstForRead(cands.list, consistency, Long.MIN_VALUE,
-                settings.readFallbackToWriter(), now, random, skips);
+        Endpoint first = router.firstForRead(cands.list, consistency, sessionPosition, fallback, now, random, skips);
         boolean triedFirst = false;
         if (first != null && !first.id().equals(exclude)) {
             EndpointState s = snap.state(first.id());
@@ -241,8 +264,8 @@ public final class RoutingDataSource implements AutoCloseable {
                 }
             }
         }
-        List<Endpoint> order = first == null ? List.of() : router.forRead(cands.list, consistency, Long.MIN_VALUE,
-                settings.readFallbackToWriter(), now, random, null);
+        List<Endpoint> order = first == null ? List.of() : router.forRead(cands.list, consistency, sessionPosition,
+                fallback, now, random, null);
         for (Endpoint e : order) {
             if ((e.id().equals(exclude) && order.size() > 1) || (triedFirst && e.equals(first))) {
                 continue;
@@ -258,7 +281,7 @@ public final class RoutingDataSource implements AutoCloseable {
                 onFailure(s, ex);
             }
         }
-        if (settings.readFallbackToWriter()) {
+        if (fallback) {
             // No replica qualifies, or every candidate left routing or failed while we tried (a connection failure
             // takes a server out at once): wait for the writer, like writes do, rather than fail a read that may go there.
             return acquireWrite(exclude, deadlineNanos);
@@ -562,6 +585,22 @@ public final class RoutingDataSource implements AutoCloseable {
 
     void onReadOnlyViolation(EndpointState s) {
         monitor.signal(s.id(), "read-only violation on the writer");
+    }
+
+    /**
+     * Where a write just committed on {@code c} (a connection to the writer) landed, for a session. Never throws: a
+     * mark that could not be read is one no replica reaches on the current lineage (the session's SESSION reads go to
+     * the writer until a failover), as the commit itself succeeded.
+     */
+    HavenSession.Mark writeMark(Connection c) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
+            rs.next();
+            return new HavenSession.Mark(rs.getLong(2), rs.getLong(1));
+        } catch (SQLException | RuntimeException e) {
+            log.debug("Haven {}: the position of a committed write could not be read ({}); the session reads from the writer",
+                    settings.clusterName(), e.toString());
+            return new HavenSession.Mark(monitor.writerEpoch(), Long.MAX_VALUE);
+        }
     }
 
     RetryBudget budget() {

@@ -1,0 +1,138 @@
+package dev.haven;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Read-your-writes for {@link Consistency#SESSION} reads: remembers, per cluster, where the last write made through it
+ * landed (the writer's epoch and position), so that a later {@code SESSION} read goes to a replica that has replayed
+ * it, or to the writer. It travels between requests and processes as a short {@link #token()}: give it back to the
+ * client (a header, a cookie) and continue the session with {@link #fromToken}.
+ *
+ * <pre>{@code
+ * HavenSession session = HavenSession.fromToken(request.getHeader("X-Haven-Session")); // empty for null
+ * try (Connection c = dataSource.getConnection()) {
+ *     c.unwrap(HavenConnection.class).session(session);
+ *     c.createStatement().executeUpdate("UPDATE accounts SET name = 'x' WHERE id = 1");    // recorded
+ * }
+ * try (Connection c = dataSource.getConnection()) {
+ *     c.setReadOnly(true);
+ *     HavenConnection hc = c.unwrap(HavenConnection.class);
+ *     hc.session(session);
+ *     hc.consistency(Consistency.SESSION);  // a replica that has the update, else the writer
+ *     ...
+ * }
+ * response.setHeader("X-Haven-Session", session.token());
+ * }</pre>
+ *
+ * <p>Thread-safe; a write only ever moves a cluster's mark forward (a higher epoch, or the same epoch and a higher
+ * position). Tokens carry cluster names, epochs and positions, nothing secret. A token's marks for clusters a client
+ * does not serve are kept and passed on untouched, so one token serves every store and cluster of a request flow.
+ * After a failover to a new epoch (PostgreSQL timeline) a mark from an older epoch sends {@code SESSION} reads to the
+ * writer until the session writes again: positions of different epochs are never compared.
+ */
+public final class HavenSession {
+
+    /** Token format version 1: {@code hs1} then {@code ;<cluster>@<epoch hex>:<position hex>} per cluster. */
+    private static final String V1 = "hs1";
+    private static final int MAX_TOKEN = 4096;
+    private static final Pattern ENTRY = Pattern.compile("([A-Za-z0-9._-]{1,64})@([0-9a-f]{1,16}):([0-9a-f]{1,16})");
+
+    /**
+     * Where one cluster's latest write of the session landed.
+     *
+     * @param epoch    the writer's epoch at the write (PostgreSQL: the timeline)
+     * @param position the writer's position after the write (PostgreSQL: the WAL insert LSN, in bytes)
+     */
+    public record Mark(long epoch, long position) {
+
+        /** Whether this mark is at or after {@code other}: a higher epoch, or the same epoch and a position >= . */
+        public boolean covers(Mark other) {
+            return epoch > other.epoch || (epoch == other.epoch && position >= other.position);
+        }
+    }
+
+    private final Map<String, Mark> marks = new ConcurrentHashMap<>();
+
+    private HavenSession() {
+    }
+
+    /** A new session without writes. */
+    public static HavenSession create() {
+        return new HavenSession();
+    }
+
+    /**
+     * Continues a session from its {@link #token()}; {@code null} or blank gives a new session.
+     *
+     * @throws IllegalArgumentException when the token is not one {@code token()} writes (naming the rule and the
+     *                                  value): a read is never routed on a guess
+     */
+    public static HavenSession fromToken(String token) {
+        HavenSession s = new HavenSession();
+        if (token == null || token.isBlank()) {
+            return s;
+        }
+        if (token.length() > MAX_TOKEN) {
+            throw invalid("must be at most " + MAX_TOKEN + " characters", token);
+        }
+        String[] parts = token.trim().split(";", -1);
+        if (!parts[0].equals(V1)) {
+            throw invalid("must start with '" + V1 + "' (a token of another version or not a Haven session token)", token);
+        }
+        for (int i = 1; i < parts.length; i++) {
+            java.util.regex.Matcher m = ENTRY.matcher(parts[i]);
+            if (!m.matches()) {
+                throw invalid("must be " + V1 + ";<cluster>@<epoch hex>:<position hex>;... ('" + shorten(parts[i])
+                        + "' is not)", token);
+            }
+            Mark mark = new Mark(Long.parseUnsignedLong(m.group(2), 16), Long.parseUnsignedLong(m.group(3), 16));
+            if (s.marks.putIfAbsent(m.group(1), mark) != null) {
+                throw invalid("must name each cluster once ('" + m.group(1) + "' twice)", token);
+            }
+        }
+        return s;
+    }
+
+    private static IllegalArgumentException invalid(String rule, String token) {
+        return new IllegalArgumentException("haven session token " + rule + ": was '" + shorten(token) + "'");
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 120 ? s.substring(0, 117) + "..." : s;
+    }
+
+    /** The session as a token for {@link #fromToken}: {@code hs1} alone while it has no writes. */
+    public String token() {
+        StringBuilder b = new StringBuilder(V1);
+        for (Map.Entry<String, Mark> e : new TreeMap<>(marks).entrySet()) {
+            b.append(';').append(e.getKey()).append('@').append(Long.toHexString(e.getValue().epoch())).append(':')
+                    .append(Long.toHexString(e.getValue().position()));
+        }
+        return b.toString();
+    }
+
+    /** The mark of {@code cluster}'s latest write in this session, if it wrote there. */
+    public Optional<Mark> mark(String cluster) {
+        return Optional.ofNullable(marks.get(cluster));
+    }
+
+    /**
+     * For store modules: a write to {@code cluster} completed at {@code mark}. Keeps the later of the two marks, so
+     * writes completing out of order on several threads never move the session back.
+     */
+    public void recordWrite(String cluster, Mark mark) {
+        Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(mark, "mark");
+        marks.merge(cluster, mark, (old, now) -> old.covers(now) ? old : now);
+    }
+
+    @Override
+    public String toString() {
+        return "HavenSession{" + token() + "}";
+    }
+}
