@@ -24,8 +24,8 @@ public final class JdbcKeys {
     public static final Setting<String> PASSWORD = Setting.text("password", null, "never logged, never in a message").secret();
     public static final Setting<String> CLUSTER_NAME = CommonKeys.CLUSTER_NAME;
     public static final Setting<dev.haven.Consistency> DEFAULT_CONSISTENCY = CommonKeys.DEFAULT_CONSISTENCY.describedAs(
-            "consistency of read-only connections that do not choose one (`strong`, `session` (the writer, for now), "
-                    + "`eventual`, `bounded-staleness:<duration>`)");
+            "consistency of read-only connections that do not choose one (`strong`, `session` (needs a `HavenSession` on "
+                    + "the connection, else the writer), `eventual`, `bounded-staleness:<duration>`)");
     public static final Setting<Duration> LAG_BOUND = CommonKeys.LAG_BOUND;
     public static final Setting<dev.haven.ReadFallback> READ_FALLBACK = CommonKeys.READ_FALLBACK;
     public static final Setting<String> LOCAL_REGION = CommonKeys.LOCAL_REGION.formerly("region");
