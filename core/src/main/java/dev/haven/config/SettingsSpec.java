@@ -51,6 +51,8 @@ public final class SettingsSpec {
     private final List<Setting<?>> settings;
     private final List<Family> families;
     private final Map<String, Setting<?>> bySquashed = new HashMap<>();
+    /** {@link #resolve} by identity, filled on first use: the request path reads settings without allocating. */
+    private final Map<Setting<?>, Setting<?>> resolved = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Setting<?>> formerBySquashed = new HashMap<>();
 
     private SettingsSpec(String prefix, List<Setting<?>> settings, List<Family> families) {
@@ -121,6 +123,17 @@ public final class SettingsSpec {
      */
     @SuppressWarnings("unchecked")
     <T> Setting<T> resolve(Setting<T> s) {
+        Setting<?> known = resolved.get(s); // Setting has identity equality
+        if (known != null) {
+            return (Setting<T>) known;
+        }
+        Setting<T> own = resolveSlowly(s);
+        resolved.put(s, own);
+        return own;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> Setting<T> resolveSlowly(Setting<T> s) {
         Setting<?> own = bySquashed.get(squash(s.key()));
         if (own == null || !own.key().equals(s.key()) || own.type() != s.type()) {
             throw new IllegalArgumentException(s.key() + " is not a " + prefix + "* setting");

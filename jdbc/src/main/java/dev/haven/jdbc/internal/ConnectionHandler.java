@@ -56,7 +56,6 @@ final class ConnectionHandler implements HavenConnection {
     private boolean autoCommit = true;
     private Settings more; // rarely used settings, created on first use
     private Consistency consistency;
-    private HavenSession session;
     private boolean unmarkedWrite; // a statement ran on the writer in the open transaction of a session
 
     private volatile RoutingDataSource.Bound bound;
@@ -79,6 +78,7 @@ final class ConnectionHandler implements HavenConnection {
         Integer holdability;
         Properties clientInfo;
         SQLException txBrokenCause;
+        HavenSession session; // read-your-writes, when the application attached one
     }
 
     ConnectionHandler(RoutingDataSource ds) {
@@ -112,17 +112,24 @@ final class ConnectionHandler implements HavenConnection {
 
     @Override
     public void session(HavenSession s) {
-        session = s;
+        if (s != null || more != null) {
+            more().session = s;
+        }
     }
 
     @Override
     public Optional<HavenSession> session() {
-        return Optional.ofNullable(session);
+        return Optional.ofNullable(session0());
+    }
+
+    private HavenSession session0() {
+        Settings m = more;
+        return m == null ? null : m.session;
     }
 
     /** A statement ran successfully on the bound server: a session records where a write landed, at its commit. */
     void ran() {
-        if (session == null || routedAsRead || bound == null) {
+        if (routedAsRead || bound == null || session0() == null) {
             return;
         }
         if (autoCommit) {
@@ -135,6 +142,7 @@ final class ConnectionHandler implements HavenConnection {
     private void markSession() {
         RoutingDataSource.Bound b = bound;
         unmarkedWrite = false;
+        HavenSession session = session0();
         if (b != null && session != null) {
             session.recordWrite(ds.settings().clusterName(), ds.writeMark(b.connection()));
         }
@@ -600,7 +608,7 @@ final class ConnectionHandler implements HavenConnection {
 
     private void bindOnce(String exclude, long deadlineNanos) throws SQLException {
         boolean read = readOnly && consistency.allowsReplica();
-        RoutingDataSource.Bound b = read ? ds.acquireRead(consistency, session, exclude, deadlineNanos)
+        RoutingDataSource.Bound b = read ? ds.acquireRead(consistency, session0(), exclude, deadlineNanos)
                 : ds.acquireWrite(exclude, deadlineNanos);
         Connection c = b.connection();
         try {

@@ -32,6 +32,13 @@ public final class JdbcSettings {
     private final Clock clock;
     private final Consistency defaultReadConsistency;
     private final RetryPolicy retryPolicy;
+    // Read on the request path: resolved once, not per statement.
+    private final String clusterName;
+    private final Duration statementDeadline;
+    private final Duration writerWait;
+    private final Duration probeTimeout;
+    private final Duration fastProbeInterval;
+    private final boolean readFallbackToWriter;
 
     public JdbcSettings(Settings keys, JdbcUrl url, Map<String, String[]> endpointLocations, Properties pool,
             List<HavenEventListener> listeners, TopologyProvider topologyProvider, Ticker ticker, Clock clock) {
@@ -45,6 +52,12 @@ public final class JdbcSettings {
         this.clock = clock;
         this.defaultReadConsistency = CommonKeys.defaultConsistency(keys);
         this.retryPolicy = RetryPolicy.of(keys, JdbcKeys.DEADLINE);
+        this.clusterName = keys.get(JdbcKeys.CLUSTER_NAME);
+        this.statementDeadline = keys.get(JdbcKeys.DEADLINE);
+        this.writerWait = keys.get(JdbcKeys.WRITER_WAIT);
+        this.probeTimeout = keys.get(JdbcKeys.PROBE_TIMEOUT);
+        this.fastProbeInterval = keys.get(JdbcKeys.FAST_PROBE_INTERVAL);
+        this.readFallbackToWriter = keys.get(JdbcKeys.READ_FALLBACK) == ReadFallback.WRITER;
     }
 
     /** The {@code retry.*} keys and the statement {@code deadline}, for the engine's Attempts. */
@@ -58,7 +71,7 @@ public final class JdbcSettings {
     }
 
     public String clusterName() {
-        return keys.get(JdbcKeys.CLUSTER_NAME);
+        return clusterName;
     }
 
     public JdbcUrl url() {
@@ -79,7 +92,7 @@ public final class JdbcSettings {
     }
 
     public boolean readFallbackToWriter() {
-        return keys.get(JdbcKeys.READ_FALLBACK) == ReadFallback.WRITER;
+        return readFallbackToWriter;
     }
 
     public String region() {
@@ -99,19 +112,19 @@ public final class JdbcSettings {
     }
 
     public Duration fastProbeInterval() {
-        return keys.get(JdbcKeys.FAST_PROBE_INTERVAL);
+        return fastProbeInterval;
     }
 
     public Duration probeTimeout() {
-        return keys.get(JdbcKeys.PROBE_TIMEOUT);
+        return probeTimeout;
     }
 
     public Duration statementDeadline() {
-        return keys.get(JdbcKeys.DEADLINE);
+        return statementDeadline;
     }
 
     public Duration writerWait() {
-        return keys.get(JdbcKeys.WRITER_WAIT);
+        return writerWait;
     }
 
     public int retryMaxAttempts() {
