@@ -654,7 +654,7 @@ final class ConnectionHandler implements HavenConnection {
         lastEndpoint = b.state().id();
         lastBound = b.state().endpoint();
         bound = b;
-        ds.register(this, b.state());
+        ds.register(this, b);
     }
 
     /** Lets go of a connection whose preparation failed; a connection-class failure is a {@link SetupFailed}. */
@@ -688,7 +688,7 @@ final class ConnectionHandler implements HavenConnection {
             return;
         }
         bound = null;
-        ds.unregister(this, b.state());
+        ds.unregister(this, b);
         if (broken) {
             enforcedReadOnly = false;
             ds.evict(b.state(), b.connection());

@@ -354,7 +354,7 @@ public final class RoutingDataSource implements AutoCloseable {
             discard(s, c, e);
             throw e;
         }
-        return new Bound(s, c);
+        return new Bound(s, c, inFlight(s.id()));
     }
 
     /**
@@ -472,20 +472,23 @@ public final class RoutingDataSource implements AutoCloseable {
         }
     }
 
-    /** A physical connection and the server it belongs to. */
-    record Bound(EndpointState state, Connection connection) {
+    /**
+     * A physical connection, the server it belongs to, and this data source's count of connections bound to that
+     * server (looked up once at binding: the request path does no map lookups per statement).
+     */
+    record Bound(EndpointState state, Connection connection, AtomicInteger inFlight) {
     }
 
-    void register(ConnectionHandler h, EndpointState s) {
+    void register(ConnectionHandler h, Bound b) {
         bound.add(h);
-        s.begin();
-        inFlight(s.id()).incrementAndGet();
+        b.state().begin();
+        b.inFlight().incrementAndGet();
     }
 
-    void unregister(ConnectionHandler h, EndpointState s) {
+    void unregister(ConnectionHandler h, Bound b) {
         if (bound.remove(h)) {
-            s.end(-1);
-            inFlight(s.id()).decrementAndGet();
+            b.state().end(-1);
+            b.inFlight().decrementAndGet();
         }
     }
 
