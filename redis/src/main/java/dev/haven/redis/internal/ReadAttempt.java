@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  *
  * <p>Candidates come from the {@link Router} under the read's consistency; a failure that left the data untouched
  * (connection, timeout, {@code LOADING}/{@code MASTERDOWN}) moves the read to the next candidate under the engine's
- * {@link Attempts}: {@code retry.max-attempts}, the retry budget and {@code writer-wait} as the read's deadline. When no node qualifies (e.g. bounded reads
+ * {@link Attempts}: {@code retry.max-attempts} and the retry budget; {@code writer-wait} bounds its waits for a node. When no node qualifies (e.g. bounded reads
  * while the primary is gone and replica staleness can no longer be measured) the driver waits for a monitor round.
  * Not thread-safe: one call, one driver at a time.
  */
@@ -37,6 +37,7 @@ final class ReadAttempt {
     private final long sessionPosition;
     private final boolean fallback;
     private final Attempts attempts;
+    private final long deadline; // how long the read may wait for a qualifying node: writer-wait
     private final Consumer<Router.Skip> skips;
     // Nodes that failed this read, with the monitor round count at the failure: a node is avoided until a
     // probe round that started after its failure has completed (two completions), so a dead primary is not
@@ -54,6 +55,7 @@ final class ReadAttempt {
         this.ctx = ctx;
         this.consistency = consistency;
         this.attempts = new Attempts(ctx.settings().retryPolicy(), ctx.budget(), ctx.settings().ticker());
+        this.deadline = ctx.settings().ticker().nanoTime() + ctx.settings().writerWait().toNanos();
         if (needsLag(consistency)) {
             ctx.monitor().lagDemand(); // sample replica offsets finely while reads depend on them
         }
@@ -70,7 +72,7 @@ final class ReadAttempt {
 
     /** The deadline (ticker nanos) of the whole read: the driver waits for rounds at most until then. */
     long deadline() {
-        return attempts.deadline();
+        return deadline;
     }
 
     /**
@@ -113,7 +115,7 @@ final class ReadAttempt {
         }
         EndpointState state = target == null ? null : snap.state(target.id());
         if (state == null) {
-            if (now - attempts.deadline() >= 0) {
+            if (now - deadline >= 0) {
                 throw new HavenRedisUnavailableException("No node of " + ctx.settings().clusterName() + " can serve a read with consistency "
                         + consistency + " (" + snap.topology() + ", waited " + Durations.format(ctx.settings().writerWait()) + ")",
                         ctx.settings().clusterName(), null, last);

@@ -60,10 +60,12 @@ public final class RedisSettings {
         this.nearCache = nearCache;
         this.globalDatastore = globalDatastore;
         this.defaultConsistency = CommonKeys.defaultConsistency(keys);
-        this.retryPolicy = RetryPolicy.of(keys, RedisKeys.WRITER_WAIT); // no backoff keys: a read moves to another node
+        // No backoff keys (a read moves to another node) and no deadline of its own: a read is bounded by its attempts,
+        // each by attempt-timeout, and by writer-wait only while it waits for a qualifying node (writer-wait may be 0).
+        this.retryPolicy = new RetryPolicy(keys.get(RedisKeys.RETRY_MAX_ATTEMPTS), Duration.ZERO, Duration.ZERO, Durations.MAX);
     }
 
-    /** {@code retry.max-attempts} with {@code writer-wait} as a read's deadline, for the engine's Attempts. */
+    /** {@code retry.max-attempts}, for the engine's Attempts. */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
     }
