@@ -67,6 +67,21 @@ public final class CommonKeys {
     public static final Setting<Integer> RETRY_BUDGET_RESERVE = Setting.integer("retry.budget-reserve-per-second", 10,
             "retries allowed per second on top of the ratio").range(0, 1_000_000);
 
+    public static final Setting<Boolean> HEDGE_ENABLED = Setting.flag("hedge.enabled", true,
+            "hedged EVENTUAL, bounded and SESSION reads");
+
+    public static final Setting<Duration> HEDGE_DELAY = Setting.duration("hedge.delay", null,
+            "a fixed hedge delay instead of the adaptive one").defaultShownAs("adaptive");
+
+    public static final Setting<Duration> HEDGE_MIN_DELAY = Setting.duration("hedge.min-delay", Duration.ofMillis(5),
+            "the adaptive delay is at least this");
+
+    public static final Setting<Double> HEDGE_LATENCY_MULTIPLIER = Setting.decimal("hedge.latency-multiplier", 3.0,
+            "the adaptive delay is the first region's latency average times this").range(1.0, 100.0);
+
+    public static final Setting<Double> HEDGE_BUDGET_RATIO = Setting.decimal("hedge.budget-ratio", 0.05,
+            "hedges allowed as a share of reads (plus 1/s)").range(0.0, 1.0);
+
     public static final Setting<Double> BREAKER_FAILURE_RATE = Setting.decimal("breaker.failure-rate-threshold", 50.0,
             "an endpoint's circuit breaker opens when this percentage of its last calls failed").range(1.0, 100.0);
 

@@ -15,6 +15,9 @@
  *       {@link dev.haven.engine.Fault} and asks whether the operation may be tried again under its
  *       {@link dev.haven.engine.RetryPolicy} ({@code retry.*} keys and deadline), the shared
  *       {@link dev.haven.engine.RetryBudget} and {@link dev.haven.engine.Backoff}.</li>
+ *   <li>{@link dev.haven.engine.HedgePolicy} decides whether and when a read is hedged ({@code hedge.*} keys, hedge
+ *       budget); a {@link dev.haven.engine.HedgeRace} per read decides once whether the hedge goes out and which
+ *       answer wins.</li>
  *   <li>{@link dev.haven.engine.Durations} and {@link dev.haven.engine.ConfigRules} give every builder the same
  *       validation messages ({@code haven.jdbc.lag-bound must be > 0: was -1s}).</li>
  * </ul>

@@ -50,16 +50,11 @@ public final class DynamoDbKeys {
     public static final Setting<Duration> RETRY_MAX_BACKOFF = CommonKeys.RETRY_MAX_BACKOFF.withDefault(Duration.ofSeconds(1));
     public static final Setting<Double> RETRY_BUDGET_RATIO = CommonKeys.RETRY_BUDGET_RATIO;
     public static final Setting<Integer> RETRY_BUDGET_RESERVE = CommonKeys.RETRY_BUDGET_RESERVE;
-    public static final Setting<Boolean> HEDGE_ENABLED = Setting.flag("hedge.enabled", true,
-            "hedged EVENTUAL, bounded and SESSION reads");
-    public static final Setting<Duration> HEDGE_DELAY = Setting.duration("hedge.delay", null,
-            "a fixed hedge delay instead of the adaptive one").defaultShownAs("adaptive");
-    public static final Setting<Duration> HEDGE_MIN_DELAY = Setting.duration("hedge.min-delay", Duration.ofMillis(5),
-            "the adaptive delay is at least this");
-    public static final Setting<Double> HEDGE_LATENCY_MULTIPLIER = Setting.decimal("hedge.latency-multiplier", 3.0,
-            "the adaptive delay is the first region's latency average times this").range(1.0, 100.0);
-    public static final Setting<Double> HEDGE_BUDGET_RATIO = Setting.decimal("hedge.budget-ratio", 0.05,
-            "hedges allowed as a share of reads (plus 1/s)").range(0.0, 1.0);
+    public static final Setting<Boolean> HEDGE_ENABLED = CommonKeys.HEDGE_ENABLED;
+    public static final Setting<Duration> HEDGE_DELAY = CommonKeys.HEDGE_DELAY;
+    public static final Setting<Duration> HEDGE_MIN_DELAY = CommonKeys.HEDGE_MIN_DELAY;
+    public static final Setting<Double> HEDGE_LATENCY_MULTIPLIER = CommonKeys.HEDGE_LATENCY_MULTIPLIER;
+    public static final Setting<Double> HEDGE_BUDGET_RATIO = CommonKeys.HEDGE_BUDGET_RATIO;
     public static final Setting<Integer> HEDGE_MAX_THREADS = Setting.integer("hedge.max-threads", 64,
             "bound of the hedged-read pool; when full, reads run unhedged").range(2, 4096);
     public static final Setting<Boolean> WRITE_FAILOVER = Setting.flag("write-failover", false,

@@ -237,8 +237,8 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         CompletableFuture<R> f1 = send(first, plan.request(), call);
         java.util.concurrent.atomic.AtomicReference<CompletableFuture<R>> f2 = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
-        // 0: only the first attempt, hedge still possible; 1: hedge sent; 2: first failed early, no hedge any more
-        java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        // whether the hedge goes out is decided once: by the timer, or by the first failing before it fires
+        dev.haven.engine.HedgeRace hedge = new dev.haven.engine.HedgeRace();
         java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
             if (t == null) {
                 if (result.complete(r)) {
@@ -254,7 +254,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                 return;
             }
             Throwable cause = unwrap(t);
-            if (state.compareAndSet(0, 2)) {
+            if (hedge.closeLaunch()) {
                 // the first failed before any hedge: a plain retry in the next region
                 if (!RegionExecutor.mayRetry(plan.attempts(), cause, false)) {
                     result.completeExceptionally(cause);
@@ -276,8 +276,8 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         java.util.concurrent.ScheduledFuture<?> armed;
         try {
             armed = executor.timer().schedule(() -> {
-                if (result.isDone() || f1.isDone() || state.get() != 0 || !executor.tryHedge(second, delay)
-                        || !state.compareAndSet(0, 1)) {
+                if (result.isDone() || f1.isDone() || !hedge.open() || !executor.tryHedge(second, delay)
+                        || !hedge.launch()) {
                     return;
                 }
                 CompletableFuture<R> f = send(second, plan.request(), call);
@@ -299,12 +299,12 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                 return;
             }
             Throwable cause = unwrap(t);
-            if (!RegionExecutor.mayRetry(plan.attempts(), cause, false)) {
+            int next = idx + 1 < plan.regions().size() ? idx + 1 : idx;
+            long backoff = RegionExecutor.retryAfter(plan.attempts(), cause, false, idx, next);
+            if (backoff < 0) {
                 result.completeExceptionally(cause);
                 return;
             }
-            int next = idx + 1 < plan.regions().size() ? idx + 1 : idx;
-            long backoff = RegionExecutor.backoffNanos(plan.attempts(), cause, idx, next);
             if (backoff > 0) {
                 CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS).execute(() -> readAttempt(plan, next, call, result));
             } else {
@@ -354,11 +354,11 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
                 return;
             }
             Throwable cause = unwrap(t);
-            if (!RegionExecutor.mayRetry(attempts, cause, true)) {
+            long backoff = RegionExecutor.retryAfter(attempts, cause, true, 0, 0);
+            if (backoff < 0) {
                 result.completeExceptionally(executor.writeFailure(request, region, cause));
                 return;
             }
-            long backoff = RegionExecutor.backoffNanos(attempts, cause, 0, 0);
             CompletableFuture.delayedExecutor(backoff, TimeUnit.NANOSECONDS)
                     .execute(() -> writeAttempt(request, session, failover, attempts, cause, call, result));
         });

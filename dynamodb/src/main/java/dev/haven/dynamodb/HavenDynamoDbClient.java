@@ -596,7 +596,8 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
      * the property, the rule and the value ({@code haven.dynamodb.probe-timeout must be > 0: was 0ms}); it then
      * checks the heartbeat table and runs the first probe round, so routing works on return.
      */
-    public static final class Builder extends dev.haven.config.HavenBuilder<Builder> {
+    public static final class Builder extends dev.haven.config.HavenBuilder<Builder>
+            implements dev.haven.config.RetryBackoffBuilder<Builder> {
 
         private static final String P = DynamoDbKeys.SPEC.prefix();
 
@@ -750,26 +751,6 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
          */
         public Builder heartbeatTable(String table) {
             return set(DynamoDbKeys.HEARTBEAT_TABLE, table);
-        }
-
-        /** {@code haven.dynamodb.retry.base-backoff}: full-jitter backoff base (default 25ms). */
-        public Builder retryBaseBackoff(Duration d) {
-            return set(DynamoDbKeys.RETRY_BASE_BACKOFF, d);
-        }
-
-        /** {@code haven.dynamodb.retry.max-backoff}: full-jitter backoff cap (default 1s). */
-        public Builder retryMaxBackoff(Duration d) {
-            return set(DynamoDbKeys.RETRY_MAX_BACKOFF, d);
-        }
-
-        /**
-         * The three {@code haven.dynamodb.retry.*} attempt keys at once.
-         *
-         * @deprecated use {@link #retryMaxAttempts}, {@link #retryBaseBackoff}, {@link #retryMaxBackoff}
-         */
-        @Deprecated
-        public Builder retry(int maxAttempts, Duration baseBackoff, Duration maxBackoff) {
-            return retryMaxAttempts(maxAttempts).retryBaseBackoff(baseBackoff).retryMaxBackoff(maxBackoff);
         }
 
         /** {@code haven.dynamodb.hedge.enabled}: hedged EVENTUAL, bounded and SESSION reads (default true). */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.Consistency;
 import dev.haven.dynamodb.internal.DynamoDbErrors;
-import dev.haven.dynamodb.internal.HedgePolicy;
 import dev.haven.dynamodb.internal.ReadShape;
 import dev.haven.engine.Fault;
 import java.net.URI;
@@ -51,21 +50,6 @@ class DecisionsTest {
                 new java.net.ConnectException("Connection refused")))).isEqualTo(Fault.NOT_SENT);
         assertThat(DynamoDbErrors.classify(new HavenRegionUnavailableException("x"))).isEqualTo(Fault.APPLICATION);
         assertThat(DynamoDbErrors.classify(new IllegalStateException())).isEqualTo(Fault.APPLICATION);
-    }
-
-    @Test
-    void hedgeDelayIsAdaptiveWithAFloorAndACap() {
-        long ms = 1_000_000;
-        assertThat(HedgePolicy.delayNanos(-1, 10 * ms, 3, 5 * ms, 700 * ms)).isEqualTo(30 * ms);
-        assertThat(HedgePolicy.delayNanos(-1, 1 * ms, 3, 5 * ms, 700 * ms)).isEqualTo(5 * ms);   // floor
-        assertThat(HedgePolicy.delayNanos(-1, 0, 3, 5 * ms, 700 * ms)).isEqualTo(5 * ms);        // never measured
-        assertThat(HedgePolicy.delayNanos(-1, 900 * ms, 3, 5 * ms, 700 * ms)).isEqualTo(700 * ms); // cap
-        assertThat(HedgePolicy.delayNanos(20 * ms, 900 * ms, 3, 5 * ms, 700 * ms)).isEqualTo(20 * ms); // fixed
-        assertThat(HedgePolicy.delayNanos(2 * ms, 900 * ms, 3, 5 * ms, 700 * ms)).isEqualTo(2 * ms);   // fixed: no floor
-        assertThat(HedgePolicy.hedgeable(true, false, 2)).isTrue();
-        assertThat(HedgePolicy.hedgeable(true, true, 2)).isFalse();   // STRONG: home only
-        assertThat(HedgePolicy.hedgeable(true, false, 1)).isFalse();  // nowhere to hedge to
-        assertThat(HedgePolicy.hedgeable(false, false, 3)).isFalse();
     }
 
     @Test

@@ -89,7 +89,9 @@ public final class HavenDataSource implements DataSource, Closeable {
      * Runs {@code work} in one transaction on the writer and commits it. If the transaction is rolled
      * back by a failover, a lost connection, a serialization failure or a deadlock, it is run again from
      * the start on a fresh connection, up to {@code haven.jdbc.transaction.max-attempts} times with
-     * jittered backoff. A commit whose outcome is unknown is never repeated: it surfaces as
+     * jittered backoff ({@code retry.*-backoff}); every rerun takes a token from the retry budget like any retry, so
+     * that a storm of failing transactions does not multiply the load. A commit whose outcome is unknown is never
+     * repeated: it surfaces as
      * {@link HavenWriteOutcomeUnknownException}.
      *
      * @param work a unit of work that is safe to repeat from its start
@@ -180,7 +182,8 @@ public final class HavenDataSource implements DataSource, Closeable {
      * its rule at once; {@link #build()} checks the rules between keys. Every message names the property, the rule and
      * the value ({@code haven.jdbc.probe-timeout must be >= 50ms: was 10ms}).
      */
-    public static final class Builder extends dev.haven.config.ReplicatedStoreBuilder<Builder> {
+    public static final class Builder extends dev.haven.config.ReplicatedStoreBuilder<Builder>
+            implements dev.haven.config.RetryBackoffBuilder<Builder> {
 
         private static final Set<String> POOL_FORBIDDEN = Set.of("jdbcurl", "username", "password",
                 "datasourceclassname", "datasource", "poolname");
@@ -233,26 +236,6 @@ public final class HavenDataSource implements DataSource, Closeable {
         @Deprecated
         public Builder statementDeadline(Duration d) {
             return deadline(d);
-        }
-
-        /** {@code haven.jdbc.retry.base-backoff}: full-jitter backoff base (default 10ms). */
-        public Builder retryBaseBackoff(Duration d) {
-            return set(JdbcKeys.RETRY_BASE_BACKOFF, d);
-        }
-
-        /** {@code haven.jdbc.retry.max-backoff}: full-jitter backoff cap (default 500ms). */
-        public Builder retryMaxBackoff(Duration d) {
-            return set(JdbcKeys.RETRY_MAX_BACKOFF, d);
-        }
-
-        /**
-         * The three {@code haven.jdbc.retry.*} attempt keys at once.
-         *
-         * @deprecated use {@link #retryMaxAttempts}, {@link #retryBaseBackoff}, {@link #retryMaxBackoff}
-         */
-        @Deprecated
-        public Builder retry(int maxAttempts, Duration baseBackoff, Duration maxBackoff) {
-            return retryMaxAttempts(maxAttempts).retryBaseBackoff(baseBackoff).retryMaxBackoff(maxBackoff);
         }
 
         /** {@code haven.jdbc.transaction.max-attempts}: runs of {@link HavenDataSource#transaction} (default 3). */

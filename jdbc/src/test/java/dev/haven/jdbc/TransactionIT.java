@@ -61,6 +61,40 @@ class TransactionIT {
         }
     }
 
+    /**
+     * A serialization failure that never goes away: the work runs exactly {@code transaction.max-attempts} times, the
+     * last failure reaches the caller, nothing is committed; with an empty retry budget it runs once.
+     */
+    @Test
+    void transactionThatKeepsFailingRunsMaxAttemptsTimesAndRerunsTakeFromTheRetryBudget(PostgresCluster cluster)
+            throws Exception {
+        try (HavenDataSource ds = dataSource(cluster)) {
+            assertThat(serializationFailures(ds, 1101)).as("runs with the default budget").isEqualTo(3);
+        }
+        try (HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, ItSupport.events()).transactionMaxAttempts(5)
+                .retryBaseBackoff(java.time.Duration.ofMillis(1)), cluster)) {
+            assertThat(serializationFailures(ds, 1102)).as("runs with transaction.max-attempts=5").isEqualTo(5);
+        }
+        try (HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, ItSupport.events()).transactionMaxAttempts(5)
+                .retryBudget(0.0, 0), cluster)) {
+            assertThat(serializationFailures(ds, 1103)).as("runs with an empty retry budget").isEqualTo(1);
+        }
+    }
+
+    private static int serializationFailures(HavenDataSource ds, long id) throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> ds.transaction(c -> {
+            runs.incrementAndGet();
+            insert(c, id);
+            throw new java.sql.SQLException("could not serialize access", "40001");
+        })).isInstanceOf(java.sql.SQLException.class).hasMessageContaining("could not serialize access");
+        assertThat(count(ds, id)).as("rows committed by failed runs").isZero();
+        assertThat(ItSupport.ms(System.nanoTime() - t0)).as("ms for all runs (backoff is at most 500 ms each)")
+                .isLessThan(20_000);
+        return runs.get();
+    }
+
     @Test
     void plainTransactionReportsRollbackAndTheConnectionStaysUsableAfterRollback(PostgresCluster cluster) throws Exception {
         try (HavenDataSource ds = dataSource(cluster); Connection c = ds.getConnection()) {

@@ -17,7 +17,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 /**
  * Validated settings of a {@code HavenDynamoDbClient}: the {@link DynamoDbKeys} values and what is not a key (the
  * regions with their endpoints or clients, credentials, the HTTP client, listeners, time sources); validation is the
- * builder's job. {@code toString} never shows credentials. {@code hedgeDelay()} is {@code null} for the adaptive
+ * builder's job. {@code toString} never shows credentials. {@code hedge.delay} is {@code null} for the adaptive
  * delay, {@code itemCacheMaxAge()} {@code null} without item cache; {@code httpClient()} is the caller's (never
  * closed by Haven) or {@code null} for one URLConnection client per region, built and closed by Haven.
  */
@@ -124,44 +124,12 @@ public final class DynamoDbSettings {
         return retryPolicy;
     }
 
-    public int retryMaxAttempts() {
-        return keys.get(DynamoDbKeys.RETRY_MAX_ATTEMPTS);
-    }
-
-    public Duration retryBaseBackoff() {
-        return keys.get(DynamoDbKeys.RETRY_BASE_BACKOFF);
-    }
-
-    public Duration retryMaxBackoff() {
-        return keys.get(DynamoDbKeys.RETRY_MAX_BACKOFF);
-    }
-
     public double retryBudgetRatio() {
         return keys.get(DynamoDbKeys.RETRY_BUDGET_RATIO);
     }
 
     public int retryBudgetReservePerSecond() {
         return keys.get(DynamoDbKeys.RETRY_BUDGET_RESERVE);
-    }
-
-    public boolean hedgeEnabled() {
-        return keys.get(DynamoDbKeys.HEDGE_ENABLED);
-    }
-
-    public Duration hedgeDelay() {
-        return keys.get(DynamoDbKeys.HEDGE_DELAY);
-    }
-
-    public Duration hedgeMinDelay() {
-        return keys.get(DynamoDbKeys.HEDGE_MIN_DELAY);
-    }
-
-    public double hedgeLatencyMultiplier() {
-        return keys.get(DynamoDbKeys.HEDGE_LATENCY_MULTIPLIER);
-    }
-
-    public double hedgeBudgetRatio() {
-        return keys.get(DynamoDbKeys.HEDGE_BUDGET_RATIO);
     }
 
     public int hedgeMaxThreads() {
@@ -200,7 +168,7 @@ public final class DynamoDbSettings {
     public String toString() {
         return "HavenDynamoDbClient{cluster=" + clusterName() + ", home=" + homeRegion() + ", regions=" + regions
                 + ", local=" + localRegion + ", consistency=" + defaultConsistency() + ", heartbeatTable=" + heartbeatTable()
-                + ", writeFailover=" + writeFailover() + ", hedge=" + (hedgeEnabled() ? (hedgeDelay() == null ? "adaptive" : hedgeDelay().toMillis() + "ms") : "off")
+                + ", writeFailover=" + writeFailover() + ", hedge=" + (keys.get(DynamoDbKeys.HEDGE_ENABLED) ? (keys.get(DynamoDbKeys.HEDGE_DELAY) == null ? "adaptive" : keys.get(DynamoDbKeys.HEDGE_DELAY).toMillis() + "ms") : "off")
                 + (itemCacheMaxAge() != null ? ", itemCache=" + itemCacheMaximumSize() + "/" + itemCacheMaxAge().toMillis() + "ms" : "")
                 + "}";
     }

@@ -4,18 +4,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * The state of one sync hedged read whose first call runs on the caller's thread: whether the hedge was sent
  * (decided once, by the timer or by the first call ending first), which call won, and the hedge's answer.
  */
-final class HedgeRace<R> {
-
-    private static final int OPEN = 0;
-    private static final int LAUNCHED = 1;
-    private static final int CLOSED = 2;
+final class HedgeRace<R> extends dev.haven.engine.HedgeRace {
 
     /** Completes {@link #hedge} when no hedge is sent after all (budget spent, pool full). */
     private static final RuntimeException NO_HEDGE = new RuntimeException("no hedge", null, false, false) {
@@ -25,29 +20,9 @@ final class HedgeRace<R> {
     final CancellableHttpClient.Leg second = new CancellableHttpClient.Leg();
     /** The hedge's answer; only completed once {@link #launch()} succeeded. */
     final CompletableFuture<R> hedge = new CompletableFuture<>();
-    private final AtomicInteger launch = new AtomicInteger(OPEN);
-    private final AtomicInteger winner = new AtomicInteger();
-
-    /** The timer's claim to send the hedge; false when the first call has already ended. */
-    boolean launch() {
-        return launch.compareAndSet(OPEN, LAUNCHED);
-    }
-
-    /** The first call's claim that no hedge will be sent; false when the timer has claimed it already. */
-    boolean closeLaunch() {
-        return launch.compareAndSet(OPEN, CLOSED);
-    }
 
     void noHedge() {
         hedge.completeExceptionally(NO_HEDGE);
-    }
-
-    boolean firstWins() {
-        return winner.compareAndSet(0, 1);
-    }
-
-    boolean secondWins() {
-        return winner.compareAndSet(0, 2);
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.haven.dynamodb.internal;
 
 import dev.haven.engine.EventBus;
-import dev.haven.engine.RetryBudget;
+import dev.haven.engine.HedgePolicy;
 import dev.haven.event.HavenEvent;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -22,36 +22,30 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * second one and the first answer wins. With a client Haven built, the first call runs on the caller's thread and a
  * timer sends the hedge on a bounded pool; the loser is cancelled by aborting its HTTP request
  * ({@link CancellableHttpClient}). With a caller's client (which Haven cannot cancel) both calls run on the pool and
- * the caller waits; the loser ends by its own timeout. Hedges draw on the hedge budget. The timer also serves the async
+ * the caller waits; the loser ends by its own timeout. Hedges draw on the hedge budget ({@link HedgePolicy}, in the engine). The timer also serves the async
  * client's hedges.
  */
 final class Hedging {
 
     private final DynamoDbSettings settings;
     private final EventBus events;
-    private final RetryBudget hedgeBudget;
+    private final HedgePolicy hedges;
     private final RegionClients clients;
     private final RegionCalls calls;
     private final RegionView regions;
     private final ThreadPoolExecutor pool;
     /** Hedge timers (sync and async reads): one daemon thread; a cancelled timer is removed at once. */
     private final ScheduledThreadPoolExecutor timer;
-    private final long hedgeFixedNanos;
-    private final long hedgeFloorNanos;
-    private final long hedgeCapNanos;
     private final long waitCapNanos;
 
-    Hedging(DynamoDbSettings settings, EventBus events, RetryBudget hedgeBudget, RegionClients clients, RegionCalls calls,
+    Hedging(DynamoDbSettings settings, EventBus events, HedgePolicy hedges, RegionClients clients, RegionCalls calls,
             RegionView regions) {
         this.settings = settings;
         this.events = events;
-        this.hedgeBudget = hedgeBudget;
+        this.hedges = hedges;
         this.clients = clients;
         this.calls = calls;
         this.regions = regions;
-        this.hedgeFixedNanos = settings.hedgeDelay() == null ? -1 : settings.hedgeDelay().toNanos();
-        this.hedgeFloorNanos = settings.hedgeMinDelay().toNanos();
-        this.hedgeCapNanos = settings.apiCallAttemptTimeout().toNanos();
         this.waitCapNanos = settings.apiCallTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(0, settings.hedgeMaxThreads(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -69,13 +63,12 @@ final class Hedging {
 
     /** The hedge delay for a read whose first region is {@code region} (fixed or adaptive). */
     long delayNanos(String region) {
-        return HedgePolicy.delayNanos(hedgeFixedNanos, regions.state(region).latencyNanos(),
-                settings.hedgeLatencyMultiplier(), hedgeFloorNanos, hedgeCapNanos);
+        return hedges.delayNanos(regions.state(region));
     }
 
     /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
     boolean tryHedge(String region, long delayNanos) {
-        if (!hedgeBudget.tryAcquire()) {
+        if (!hedges.tryHedge()) {
             return false;
         }
         hedgeSent(region, delayNanos);
@@ -134,7 +127,7 @@ final class Hedging {
         if (!race.launch()) {
             return;
         }
-        if (!hedgeBudget.tryAcquire()) {
+        if (!hedges.tryHedge()) {
             race.noHedge();
             return;
         }
@@ -176,7 +169,7 @@ final class Hedging {
             Thread.currentThread().interrupt();
             throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
         }
-        if (!hedgeBudget.tryAcquire()) {
+        if (!hedges.tryHedge()) {
             return await(f1, first);
         }
         CompletableFuture<R> f2 = submit(second, req, call);

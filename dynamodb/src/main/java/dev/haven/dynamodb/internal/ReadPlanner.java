@@ -6,7 +6,7 @@ import dev.haven.dynamodb.HavenDynamoDbSession;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
-import dev.haven.engine.RetryBudget;
+import dev.haven.engine.HedgePolicy;
 import dev.haven.engine.Router;
 import dev.haven.engine.TopologyMonitor;
 import java.time.Duration;
@@ -30,16 +30,16 @@ final class ReadPlanner {
     private final Router router;
     private final TopologyMonitor monitor;
     private final RegionView regions;
-    private final RetryBudget hedgeBudget;
+    private final HedgePolicy hedges;
 
     ReadPlanner(DynamoDbSettings settings, EventBus events, Router router, TopologyMonitor monitor, RegionView regions,
-            RetryBudget hedgeBudget) {
+            HedgePolicy hedges) {
         this.settings = settings;
         this.events = events;
         this.router = router;
         this.monitor = monitor;
         this.regions = regions;
-        this.hedgeBudget = hedgeBudget;
+        this.hedges = hedges;
     }
 
     /**
@@ -59,9 +59,9 @@ final class ReadPlanner {
         if (order.isEmpty()) {
             throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
-        hedgeBudget.onRequest(); // the retry budget counts the read when its Attempts start
-        boolean strong = routed.level() == Consistency.Level.STRONG;
-        return new Route<>(req, order, HedgePolicy.hedgeable(settings.hedgeEnabled(), strong, order.size()));
+        // counted for the hedge budget here; the retry budget counts it when its Attempts start
+        boolean hedgeable = hedges.onRead(routed.level() == Consistency.Level.STRONG, order.size());
+        return new Route<>(req, order, hedgeable);
     }
 
     /**

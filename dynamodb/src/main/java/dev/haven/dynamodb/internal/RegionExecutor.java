@@ -9,6 +9,7 @@ import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.engine.Attempts;
 import dev.haven.engine.EventBus;
 import dev.haven.engine.Fault;
+import dev.haven.engine.HedgePolicy;
 import dev.haven.engine.MonitorRegistry;
 import dev.haven.engine.RetryBudget;
 import dev.haven.engine.Router;
@@ -75,7 +76,7 @@ public final class RegionExecutor implements AutoCloseable {
         this.events = new EventBus(settings.listeners());
         Router router = new Router(settings.localRegion(), "");
         this.retryBudget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetReservePerSecond(), settings.ticker());
-        RetryBudget hedgeBudget = new RetryBudget(settings.hedgeBudgetRatio(), 1, settings.ticker());
+        HedgePolicy hedges = HedgePolicy.of(settings.keys(), settings.apiCallAttemptTimeout(), settings.ticker());
         this.itemCache = settings.itemCacheMaxAge() == null ? null
                 : new ItemCache(settings.itemCacheMaximumSize(), settings.itemCacheMaxAge(), settings.ticker());
         this.clients = RegionClients.open(settings, settings.closeUserClients()); // closes what it built if one fails
@@ -86,8 +87,8 @@ public final class RegionExecutor implements AutoCloseable {
             this.monitor = l.monitor();
             RegionView regions = new RegionView(monitor, settings.homeRegion());
             this.calls = new RegionCalls(settings, regions, monitor, clients);
-            this.planner = new ReadPlanner(settings, events, router, monitor, regions, hedgeBudget);
-            this.hedging = new Hedging(settings, events, hedgeBudget, clients, calls, regions);
+            this.planner = new ReadPlanner(settings, events, router, monitor, regions, hedges);
+            this.hedging = new Hedging(settings, events, hedges, clients, calls, regions);
             this.writes = new WritePath(settings, events, router, retryBudget, regions, calls, itemCache);
         } catch (RuntimeException | Error e) {
             if (l != null) {
@@ -265,17 +266,23 @@ public final class RegionExecutor implements AutoCloseable {
         return new Attempts(settings.retryPolicy(), retryBudget, settings.ticker());
     }
 
-    /**
-     * Whether an operation whose try failed with {@code failure} may be tried again ({@link Attempts#failed},
-     * {@link Attempts#mayRetry()}); takes from the budget when it may.
-     */
+    /** Whether an operation whose try failed with {@code failure} may be tried again (see {@link #retryAfter}). */
     public static boolean mayRetry(Attempts attempts, Throwable failure, boolean write) {
         return attempts.failed(DynamoDbErrors.classify(failure), write) && attempts.mayRetry();
     }
 
-    /** The backoff before the retry {@code attempts} was just granted, or zero when a read moves on to another region. */
-    public static long backoffNanos(Attempts attempts, Throwable failure, int from, int to) {
-        return backsOff(DynamoDbErrors.classify(failure), from, to) ? RegionCalls.backoff(attempts).toNanos() : 0;
+    /**
+     * Whether an operation whose try (in region index {@code from}) failed with {@code failure} may be tried again
+     * ({@link Attempts#failed}, {@link Attempts#mayRetry()}, taking from the budget when it may), and after how long:
+     * -1 for no retry, else the backoff in nanos before retrying in region index {@code to} (zero when a read moves on
+     * to another region). The failure is classified once.
+     */
+    public static long retryAfter(Attempts attempts, Throwable failure, boolean write, int from, int to) {
+        Fault fault = DynamoDbErrors.classify(failure);
+        if (!attempts.failed(fault, write) || !attempts.mayRetry()) {
+            return -1;
+        }
+        return backsOff(fault, from, to) ? RegionCalls.backoff(attempts).toNanos() : 0;
     }
 
     // ------------------------------------------------------------------------------------------------ lifecycle

@@ -5,6 +5,7 @@ import dev.haven.ReadFallback;
 import dev.haven.Ticker;
 import dev.haven.config.CommonKeys;
 import dev.haven.config.Settings;
+import dev.haven.engine.Durations;
 import dev.haven.engine.RetryPolicy;
 import dev.haven.event.HavenEventListener;
 import dev.haven.jdbc.JdbcKeys;
@@ -127,18 +128,6 @@ public final class JdbcSettings {
         return writerWait;
     }
 
-    public int retryMaxAttempts() {
-        return keys.get(JdbcKeys.RETRY_MAX_ATTEMPTS);
-    }
-
-    public Duration retryBaseBackoff() {
-        return keys.get(JdbcKeys.RETRY_BASE_BACKOFF);
-    }
-
-    public Duration retryMaxBackoff() {
-        return keys.get(JdbcKeys.RETRY_MAX_BACKOFF);
-    }
-
     public double retryBudgetRatio() {
         return keys.get(JdbcKeys.RETRY_BUDGET_RATIO);
     }
@@ -147,8 +136,13 @@ public final class JdbcSettings {
         return keys.get(JdbcKeys.RETRY_BUDGET_RESERVE);
     }
 
-    public int transactionMaxAttempts() {
-        return keys.get(JdbcKeys.TRANSACTION_MAX_ATTEMPTS);
+    /**
+     * The runs of {@code transaction(work)}: {@code transaction.max-attempts}, the {@code retry.*-backoff} between
+     * them, no deadline of its own (each statement has one).
+     */
+    public RetryPolicy transactionPolicy() {
+        return new RetryPolicy(keys.get(JdbcKeys.TRANSACTION_MAX_ATTEMPTS), retryPolicy.baseBackoff(),
+                retryPolicy.maxBackoff(), Durations.MAX);
     }
 
     public Properties pool() {

@@ -9,10 +9,11 @@ import dev.haven.Endpoint;
 import dev.haven.HavenSession;
 import dev.haven.Role;
 import dev.haven.Topology;
-import dev.haven.engine.Backoff;
+import dev.haven.engine.Attempts;
 import dev.haven.engine.Durations;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
+import dev.haven.engine.Fault;
 import dev.haven.engine.MonitorRegistry;
 import dev.haven.engine.MonitorSettings;
 import dev.haven.engine.RetryBudget;
@@ -610,11 +611,6 @@ public final class RoutingDataSource implements AutoCloseable {
         return budget;
     }
 
-    Duration retryBackoff(int attempt) {
-        return Duration.ofNanos(Backoff.fullJitterNanos(attempt, settings.retryBaseBackoff().toNanos(),
-                settings.retryMaxBackoff().toNanos(), ThreadLocalRandom.current().nextDouble()));
-    }
-
     void retried(EndpointState from, int attempt, Duration backoff, SQLException cause) {
         if (events.hasListeners()) {
             events.publish(new HavenEvent.RetryAttempted(settings.clusterName(), settings.clock().instant(), from.endpoint(),
@@ -716,14 +712,15 @@ public final class RoutingDataSource implements AutoCloseable {
 
     // ---------------------------------------------------------------- transaction helper
 
+    /**
+     * Runs {@code work} in one transaction, and again from the start on a fresh connection when it was rolled back
+     * without committing: one operation of the engine ({@link Attempts}) whose tries are the runs (up to
+     * {@code transaction.max-attempts}, each rerun after a {@code retry.*-backoff} and a retry-budget token).
+     */
     public <T> T transaction(SqlWork<T> work) throws SQLException {
-        int attempts = settings.transactionMaxAttempts();
-        SQLException last = null;
-        for (int attempt = 0; attempt < attempts; attempt++) {
-            if (attempt > 0) {
-                Duration pause = retryBackoff(attempt - 1);
-                sleep(pause);
-            }
+        Attempts runs = new Attempts(settings.transactionPolicy(), budget, settings.ticker());
+        while (true) {
+            SQLException rolledBack;
             try (Connection c = getConnection()) {
                 c.setAutoCommit(false);
                 T result;
@@ -742,17 +739,23 @@ public final class RoutingDataSource implements AutoCloseable {
             } catch (HavenWriteOutcomeUnknownException e) {
                 throw e;
             } catch (HavenTransactionRolledBackException | HavenUnavailableException e) {
-                last = e;
+                rolledBack = e;
             } catch (SQLException e) {
                 SqlErrors.Kind k = SqlErrors.classify(e);
                 if (k != SqlErrors.Kind.SERIALIZATION && k != SqlErrors.Kind.READ_ONLY) {
                     throw e;
                 }
-                last = e;
+                rolledBack = e;
             }
-            log.debug("Haven {}: transaction attempt {} rolled back, running it again", settings.clusterName(), attempt + 1);
+            // Nothing of the run committed: the server refused it, whatever the cause.
+            runs.failed(Fault.REFUSED, true);
+            if (!runs.mayRetry()) {
+                throw rolledBack;
+            }
+            log.debug("Haven {}: transaction run {} rolled back, running it again", settings.clusterName(),
+                    runs.attempts() - 1);
+            sleep(Duration.ofNanos(runs.backoffNanos(ThreadLocalRandom.current().nextDouble())));
         }
-        throw last;
     }
 
     static void sleep(Duration d) throws SQLException {

@@ -159,10 +159,6 @@ public final class RedisSettings {
         return keys.get(RedisKeys.WRITER_WAIT);
     }
 
-    public int retryMaxAttempts() {
-        return keys.get(RedisKeys.RETRY_MAX_ATTEMPTS);
-    }
-
     public double retryBudgetRatio() {
         return keys.get(RedisKeys.RETRY_BUDGET_RATIO);
     }
