@@ -73,8 +73,8 @@ class BuilderPropertiesTest {
         assertThat(s.probeTimeout()).isEqualTo(Duration.ofMillis(400));
         assertThat(s.lagMargin()).isEqualTo(Duration.ofMillis(100));
         assertThat(s.retryPolicy()).isEqualTo(new RetryPolicy(4, Duration.ofMillis(10), Duration.ofSeconds(2), Duration.ofSeconds(3)));
-        assertThat(s.retryBudgetRatio()).isEqualTo(0.2);
-        assertThat(s.retryBudgetReservePerSecond()).isEqualTo(5);
+        assertThat(s.keys().get(DynamoDbKeys.RETRY_BUDGET_RATIO)).isEqualTo(0.2);
+        assertThat(s.keys().get(DynamoDbKeys.RETRY_BUDGET_RESERVE)).isEqualTo(5);
         assertThat(s.keys().get(DynamoDbKeys.HEDGE_ENABLED)).isTrue();
         assertThat(s.keys().get(DynamoDbKeys.HEDGE_DELAY)).isEqualTo(Duration.ofMillis(15));
         assertThat(s.keys().get(DynamoDbKeys.HEDGE_MIN_DELAY)).isEqualTo(Duration.ofMillis(2));

@@ -1,10 +1,10 @@
 package dev.haven.dynamodb.internal;
 
-import dev.haven.Consistency;
 import dev.haven.Ticker;
 import dev.haven.config.Settings;
 import dev.haven.dynamodb.DynamoDbKeys;
 import dev.haven.engine.RetryPolicy;
+import dev.haven.engine.StoreSettings;
 import dev.haven.event.HavenEventListener;
 import java.net.URI;
 import java.time.Clock;
@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * delay, {@code itemCacheMaxAge()} {@code null} without item cache; {@code httpClient()} is the caller's (never
  * closed by Haven) or {@code null} for one URLConnection client per region, built and closed by Haven.
  */
-public final class DynamoDbSettings {
+public final class DynamoDbSettings extends StoreSettings {
 
     /** One region: Haven builds its client (from {@code endpoint}, may be null) unless {@code client} is given. */
     public record RegionSpec(String name, URI endpoint, DynamoDbClient client) {
@@ -31,40 +31,22 @@ public final class DynamoDbSettings {
         }
     }
 
-    private final Settings keys;
     private final List<RegionSpec> regions;
     private final AwsCredentialsProvider credentials;
     private final SdkHttpClient httpClient;
     private final String localRegion;
-    private final List<HavenEventListener> listeners;
-    private final Ticker ticker;
-    private final Clock clock;
-    private final RetryPolicy retryPolicy;
 
     public DynamoDbSettings(Settings keys, List<RegionSpec> regions, AwsCredentialsProvider credentials,
             SdkHttpClient httpClient, String localRegion, List<HavenEventListener> listeners, Ticker ticker, Clock clock) {
-        this.keys = keys;
+        super(keys, listeners, ticker, clock, RetryPolicy.of(keys, DynamoDbKeys.DEADLINE));
         this.regions = regions;
         this.credentials = credentials;
         this.httpClient = httpClient;
         this.localRegion = localRegion;
-        this.listeners = listeners;
-        this.ticker = ticker;
-        this.clock = clock;
-        this.retryPolicy = RetryPolicy.of(keys, DynamoDbKeys.DEADLINE);
-    }
-
-    /** The key values, immutable. */
-    public Settings keys() {
-        return keys;
-    }
-
-    public String clusterName() {
-        return keys.get(DynamoDbKeys.CLUSTER_NAME);
     }
 
     public String homeRegion() {
-        return keys.get(DynamoDbKeys.HOME_REGION);
+        return keys().get(DynamoDbKeys.HOME_REGION);
     }
 
     public List<RegionSpec> regions() {
@@ -83,92 +65,51 @@ public final class DynamoDbSettings {
         return localRegion;
     }
 
-    public Consistency defaultConsistency() {
-        return keys.get(DynamoDbKeys.DEFAULT_CONSISTENCY);
-    }
-
     public Duration apiCallTimeout() {
-        return keys.get(DynamoDbKeys.DEADLINE);
+        return keys().get(DynamoDbKeys.DEADLINE);
     }
 
     public Duration apiCallAttemptTimeout() {
-        return keys.get(DynamoDbKeys.ATTEMPT_TIMEOUT);
-    }
-
-    public Duration probeInterval() {
-        return keys.get(DynamoDbKeys.PROBE_INTERVAL);
-    }
-
-    public Duration fastProbeInterval() {
-        return keys.get(DynamoDbKeys.FAST_PROBE_INTERVAL);
+        return keys().get(DynamoDbKeys.ATTEMPT_TIMEOUT);
     }
 
     public Duration lagProbeInterval() {
-        return keys.get(DynamoDbKeys.LAG_PROBE_INTERVAL);
-    }
-
-    public Duration probeTimeout() {
-        return keys.get(DynamoDbKeys.PROBE_TIMEOUT);
+        return keys().get(DynamoDbKeys.LAG_PROBE_INTERVAL);
     }
 
     public Duration lagMargin() {
-        return keys.get(DynamoDbKeys.LAG_MARGIN);
+        return keys().get(DynamoDbKeys.LAG_MARGIN);
     }
 
     public String heartbeatTable() {
-        return keys.get(DynamoDbKeys.HEARTBEAT_TABLE);
-    }
-
-    /** The {@code retry.*} keys and the {@code deadline}, for the engine's {@link dev.haven.engine.Attempts}. */
-    public RetryPolicy retryPolicy() {
-        return retryPolicy;
-    }
-
-    public double retryBudgetRatio() {
-        return keys.get(DynamoDbKeys.RETRY_BUDGET_RATIO);
-    }
-
-    public int retryBudgetReservePerSecond() {
-        return keys.get(DynamoDbKeys.RETRY_BUDGET_RESERVE);
+        return keys().get(DynamoDbKeys.HEARTBEAT_TABLE);
     }
 
     public int hedgeMaxThreads() {
-        return keys.get(DynamoDbKeys.HEDGE_MAX_THREADS);
+        return keys().get(DynamoDbKeys.HEDGE_MAX_THREADS);
     }
 
     public boolean writeFailover() {
-        return keys.get(DynamoDbKeys.WRITE_FAILOVER);
+        return keys().get(DynamoDbKeys.WRITE_FAILOVER);
     }
 
     public boolean closeUserClients() {
-        return keys.get(DynamoDbKeys.CLOSE_USER_CLIENTS);
+        return keys().get(DynamoDbKeys.CLOSE_USER_CLIENTS);
     }
 
     public long itemCacheMaximumSize() {
-        return keys.get(DynamoDbKeys.ITEM_CACHE_MAXIMUM_SIZE) == null ? 0 : keys.get(DynamoDbKeys.ITEM_CACHE_MAXIMUM_SIZE);
+        return keys().get(DynamoDbKeys.ITEM_CACHE_MAXIMUM_SIZE) == null ? 0 : keys().get(DynamoDbKeys.ITEM_CACHE_MAXIMUM_SIZE);
     }
 
     public Duration itemCacheMaxAge() {
-        return keys.get(DynamoDbKeys.ITEM_CACHE_MAX_AGE);
-    }
-
-    public List<HavenEventListener> listeners() {
-        return listeners;
-    }
-
-    public Ticker ticker() {
-        return ticker;
-    }
-
-    public Clock clock() {
-        return clock;
+        return keys().get(DynamoDbKeys.ITEM_CACHE_MAX_AGE);
     }
 
     @Override
     public String toString() {
         return "HavenDynamoDbClient{cluster=" + clusterName() + ", home=" + homeRegion() + ", regions=" + regions
                 + ", local=" + localRegion + ", consistency=" + defaultConsistency() + ", heartbeatTable=" + heartbeatTable()
-                + ", writeFailover=" + writeFailover() + ", hedge=" + (keys.get(DynamoDbKeys.HEDGE_ENABLED) ? (keys.get(DynamoDbKeys.HEDGE_DELAY) == null ? "adaptive" : keys.get(DynamoDbKeys.HEDGE_DELAY).toMillis() + "ms") : "off")
+                + ", writeFailover=" + writeFailover() + ", hedge=" + (keys().get(DynamoDbKeys.HEDGE_ENABLED) ? (keys().get(DynamoDbKeys.HEDGE_DELAY) == null ? "adaptive" : keys().get(DynamoDbKeys.HEDGE_DELAY).toMillis() + "ms") : "off")
                 + (itemCacheMaxAge() != null ? ", itemCache=" + itemCacheMaximumSize() + "/" + itemCacheMaxAge().toMillis() + "ms" : "")
                 + "}";
     }

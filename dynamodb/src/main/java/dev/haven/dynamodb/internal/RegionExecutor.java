@@ -75,7 +75,7 @@ public final class RegionExecutor implements AutoCloseable {
         this.settings = settings;
         this.events = new EventBus(settings.listeners());
         Router router = new Router(settings.localRegion(), "");
-        this.retryBudget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetReservePerSecond(), settings.ticker());
+        this.retryBudget = settings.newRetryBudget();
         HedgePolicy hedges = HedgePolicy.of(settings.keys(), settings.apiCallAttemptTimeout(), settings.ticker());
         this.itemCache = settings.itemCacheMaxAge() == null ? null
                 : new ItemCache(settings.itemCacheMaximumSize(), settings.itemCacheMaxAge(), settings.ticker());

@@ -82,14 +82,14 @@ public final class RoutingDataSource implements AutoCloseable {
         this.settings = settings;
         this.events = new EventBus(settings.listeners());
         this.router = new Router(settings.region(), settings.zone());
-        this.budget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetReservePerSecond(), settings.ticker());
+        this.budget = settings.newRetryBudget();
         this.aborter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
             Thread t = new Thread(r, "haven-abort-" + settings.clusterName());
             t.setDaemon(true);
             return t;
         });
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
-        this.defaultReadConsistency = settings.defaultReadConsistency();
+        this.defaultReadConsistency = settings.defaultConsistency();
         this.sessions = settings.topologyProvider() == null;
         CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
         Map<String, String[]> locations = settings.endpointLocations();

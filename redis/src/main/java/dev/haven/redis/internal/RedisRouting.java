@@ -72,7 +72,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         this.settings = settings;
         this.events = new EventBus(settings.listeners());
         this.router = new Router(settings.region(), settings.zone());
-        this.budget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetReservePerSecond(), settings.ticker());
+        this.budget = settings.newRetryBudget();
         this.defaultConsistency = settings.defaultConsistency();
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
         this.dataClient = RedisClient.create(resources);
