@@ -98,10 +98,9 @@ public final class CommonKeys {
     public static io.github.resilience4j.circuitbreaker.CircuitBreakerConfig breakerConfig(Settings s) {
         return io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
                 .slidingWindowType(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                // every call records into its endpoint's window: the synchronized window was a lock all request threads
-                // of an endpoint contended for (JFR, 4 threads on the stub driver)
-                .slidingWindowSynchronizationStrategy(
-                        io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
+                // the default synchronized window: EndpointState stops recording successes into a window that holds
+                // nothing else, so request threads do not contend for its lock while all is well (the lock-free window
+                // allocated a node per call instead)
                 .slidingWindowSize(s.get(BREAKER_WINDOW))
                 .minimumNumberOfCalls(s.get(BREAKER_MINIMUM_CALLS))
                 .failureRateThreshold(s.get(BREAKER_FAILURE_RATE).floatValue())

@@ -4,6 +4,7 @@ import dev.haven.Endpoint;
 import dev.haven.Role;
 import dev.haven.internal.Ewma;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,6 +29,12 @@ public final class EndpointState implements RouteCandidate {
     // Ticker time of the latest request this endpoint answered, to the millisecond (written at most once per ms).
     private volatile long lastAnswerNanos = Long.MIN_VALUE;
     private final CircuitBreaker breaker;
+    // Successes in a row since the breaker last saw an error or changed state, counted up to its window size: once its
+    // count-based window holds nothing but successes, recording one more changes nothing, so the request path leaves the
+    // breaker alone (its window is a lock, or an allocation per call, that every request thread of the endpoint shares).
+    private final AtomicInteger cleanStreak = new AtomicInteger();
+    private final int breakerWindow;
+    private final long slowCallNanos;
     private final boolean seed;
 
     // Monitor-thread only.
@@ -39,6 +46,11 @@ public final class EndpointState implements RouteCandidate {
         this.endpoint = endpoint;
         this.breaker = breaker;
         this.seed = seed;
+        var config = breaker.getCircuitBreakerConfig();
+        this.breakerWindow = config.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.COUNT_BASED
+                ? config.getSlidingWindowSize() : Integer.MAX_VALUE; // a time-based window ages: record every call
+        this.slowCallNanos = config.getSlowCallDurationThreshold().toNanos();
+        breaker.getEventPublisher().onStateTransition(e -> cleanStreak.set(0)).onReset(e -> cleanStreak.set(0));
     }
 
     @Override
@@ -127,8 +139,29 @@ public final class EndpointState implements RouteCandidate {
     public void succeeded(long startNanos, long nowNanos) {
         long took = nowNanos - startNanos;
         end(took);
-        breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+        breakerSuccess(took);
         answered(nowNanos);
+    }
+
+    /**
+     * Request path: a call that took {@code tookNanos} succeeded, for the circuit breaker alone (a store that tracks
+     * latency and life itself). While the breaker's window holds nothing but successes, nothing is recorded: it would
+     * not change.
+     */
+    public void breakerSuccess(long tookNanos) {
+        int streak = cleanStreak.get();
+        if (streak < breakerWindow || tookNanos >= slowCallNanos || breaker.getState() != CircuitBreaker.State.CLOSED) {
+            breaker.onSuccess(tookNanos, TimeUnit.NANOSECONDS);
+            if (streak < breakerWindow) {
+                cleanStreak.incrementAndGet();
+            }
+        }
+    }
+
+    /** Request path: a call that took {@code tookNanos} failed in a way that is the endpoint's: an error in its breaker. */
+    public void breakerError(long tookNanos, Throwable error) {
+        cleanStreak.set(0);
+        breaker.onError(tookNanos, TimeUnit.NANOSECONDS, error);
     }
 
     /**
@@ -139,7 +172,7 @@ public final class EndpointState implements RouteCandidate {
     public void failed(long startNanos, long nowNanos, Fault fault, Throwable error) {
         end(-1);
         if (fault.endpointFault()) {
-            breaker.onError(nowNanos - startNanos, TimeUnit.NANOSECONDS, error);
+            breakerError(nowNanos - startNanos, error);
         }
     }
 

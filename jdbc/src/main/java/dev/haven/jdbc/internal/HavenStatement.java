@@ -12,7 +12,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A statement that knows what to do when its server goes away mid-call.
@@ -118,7 +117,7 @@ class HavenStatement implements Statement {
                 conn.ran();
                 if (on != null) {
                     long now = ds.settings().ticker().nanoTime();
-                    on.breaker().onSuccess(now - start, TimeUnit.NANOSECONDS);
+                    on.breakerSuccess(now - start);
                     on.answered(now);
                 }
                 return result;

@@ -552,7 +552,7 @@ public final class RoutingDataSource implements AutoCloseable {
         if (e instanceof ServerLeftWhileWaiting) {
             return;
         }
-        s.breaker().onError(0, TimeUnit.NANOSECONDS, e);
+        s.breakerError(0, e);
         if (!(e instanceof PoolTimedOut)) {
             s.suspect(settings.ticker().nanoTime());
         }
