@@ -139,6 +139,11 @@ public final class TopologyMonitor implements AutoCloseable {
         thread.start();
     }
 
+    /** The provider this monitor probes with. */
+    public TopologyProvider provider() {
+        return provider;
+    }
+
     /**
      * The highest epoch a writer has claimed so far ({@code Long.MIN_VALUE} before the first): for a store to tell
      * whether a position recorded in a session belongs to the current writer lineage.
@@ -428,6 +433,14 @@ public final class TopologyMonitor implements AutoCloseable {
                 lag.record(sentAt.get(writerId), wp.position());
             }
             discover(writerId, wp.discovered());
+        } else if (writerId == null) {
+            // No writer answered: endpoints that know the topology (an Aurora instance, a cluster endpoint) still say
+            // where to look, so that a cluster reached through an alias finds its instances.
+            List<Endpoint> known = new ArrayList<>();
+            ok.values().forEach(p -> known.addAll(p.discovered()));
+            if (!known.isEmpty()) {
+                discover(null, known);
+            }
         }
 
         List<Endpoint> endpoints = new ArrayList<>(states.size());
@@ -479,7 +492,7 @@ public final class TopologyMonitor implements AutoCloseable {
                 s.probeAnswered(sentAt.get(s.id()));
                 s.position(p.position());
                 if (role == Role.READER) {
-                    s.freshAsOf(p.position() == Long.MIN_VALUE ? LagTracker.UNKNOWN : lag.freshAsOf(p.position()));
+                    s.freshAsOf(freshAsOf(p, sentAt.get(s.id())));
                 }
                 CircuitBreaker.State bs = s.breaker().getState();
                 if (bs == CircuitBreaker.State.OPEN || bs == CircuitBreaker.State.HALF_OPEN) {
@@ -574,6 +587,21 @@ public final class TopologyMonitor implements AutoCloseable {
      * also stop answering. The writer itself never counts as unreported: it does not list itself, and a discovered
      * replica that was promoted must survive a failed probe (when the seeds are gone, nothing else would find it).
      */
+    /**
+     * The writer time up to which a reader is known to hold every write: from its replayed position and the writer's
+     * position history when it has a position, else from the lag the store reports (taken at the probe's send time,
+     * the safe side), else unknown.
+     */
+    private long freshAsOf(Probe p, Long sentAtNanos) {
+        if (p.position() != Long.MIN_VALUE) {
+            return lag.freshAsOf(p.position());
+        }
+        if (p.reportedLagNanos() >= 0 && sentAtNanos != null) {
+            return sentAtNanos - p.reportedLagNanos();
+        }
+        return LagTracker.UNKNOWN;
+    }
+
     private void discover(String writerId, List<Endpoint> discovered) {
         Map<String, Endpoint> reported = new HashMap<>();
         for (Endpoint d : discovered) {

@@ -4,6 +4,7 @@ import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Topology;
 import dev.haven.event.HavenEventListener;
+import dev.haven.jdbc.internal.AuroraPostgresTopologyProvider;
 import dev.haven.jdbc.internal.JdbcSettings;
 import dev.haven.jdbc.internal.JdbcUrl;
 import dev.haven.jdbc.internal.RoutingDataSource;
@@ -209,6 +210,23 @@ public final class HavenDataSource implements DataSource, Closeable {
             return set(JdbcKeys.URL, url);
         }
 
+        /**
+         * {@code haven.jdbc.provider}: the kind of database and deployment ({@link JdbcProvider}); {@code AUTO} (the
+         * default) detects it at the first contact and logs what it chose.
+         */
+        public Builder provider(JdbcProvider provider) {
+            return set(JdbcKeys.PROVIDER, Objects.requireNonNull(provider, "haven.jdbc.provider"));
+        }
+
+        /**
+         * {@code haven.jdbc.aurora.instance-host-pattern}: an Aurora instance's host name with {@code ?} for its instance
+         * identifier (the AWS JDBC wrapper's {@code clusterInstanceHostPattern}); derived from an RDS endpoint in the URL
+         * when not given.
+         */
+        public Builder auroraInstanceHostPattern(String pattern) {
+            return set(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN, pattern);
+        }
+
         /** {@code haven.jdbc.username}. */
         public Builder username(String username) {
             return set(JdbcKeys.USERNAME, username);
@@ -282,7 +300,16 @@ public final class HavenDataSource implements DataSource, Closeable {
         JdbcSettings settings() {
             dev.haven.config.Settings values = checkedKeys();
             String p = JdbcKeys.SPEC.prefix();
-            JdbcUrl parsed = JdbcUrl.parse(p + "url", values.get(JdbcKeys.URL));
+            JdbcUrl parsed = topologyProvider == null ? JdbcUrl.parse(p + "url", values.get(JdbcKeys.URL))
+                    : JdbcUrl.parseAny(p + "url", values.get(JdbcKeys.URL));
+            JdbcProvider provider = values.get(JdbcKeys.PROVIDER);
+            if (topologyProvider != null && provider != JdbcProvider.AUTO) {
+                throw new IllegalArgumentException(p + "provider is ignored with a custom topologyProvider(...): was "
+                        + JdbcKeys.PROVIDER.format(provider));
+            }
+            if (provider == JdbcProvider.AURORA_POSTGRES) {
+                AuroraPostgresTopologyProvider.hostPattern(values.get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), parsed.hosts());
+            }
             Map<String, String[]> locations = locations();
             for (String id : locations.keySet()) {
                 if (!id.matches("[^:\\s]+:\\d{1,5}")) {
@@ -298,6 +325,14 @@ public final class HavenDataSource implements DataSource, Closeable {
             return new JdbcSettings(values, parsed, Map.copyOf(locations), (Properties) pool.clone(), listeners(),
                     topologyProvider, ticker(), clock());
         }
+    }
+
+    /**
+     * The kind of database in use: the configured {@code haven.jdbc.provider}, or what {@code auto} detected at the
+     * first contact ({@code AUTO} while no server has answered yet); {@code null} with a custom topology provider.
+     */
+    public JdbcProvider provider() {
+        return routing.provider();
     }
 
     /** Endpoint lookup for tests and tools. */

@@ -22,6 +22,16 @@ public final class JdbcKeys {
             .secret();
     public static final Setting<String> USERNAME = Setting.text("username", null, "the database user");
     public static final Setting<String> PASSWORD = Setting.text("password", null, "never logged, never in a message").secret();
+    public static final Setting<JdbcProvider> PROVIDER = Setting.choice("provider", JdbcProvider.class, JdbcProvider.AUTO,
+            "the kind of database and deployment (`auto`, `postgres`, `aurora-postgres`); `auto` detects it at the first "
+                    + "contact and logs what it chose; a kind the server does not match fails every connection with a "
+                    + "message naming it");
+    public static final Setting<String> AURORA_INSTANCE_HOST_PATTERN = Setting.text("aurora.instance-host-pattern", null,
+            "host name of an Aurora instance, `?` standing for its instance identifier "
+                    + "(`?.c9akciq32.us-east-1.rds.amazonaws.com`); by default derived from an RDS cluster endpoint in the URL")
+            .defaultShownAs("derived")
+            .rule("contain exactly one `?` and no `:` or `/`", v -> v.chars().filter(c -> c == '?').count() == 1
+                    && v.indexOf(':') < 0 && v.indexOf('/') < 0);
     public static final Setting<String> CLUSTER_NAME = CommonKeys.CLUSTER_NAME;
     public static final Setting<dev.haven.Consistency> DEFAULT_CONSISTENCY = CommonKeys.DEFAULT_CONSISTENCY.describedAs(
             "consistency of read-only connections that do not choose one (`strong`, `session` (needs a `HavenSession` on "
@@ -57,7 +67,8 @@ public final class JdbcKeys {
     public static final Setting<Integer> BREAKER_MINIMUM_CALLS = CommonKeys.BREAKER_MINIMUM_CALLS;
     public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = CommonKeys.BREAKER_WAIT_IN_OPEN;
 
-    public static final SettingsSpec SPEC = SettingsSpec.of("haven.jdbc.", List.of(URL, USERNAME, PASSWORD, CLUSTER_NAME,
+    public static final SettingsSpec SPEC = SettingsSpec.of("haven.jdbc.", List.of(URL, USERNAME, PASSWORD, PROVIDER,
+            AURORA_INSTANCE_HOST_PATTERN, CLUSTER_NAME,
             DEFAULT_CONSISTENCY, READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT,
             DEADLINE, WRITER_WAIT, RETRY_MAX_ATTEMPTS, RETRY_BASE_BACKOFF, RETRY_MAX_BACKOFF, RETRY_BUDGET_RATIO,
             RETRY_BUDGET_RESERVE, TRANSACTION_MAX_ATTEMPTS, LAG_BOUND, BREAKER_FAILURE_RATE, BREAKER_WINDOW, BREAKER_MINIMUM_CALLS, BREAKER_WAIT_IN_OPEN), List.of(POOL, ENDPOINT));

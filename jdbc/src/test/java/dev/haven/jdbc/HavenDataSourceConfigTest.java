@@ -47,6 +47,27 @@ class HavenDataSourceConfigTest {
     }
 
     @Test
+    void providerSettingsAreCheckedBeforeAnyServerIsContacted() {
+        assertThatThrownBy(() -> valid().properties(java.util.Map.of("haven.jdbc.provider", "oracle")).build())
+                .hasMessage("haven.jdbc.provider must be one of [auto, postgres, aurora-postgres]: was oracle");
+        assertThatThrownBy(() -> valid().provider(JdbcProvider.AURORA_POSTGRES).build())
+                .hasMessage("haven.jdbc.aurora.instance-host-pattern is required with haven.jdbc.provider=aurora-postgres "
+                        + "when no URL host is an RDS endpoint (*.rds.amazonaws.com): was not set, hosts [127.0.0.1]");
+        assertThatThrownBy(() -> valid().auroraInstanceHostPattern("db.example.com").build())
+                .hasMessage("haven.jdbc.aurora.instance-host-pattern must contain exactly one `?` and no `:` or `/`: "
+                        + "was db.example.com");
+        assertThatThrownBy(() -> valid().auroraInstanceHostPattern("?.a.?.example.com").build())
+                .hasMessageStartingWith("haven.jdbc.aurora.instance-host-pattern must contain exactly one `?`");
+        assertThatThrownBy(() -> valid().provider(JdbcProvider.POSTGRES)
+                .topologyProvider((e, t) -> new dev.haven.spi.Probe(dev.haven.Role.WRITER, 0, 0, java.util.List.of())).build())
+                .hasMessage("haven.jdbc.provider is ignored with a custom topologyProvider(...): was postgres");
+        assertThatThrownBy(() -> valid().url("jdbc:db2://h/db")
+                .topologyProvider((e, t) -> new dev.haven.spi.Probe(dev.haven.Role.WRITER, 0, 0, java.util.List.of())).build())
+                .hasMessage("haven.jdbc.url must give the port of every host (Haven knows no default port for this driver): "
+                        + "was jdbc:db2://h/db");
+    }
+
+    @Test
     void propertiesAreParsedAndUnknownKeysFail() {
         Properties p = new Properties();
         p.setProperty("haven.jdbc.url", "jdbc:postgresql://127.0.0.1:1/db");

@@ -3,6 +3,9 @@ package dev.haven.jdbc.internal;
 import dev.haven.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A parsed {@code jdbc:postgresql://h1:p1,h2:p2/db?params} URL: the seed endpoints, the database and
@@ -10,17 +13,35 @@ import java.util.List;
  */
 public record JdbcUrl(String scheme, List<Endpoint> hosts, String database, String params) {
 
-    private static final int DEFAULT_PG_PORT = 5432;
+    /** Default ports of the schemes Haven knows; another scheme's URL must give every port. */
+    private static final Map<String, Integer> DEFAULT_PORTS = Map.of("jdbc:postgresql", 5432, "jdbc:mysql", 3306,
+            "jdbc:mariadb", 3306);
 
+    private static final Pattern SCHEME = Pattern.compile("(jdbc:[a-z][a-z0-9:+.-]*)://");
+
+    /** A {@code jdbc:postgresql://} URL: what the built-in providers talk to. */
     public static JdbcUrl parse(String property, String url) {
+        JdbcUrl u = parseAny(property, url);
+        if (!u.scheme().equals("jdbc:postgresql")) {
+            throw new IllegalArgumentException(property + " must start with jdbc:postgresql:// (another database needs a "
+                    + "custom topologyProvider): was " + redact(url));
+        }
+        return u;
+    }
+
+    /** A {@code jdbc:<scheme>://hosts/db?params} URL of any driver (with a custom topology provider). */
+    public static JdbcUrl parseAny(String property, String url) {
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException(property + " is required: was empty");
         }
-        String prefix = "jdbc:postgresql://";
-        if (!url.startsWith(prefix)) {
-            throw new IllegalArgumentException(property + " must start with " + prefix + ": was " + redact(url));
+        Matcher m = SCHEME.matcher(url);
+        if (!m.lookingAt()) {
+            throw new IllegalArgumentException(property + " must be jdbc:<driver>://host:port[,host:port...]/database: was "
+                    + redact(url));
         }
-        String rest = url.substring(prefix.length());
+        String scheme = m.group(1);
+        Integer defaultPort = DEFAULT_PORTS.get(scheme);
+        String rest = url.substring(m.end());
         int slash = rest.indexOf('/');
         String hostPart = slash < 0 ? rest : rest.substring(0, slash);
         String path = slash < 0 ? "" : rest.substring(slash + 1);
@@ -35,12 +56,12 @@ public record JdbcUrl(String scheme, List<Endpoint> hosts, String database, Stri
         }
         List<Endpoint> hosts = new ArrayList<>();
         for (String hp : hostPart.split(",")) {
-            hosts.add(hostPort(property, hp.trim(), url));
+            hosts.add(hostPort(property, hp.trim(), url, defaultPort));
         }
-        return new JdbcUrl("jdbc:postgresql", List.copyOf(hosts), path, stripRoutingParams(params));
+        return new JdbcUrl(scheme, List.copyOf(hosts), path, stripRoutingParams(params));
     }
 
-    private static Endpoint hostPort(String property, String hp, String url) {
+    private static Endpoint hostPort(String property, String hp, String url, Integer defaultPort) {
         String host;
         String port = null;
         if (hp.startsWith("[")) {
@@ -60,7 +81,11 @@ public record JdbcUrl(String scheme, List<Endpoint> hosts, String database, Stri
         if (host.isEmpty()) {
             throw new IllegalArgumentException(property + " has an empty host: was " + redact(url));
         }
-        int p = DEFAULT_PG_PORT;
+        if (port == null && defaultPort == null) {
+            throw new IllegalArgumentException(property + " must give the port of every host (Haven knows no default port "
+                    + "for this driver): was " + redact(url));
+        }
+        int p = port == null ? defaultPort : 0;
         if (port != null) {
             try {
                 p = Integer.parseInt(port);

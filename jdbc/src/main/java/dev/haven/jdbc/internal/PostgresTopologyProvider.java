@@ -3,7 +3,6 @@ package dev.haven.jdbc.internal;
 import dev.haven.Endpoint;
 import dev.haven.Role;
 import dev.haven.spi.Probe;
-import dev.haven.spi.TopologyProvider;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,9 +10,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -37,7 +33,7 @@ import java.util.concurrent.Executor;
  *       {@code pg_stat_replication} (needs {@code pg_monitor} for a non-superuser).</li>
  * </ul>
  */
-public final class PostgresTopologyProvider implements TopologyProvider {
+public final class PostgresTopologyProvider extends PgProbes {
 
     /**
      * The writer's WAL insert position as an end-of-record position: at the start of a page PostgreSQL reports it past
@@ -72,56 +68,12 @@ public final class PostgresTopologyProvider implements TopologyProvider {
         return true;
     }
 
-    private final JdbcUrl url;
-    private final Properties baseProps;
-    private final Executor abortExecutor;
-    private final org.postgresql.Driver driver = new org.postgresql.Driver();
-    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
-
     public PostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor) {
-        this.url = url;
-        this.abortExecutor = abortExecutor;
-        this.baseProps = new Properties();
-        if (user != null) {
-            baseProps.setProperty("user", user);
-        }
-        if (password != null) {
-            baseProps.setProperty("password", password);
-        }
-        baseProps.setProperty("ApplicationName", "haven-probe");
-        baseProps.setProperty("tcpKeepAlive", "true");
-        baseProps.setProperty("prepareThreshold", "0");
+        super(url, user, password, abortExecutor);
     }
 
     @Override
-    public Probe probe(Endpoint endpoint, Duration timeout) throws SQLException {
-        long start = System.nanoTime();
-        Connection c = connections.get(endpoint.id());
-        if (c != null) {
-            try {
-                return query(c, timeout);
-            } catch (SQLException e) {
-                discard(endpoint);
-                // A cached probe connection may have been cut (idle timeout, NAT, a reset) while the server is
-                // fine: try once more on a fresh one within the same timeout before calling the server down.
-                Duration left = timeout.minusNanos(System.nanoTime() - start);
-                if (SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION || left.toMillis() < 20) {
-                    throw e;
-                }
-                timeout = left;
-            }
-        }
-        c = open(endpoint, timeout);
-        connections.put(endpoint.id(), c);
-        try {
-            return query(c, timeout);
-        } catch (SQLException | RuntimeException e) {
-            discard(endpoint);
-            throw e;
-        }
-    }
-
-    private Probe query(Connection c, Duration timeout) throws SQLException {
+    Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException {
         c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
         long start = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PROBE_SQL)) {
@@ -146,47 +98,6 @@ public final class PostgresTopologyProvider implements TopologyProvider {
                 }
             }
             return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered, roundTrip);
-        }
-    }
-
-    private Connection open(Endpoint endpoint, Duration timeout) throws SQLException {
-        Properties p = new Properties();
-        p.putAll(baseProps);
-        int seconds = (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
-        p.setProperty("connectTimeout", Integer.toString(seconds));
-        p.setProperty("loginTimeout", Integer.toString(seconds));
-        p.setProperty("socketTimeout", Integer.toString(seconds));
-        Connection c = driver.connect(url.forEndpoint(endpoint), p);
-        if (c == null) {
-            throw new SQLException("pgjdbc did not accept the URL for " + endpoint.address(), "08001");
-        }
-        c.setAutoCommit(true);
-        return c;
-    }
-
-    @Override
-    public void discard(Endpoint endpoint) {
-        Connection c = connections.remove(endpoint.id());
-        if (c != null) {
-            try {
-                c.abort(abortExecutor);
-            } catch (SQLException | RuntimeException ignored) {
-                // best effort: the socket is closed either way
-            }
-        }
-    }
-
-    @Override
-    public void close() {
-        for (String id : List.copyOf(connections.keySet())) {
-            Connection c = connections.remove(id);
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (SQLException ignored) {
-                    // closing anyway
-                }
-            }
         }
     }
 }

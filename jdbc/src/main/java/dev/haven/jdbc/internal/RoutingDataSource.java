@@ -24,6 +24,8 @@ import dev.haven.event.HavenEvent;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
 import dev.haven.jdbc.HavenUnavailableException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
+import dev.haven.jdbc.JdbcKeys;
+import dev.haven.jdbc.JdbcProvider;
 import dev.haven.jdbc.SqlWork;
 import dev.haven.spi.TopologyProvider;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -73,8 +75,6 @@ public final class RoutingDataSource implements AutoCloseable {
     private final int maxPoolSize;
     private final Consistency defaultReadConsistency;
     private final Map<String, AtomicInteger> poolInFlight = new ConcurrentHashMap<>();
-    /** Whether SESSION reads can be routed to replicas: the built-in PostgreSQL provider says where writes land. */
-    private final boolean sessions;
     private volatile Candidates candidates;
     private volatile boolean closed;
 
@@ -90,7 +90,6 @@ public final class RoutingDataSource implements AutoCloseable {
         });
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
         this.defaultReadConsistency = settings.defaultConsistency();
-        this.sessions = settings.topologyProvider() == null;
         CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
         Map<String, String[]> locations = settings.endpointLocations();
         MonitorSettings ms = new MonitorSettings(settings.clusterName(), settings.url().hosts(), e -> locate(locations, e),
@@ -103,9 +102,14 @@ public final class RoutingDataSource implements AutoCloseable {
                     bus -> startMonitor(settings, ms, bus));
             this.lease = l;
             this.monitor = l.monitor();
+            if (monitor.provider() instanceof ProviderSelection p && p.mismatch() != null) {
+                throw new IllegalArgumentException(p.mismatch()); // the first probe round ran: fail at build
+            }
             l.addObserver(this::onTopology);
             for (EndpointState s : monitor.snapshot().states()) {
-                pool(s.endpoint());
+                if (s.role() != Role.UNKNOWN) {
+                    pool(s.endpoint());
+                }
             }
         } catch (RuntimeException e) {
             if (l == null) {
@@ -160,7 +164,12 @@ public final class RoutingDataSource implements AutoCloseable {
             return t;
         });
         TopologyProvider provider = settings.topologyProvider() != null ? settings.topologyProvider()
-                : new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter);
+                : new ProviderSelection(settings.clusterName(), settings.keys().get(JdbcKeys.PROVIDER),
+                        () -> new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter),
+                        () -> new AuroraPostgresTopologyProvider(settings.url(), settings.username(), settings.password(),
+                                probeAborter, AuroraPostgresTopologyProvider.hostPattern(
+                                        settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts())),
+                        new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter));
         AutoCloseable resources = () -> {
             provider.close();
             probeAborter.shutdown();
@@ -228,7 +237,7 @@ public final class RoutingDataSource implements AutoCloseable {
         boolean fallback = settings.readFallbackToWriter();
         if (consistency.level() == Consistency.Level.SESSION) {
             HavenSession.Mark mark = session == null ? null : session.mark(settings.clusterName()).orElse(null);
-            if (session == null || !sessions) {
+            if (session == null || !sessions()) {
                 return acquireWrite(exclude, deadlineNanos); // no record of the caller's writes: the writer has them all
             }
             if (mark != null) {
@@ -287,6 +296,7 @@ public final class RoutingDataSource implements AutoCloseable {
             // takes a server out at once): wait for the writer, like writes do, rather than fail a read that may go there.
             return acquireWrite(exclude, deadlineNanos);
         }
+        requireMatchingProvider();
         throw new HavenUnavailableException("No server can serve a read with consistency " + consistency + " in cluster "
                 + settings.clusterName() + " (" + snap.topology() + ", fallback to writer "
                 + (settings.readFallbackToWriter() ? "on" : "off") + ")", settings.clusterName(), null, last);
@@ -294,6 +304,26 @@ public final class RoutingDataSource implements AutoCloseable {
 
     private void skipped(Router.Skip skip) {
         events.staleReplicaSkipped(settings.clusterName(), skip, settings.clock().instant(), settings.ticker().nanoTime());
+    }
+
+    /**
+     * Whether SESSION reads can be routed to replicas: only PostgreSQL streaming replication says where a write landed
+     * in positions its replicas report (Aurora replicas replay no WAL; a custom provider's positions are its own).
+     */
+    private boolean sessions() {
+        return monitor.provider() instanceof ProviderSelection p && p.chosen() instanceof PostgresTopologyProvider;
+    }
+
+    /** The provider in use ({@code AUTO} until the first server answered; {@code null} with a custom topology provider). */
+    public JdbcProvider provider() {
+        return monitor.provider() instanceof ProviderSelection p ? p.kind() : null;
+    }
+
+    /** The configured provider does not fit the server: fail at once, naming the property (nothing is routed). */
+    private void requireMatchingProvider() throws HavenUnavailableException {
+        if (monitor.provider() instanceof ProviderSelection p && p.mismatch() != null) {
+            throw new HavenUnavailableException(p.mismatch(), settings.clusterName(), null, null);
+        }
     }
 
     /**
@@ -327,6 +357,7 @@ public final class RoutingDataSource implements AutoCloseable {
                     }
                 }
             }
+            requireMatchingProvider();
             long left = waitUntil - settings.ticker().nanoTime();
             if (left <= 0 || closed) {
                 EndpointState known = monitor.snapshot().writer();
@@ -597,6 +628,9 @@ public final class RoutingDataSource implements AutoCloseable {
      * the writer until a failover), as the commit itself succeeded.
      */
     HavenSession.Mark writeMark(Connection c) {
+        if (!sessions()) {
+            return new HavenSession.Mark(monitor.writerEpoch(), Long.MAX_VALUE); // SESSION reads go to the writer anyway
+        }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
             rs.next();
             return new HavenSession.Mark(rs.getLong(2), rs.getLong(1));
@@ -668,8 +702,8 @@ public final class RoutingDataSource implements AutoCloseable {
 
     private void onTopology(TopologyMonitor.Snapshot previous, TopologyMonitor.Snapshot current) {
         for (EndpointState s : current.states()) {
-            if (!closed) {
-                pool(s.endpoint());
+            if (!closed && s.role() != Role.UNKNOWN) {
+                pool(s.endpoint()); // not for a server that is down, nor for a way in (an Aurora cluster endpoint)
             }
             EndpointState before = previous.state(s.id());
             boolean lostWriter = before != null && before.role() == Role.WRITER && s.role() != Role.WRITER;

@@ -1,6 +1,7 @@
 package dev.haven.jdbc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.Endpoint;
 import dev.haven.engine.Durations;
@@ -39,6 +40,33 @@ class SqlErrorsAndUrlTest {
         assertThat(u.forEndpoint(u.hosts().get(1))).isEqualTo("jdbc:postgresql://[::1]:5434/app?sslmode=require");
         assertThat(JdbcUrl.redact("jdbc:postgresql://h/db?user=a&password=x&ssl=true"))
                 .isEqualTo("jdbc:postgresql://h/db?user=a&password=***&ssl=true");
+    }
+
+    @Test
+    void parsesUrlsOfOtherDriversForCustomProviders() {
+        JdbcUrl m = JdbcUrl.parseAny("p", "jdbc:mysql://m1,m2:3307/shop?useSSL=true");
+        assertThat(m.scheme()).isEqualTo("jdbc:mysql");
+        assertThat(m.hosts()).containsExactly(dev.haven.Endpoint.of("m1", 3306), dev.haven.Endpoint.of("m2", 3307));
+        assertThat(m.forEndpoint(m.hosts().get(1))).isEqualTo("jdbc:mysql://m2:3307/shop?useSSL=true");
+        assertThat(JdbcUrl.parseAny("p", "jdbc:sqlserver+x://h:1433/d").scheme()).isEqualTo("jdbc:sqlserver+x");
+        assertThatThrownBy(() -> JdbcUrl.parseAny("p", "postgresql://h/db"))
+                .hasMessage("p must be jdbc:<driver>://host:port[,host:port...]/database: was postgresql://h/db");
+    }
+
+    @Test
+    void auroraInstanceHostPatternIsDerivedFromRdsEndpointsAsRdsNamesInstances() {
+        java.util.function.Function<String, String> derive = host -> AuroraPostgresTopologyProvider.hostPattern(null,
+                java.util.List.of(dev.haven.Endpoint.of(host, 5432)));
+        assertThat(derive.apply("orders.cluster-c9akciq32.us-east-1.rds.amazonaws.com"))
+                .isEqualTo("?.c9akciq32.us-east-1.rds.amazonaws.com");
+        assertThat(derive.apply("orders.cluster-ro-c9akciq32.us-east-1.rds.amazonaws.com"))
+                .isEqualTo("?.c9akciq32.us-east-1.rds.amazonaws.com");
+        assertThat(derive.apply("reporting.cluster-custom-c9akciq32.eu-west-1.rds.amazonaws.com.cn"))
+                .isEqualTo("?.c9akciq32.eu-west-1.rds.amazonaws.com.cn");
+        assertThat(derive.apply("orders-1.c9akciq32.us-east-1.rds.amazonaws.com"))
+                .isEqualTo("?.c9akciq32.us-east-1.rds.amazonaws.com");
+        assertThat(AuroraPostgresTopologyProvider.hostPattern("?.db.test", java.util.List.of(dev.haven.Endpoint.of("x", 1))))
+                .isEqualTo("?.db.test");
     }
 
     @Test

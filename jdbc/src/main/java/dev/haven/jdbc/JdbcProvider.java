@@ -1,0 +1,32 @@
+package dev.haven.jdbc;
+
+/**
+ * Which kind of database and deployment a {@link HavenDataSource} talks to ({@code haven.jdbc.provider}): where the
+ * topology comes from, what a probe asks, how lag is known.
+ *
+ * <pre>{@code
+ * HavenDataSource ds = HavenDataSource.builder()
+ *         .url("jdbc:postgresql://orders.cluster-c9akciq32.us-east-1.rds.amazonaws.com:5432/orders")
+ *         .provider(JdbcProvider.AURORA_POSTGRES)
+ *         .build();
+ * }</pre>
+ */
+public enum JdbcProvider {
+    /**
+     * Detected at the first contact with a server, and logged: Aurora PostgreSQL when the server has
+     * {@code aurora_replica_status()}, else PostgreSQL streaming replication.
+     */
+    AUTO,
+    /**
+     * PostgreSQL streaming replication (self-managed, RDS single instance with read replicas): roles from
+     * {@code pg_is_in_recovery()}, split brain from timelines, lag measured by Haven from WAL positions, replicas
+     * discovered from the primary's {@code pg_stat_replication}.
+     */
+    POSTGRES,
+    /**
+     * Aurora PostgreSQL: instances and their roles from {@code aurora_replica_status()}, each instance reached on its
+     * instance endpoint ({@code aurora.instance-host-pattern}), never through the cluster endpoint, whose DNS may still
+     * name the old writer after a failover; replica lag as Aurora reports it.
+     */
+    AURORA_POSTGRES
+}

@@ -1,0 +1,116 @@
+package dev.haven.jdbc.internal;
+
+import dev.haven.Endpoint;
+import dev.haven.spi.Probe;
+import dev.haven.spi.TopologyProvider;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * The probe connections of a PostgreSQL-family topology provider: one dedicated connection per endpoint (not from the
+ * application's pools, so an exhausted pool cannot hide a live server), opened with the probe timeout, tried once more
+ * on a fresh connection when a cached one was cut, aborted when a probe times out. Subclasses say what to ask
+ * ({@link #query}).
+ */
+abstract class PgProbes implements TopologyProvider {
+
+    final JdbcUrl url;
+    private final Properties baseProps;
+    final Executor abortExecutor;
+    private final org.postgresql.Driver driver = new org.postgresql.Driver();
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+
+    protected PgProbes(JdbcUrl url, String user, String password, Executor abortExecutor) {
+        this.url = url;
+        this.abortExecutor = abortExecutor;
+        this.baseProps = new Properties();
+        if (user != null) {
+            baseProps.setProperty("user", user);
+        }
+        if (password != null) {
+            baseProps.setProperty("password", password);
+        }
+        baseProps.setProperty("ApplicationName", "haven-probe");
+        baseProps.setProperty("tcpKeepAlive", "true");
+        baseProps.setProperty("prepareThreshold", "0");
+    }
+
+    /** Asks {@code endpoint} over its probe connection {@code c}, within {@code timeout}. */
+    abstract Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException;
+
+    @Override
+    public final Probe probe(Endpoint endpoint, Duration timeout) throws SQLException {
+        long start = System.nanoTime();
+        Connection c = connections.get(endpoint.id());
+        if (c != null) {
+            try {
+                return query(endpoint, c, timeout);
+            } catch (SQLException e) {
+                discard(endpoint);
+                // A cached probe connection may have been cut (idle timeout, NAT, a reset) while the server is
+                // fine: try once more on a fresh one within the same timeout before calling the server down.
+                Duration left = timeout.minusNanos(System.nanoTime() - start);
+                if (SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION || left.toMillis() < 20) {
+                    throw e;
+                }
+                timeout = left;
+            }
+        }
+        c = open(endpoint, timeout);
+        connections.put(endpoint.id(), c);
+        try {
+            return query(endpoint, c, timeout);
+        } catch (SQLException | RuntimeException e) {
+            discard(endpoint);
+            throw e;
+        }
+    }
+
+    /** A new probe connection to {@code endpoint}: connect, login and socket timeouts of {@code timeout}. */
+    final Connection open(Endpoint endpoint, Duration timeout) throws SQLException {
+        Properties p = new Properties();
+        p.putAll(baseProps);
+        int seconds = (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
+        p.setProperty("connectTimeout", Integer.toString(seconds));
+        p.setProperty("loginTimeout", Integer.toString(seconds));
+        p.setProperty("socketTimeout", Integer.toString(seconds));
+        Connection c = driver.connect(url.forEndpoint(endpoint), p);
+        if (c == null) {
+            throw new SQLException("pgjdbc did not accept the URL for " + endpoint.address(), "08001");
+        }
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    @Override
+    public void discard(Endpoint endpoint) {
+        Connection c = connections.remove(endpoint.id());
+        if (c != null) {
+            try {
+                c.abort(abortExecutor);
+            } catch (SQLException | RuntimeException ignored) {
+                // best effort: the socket is closed either way
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (String id : List.copyOf(connections.keySet())) {
+            Connection c = connections.remove(id);
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.haven.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.haven.testkit.HavenPostgres;
+import dev.haven.testkit.PostgresCluster;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+/** {@code haven.jdbc.provider} on plain PostgreSQL: detected by {@code auto}, a mismatch refused at build. */
+@HavenPostgres(replicas = 1, perClass = true)
+class ProviderIT {
+
+    @Test
+    void autoDetectsPostgresStreamingReplicationAndRoutesAsBefore(PostgresCluster cluster) throws Exception {
+        try (HavenDataSource ds = ItSupport.ready(ItSupport.builder(cluster, ItSupport.events()), cluster)) {
+            assertThat(ds.provider()).isEqualTo(JdbcProvider.POSTGRES);
+            try (Connection c = ds.getConnection()) {
+                c.setReadOnly(true);
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                    rs.next();
+                    assertThat(rs.getBoolean(1)).as("a read-only connection on the replica").isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void auroraProviderOnPlainPostgresIsRefusedAtBuildNamingPropertyValueAndServer(PostgresCluster cluster) {
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> ItSupport.builder(cluster, ItSupport.events()).provider(JdbcProvider.AURORA_POSTGRES)
+                .auroraInstanceHostPattern("?.cluster-test.db").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("haven.jdbc.provider=aurora-postgres does not match the server: "
+                        + cluster.primary().host() + ":" + cluster.primary().port() + " is PostgreSQL without aurora_replica_status() (PostgreSQL "
+                        + cluster.serverMajorVersion())
+                .hasMessageEndingWith("; use haven.jdbc.provider=postgres or auto");
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until the refusal (no writer-wait)").isLessThan(10_000);
+    }
+}
