@@ -219,6 +219,9 @@ public final class AuroraPostgresCluster implements AutoCloseable {
      * @return the new writer
      */
     public PgNode failover() {
+        if (postgres.replicas().stream().noneMatch(PgNode::isRunning)) {
+            throw new IllegalStateException("No running reader to fail over to: " + postgres.replicas());
+        }
         postgres.killWriter();
         return postgres.promote(postgres.mostAdvancedReplica());
     }
@@ -227,6 +230,9 @@ public final class AuroraPostgresCluster implements AutoCloseable {
     public PgNode failover(PgNode newWriter) {
         if (newWriter == postgres.primary()) {
             throw new IllegalArgumentException(newWriter.name() + " is already the writer");
+        }
+        if (!newWriter.isRunning()) {
+            throw new IllegalStateException(newWriter.name() + " is not running: it cannot become the writer");
         }
         postgres.killWriter();
         return postgres.promote(newWriter);

@@ -250,6 +250,31 @@ class AuroraEmulationIT {
         }
     }
 
+    @Test
+    void twoEmulationsShareOneHostsFileOnSeparateSubnets() throws Exception {
+        Path hosts = Path.of(System.getProperty("jdk.net.hosts.file"));
+        try (AuroraPostgresCluster a = PostgresCluster.builder().replicas(1).aurora("alpha", "us-east-1").start();
+             AuroraPostgresCluster b = PostgresCluster.builder().replicas(1).aurora("beta", "us-east-1").start()) {
+            String subnetA = a.writer().host().substring(0, a.writer().host().lastIndexOf('.'));
+            String subnetB = b.writer().host().substring(0, b.writer().host().lastIndexOf('.'));
+            assertThat(subnetA).isNotEqualTo(subnetB);
+            assertThat(a.port()).isNotEqualTo(b.port());
+            for (AuroraPostgresCluster x : List.of(a, b)) {
+                assertThat(resolve(x.clusterEndpoint())).isEqualTo(x.writer().host());
+                try (Connection c = connect(x.jdbcUrl(), x)) {
+                    assertThat(row(c, "SELECT aurora_db_instance_identifier()")).containsExactly("instance-1");
+                }
+            }
+            assertThatThrownBy(() -> PostgresCluster.builder().replicas(0).aurora("alpha", "us-east-1").start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already writes names under alpha.us-east-1.rds.amazonaws.com");
+            a.close();
+            assertThat(Files.readString(hosts)).doesNotContain(a.clusterEndpoint()).contains(b.clusterEndpoint());
+            assertThat(resolve(b.instanceHost(b.writer()))).isEqualTo(b.writer().host());
+        }
+        assertThat(Files.readString(hosts)).doesNotContain("beta.us-east-1");
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     record Status(String serverId, String sessionId, boolean master, double lagMillis, Double ageMillis, java.sql.Timestamp updated) {

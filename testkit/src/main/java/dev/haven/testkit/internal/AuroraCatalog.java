@@ -118,24 +118,23 @@ public final class AuroraCatalog {
             "RESET allow_system_table_mods;");
 
     /**
-     * Run on the writer every status interval: the rows of the writer and of every streaming reader get the current
-     * time and the writer's view of their lag and positions. Instances that do not stream are left as they were.
+     * Run on the writer every status interval: the writer's own row (found by its instance id, not by the session
+     * id, which a promotion in progress may not have rewritten yet) and the rows of the readers that stream from it
+     * get the current time and the writer's view of their lag and positions. Other rows are left as they were.
      */
     public static final String REFRESH = String.join("\n",
             "UPDATE haven_aurora.instances i SET",
             "  last_update_timestamp = now(),",
-            "  replica_lag_in_msec = CASE WHEN i.session_id = '" + MASTER_SESSION_ID + "' THEN 0",
+            "  replica_lag_in_msec = CASE WHEN x.self THEN 0",
             "    ELSE coalesce((extract(epoch FROM x.replay_lag) * 1000)::float8, 0) END,",
-            "  durable_lsn = CASE WHEN i.session_id = '" + MASTER_SESSION_ID + "' THEN pg_current_wal_flush_lsn() - '0/0'",
-            "    ELSE x.replay_lsn - '0/0' END,",
-            "  highest_lsn_rcvd = CASE WHEN i.session_id = '" + MASTER_SESSION_ID + "' THEN pg_current_wal_flush_lsn() - '0/0'",
-            "    ELSE x.flush_lsn - '0/0' END,",
-            "  current_read_lsn = CASE WHEN i.session_id = '" + MASTER_SESSION_ID + "' THEN pg_current_wal_flush_lsn() - '0/0'",
-            "    ELSE x.replay_lsn - '0/0' END",
-            "FROM (SELECT i2.server_id AS sid, r.pid, r.replay_lag, r.replay_lsn, r.flush_lsn",
+            "  durable_lsn = CASE WHEN x.self THEN pg_current_wal_flush_lsn() - '0/0' ELSE x.replay_lsn - '0/0' END,",
+            "  highest_lsn_rcvd = CASE WHEN x.self THEN pg_current_wal_flush_lsn() - '0/0' ELSE x.flush_lsn - '0/0' END,",
+            "  current_read_lsn = CASE WHEN x.self THEN pg_current_wal_flush_lsn() - '0/0' ELSE x.replay_lsn - '0/0' END",
+            "FROM (SELECT i2.server_id AS sid, i2.server_id = current_setting('" + INSTANCE_ID_SETTING + "') AS self,",
+            "        r.pid, r.replay_lag, r.replay_lsn, r.flush_lsn",
             "      FROM haven_aurora.instances i2 LEFT JOIN pg_stat_replication r",
             "      ON r.application_name = i2.application_name AND r.state = 'streaming') x",
-            "WHERE x.sid = i.server_id AND (i.session_id = '" + MASTER_SESSION_ID + "' OR x.pid IS NOT NULL)");
+            "WHERE x.sid = i.server_id AND (x.self OR x.pid IS NOT NULL)");
 
     /** Registers (or re-registers) an instance as a reader, or as the writer. */
     public static String register(String clusterId, String instanceId, String applicationName, boolean writer) {
