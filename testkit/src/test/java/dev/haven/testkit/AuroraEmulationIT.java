@@ -119,7 +119,8 @@ class AuroraEmulationIT {
                     if (s.serverId().equals(aurora.instanceId(n))) {
                         assertThat(s.ageMillis()).as("own row (NULL since Aurora PostgreSQL 13.9)").isNull();
                     } else {
-                        assertThat(s.ageMillis()).as("age of %s's row seen on %s", s.serverId(), n.name()).isBetween(0.0, 5_000.0);
+                        // refreshed every second; 10 s leaves room for a starved machine (starts took 18 s at load 20)
+                        assertThat(s.ageMillis()).as("age of %s's row seen on %s", s.serverId(), n.name()).isBetween(0.0, 10_000.0);
                     }
                     assertThat(s.sessionId()).isEqualTo(s.master() ? "MASTER_SESSION_ID" : s.sessionId()).matches(
                             "MASTER_SESSION_ID|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -135,18 +136,20 @@ class AuroraEmulationIT {
                 pg.awaitReplicated(Duration.ofSeconds(30));
                 pg.pauseReplay(paused);
                 long pausedAt = System.nanoTime();
-                while (System.nanoTime() - pausedAt < 3_000_000_000L) {
+                while (System.nanoTime() - pausedAt < 4_000_000_000L) {
                     s.execute("INSERT INTO ticks VALUES (now())");
                     Thread.sleep(100);
                 }
                 double onWriter = status(pg, writer).get(pausedId).lagMillis();
                 double onItself = status(pg, paused).get(pausedId).lagMillis();
                 double other = status(pg, writer).get(aurora.instanceId(pg.replicas().get(1))).lagMillis();
-                System.out.printf("[AuroraEmulationIT] replay paused 3 s: lag of %s on the writer %.0f ms, on itself %.0f ms; "
+                System.out.printf("[AuroraEmulationIT] replay paused 4 s: lag of %s on the writer %.0f ms, on itself %.0f ms; "
                         + "the other reader %.0f ms%n", pausedId, onWriter, onItself, other);
-                assertThat(onWriter).isGreaterThan(1_500.0);
-                assertThat(onItself).isGreaterThan(1_500.0);
-                assertThat(other).isLessThan(1_500.0);
+                // The writer hears of the standby's replay position once a second (wal_receiver_status_interval);
+                // the reader computes its own lag live.
+                assertThat(onWriter).isGreaterThan(2_000.0);
+                assertThat(onItself).isGreaterThan(2_500.0);
+                assertThat(other).isLessThan(onWriter - 1_000.0);
                 pg.resumeReplay(paused);
                 long resumedAt = System.nanoTime();
                 double lag = awaitLagBelow(pg, writer, pausedId, 1_000.0, Duration.ofSeconds(30));
