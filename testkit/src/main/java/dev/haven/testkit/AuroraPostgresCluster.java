@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -193,8 +195,8 @@ public final class AuroraPostgresCluster implements AutoCloseable {
     }
 
     /** The node whose address the cluster endpoint has now; empty only after {@link #close()}. */
-    public java.util.Optional<PgNode> clusterEndpointTarget() {
-        return java.util.Optional.ofNullable(clusterTarget);
+    public Optional<PgNode> clusterEndpointTarget() {
+        return Optional.ofNullable(clusterTarget);
     }
 
     public String user() {
@@ -592,8 +594,8 @@ public final class AuroraPostgresCluster implements AutoCloseable {
                 }
 
                 @Override
-                public java.util.Map<String, String> serverSettings(int nodeIndex) {
-                    return java.util.Map.of(AuroraCatalog.INSTANCE_ID_SETTING, instanceId(nodeIndex));
+                public Map<String, String> serverSettings(int nodeIndex) {
+                    return Map.of(AuroraCatalog.INSTANCE_ID_SETTING, instanceId(nodeIndex));
                 }
             };
             postgres.extraConfig(AuroraCatalog.RDS_EXTENSIONS_SETTING, AuroraCatalog.RDS_EXTENSIONS);

@@ -2,6 +2,7 @@ package dev.haven.testkit;
 
 import dev.haven.testkit.internal.FaultProxy;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -24,7 +25,7 @@ public final class PgNode {
     private final String database;
     private final String host;
     final int index;
-    final java.util.Map<String, String> serverSettings;
+    final Map<String, String> serverSettings;
     final Path nodeDir;
     final Path dataDir;
     final Path logFile;
@@ -32,12 +33,12 @@ public final class PgNode {
     volatile FaultProxy proxy;
     volatile Process process;
 
-    PgNode(String name, int index, Path nodeDir, String database, String host, java.util.Map<String, String> serverSettings) {
+    PgNode(String name, int index, Path nodeDir, String database, String host, Map<String, String> serverSettings) {
         this.name = name;
         this.index = index;
         this.database = database;
         this.host = host;
-        this.serverSettings = java.util.Map.copyOf(serverSettings);
+        this.serverSettings = Map.copyOf(serverSettings);
         this.nodeDir = nodeDir;
         this.dataDir = nodeDir.resolve("data");
         this.logFile = nodeDir.resolve("server.log");

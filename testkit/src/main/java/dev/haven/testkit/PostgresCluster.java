@@ -612,7 +612,12 @@ public final class PostgresCluster implements AutoCloseable {
         lastPromotionNanoTime = System.nanoTime();
         PgNode old = primary;
         primary = replica;
-        listener.promoted(replica, old);
+        RuntimeException listenerFailure = null;
+        try {
+            listener.promoted(replica, old); // before re-pointing: Aurora's status names the new writer at once
+        } catch (RuntimeException e) {
+            listenerFailure = e; // the standbys still follow the new primary; the failure is thrown after that
+        }
         List<PgNode> followers = new ArrayList<>();
         for (PgNode n : all) {
             if (n != replica && n.isRunning() && isInRecovery(n)) {
@@ -622,6 +627,9 @@ public final class PostgresCluster implements AutoCloseable {
             }
         }
         awaitStreaming(replica, followers, deadline);
+        if (listenerFailure != null) {
+            throw listenerFailure;
+        }
         LOG.info("Promoted {} (previous primary {}) in {} ms; {} follow it", replica.name(), old.name(),
                 Duration.ofNanos(System.nanoTime() - t0).toMillis(),
                 followers.stream().map(PgNode::name).collect(Collectors.toList()));
