@@ -3,6 +3,7 @@ package dev.haven.testkit;
 import dev.haven.testkit.internal.AuroraCatalog;
 import dev.haven.testkit.internal.HostsFile;
 import dev.haven.testkit.internal.OpenClusters;
+import dev.haven.testkit.internal.ProcessCpu;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -110,6 +111,7 @@ public final class AuroraPostgresCluster implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile PgNode clusterTarget;
     private volatile boolean cacheWarned;
+    private final Map<PgNode, long[]> cpuSamples = new java.util.HashMap<>(); // node -> {ticks, nanoTime}; control-plane thread only
 
     private AuroraPostgresCluster(Builder b, PostgresCluster postgres, Path hostsFile, String domainKey, int subnet) {
         this.postgres = postgres;
@@ -334,13 +336,39 @@ public final class AuroraPostgresCluster implements AutoCloseable {
         if (closed.get() || !w.isRunning()) {
             return; // a dead writer refreshes nothing: every row goes stale until a promotion
         }
+        String sql = AuroraCatalog.refresh(cpuPercent());
         for (String db : databases) {
             try {
-                postgres.execute(w, db, AuroraCatalog.REFRESH);
+                postgres.execute(w, db, sql);
             } catch (RuntimeException e) {
                 LOG.debug("status refresh on {} ({}) failed: {}", w.name(), db, e.toString());
             }
         }
+    }
+
+    /** Each running server's CPU use since the previous refresh, in percent of the machine's cores. */
+    private Map<String, Double> cpuPercent() {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<PgNode> nodes = postgres.nodes();
+        cpuSamples.keySet().retainAll(nodes);
+        for (PgNode n : nodes) {
+            long pid = n.pid().orElse(-1);
+            long ticks = pid < 0 ? -1 : ProcessCpu.ticks(pid);
+            long now = System.nanoTime();
+            long[] prev = cpuSamples.get(n);
+            if (ticks < 0) {
+                cpuSamples.remove(n);
+                continue;
+            }
+            cpuSamples.put(n, new long[] {ticks, now});
+            if (prev != null && ticks >= prev[0] && now > prev[1]) {
+                double seconds = (now - prev[1]) / 1e9;
+                double pct = 100.0 * (ticks - prev[0]) / ProcessCpu.TICKS_PER_SECOND / seconds / cores;
+                out.put(instanceId(n), Math.min(100.0, pct));
+            }
+        }
+        return out;
     }
 
     /** Keeps the status rows and the names in step with the underlying cluster; runs under its lock. */

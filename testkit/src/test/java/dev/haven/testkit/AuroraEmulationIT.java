@@ -154,6 +154,10 @@ class AuroraEmulationIT {
                 long resumedAt = System.nanoTime();
                 double lag = awaitLagBelow(pg, writer, pausedId, 1_000.0, Duration.ofSeconds(30));
                 System.out.printf("[AuroraEmulationIT] after resume: lag %.0f ms within %d ms%n", lag, (System.nanoTime() - resumedAt) / 1_000_000);
+                // cpu: each live server's use over the last refresh interval, measured from /proc
+                Map<String, Status> now = status(pg, writer);
+                System.out.printf("[AuroraEmulationIT] cpu %%: %s%n", now.values().stream().collect(Collectors.toMap(Status::serverId, Status::cpu)));
+                assertThat(now.values()).allSatisfy(st -> assertThat(st.cpu()).as("cpu of %s", st.serverId()).isNotNull().isBetween(0.0, 100.0));
             }
 
             // Failover: the rows follow on every live instance, the cluster endpoint names the new writer.
@@ -280,7 +284,8 @@ class AuroraEmulationIT {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    record Status(String serverId, String sessionId, boolean master, double lagMillis, Double ageMillis, java.sql.Timestamp updated) {
+    record Status(String serverId, String sessionId, boolean master, double lagMillis, Double ageMillis, java.sql.Timestamp updated,
+            Double cpu) {
     }
 
     /** aurora_replica_status() as seen on {@code n} (direct port: no proxy in the way). */
@@ -288,7 +293,7 @@ class AuroraEmulationIT {
         Map<String, Status> out = new HashMap<>();
         try (Connection c = pg.connect(n); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT server_id, session_id, replica_lag_in_msec, "
-                     + "extract(epoch FROM now() - last_update_timestamp)::float8 * 1000, last_update_timestamp "
+                     + "extract(epoch FROM now() - last_update_timestamp)::float8 * 1000, last_update_timestamp, cpu "
                      + "FROM aurora_replica_status()")) {
             while (rs.next()) {
                 double lag = rs.getDouble(3);
@@ -296,8 +301,11 @@ class AuroraEmulationIT {
                 double age = rs.getDouble(4);
                 Double ageOrNull = rs.wasNull() ? null : age;
                 String session = rs.getString(2);
+                java.sql.Timestamp updated = rs.getTimestamp(5);
+                double cpu = rs.getDouble(6);
+                Double cpuOrNull = rs.wasNull() ? null : cpu;
                 out.put(rs.getString(1), new Status(rs.getString(1), session, "MASTER_SESSION_ID".equals(session), lag, ageOrNull,
-                        rs.getTimestamp(5)));
+                        updated, cpuOrNull));
             }
         }
         return out;

@@ -19,8 +19,9 @@ import java.util.UUID;
  * hand: on the writer, every streaming reader's {@code pg_stat_replication} (replay lag, LSNs, last reply); on a
  * reader, its own receive/replay LSNs and, while it is behind (replay paused, or received WAL not yet replayed), a
  * lag of at least {@code now() - pg_last_xact_replay_timestamp()}. As on Aurora PostgreSQL 13.9 and later, the row
- * of the instance the session is connected to has a NULL {@code last_update_timestamp}. The columns are those of
- * Aurora's function, in its order; the ones not emulated are NULL ({@code cpu} among them).
+ * of the instance the session is connected to has a NULL {@code last_update_timestamp}. {@code cpu} is the server's
+ * CPU use over the last interval (postmaster and children, in % of the machine's cores), measured by the testkit from
+ * /proc. The columns are those of Aurora's function, in its order; the ones not emulated are NULL.
  *
  * <p>{@code pg_catalog.aurora_db_instance_identifier()} returns the node's setting {@value #INSTANCE_ID_SETTING},
  * which the testkit passes to each server on its command line. {@code rds.extensions} lists
@@ -49,7 +50,8 @@ public final class AuroraCatalog {
             "  replica_lag_in_msec double precision,",
             "  durable_lsn numeric,",
             "  highest_lsn_rcvd numeric,",
-            "  current_read_lsn numeric);",
+            "  current_read_lsn numeric,",
+            "  cpu double precision);",
             "CREATE OR REPLACE FUNCTION pg_catalog.aurora_db_instance_identifier() RETURNS text",
             "  LANGUAGE sql STABLE AS $f$ SELECT pg_catalog.current_setting('" + INSTANCE_ID_SETTING + "') $f$;",
             "CREATE OR REPLACE FUNCTION pg_catalog.aurora_replica_status()",
@@ -68,6 +70,7 @@ public final class AuroraCatalog {
             "    SELECT i.server_id, i.session_id, i.server_id = me.id AS self, me.standby,",
             "      i.last_update_timestamp AS stored_update, i.replica_lag_in_msec AS stored_lag,",
             "      i.durable_lsn AS stored_durable, i.highest_lsn_rcvd AS stored_rcvd, i.current_read_lsn AS stored_read,",
+            "      i.cpu AS stored_cpu,",
             "      r.pid IS NOT NULL AS streaming, r.flush_lsn, r.replay_lsn, r.replay_lag, r.reply_time",
             "    FROM haven_aurora.instances i CROSS JOIN me",
             "    LEFT JOIN pg_stat_replication r ON r.application_name = i.application_name AND r.state = 'streaming')",
@@ -94,7 +97,7 @@ public final class AuroraCatalog {
             "         WHEN streaming THEN coalesce((extract(epoch FROM replay_lag) * 1000)::float8, 0)",
             "         ELSE stored_lag END,",
             "    NULL::float8, NULL::bigint, NULL::bigint, NULL::numeric, NULL::bigint, NULL::bigint, NULL::float8,",
-            "    NULL::float8",
+            "    stored_cpu",
             "  FROM s ORDER BY 11 NULLS LAST",
             "  $f$;",
             "REVOKE ALL ON TABLE haven_aurora.instances FROM PUBLIC;",
@@ -135,6 +138,19 @@ public final class AuroraCatalog {
             "      FROM haven_aurora.instances i2 LEFT JOIN pg_stat_replication r",
             "      ON r.application_name = i2.application_name AND r.state = 'streaming') x",
             "WHERE x.sid = i.server_id AND (x.self OR x.pid IS NOT NULL)");
+
+    /** {@link #REFRESH}, then the CPU use the testkit measured per instance id (percent; may be empty). */
+    public static String refresh(java.util.Map<String, Double> cpuPercentById) {
+        if (cpuPercentById.isEmpty()) {
+            return REFRESH;
+        }
+        StringBuilder values = new StringBuilder();
+        cpuPercentById.forEach((id, pct) -> values.append(values.length() == 0 ? "" : ", ").append('(')
+                .append(Quoting.sqlLiteral(id)).append(", ").append(String.format(java.util.Locale.ROOT, "%.3f", pct))
+                .append("::float8)"));
+        return REFRESH + ";\nUPDATE haven_aurora.instances i SET cpu = v.cpu FROM (VALUES " + values
+                + ") v(id, cpu) WHERE i.server_id = v.id";
+    }
 
     /** Registers (or re-registers) an instance as a reader, or as the writer. */
     public static String register(String clusterId, String instanceId, String applicationName, boolean writer) {
