@@ -2,6 +2,7 @@ package dev.haven.testkit;
 
 import dev.haven.testkit.internal.FaultProxy;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -18,10 +19,13 @@ import java.util.OptionalLong;
  */
 public final class PgNode {
 
-    private static final String HOST = "127.0.0.1";
+    private static final String LOOPBACK = "127.0.0.1";
 
     private final String name;
     private final String database;
+    private final String host;
+    final int index;
+    final Map<String, String> serverSettings;
     final Path nodeDir;
     final Path dataDir;
     final Path logFile;
@@ -29,9 +33,12 @@ public final class PgNode {
     volatile FaultProxy proxy;
     volatile Process process;
 
-    PgNode(String name, Path nodeDir, String database) {
+    PgNode(String name, int index, Path nodeDir, String database, String host, Map<String, String> serverSettings) {
         this.name = name;
+        this.index = index;
         this.database = database;
+        this.host = host;
+        this.serverSettings = Map.copyOf(serverSettings);
         this.nodeDir = nodeDir;
         this.dataDir = nodeDir.resolve("data");
         this.logFile = nodeDir.resolve("server.log");
@@ -42,8 +49,12 @@ public final class PgNode {
         return name;
     }
 
+    /**
+     * The address the node's proxy listens on: 127.0.0.1, or in {@link AuroraPostgresCluster Aurora mode} the
+     * node's own loopback address (127.0.0.2, 127.0.0.3, ...).
+     */
     public String host() {
-        return HOST;
+        return host;
     }
 
     /** The proxied port: what applications should use. */
@@ -60,14 +71,14 @@ public final class PgNode {
         return directPort;
     }
 
-    /** {@code jdbc:postgresql://127.0.0.1:<proxied port>/<database>}. */
+    /** {@code jdbc:postgresql://<host()>:<proxied port>/<database>}. */
     public String jdbcUrl() {
-        return "jdbc:postgresql://" + HOST + ":" + port() + "/" + database;
+        return "jdbc:postgresql://" + host + ":" + port() + "/" + database;
     }
 
     /** {@code jdbc:postgresql://127.0.0.1:<direct port>/<database>}. */
     public String directJdbcUrl() {
-        return "jdbc:postgresql://" + HOST + ":" + directPort + "/" + database;
+        return "jdbc:postgresql://" + LOOPBACK + ":" + directPort + "/" + database;
     }
 
     /** The postmaster's pid, empty when the server is not running. */
@@ -89,7 +100,7 @@ public final class PgNode {
     @Override
     public String toString() {
         FaultProxy p = proxy;
-        return name + "[" + HOST + ":" + (p == null ? "-" : Integer.toString(p.port())) + " -> " + directPort
+        return name + "[" + host + ":" + (p == null ? "-" : Integer.toString(p.port())) + " -> " + directPort
                 + (isRunning() ? "" : ", not running") + "]";
     }
 }

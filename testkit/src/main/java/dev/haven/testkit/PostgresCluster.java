@@ -87,6 +87,9 @@ public final class PostgresCluster implements AutoCloseable {
     private final Duration startupTimeout;
     private final Map<String, String> extraConfig;
     private final IntSupplier ports;
+    private final NodeLayout layout;
+    private volatile TopologyListener listener = TopologyListener.NONE;
+    private volatile int sharedProxyPort;
     private final PgBinaries binaries;
     private final Path runDir;
     private final NioReactor reactor;
@@ -107,6 +110,7 @@ public final class PostgresCluster implements AutoCloseable {
         this.startupTimeout = b.startupTimeout;
         this.extraConfig = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraConfig));
         this.ports = b.ports;
+        this.layout = b.layout;
         this.binaries = binaries;
         this.runDir = runDir;
         this.reactor = reactor;
@@ -236,15 +240,18 @@ public final class PostgresCluster implements AutoCloseable {
             }
             primary = first;
             for (int attempt = 1; ; attempt++) {
-                first.directPort = ports.getAsInt();
-                openProxy(first);
-                for (PgNode r : standbys) {
-                    r.directPort = ports.getAsInt();
-                    openProxy(r); // before primary_conninfo: a standby's application_name is its proxied address
-                    writePrimaryConninfo(r, first);
-                    ServerProcesses.ownForServer(r.dataDir, true);
-                }
                 try {
+                    if (layout.sharedProxyPort()) {
+                        sharedProxyPort = ports.getAsInt();
+                    }
+                    first.directPort = ports.getAsInt();
+                    openProxy(first);
+                    for (PgNode r : standbys) {
+                        r.directPort = ports.getAsInt();
+                        openProxy(r); // before primary_conninfo: a standby's application_name is its proxied address
+                        writePrimaryConninfo(r, first);
+                        ServerProcesses.ownForServer(r.dataDir, true);
+                    }
                     spawn(first);
                     for (PgNode r : standbys) {
                         spawn(r);
@@ -277,17 +284,33 @@ public final class PostgresCluster implements AutoCloseable {
                 initialReplicas, startupTime.toMillis(), binaries.description(), synchronousStandbys, runDir);
     }
 
-    /** (Re)opens the node's fault proxy towards its current direct port. */
-    private void openProxy(PgNode n) {
+    /**
+     * (Re)opens the node's fault proxy towards its current direct port: on a free port of 127.0.0.1, or with a
+     * {@link NodeLayout#sharedProxyPort() shared port} on the node's own address.
+     *
+     * @throws PortConflict when the shared port is taken on the node's address
+     */
+    private void openProxy(PgNode n) throws PortConflict {
         FaultProxy old = n.proxy;
         if (old != null) {
             old.close();
         }
-        n.proxy = FaultProxy.open(reactor, n.host(), n.directPort);
+        if (!layout.sharedProxyPort()) {
+            n.proxy = FaultProxy.open(reactor, n.host(), n.directPort);
+            return;
+        }
+        try {
+            n.proxy = FaultProxy.open(reactor, n.host(), sharedProxyPort, "127.0.0.1", n.directPort);
+        } catch (RuntimeException e) {
+            n.proxy = null;
+            throw new PortConflict(n.name() + ": cannot listen on " + n.host() + ":" + sharedProxyPort + " (" + e + ")");
+        }
     }
 
     private PgNode newNode() throws IOException {
-        PgNode n = new PgNode("pg" + nextIndex++, runDir.resolve("pg" + (nextIndex - 1)), database);
+        int index = nextIndex++;
+        PgNode n = new PgNode("pg" + index, index, runDir.resolve("pg" + index), database, layout.proxyHost(index),
+                layout.serverSettings(index));
         Files.createDirectory(n.nodeDir);
         Files.createDirectory(n.dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         ServerProcesses.ownForServer(n.dataDir, false);
@@ -381,8 +404,9 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     private void spawn(PgNode n) throws IOException {
-        List<String> cmd = List.of(binaries.executable("postgres").toString(), "-D", n.dataDir.toString(),
-                "-p", Integer.toString(n.directPort), "-c", "cluster_name=" + n.name());
+        List<String> cmd = new ArrayList<>(List.of(binaries.executable("postgres").toString(), "-D", n.dataDir.toString(),
+                "-p", Integer.toString(n.directPort), "-c", "cluster_name=" + n.name()));
+        n.serverSettings.forEach((k, v) -> cmd.addAll(List.of("-c", k + "=" + v)));
         Process p = ServerProcesses.start(cmd, n.nodeDir, n.logFile);
         n.process = p;
         pids.add(p.pid());
@@ -588,6 +612,12 @@ public final class PostgresCluster implements AutoCloseable {
         lastPromotionNanoTime = System.nanoTime();
         PgNode old = primary;
         primary = replica;
+        RuntimeException listenerFailure = null;
+        try {
+            listener.promoted(replica, old); // before re-pointing: Aurora's status names the new writer at once
+        } catch (RuntimeException e) {
+            listenerFailure = e; // the standbys still follow the new primary; the failure is thrown after that
+        }
         List<PgNode> followers = new ArrayList<>();
         for (PgNode n : all) {
             if (n != replica && n.isRunning() && isInRecovery(n)) {
@@ -597,6 +627,9 @@ public final class PostgresCluster implements AutoCloseable {
             }
         }
         awaitStreaming(replica, followers, deadline);
+        if (listenerFailure != null) {
+            throw listenerFailure;
+        }
         LOG.info("Promoted {} (previous primary {}) in {} ms; {} follow it", replica.name(), old.name(),
                 Duration.ofNanos(System.nanoTime() - t0).toMillis(),
                 followers.stream().map(PgNode::name).collect(Collectors.toList()));
@@ -693,6 +726,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (proxy != null) {
             proxy.close();
         }
+        listener.removed(node);
         try {
             FileTree.deleteRecursively(node.nodeDir);
         } catch (IOException e) {
@@ -741,16 +775,17 @@ public final class PostgresCluster implements AutoCloseable {
             }
             Files.writeString(n.dataDir.resolve("standby.signal"), "");
             n.directPort = ports.getAsInt();
-            openProxy(n);
-            writePrimaryConninfo(n, source);
-            ServerProcesses.ownForServer(n.dataDir, true);
             try {
+                openProxy(n); // before primary_conninfo: a standby's application_name is its proxied address
+                writePrimaryConninfo(n, source);
+                ServerProcesses.ownForServer(n.dataDir, true);
                 spawn(n);
                 awaitAcceptingConnections(n, Boolean.TRUE, deadline);
             } catch (PortConflict e) {
                 throw new PostgresClusterException("Cannot start new replica " + n.name() + ": " + e.getMessage());
             }
             awaitStreaming(source, List.of(n), deadline);
+            listener.added(n);
             LOG.info("Added replica {} in {} ms", n.name(), Duration.ofNanos(System.nanoTime() - t0).toMillis());
             return n;
         } catch (IOException e) {
@@ -986,6 +1021,66 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------------------------------------ Aurora mode hooks
+
+    /** Where nodes listen and what each server is started with; fixed before start. Package-private: Aurora mode. */
+    interface NodeLayout {
+        NodeLayout DEFAULT = new NodeLayout() {
+        };
+
+        /** The address the proxy of the node with this creation index listens on. */
+        default String proxyHost(int nodeIndex) {
+            return "127.0.0.1";
+        }
+
+        /** True: every proxy listens on one port (each on its own address), as Aurora instance endpoints do. */
+        default boolean sharedProxyPort() {
+            return false;
+        }
+
+        /** Extra {@code -c name=value} settings of the node's server (e.g. its instance id). */
+        default Map<String, String> serverSettings(int nodeIndex) {
+            return Map.of();
+        }
+    }
+
+    /** Told of topology changes, under the cluster's lock. Package-private: Aurora's control plane. */
+    interface TopologyListener {
+        TopologyListener NONE = new TopologyListener() {
+        };
+
+        /** The new primary is out of recovery; the other standbys are not re-pointed yet. */
+        default void promoted(PgNode newPrimary, PgNode oldPrimary) {
+        }
+
+        /** A replica added by {@link #addReplica()} streams. */
+        default void added(PgNode node) {
+        }
+
+        /** A node left for good ({@link #remove}). */
+        default void removed(PgNode node) {
+        }
+    }
+
+    void listener(TopologyListener l) {
+        this.listener = Objects.requireNonNull(l);
+    }
+
+    /** The one port every proxy listens on with a shared-port {@link NodeLayout}; 0 otherwise. */
+    int sharedProxyPort() {
+        return layout.sharedProxyPort() ? sharedProxyPort : 0;
+    }
+
+    /** Runs {@code sql} on {@code node}'s direct port as the superuser, in {@code db}. */
+    void execute(PgNode node, String db, String sql) {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.directPort + "/" + db, props(5, 30));
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new PostgresClusterException(node.name() + " (" + db + "): " + redact(sql) + " failed: " + e.getMessage(), e);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ builder
 
     /**
@@ -1004,8 +1099,9 @@ public final class PostgresCluster implements AutoCloseable {
         private Duration startupTimeout = Duration.ofSeconds(60);
         private Path workDir;
         private String binaries;
-        private final Map<String, String> extraConfig = new LinkedHashMap<>();
+        final Map<String, String> extraConfig = new LinkedHashMap<>();
         IntSupplier ports = FreePorts::pick; // tests substitute taken ports to prove the retry
+        NodeLayout layout = NodeLayout.DEFAULT;
 
         private Builder() {
         }
@@ -1081,6 +1177,25 @@ public final class PostgresCluster implements AutoCloseable {
             Objects.requireNonNull(value, "extraConfig value");
             extraConfig.put(key, value);
             return this;
+        }
+
+        /**
+         * Aurora mode: the cluster starts as an emulated Aurora PostgreSQL DB cluster (see {@link AuroraPostgresCluster}),
+         * with this builder's other settings.
+         *
+         * <pre>{@code
+         * try (AuroraPostgresCluster aurora = PostgresCluster.builder().replicas(2).aurora("cluster-xyz", "us-east-1").start()) { ... }
+         * }</pre>
+         *
+         * @param clusterId the DB cluster identifier, e.g. "cluster-xyz": the first label of the cluster endpoint
+         * @param region e.g. "us-east-1"
+         */
+        public AuroraPostgresCluster.Builder aurora(String clusterId, String region) {
+            return new AuroraPostgresCluster.Builder(this, clusterId, region);
+        }
+
+        Duration startupTimeoutValue() {
+            return startupTimeout;
         }
 
         /** Validates and starts the cluster; returns when every replica streams. */

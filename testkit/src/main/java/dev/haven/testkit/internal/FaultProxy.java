@@ -39,25 +39,33 @@ public final class FaultProxy implements AutoCloseable {
     public static FaultProxy open(NioReactor reactor, String host, int targetPort) {
         RuntimeException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            int port = FreePorts.pick();
-            MutableDelay delay = new MutableDelay();
-            ThrottlerFactory factory = delay::allocate;
             try {
-                TcpCrusher crusher = TcpCrusherBuilder.builder()
-                        .withReactor(reactor)
-                        .withBindAddress(new InetSocketAddress(host, port))
-                        .withConnectAddress(new InetSocketAddress(host, targetPort))
-                        .withTcpNoDelay(true)
-                        .withKeepAlive(true)
-                        .withIncomingThrottlerFactory(factory)
-                        .withOutgoingThrottlerFactory(factory)
-                        .buildAndOpen();
-                return new FaultProxy(crusher, delay, port);
+                return open(reactor, host, FreePorts.pick(), host, targetPort);
             } catch (RuntimeException e) {
                 last = e; // most likely the port was taken between pick and bind
             }
         }
         throw new IllegalStateException("Could not open a proxy for " + host + ":" + targetPort + " after 5 attempts on free ports", last);
+    }
+
+    /**
+     * Opens a proxy on exactly {@code bindHost:bindPort} towards {@code targetHost:targetPort}, once.
+     *
+     * @throws RuntimeException (NetCrusher's) when the address cannot be bound
+     */
+    public static FaultProxy open(NioReactor reactor, String bindHost, int bindPort, String targetHost, int targetPort) {
+        MutableDelay delay = new MutableDelay();
+        ThrottlerFactory factory = delay::allocate;
+        TcpCrusher crusher = TcpCrusherBuilder.builder()
+                .withReactor(reactor)
+                .withBindAddress(new InetSocketAddress(bindHost, bindPort))
+                .withConnectAddress(new InetSocketAddress(targetHost, targetPort))
+                .withTcpNoDelay(true)
+                .withKeepAlive(true)
+                .withIncomingThrottlerFactory(factory)
+                .withOutgoingThrottlerFactory(factory)
+                .buildAndOpen();
+        return new FaultProxy(crusher, delay, bindPort);
     }
 
     public int port() {

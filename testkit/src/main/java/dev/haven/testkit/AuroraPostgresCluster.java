@@ -1,0 +1,683 @@
+package dev.haven.testkit;
+
+import dev.haven.testkit.internal.AuroraCatalog;
+import dev.haven.testkit.internal.HostsFile;
+import dev.haven.testkit.internal.OpenClusters;
+import dev.haven.testkit.internal.ProcessCpu;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.security.Security;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An emulated Aurora PostgreSQL cluster: a {@link PostgresCluster} whose nodes are DB instances {@code instance-1},
+ * {@code instance-2}, ... (node {@code pgN} is {@code instance-(N+1)}), each reachable on its own loopback address
+ * (127.0.0.2, 127.0.0.3, ...) and all on one port, as Aurora's instance endpoints are; with Aurora's SQL functions
+ * {@code aurora_db_instance_identifier()} and {@code aurora_replica_status()}; with Aurora's DNS names in a hosts file;
+ * and with a control plane that keeps the status rows current and rewrites them at a failover. Applications under test
+ * connect as they would to AWS, e.g. with the AWS Advanced JDBC Wrapper and {@code wrapperDialect=aurora-pg}.
+ *
+ * <pre>{@code
+ * // This JVM runs with -Djdk.net.hosts.file=<file> and a DNS cache TTL of 0 (see "DNS" below).
+ * try (AuroraPostgresCluster aurora = PostgresCluster.builder().replicas(2).aurora("cluster-xyz", "us-east-1").start()) {
+ *     String url = aurora.jdbcUrl(); // jdbc:postgresql://cluster-xyz.cluster-clusterxyz.us-east-1.rds.amazonaws.com:<port>/haven
+ *     try (Connection c = DriverManager.getConnection(url, aurora.user(), aurora.password());
+ *          ResultSet rs = c.createStatement().executeQuery("SELECT aurora_db_instance_identifier()")) {
+ *         rs.next();
+ *         assert rs.getString(1).equals("instance-1"); // the cluster endpoint names the writer
+ *     }
+ *     PgNode writer = aurora.failover(); // kills instance-1, promotes the most advanced reader
+ *     assert aurora.instanceId(writer).equals(aurora.clusterEndpointTarget().map(aurora::instanceId).orElseThrow());
+ * }
+ * }</pre>
+ *
+ * <h2>Names</h2>
+ * With cluster id {@code C}, region {@code R} and DNS id {@code D} (default: {@code C} without its non-alphanumerics;
+ * Aurora's is a random string per account and region):
+ * <ul>
+ *   <li>instance endpoint: {@code instance-1.D.R.rds.amazonaws.com} ({@link #instanceHost}); the pattern
+ *       {@code ?.D.R.rds.amazonaws.com} ({@link #instanceHostPattern()}) is the AWS wrapper's
+ *       {@code clusterInstanceHostPattern};</li>
+ *   <li>cluster (writer) endpoint: {@code C.cluster-D.R.rds.amazonaws.com} ({@link #clusterEndpoint()});</li>
+ *   <li>reader endpoint: {@code C.cluster-ro-D.R.rds.amazonaws.com} ({@link #readerEndpoint()}), every reader's
+ *       address (the writer's when there is no reader).</li>
+ * </ul>
+ * {@code D} must be letters and digits only: the AWS wrapper parses {@code x.cluster-y.R.rds.amazonaws.com} as a
+ * cluster endpoint, so an instance host {@code instance-1.cluster-xyz.us-east-1...} would be taken for one.
+ *
+ * <h2>DNS</h2>
+ * The names live in a hosts file ({@link #hostsFile()}): by default the file named by this JVM's
+ * {@code jdk.net.hosts.file} property, else {@code hosts} in the cluster's work directory (for a JVM started later).
+ * A JVM started with {@code -Djdk.net.hosts.file=<file>} resolves every name through that file alone, re-reading it
+ * on each lookup that its address cache lets through; the cache keeps a positive answer 30 s by default, so such a
+ * JVM needs {@code -Dsun.net.inetaddr.ttl=0}, or the security property {@code networkaddress.cache.ttl=0} (e.g.
+ * {@code -Djava.security.properties=<file>} holding it; {@code networkaddress.cache.negative.ttl=0} also lifts the
+ * 10 s cache of failed lookups, which only that route can change). {@link #start} checks that this JVM resolves the
+ * names when it reads the file, and warns when its cache would hide a moved endpoint. The cluster endpoint moves to
+ * the new writer at a failover, at once by default, after a delay, or never ("stale DNS", see the builder);
+ * {@link #pointClusterEndpointAt} moves it by hand.
+ *
+ * <h2>Status</h2>
+ * {@code aurora_replica_status()} is installed in {@code pg_catalog} of the databases {@code postgres} and
+ * {@link #database()}; see {@code AuroraCatalog} for what each column shows. Every status interval (1 s by default)
+ * the control plane refreshes the rows of the writer and of the streaming readers on the writer; a dead instance's
+ * row goes stale. {@link #failover()}, or a {@link PostgresCluster#promote} of the underlying cluster, makes the new
+ * writer's row {@code MASTER_SESSION_ID} and the old writer's a reader's (stale, as it is dead). Replicas added or
+ * removed through {@link #postgres()} get or lose their row and names. The old writer is not brought back as a
+ * reader (the testkit has no pg_rewind); {@code remove} it and {@code addReplica()} a new instance instead.
+ *
+ * <p>Fault injection ({@code freeze}, {@code latency}, {@code pauseReplay}, ...) is the underlying cluster's:
+ * {@link #postgres()}. Regions (Aurora Global Database) are a later step: a global database will own one such
+ * cluster per region, each with its own region and loopback subnet.
+ *
+ * <p>Thread-safe; {@link #close()} is idempotent and runs from the testkit's JVM shutdown hook too.
+ */
+public final class AuroraPostgresCluster implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuroraPostgresCluster.class);
+    private static final Duration RESOLVE_CHECK = Duration.ofSeconds(5);
+    private static final int MAX_NODE_INDEX = 252; // 127.0.k.2 .. 127.0.k.254
+
+    // JVM-wide: loopback subnets (127.0.k.0/24) and hosts-file domains of the open clusters
+    private static final Set<Integer> SUBNETS = new HashSet<>();
+    private static final Set<String> DOMAINS = new HashSet<>();
+
+    private final PostgresCluster postgres;
+    private final String clusterId;
+    private final String region;
+    private final String domain;
+    private final Path hostsFile;
+    private final String domainKey;
+    private final int subnet;
+    private final Duration endpointMove; // null = never
+    private final List<String> databases;
+    private final Duration statusInterval;
+    private final ScheduledExecutorService controlPlane;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile PgNode clusterTarget;
+    private volatile boolean cacheWarned;
+    private final Map<PgNode, long[]> cpuSamples = new java.util.HashMap<>(); // node -> {ticks, nanoTime}; control-plane thread only
+
+    private AuroraPostgresCluster(Builder b, PostgresCluster postgres, Path hostsFile, String domainKey, int subnet) {
+        this.postgres = postgres;
+        this.clusterId = b.clusterId;
+        this.region = b.region;
+        this.domain = b.domain();
+        this.hostsFile = hostsFile;
+        this.domainKey = domainKey;
+        this.subnet = subnet;
+        this.endpointMove = b.endpointMove;
+        this.statusInterval = b.statusInterval;
+        this.databases = "postgres".equals(postgres.database()) ? List.of("postgres") : List.of("postgres", postgres.database());
+        this.controlPlane = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "haven-aurora-" + clusterId);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------ accessors
+
+    /** The PostgreSQL cluster underneath: faults, kills, promotions, replicas (the Aurora state follows them). */
+    public PostgresCluster postgres() {
+        return postgres;
+    }
+
+    /** The current writer instance: {@code postgres().primary()}. */
+    public PgNode writer() {
+        return postgres.primary();
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public String region() {
+        return region;
+    }
+
+    /** {@code instance-(N+1)} for node {@code pgN}: what {@code aurora_db_instance_identifier()} returns there. */
+    public String instanceId(PgNode node) {
+        return instanceId(node.index);
+    }
+
+    /** {@code <instance id>.<dns id>.<region>.rds.amazonaws.com}, resolving to {@code node.host()}. */
+    public String instanceHost(PgNode node) {
+        return instanceId(node) + "." + domain;
+    }
+
+    /** {@code ?.<dns id>.<region>.rds.amazonaws.com}: the AWS wrapper's {@code clusterInstanceHostPattern}. */
+    public String instanceHostPattern() {
+        return "?." + domain;
+    }
+
+    /** {@code <cluster id>.cluster-<dns id>.<region>.rds.amazonaws.com}: names the writer (see {@link #clusterEndpointTarget()}). */
+    public String clusterEndpoint() {
+        return clusterId + ".cluster-" + domain;
+    }
+
+    /** {@code <cluster id>.cluster-ro-<dns id>.<region>.rds.amazonaws.com}: names every reader. */
+    public String readerEndpoint() {
+        return clusterId + ".cluster-ro-" + domain;
+    }
+
+    /** The one port every instance listens on. */
+    public int port() {
+        return postgres.sharedProxyPort();
+    }
+
+    /** {@code jdbc:postgresql://<cluster endpoint>:<port>/<database>}. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + clusterEndpoint() + ":" + port() + "/" + postgres.database();
+    }
+
+    /** {@code jdbc:postgresql://<instance host>:<port>/<database>}. */
+    public String instanceJdbcUrl(PgNode node) {
+        return "jdbc:postgresql://" + instanceHost(node) + ":" + port() + "/" + postgres.database();
+    }
+
+    /** The hosts file holding this cluster's names (one block of it; other lines are left alone). */
+    public Path hostsFile() {
+        return hostsFile;
+    }
+
+    /** The node whose address the cluster endpoint has now; empty only after {@link #close()}. */
+    public Optional<PgNode> clusterEndpointTarget() {
+        return Optional.ofNullable(clusterTarget);
+    }
+
+    public String user() {
+        return postgres.user();
+    }
+
+    public String password() {
+        return postgres.password();
+    }
+
+    public String database() {
+        return postgres.database();
+    }
+
+    // ------------------------------------------------------------------------------------------------ operations
+
+    /**
+     * Aurora's failover: SIGKILL to the writer, then promotion of the most advanced reader, which the other readers
+     * follow. Returns when the new writer accepts writes, its status row is {@code MASTER_SESSION_ID} and, unless the
+     * builder delays or disables it, the cluster endpoint names it.
+     *
+     * @return the new writer
+     */
+    public PgNode failover() {
+        if (postgres.replicas().stream().noneMatch(PgNode::isRunning)) {
+            throw new IllegalStateException("No running reader to fail over to: " + postgres.replicas());
+        }
+        postgres.killWriter();
+        return postgres.promote(postgres.mostAdvancedReplica());
+    }
+
+    /** {@link #failover()} to a chosen reader (which should be the most advanced, see {@link PostgresCluster#promote}). */
+    public PgNode failover(PgNode newWriter) {
+        if (newWriter == postgres.primary()) {
+            throw new IllegalArgumentException(newWriter.name() + " is already the writer");
+        }
+        if (!newWriter.isRunning()) {
+            throw new IllegalStateException(newWriter.name() + " is not running: it cannot become the writer");
+        }
+        postgres.killWriter();
+        return postgres.promote(newWriter);
+    }
+
+    /**
+     * Points the cluster endpoint name at {@code node}'s address, running or not (a dead one = stale DNS). When this
+     * JVM reads the hosts file, returns once it resolves the name to that address (bounded by 5 s; a warning names
+     * the cache settings if it still does not).
+     */
+    public void pointClusterEndpointAt(PgNode node) {
+        Objects.requireNonNull(node, "node");
+        requireOpen();
+        synchronized (this) {
+            clusterTarget = node;
+            writeHosts();
+        }
+        if (jvmReadsHostsFile() && !awaitResolves(clusterEndpoint(), node.host(), RESOLVE_CHECK) && !cacheWarned) {
+            cacheWarned = true;
+            LOG.warn("This JVM still resolves {} to its old address {} after the hosts file moved it to {}: its DNS cache "
+                    + "hides the move. Start it with -Dsun.net.inetaddr.ttl=0 (cache TTL now: {})", clusterEndpoint(),
+                    resolveQuietly(clusterEndpoint()), node.host(), describeCacheTtl());
+        }
+    }
+
+    /**
+     * Stops the control plane, removes this cluster's names from the hosts file and closes the PostgreSQL cluster.
+     * Idempotent; safe from any thread.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        controlPlane.shutdownNow();
+        try {
+            controlPlane.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        postgres.listener(PostgresCluster.TopologyListener.NONE);
+        try {
+            HostsFile.removeBlock(hostsFile, blockOwner());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not remove {}'s names from {}: {}", clusterId, hostsFile, e.toString());
+        }
+        clusterTarget = null;
+        postgres.close();
+        synchronized (AuroraPostgresCluster.class) {
+            SUBNETS.remove(subnet);
+            if (domainKey != null) {
+                DOMAINS.remove(domainKey);
+            }
+        }
+        OpenClusters.unregister(this);
+    }
+
+    // ------------------------------------------------------------------------------------------------ control plane
+
+    private void boot(Duration timeout) {
+        PgNode writer = postgres.primary();
+        for (String db : databases) {
+            postgres.execute(writer, db, AuroraCatalog.INSTALL);
+            for (PgNode n : postgres.nodes()) {
+                postgres.execute(writer, db, AuroraCatalog.register(clusterId, instanceId(n), PostgresCluster.applicationName(n), n == writer));
+            }
+        }
+        postgres.awaitReplicated(timeout); // every reader has the functions and rows before start() returns
+        synchronized (this) {
+            clusterTarget = writer;
+            writeHosts();
+        }
+        postgres.listener(new ControlPlane());
+        if (jvmReadsHostsFile()) {
+            for (String name : List.of(clusterEndpoint(), instanceHost(writer))) {
+                if (!awaitResolves(name, writer.host(), RESOLVE_CHECK)) {
+                    throw new PostgresClusterException("This JVM reads the hosts file " + hostsFile + " (jdk.net.hosts.file) but "
+                            + "does not resolve " + name + " to " + writer.host() + " within " + RESOLVE_CHECK + " (it resolves to "
+                            + resolveQuietly(name) + "). A failed lookup of the name before start may be cached: start the JVM "
+                            + "with -Djava.security.properties=<file> holding networkaddress.cache.negative.ttl=0");
+                }
+            }
+            if (cacheTtlSeconds() != 0) {
+                LOG.warn("This JVM caches DNS answers ({}): moves of {} will not be seen at once. Start it with "
+                        + "-Dsun.net.inetaddr.ttl=0", describeCacheTtl(), clusterEndpoint());
+            }
+        }
+        long period = statusInterval.toMillis();
+        controlPlane.scheduleWithFixedDelay(this::refresh, period, period, TimeUnit.MILLISECONDS);
+        LOG.info("Aurora emulation {} ({}): {} on port {}, names in {}", clusterId, region,
+                postgres.nodes().stream().map(n -> instanceId(n) + "=" + n.host()).toList(), port(), hostsFile);
+    }
+
+    /** Every status interval: the writer refreshes the rows of itself and of the streaming readers. */
+    private void refresh() {
+        PgNode w = postgres.primary();
+        if (closed.get() || !w.isRunning()) {
+            return; // a dead writer refreshes nothing: every row goes stale until a promotion
+        }
+        String sql = AuroraCatalog.refresh(cpuPercent());
+        for (String db : databases) {
+            try {
+                postgres.execute(w, db, sql);
+            } catch (RuntimeException e) {
+                LOG.debug("status refresh on {} ({}) failed: {}", w.name(), db, e.toString());
+            }
+        }
+    }
+
+    /** Each running server's CPU use since the previous refresh, in percent of the machine's cores. */
+    private Map<String, Double> cpuPercent() {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<PgNode> nodes = postgres.nodes();
+        cpuSamples.keySet().retainAll(nodes);
+        for (PgNode n : nodes) {
+            long pid = n.pid().orElse(-1);
+            long ticks = pid < 0 ? -1 : ProcessCpu.ticks(pid);
+            long now = System.nanoTime();
+            long[] prev = cpuSamples.get(n);
+            if (ticks < 0) {
+                cpuSamples.remove(n);
+                continue;
+            }
+            cpuSamples.put(n, new long[] {ticks, now});
+            if (prev != null && ticks >= prev[0] && now > prev[1]) {
+                double seconds = (now - prev[1]) / 1e9;
+                double pct = 100.0 * (ticks - prev[0]) / ProcessCpu.TICKS_PER_SECOND / seconds / cores;
+                out.put(instanceId(n), Math.min(100.0, pct));
+            }
+        }
+        return out;
+    }
+
+    /** Keeps the status rows and the names in step with the underlying cluster; runs under its lock. */
+    private final class ControlPlane implements PostgresCluster.TopologyListener {
+        @Override
+        public void promoted(PgNode newWriter, PgNode oldWriter) {
+            for (String db : databases) {
+                postgres.execute(newWriter, db, AuroraCatalog.promote(instanceId(newWriter)));
+            }
+            if (endpointMove != null && endpointMove.isZero()) {
+                synchronized (AuroraPostgresCluster.this) {
+                    clusterTarget = newWriter;
+                    writeHosts();
+                }
+                if (jvmReadsHostsFile()) {
+                    awaitResolves(clusterEndpoint(), newWriter.host(), RESOLVE_CHECK);
+                }
+            } else {
+                writeHosts(); // the reader endpoint changes at once
+                if (endpointMove != null) {
+                    controlPlane.schedule(() -> {
+                        if (!closed.get() && postgres.primary() == newWriter) {
+                            pointClusterEndpointAt(newWriter);
+                        }
+                    }, endpointMove.toNanos(), TimeUnit.NANOSECONDS);
+                }
+            }
+            LOG.info("Aurora {}: {} is the writer ({} was); cluster endpoint on {}", clusterId, instanceId(newWriter),
+                    instanceId(oldWriter), clusterTarget == null ? "-" : instanceId(clusterTarget));
+        }
+
+        @Override
+        public void added(PgNode node) {
+            if (node.index > MAX_NODE_INDEX) {
+                throw new IllegalStateException("An Aurora emulation has at most " + (MAX_NODE_INDEX + 1) + " instances over its life");
+            }
+            PgNode w = postgres.primary();
+            for (String db : databases) {
+                postgres.execute(w, db, AuroraCatalog.register(clusterId, instanceId(node), PostgresCluster.applicationName(node), false));
+            }
+            writeHosts();
+        }
+
+        @Override
+        public void removed(PgNode node) {
+            PgNode w = postgres.primary();
+            if (w.isRunning()) {
+                for (String db : databases) {
+                    postgres.execute(w, db, AuroraCatalog.delete(instanceId(node)));
+                }
+            }
+            writeHosts();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ DNS
+
+    private String blockOwner() {
+        return "aurora " + clusterEndpoint() + " pid " + ProcessHandle.current().pid();
+    }
+
+    private synchronized void writeHosts() {
+        if (closed.get()) {
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        PgNode w = postgres.primary();
+        for (PgNode n : postgres.nodes()) {
+            lines.add(n.host() + " " + instanceHost(n));
+        }
+        PgNode target = clusterTarget;
+        if (target != null) {
+            lines.add(target.host() + " " + clusterEndpoint());
+        }
+        List<PgNode> readers = postgres.replicas().stream().filter(PgNode::isRunning).toList();
+        for (PgNode r : readers.isEmpty() ? List.of(w) : readers) {
+            lines.add(r.host() + " " + readerEndpoint());
+        }
+        HostsFile.writeBlock(hostsFile, blockOwner(), lines);
+    }
+
+    private boolean jvmReadsHostsFile() {
+        String p = System.getProperty("jdk.net.hosts.file");
+        return p != null && Path.of(p).toAbsolutePath().normalize().equals(hostsFile.toAbsolutePath().normalize());
+    }
+
+    private static boolean awaitResolves(String name, String address, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (address.equals(resolveQuietly(name))) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    private static String resolveQuietly(String name) {
+        try {
+            return InetAddress.getByName(name).getHostAddress();
+        } catch (UnknownHostException e) {
+            return "nothing (" + e.getMessage() + ")";
+        }
+    }
+
+    /** The JDK's positive cache TTL as it computes it: security property, else sun.net.inetaddr.ttl, else 30 s. */
+    static int cacheTtlSeconds() {
+        String v = Security.getProperty("networkaddress.cache.ttl");
+        if (v == null) {
+            v = System.getProperty("sun.net.inetaddr.ttl");
+        }
+        if (v == null) {
+            return 30;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            return 30;
+        }
+    }
+
+    private static String describeCacheTtl() {
+        int ttl = cacheTtlSeconds();
+        return ttl < 0 ? "forever" : ttl + " s";
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static String instanceId(int nodeIndex) {
+        return "instance-" + (nodeIndex + 1);
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("The Aurora emulation " + clusterId + " is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ builder
+
+    /**
+     * Aurora settings on top of a {@link PostgresCluster.Builder} (which keeps replicas, database, user, timeouts, ...);
+     * made by {@link PostgresCluster.Builder#aurora(String, String)}.
+     *
+     * <pre>{@code
+     * AuroraPostgresCluster aurora = PostgresCluster.builder().replicas(2).aurora("cluster-xyz", "us-east-1")
+     *         .clusterEndpointMovesAfter(Duration.ofSeconds(2)) // DNS lags the failover by 2 s
+     *         .start();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final PostgresCluster.Builder postgres;
+        private final String clusterId;
+        private final String region;
+        private String dnsId;
+        private Path hostsFile;
+        private Duration endpointMove = Duration.ZERO;
+        private Duration statusInterval = Duration.ofSeconds(1);
+
+        Builder(PostgresCluster.Builder postgres, String clusterId, String region) {
+            if (clusterId == null || !clusterId.matches("[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}") || clusterId.endsWith("-")) {
+                throw new IllegalArgumentException("Aurora cluster id must be 1-63 letters, digits and single hyphens, starting with "
+                        + "a letter and not ending with a hyphen (as Aurora's DB cluster identifiers): was '" + clusterId + "'");
+            }
+            if (region == null || !region.matches("[a-z]{2}(-[a-z]+)+-[0-9]+")) {
+                throw new IllegalArgumentException("Aurora region must look like us-east-1: was '" + region + "'");
+            }
+            this.postgres = postgres;
+            this.clusterId = clusterId;
+            this.region = region;
+            this.dnsId = clusterId.replaceAll("[^a-zA-Z0-9]", "").toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * The account/region part of the names ({@code instance-1.<dnsId>.<region>.rds.amazonaws.com}); letters and
+         * digits only (see the class comment). Default: the cluster id without its hyphens.
+         */
+        public Builder dnsId(String dnsId) {
+            if (dnsId == null || !dnsId.matches("[a-z0-9]{1,63}")) {
+                throw new IllegalArgumentException("dnsId must be 1-63 lower-case letters and digits (the AWS wrapper reads "
+                        + "x.cluster-y.<region>.rds.amazonaws.com as a cluster endpoint, so no hyphens): was '" + dnsId + "'");
+            }
+            this.dnsId = dnsId;
+            return this;
+        }
+
+        /**
+         * The hosts file to write the names into (other lines are kept). Default: this JVM's {@code jdk.net.hosts.file}
+         * if set, else {@code hosts} in the cluster's work directory.
+         */
+        public Builder hostsFile(Path file) {
+            this.hostsFile = Objects.requireNonNull(file, "hostsFile").toAbsolutePath();
+            return this;
+        }
+
+        /** After a failover the cluster endpoint names the new writer only after {@code delay} (default: at once). */
+        public Builder clusterEndpointMovesAfter(Duration delay) {
+            if (delay == null || delay.isNegative()) {
+                throw new IllegalArgumentException("clusterEndpointMovesAfter must be >= 0: was " + delay);
+            }
+            this.endpointMove = delay;
+            return this;
+        }
+
+        /** Stale DNS: the cluster endpoint stays on the old writer after a failover until {@link #pointClusterEndpointAt}. */
+        public Builder clusterEndpointNeverMoves() {
+            this.endpointMove = null;
+            return this;
+        }
+
+        /** How often the control plane refreshes the status rows of live instances (default 1 s; at least 10 ms). */
+        public Builder statusInterval(Duration interval) {
+            if (interval == null || interval.toMillis() < 10) {
+                throw new IllegalArgumentException("statusInterval must be >= 10ms: was " + interval);
+            }
+            this.statusInterval = interval;
+            return this;
+        }
+
+        String domain() {
+            return dnsId + "." + region + ".rds.amazonaws.com";
+        }
+
+        /** Starts the PostgreSQL cluster, installs the Aurora functions, writes the names; returns when all is ready. */
+        public AuroraPostgresCluster start() {
+            String property = System.getProperty("jdk.net.hosts.file");
+            Path hosts = hostsFile != null ? hostsFile : property != null ? Path.of(property).toAbsolutePath() : null;
+            String domainKey = hosts == null ? null : hosts.normalize() + "|" + domain();
+            int subnet = reserve(domainKey);
+            PostgresCluster.NodeLayout oldLayout = postgres.layout;
+            String oldExtensions = postgres.extraConfig.get(AuroraCatalog.RDS_EXTENSIONS_SETTING);
+            postgres.layout = new PostgresCluster.NodeLayout() {
+                @Override
+                public String proxyHost(int nodeIndex) {
+                    if (nodeIndex > MAX_NODE_INDEX) {
+                        throw new IllegalStateException("An Aurora emulation has at most " + (MAX_NODE_INDEX + 1) + " instances over its life");
+                    }
+                    return "127.0." + subnet + "." + (nodeIndex + 2);
+                }
+
+                @Override
+                public boolean sharedProxyPort() {
+                    return true;
+                }
+
+                @Override
+                public Map<String, String> serverSettings(int nodeIndex) {
+                    return Map.of(AuroraCatalog.INSTANCE_ID_SETTING, instanceId(nodeIndex));
+                }
+            };
+            postgres.extraConfig(AuroraCatalog.RDS_EXTENSIONS_SETTING, AuroraCatalog.RDS_EXTENSIONS);
+            PostgresCluster pg;
+            try {
+                pg = postgres.start();
+            } catch (RuntimeException | Error e) {
+                release(subnet, domainKey);
+                throw e;
+            } finally {
+                postgres.layout = oldLayout;
+                if (oldExtensions == null) {
+                    postgres.extraConfig.remove(AuroraCatalog.RDS_EXTENSIONS_SETTING);
+                } else {
+                    postgres.extraConfig.put(AuroraCatalog.RDS_EXTENSIONS_SETTING, oldExtensions);
+                }
+            }
+            AuroraPostgresCluster aurora = new AuroraPostgresCluster(this, pg, hosts != null ? hosts : pg.workDir().resolve("hosts"),
+                    domainKey, subnet);
+            OpenClusters.register(aurora);
+            try {
+                aurora.boot(postgres.startupTimeoutValue());
+                return aurora;
+            } catch (RuntimeException | Error e) {
+                aurora.close();
+                throw e;
+            }
+        }
+
+        private int reserve(String domainKey) {
+            synchronized (AuroraPostgresCluster.class) {
+                if (domainKey != null && DOMAINS.contains(domainKey)) {
+                    throw new IllegalStateException("Another open Aurora emulation of this JVM already writes names under "
+                            + domain() + " into " + domainKey.substring(0, domainKey.lastIndexOf('|')) + "; give this one another dnsId(...) or cluster id");
+                }
+                for (int k = 0; k < 256; k++) {
+                    if (SUBNETS.add(k)) {
+                        if (domainKey != null) {
+                            DOMAINS.add(domainKey);
+                        }
+                        return k;
+                    }
+                }
+                throw new IllegalStateException("256 Aurora emulations are open in this JVM; close some first");
+            }
+        }
+
+        private static void release(int subnet, String domainKey) {
+            synchronized (AuroraPostgresCluster.class) {
+                SUBNETS.remove(subnet);
+                if (domainKey != null) {
+                    DOMAINS.remove(domainKey);
+                }
+            }
+        }
+    }
+}
