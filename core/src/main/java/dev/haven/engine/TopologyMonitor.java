@@ -335,18 +335,32 @@ public final class TopologyMonitor implements AutoCloseable {
         for (EndpointState s : states.values()) {
             (s == knownWriter ? first : rest).add(s);
         }
-        if (!first.isEmpty() && !probeAll(first, timeout, ok, failed, sentAt)) {
-            return;
+        long firstDeadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
+        Map<String, CompletableFuture<Probe>> writerProbe = launch(first, timeout, sentAt);
+        // The replicas are probed once the writer answered, so that their positions are compared with a writer sample
+        // taken before them; but a hung writer does not hold them back longer than the fast interval: replicas whose
+        // freshness is known without the writer (a lag the store reports) stay fresh while the writer times out.
+        for (CompletableFuture<Probe> f : writerProbe.values()) {
+            try {
+                f.get(Math.min(timeout.toNanos(), settings.fastInterval().toNanos()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException | ExecutionException notYet) {
+                // collected below
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
-        if (!probeAll(rest, timeout, ok, failed, sentAt)) {
+        long restDeadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
+        Map<String, CompletableFuture<Probe>> replicaProbes = launch(rest, timeout, sentAt);
+        if (!collect(first, writerProbe, firstDeadline, timeout, ok, failed)
+                || !collect(rest, replicaProbes, restDeadline, timeout, ok, failed)) {
             return;
         }
         apply(ok, failed, sentAt);
     }
 
-    /** Probes {@code group} in parallel, waiting at most the probe timeout; false if interrupted. */
-    private boolean probeAll(List<EndpointState> group, Duration timeout, Map<String, Probe> ok,
-            Map<String, String> failed, Map<String, Long> sentAt) {
+    /** Sends the probes of {@code group} in parallel; an endpoint whose previous probe is still blocked gets none. */
+    private Map<String, CompletableFuture<Probe>> launch(List<EndpointState> group, Duration timeout, Map<String, Long> sentAt) {
         Map<String, CompletableFuture<Probe>> futures = new HashMap<>();
         for (EndpointState s : group) {
             if (s.probeInFlight) {
@@ -381,7 +395,12 @@ public final class TopologyMonitor implements AutoCloseable {
             }
             futures.put(s.id(), f);
         }
-        long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.MILLISECONDS.toNanos(50);
+        return futures;
+    }
+
+    /** Waits for the probes of {@code group} until {@code deadline} (System.nanoTime); false if interrupted. */
+    private boolean collect(List<EndpointState> group, Map<String, CompletableFuture<Probe>> futures, long deadline,
+            Duration timeout, Map<String, Probe> ok, Map<String, String> failed) {
         for (EndpointState s : group) {
             CompletableFuture<Probe> f = futures.get(s.id());
             if (f == null) {
@@ -630,16 +649,20 @@ public final class TopologyMonitor implements AutoCloseable {
     }
 
     /**
-     * Endpoints up so far whose probe timed out in this round although they answered requests after it was sent:
-     * evidence of life outweighs one slow probe (a CPU-saturated server or client), so they keep their verdict for
-     * another round instead of being declared down. A hung server answers nothing and gets no such benefit.
+     * Endpoints up so far whose probe timed out in this round although they answered requests in the second half of
+     * the probe's time: evidence of life outweighs one slow probe (a CPU-saturated server or client), so they keep
+     * their verdict for another round instead of being declared down. A hung server answers nothing and gets no such
+     * benefit; one that hung early in the probe's time neither (answers from before the hang do not count: counting
+     * every answer since the probe was sent gave a server frozen mid-probe a second round, 2.3 s to detection).
      */
     private Set<String> slowButAnswering(Map<String, String> failed, Map<String, Long> sentAt) {
         Set<String> slow = null;
+        long half = settings.probeTimeout().toNanos() / 2;
         for (var f : failed.entrySet()) {
             EndpointState s = states.get(f.getKey());
             Long sent = sentAt.get(f.getKey());
-            if (s != null && sent != null && s.up() && f.getValue().startsWith(TIMED_OUT_PREFIX) && s.answeredSince(sent)) {
+            if (s != null && sent != null && s.up() && f.getValue().startsWith(TIMED_OUT_PREFIX)
+                    && s.answeredSince(sent + half)) {
                 if (slow == null) {
                     slow = new HashSet<>();
                 }

@@ -96,10 +96,25 @@ class TopologyMonitorTest {
         m.round();
         EndpointState writer = m.snapshot().state("a:1");
 
-        // Loaded: the probe takes longer than its timeout, but requests are answered after it was sent.
+        // Hung early in the probe's time: the requests answered just after it was sent do not vouch for the server.
+        CountDownLatch early = new CountDownLatch(1);
+        answers.put("a:1", early);
+        writer.answered(now.get() + Duration.ofMillis(10).toNanos()); // 10 of the probe's 50 ms
+        m.round();
+        early.countDown();
+        assertThat(m.snapshot().topology().writer()).as("frozen 10 ms into the probe: down at its timeout").isEmpty();
+        assertThat(events).filteredOn(HavenEvent.EndpointDown.class::isInstance).hasSize(1);
+        awaitProbeReturned(writer);
+        answers.put("a:1", writer(1, 500));
+        now.addAndGet(S);
+        m.round();
+        assertThat(m.snapshot().topology().writer()).map(Endpoint::id).contains("a:1");
+        events.clear();
+
+        // Loaded: the probe takes longer than its timeout, but requests are answered late in its time.
         CountDownLatch slow = new CountDownLatch(1);
         answers.put("a:1", slow);
-        writer.answered(now.get());
+        writer.answered(now.get() + Duration.ofMillis(40).toNanos());
         m.round();
         assertThat(m.snapshot().topology().writer()).map(Endpoint::id).contains("a:1");
         assertThat(writer.available()).isTrue();
@@ -140,7 +155,7 @@ class TopologyMonitorTest {
         // pgjdbc's network timeout on the probe connection: an I/O error caused by a socket timeout, before ours fires
         answers.put("a:1", new java.sql.SQLException("An I/O error occurred while sending to the backend.", "08006",
                 new java.net.SocketTimeoutException("Read timed out")));
-        writer.answered(now.get()); // a request answered while the probe was out
+        writer.answered(now.get() + Duration.ofSeconds(1).toNanos()); // a request answered late while the probe was out
         m.round();
         assertThat(m.snapshot().topology().writer()).as("loaded, not dead: still the writer").map(Endpoint::id).contains("a:1");
         assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown);

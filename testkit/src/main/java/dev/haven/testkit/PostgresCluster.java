@@ -1075,6 +1075,9 @@ public final class PostgresCluster implements AutoCloseable {
     void execute(PgNode node, String db, String sql) {
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.directPort + "/" + db, props(5, 30));
              Statement s = c.createStatement()) {
+            // a control-plane write never waits for a synchronous standby: right after a promotion the new writer has
+            // none yet, and its status rows must change at once (as Aurora's control plane does)
+            s.execute("SET synchronous_commit = local");
             s.execute(sql);
         } catch (SQLException e) {
             throw new PostgresClusterException(node.name() + " (" + db + "): " + redact(sql) + " failed: " + e.getMessage(), e);
