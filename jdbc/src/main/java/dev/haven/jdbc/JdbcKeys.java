@@ -23,7 +23,8 @@ public final class JdbcKeys {
     public static final Setting<String> USERNAME = Setting.text("username", null, "the database user");
     public static final Setting<String> PASSWORD = Setting.text("password", null, "never logged, never in a message").secret();
     public static final Setting<JdbcProvider> PROVIDER = Setting.choice("provider", JdbcProvider.class, JdbcProvider.AUTO,
-            "the kind of database and deployment (`auto`, `postgres`, `aurora-postgres`); `auto` detects it at the first "
+            "the kind of database and deployment (`auto`, `postgres`, `aurora-postgres`, `rds-multi-az-postgres`); `auto` "
+                    + "detects it at the first "
                     + "contact and logs what it chose; a kind the server does not match fails every connection with a "
                     + "message naming it");
     public static final Setting<String> AURORA_INSTANCE_HOST_PATTERN = Setting.text("aurora.instance-host-pattern", null,

@@ -14,7 +14,8 @@ package dev.haven.jdbc;
 public enum JdbcProvider {
     /**
      * Detected at the first contact with a server, and logged: Aurora PostgreSQL when the server has
-     * {@code aurora_replica_status()}, else PostgreSQL streaming replication.
+     * {@code aurora_replica_status()}, an RDS Multi-AZ DB cluster when it has {@code rds_tools.show_topology()}, else
+     * PostgreSQL streaming replication.
      */
     AUTO,
     /**
@@ -28,5 +29,11 @@ public enum JdbcProvider {
      * instance endpoint ({@code aurora.instance-host-pattern}), never through the cluster endpoint, whose DNS may still
      * name the old writer after a failover; replica lag as Aurora reports it.
      */
-    AURORA_POSTGRES
+    AURORA_POSTGRES,
+    /**
+     * An RDS Multi-AZ DB cluster (PostgreSQL): a writer and two readable standbys on streaming replication, so roles,
+     * timelines and lag are PostgreSQL's, measured by Haven as for {@link #POSTGRES}; the instances come from
+     * {@code rds_tools.show_topology()}, and the cluster and reader endpoints are only a way in, never routed to.
+     */
+    RDS_MULTI_AZ_POSTGRES
 }

@@ -49,7 +49,7 @@ class HavenDataSourceConfigTest {
     @Test
     void providerSettingsAreCheckedBeforeAnyServerIsContacted() {
         assertThatThrownBy(() -> valid().properties(java.util.Map.of("haven.jdbc.provider", "oracle")).build())
-                .hasMessage("haven.jdbc.provider must be one of [auto, postgres, aurora-postgres]: was oracle");
+                .hasMessage("haven.jdbc.provider must be one of [auto, postgres, aurora-postgres, rds-multi-az-postgres]: was oracle");
         assertThatThrownBy(() -> valid().provider(JdbcProvider.AURORA_POSTGRES).build())
                 .hasMessage("haven.jdbc.aurora.instance-host-pattern is required with haven.jdbc.provider=aurora-postgres "
                         + "when no URL host is an RDS endpoint (*.rds.amazonaws.com): was not set, hosts [127.0.0.1]");

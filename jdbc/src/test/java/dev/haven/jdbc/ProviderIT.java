@@ -35,7 +35,7 @@ class ProviderIT {
                 .auroraInstanceHostPattern("?.cluster-test.db").build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("haven.jdbc.provider=aurora-postgres does not match the server: "
-                        + cluster.primary().host() + ":" + cluster.primary().port() + " is PostgreSQL without aurora_replica_status() (PostgreSQL "
+                        + cluster.primary().host() + ":" + cluster.primary().port() + " is PostgreSQL without aurora_replica_status() or rds_tools.show_topology() (PostgreSQL "
                         + cluster.serverMajorVersion())
                 .hasMessageEndingWith("; use haven.jdbc.provider=postgres or auto");
         assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until the refusal (no writer-wait)").isLessThan(10_000);

@@ -55,12 +55,22 @@ public final class PostgresTopologyProvider extends PgProbes {
      */
     static final String WRITE_MARK_SQL = "SELECT " + INSERT_POSITION + ", " + TIMELINE;
 
-    static final String PROBE_SQL = "SELECT pg_is_in_recovery(),"
-            + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn ELSE " + INSERT_POSITION + " END,"
-            + " CASE WHEN pg_is_in_recovery() THEN 0 ELSE " + TIMELINE + " END,"
-            + " CASE WHEN pg_is_in_recovery() THEN NULL"
+    /** Replicas that name themselves {@code host:port} in {@code application_name}, from the writer's view. */
+    static final String STREAMING_DISCOVERY = "CASE WHEN pg_is_in_recovery() THEN NULL"
             + "      ELSE (SELECT string_agg(application_name, ',') FROM pg_stat_replication"
             + "            WHERE application_name ~ '^[A-Za-z0-9._\\-]+:[0-9]+$') END";
+
+    /** Every instance of an RDS Multi-AZ DB cluster, as RDS reports it on any of them. */
+    static final String RDS_MULTI_AZ_DISCOVERY =
+            "(SELECT string_agg(t.endpoint || ':' || t.port, ',') FROM rds_tools.show_topology('haven') t)";
+
+    static final String PROBE_SQL = probeSql(STREAMING_DISCOVERY);
+
+    static String probeSql(String discovery) {
+        return "SELECT pg_is_in_recovery(),"
+                + " CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn ELSE " + INSERT_POSITION + " END,"
+                + " CASE WHEN pg_is_in_recovery() THEN 0 ELSE " + TIMELINE + " END, " + discovery;
+    }
 
     /** Timelines only grow: an old primary back on its old timeline is never trusted again. */
     @Override
@@ -68,15 +78,35 @@ public final class PostgresTopologyProvider extends PgProbes {
         return true;
     }
 
+    private final String probeSql;
+    private final boolean completeTopology;
+
+    /** PostgreSQL streaming replication. */
     public PostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor) {
+        this(url, user, password, abortExecutor, false);
+    }
+
+    /**
+     * @param rdsMultiAz an RDS Multi-AZ DB cluster: the instances come from {@code rds_tools.show_topology()}, which
+     *                   every instance answers with the whole cluster, so an endpoint it does not list (the cluster or
+     *                   reader endpoint) is only a way in: it reports the instances and is never routed to
+     */
+    public PostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor, boolean rdsMultiAz) {
         super(url, user, password, abortExecutor);
+        this.probeSql = rdsMultiAz ? probeSql(RDS_MULTI_AZ_DISCOVERY) : PROBE_SQL;
+        this.completeTopology = rdsMultiAz;
+    }
+
+    /** Whether this provider reads an RDS Multi-AZ DB cluster's topology. */
+    boolean rdsMultiAz() {
+        return completeTopology;
     }
 
     @Override
     Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException {
         c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
         long start = System.nanoTime();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PROBE_SQL)) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(probeSql)) {
             long roundTrip = System.nanoTime() - start;
             rs.next();
             boolean recovery = rs.getBoolean(1);
@@ -96,6 +126,10 @@ public final class PostgresTopologyProvider extends PgProbes {
                         // an application_name that merely looks like host:port
                     }
                 }
+            }
+            if (completeTopology && !discovered.isEmpty()
+                    && discovered.stream().noneMatch(d -> d.id().equalsIgnoreCase(endpoint.id()))) {
+                return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, discovered, roundTrip); // a way in, never a target
             }
             return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered, roundTrip);
         }

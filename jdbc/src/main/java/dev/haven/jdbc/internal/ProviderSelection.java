@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,27 +28,28 @@ public final class ProviderSelection implements TopologyProvider {
 
     static final String DETECT_SQL = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p"
             + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
-            + " WHERE n.nspname = 'pg_catalog' AND p.proname = 'aurora_replica_status'), pg_catalog.version()";
+            + " WHERE n.nspname = 'pg_catalog' AND p.proname = 'aurora_replica_status'),"
+            + " EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+            + " WHERE n.nspname = 'rds_tools' AND p.proname = 'show_topology'), pg_catalog.version()";
 
     private final String cluster;
     private final JdbcProvider configured;
-    private final Supplier<PgProbes> postgres;
-    private final Supplier<PgProbes> aurora;
+    private final Map<JdbcProvider, Supplier<PgProbes>> providers;
     private final PgProbes detector;
     private volatile PgProbes chosen;
+    private volatile JdbcProvider chosenKind = JdbcProvider.AUTO;
     private volatile String mismatch;
 
     /**
-     * @param postgres  builds the plain PostgreSQL provider
-     * @param aurora    builds the Aurora provider (it may throw for a missing host pattern: then Aurora is not an option)
+     * @param providers builds the provider of each kind (one may throw IllegalArgumentException for a missing setting,
+     *                  such as Aurora's host pattern: the message then says why that kind cannot be used)
      * @param detector  opens the detection connections (a provider whose probe connections are not used)
      */
-    public ProviderSelection(String cluster, JdbcProvider configured, Supplier<PgProbes> postgres, Supplier<PgProbes> aurora,
+    public ProviderSelection(String cluster, JdbcProvider configured, Map<JdbcProvider, Supplier<PgProbes>> providers,
             PgProbes detector) {
         this.cluster = cluster;
         this.configured = configured;
-        this.postgres = postgres;
-        this.aurora = aurora;
+        this.providers = Map.copyOf(providers);
         this.detector = detector;
     }
 
@@ -58,9 +60,7 @@ public final class ProviderSelection implements TopologyProvider {
 
     /** The kind in use: the configured one, or the one {@code auto} detected; {@code AUTO} before the first contact. */
     public JdbcProvider kind() {
-        PgProbes p = chosen;
-        return p instanceof AuroraPostgresTopologyProvider ? JdbcProvider.AURORA_POSTGRES
-                : p instanceof PostgresTopologyProvider ? JdbcProvider.POSTGRES : JdbcProvider.AUTO;
+        return chosenKind;
     }
 
     /** Why the configured provider does not fit the server, or {@code null}. */
@@ -84,17 +84,23 @@ public final class ProviderSelection implements TopologyProvider {
         if (mismatch != null) {
             throw new IllegalStateException(mismatch);
         }
-        boolean isAurora;
-        String version;
+        JdbcProvider kind;
+        String server;
         try (Connection c = detector.open(endpoint, timeout); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(DETECT_SQL)) {
             rs.next();
-            isAurora = rs.getBoolean(1);
-            version = rs.getString(2);
+            String version = shortVersion(rs.getString(3));
+            if (rs.getBoolean(1)) {
+                kind = JdbcProvider.AURORA_POSTGRES;
+                server = "Aurora PostgreSQL (" + version + ")";
+            } else if (rs.getBoolean(2)) {
+                kind = JdbcProvider.RDS_MULTI_AZ_POSTGRES;
+                server = "an RDS Multi-AZ DB cluster instance (" + version + ")";
+            } else {
+                kind = JdbcProvider.POSTGRES;
+                server = "PostgreSQL without aurora_replica_status() or rds_tools.show_topology() (" + version + ")";
+            }
         }
-        String server = (isAurora ? "Aurora PostgreSQL (" : "PostgreSQL without aurora_replica_status() (")
-                + shortVersion(version) + ")";
-        JdbcProvider kind = isAurora ? JdbcProvider.AURORA_POSTGRES : JdbcProvider.POSTGRES;
         if (configured != JdbcProvider.AUTO && configured != kind) {
             mismatch = "haven.jdbc.provider=" + name(configured) + " does not match the server: " + endpoint.id() + " is "
                     + server + "; use haven.jdbc.provider=" + name(kind) + " or auto";
@@ -102,7 +108,8 @@ public final class ProviderSelection implements TopologyProvider {
             throw new IllegalStateException(mismatch);
         }
         try {
-            chosen = kind == JdbcProvider.AURORA_POSTGRES ? aurora.get() : postgres.get();
+            chosen = providers.get(kind).get();
+            chosenKind = kind;
         } catch (IllegalArgumentException e) {
             mismatch = e.getMessage() + " (" + endpoint.id() + " is " + server + ")";
             log.error("Haven {}: {}", cluster, mismatch);

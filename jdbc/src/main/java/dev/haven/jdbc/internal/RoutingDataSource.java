@@ -164,11 +164,16 @@ public final class RoutingDataSource implements AutoCloseable {
             return t;
         });
         TopologyProvider provider = settings.topologyProvider() != null ? settings.topologyProvider()
-                : new ProviderSelection(settings.clusterName(), settings.keys().get(JdbcKeys.PROVIDER),
+                : new ProviderSelection(settings.clusterName(), settings.keys().get(JdbcKeys.PROVIDER), Map.of(
+                        JdbcProvider.POSTGRES,
                         () -> new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter),
+                        JdbcProvider.RDS_MULTI_AZ_POSTGRES,
+                        () -> new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter,
+                                true),
+                        JdbcProvider.AURORA_POSTGRES,
                         () -> new AuroraPostgresTopologyProvider(settings.url(), settings.username(), settings.password(),
                                 probeAborter, AuroraPostgresTopologyProvider.hostPattern(
-                                        settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts())),
+                                        settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts()))),
                         new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter));
         AutoCloseable resources = () -> {
             provider.close();
