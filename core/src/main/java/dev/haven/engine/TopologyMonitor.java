@@ -602,11 +602,6 @@ public final class TopologyMonitor implements AutoCloseable {
     }
 
     /**
-     * Endpoints the writer reports (its replicas) join; discovered ones it stops reporting are forgotten once they
-     * also stop answering. The writer itself never counts as unreported: it does not list itself, and a discovered
-     * replica that was promoted must survive a failed probe (when the seeds are gone, nothing else would find it).
-     */
-    /**
      * The writer time up to which a reader is known to hold every write: from its replayed position and the writer's
      * position history when it has a position, else from the lag the store reports (taken at the probe's send time,
      * the safe side), else unknown.
@@ -621,6 +616,11 @@ public final class TopologyMonitor implements AutoCloseable {
         return LagTracker.UNKNOWN;
     }
 
+    /**
+     * Endpoints the writer reports (its replicas) join; discovered ones it stops reporting are forgotten once they
+     * also stop answering. The writer itself never counts as unreported: it does not list itself, and a discovered
+     * replica that was promoted must survive a failed probe (when the seeds are gone, nothing else would find it).
+     */
     private void discover(String writerId, List<Endpoint> discovered) {
         Map<String, Endpoint> reported = new HashMap<>();
         for (Endpoint d : discovered) {
