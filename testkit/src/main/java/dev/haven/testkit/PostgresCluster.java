@@ -1021,9 +1021,9 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ Aurora mode hooks
+    // ------------------------------------------------------------------------------------------------ Aurora / RDS mode hooks
 
-    /** Where nodes listen and what each server is started with; fixed before start. Package-private: Aurora mode. */
+    /** Where nodes listen and what each server is started with; fixed before start. Package-private: Aurora and RDS modes. */
     interface NodeLayout {
         NodeLayout DEFAULT = new NodeLayout() {
         };
@@ -1044,7 +1044,7 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    /** Told of topology changes, under the cluster's lock. Package-private: Aurora's control plane. */
+    /** Told of topology changes, under the cluster's lock. Package-private: the Aurora and RDS control planes. */
     interface TopologyListener {
         TopologyListener NONE = new TopologyListener() {
         };
