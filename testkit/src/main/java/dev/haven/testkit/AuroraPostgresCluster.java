@@ -1,26 +1,14 @@
 package dev.haven.testkit;
 
 import dev.haven.testkit.internal.AuroraCatalog;
-import dev.haven.testkit.internal.HostsFile;
 import dev.haven.testkit.internal.OpenClusters;
 import dev.haven.testkit.internal.ProcessCpu;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
-import java.security.Security;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,45 +78,20 @@ import org.slf4j.LoggerFactory;
 public final class AuroraPostgresCluster implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuroraPostgresCluster.class);
-    private static final Duration RESOLVE_CHECK = Duration.ofSeconds(5);
-    private static final int MAX_NODE_INDEX = 252; // 127.0.k.2 .. 127.0.k.254
 
-    // JVM-wide: loopback subnets (127.0.k.0/24) and hosts-file domains of the open clusters
-    private static final Set<Integer> SUBNETS = new HashSet<>();
-    private static final Set<String> DOMAINS = new HashSet<>();
-
+    private final RdsNames names;
     private final PostgresCluster postgres;
     private final String clusterId;
-    private final String region;
-    private final String domain;
-    private final Path hostsFile;
-    private final String domainKey;
-    private final int subnet;
-    private final Duration endpointMove; // null = never
     private final List<String> databases;
     private final Duration statusInterval;
-    private final ScheduledExecutorService controlPlane;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile PgNode clusterTarget;
-    private volatile boolean cacheWarned;
     private final Map<PgNode, long[]> cpuSamples = new java.util.HashMap<>(); // node -> {ticks, nanoTime}; control-plane thread only
 
-    private AuroraPostgresCluster(Builder b, PostgresCluster postgres, Path hostsFile, String domainKey, int subnet) {
-        this.postgres = postgres;
-        this.clusterId = b.clusterId;
-        this.region = b.region;
-        this.domain = b.domain();
-        this.hostsFile = hostsFile;
-        this.domainKey = domainKey;
-        this.subnet = subnet;
-        this.endpointMove = b.endpointMove;
+    private AuroraPostgresCluster(Builder b, RdsNames names) {
+        this.names = names;
+        this.postgres = names.postgres();
+        this.clusterId = b.settings.clusterId;
         this.statusInterval = b.statusInterval;
         this.databases = "postgres".equals(postgres.database()) ? List.of("postgres") : List.of("postgres", postgres.database());
-        this.controlPlane = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "haven-aurora-" + clusterId);
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
@@ -148,7 +111,7 @@ public final class AuroraPostgresCluster implements AutoCloseable {
     }
 
     public String region() {
-        return region;
+        return names.region();
     }
 
     /** {@code instance-(N+1)} for node {@code pgN}: what {@code aurora_db_instance_identifier()} returns there. */
@@ -158,47 +121,47 @@ public final class AuroraPostgresCluster implements AutoCloseable {
 
     /** {@code <instance id>.<dns id>.<region>.rds.amazonaws.com}, resolving to {@code node.host()}. */
     public String instanceHost(PgNode node) {
-        return instanceId(node) + "." + domain;
+        return names.instanceHost(node);
     }
 
     /** {@code ?.<dns id>.<region>.rds.amazonaws.com}: the AWS wrapper's {@code clusterInstanceHostPattern}. */
     public String instanceHostPattern() {
-        return "?." + domain;
+        return names.instanceHostPattern();
     }
 
     /** {@code <cluster id>.cluster-<dns id>.<region>.rds.amazonaws.com}: names the writer (see {@link #clusterEndpointTarget()}). */
     public String clusterEndpoint() {
-        return clusterId + ".cluster-" + domain;
+        return names.clusterEndpoint();
     }
 
     /** {@code <cluster id>.cluster-ro-<dns id>.<region>.rds.amazonaws.com}: names every reader. */
     public String readerEndpoint() {
-        return clusterId + ".cluster-ro-" + domain;
+        return names.readerEndpoint();
     }
 
     /** The one port every instance listens on. */
     public int port() {
-        return postgres.sharedProxyPort();
+        return names.port();
     }
 
     /** {@code jdbc:postgresql://<cluster endpoint>:<port>/<database>}. */
     public String jdbcUrl() {
-        return "jdbc:postgresql://" + clusterEndpoint() + ":" + port() + "/" + postgres.database();
+        return names.jdbcUrl(clusterEndpoint());
     }
 
     /** {@code jdbc:postgresql://<instance host>:<port>/<database>}. */
     public String instanceJdbcUrl(PgNode node) {
-        return "jdbc:postgresql://" + instanceHost(node) + ":" + port() + "/" + postgres.database();
+        return names.jdbcUrl(instanceHost(node));
     }
 
     /** The hosts file holding this cluster's names (one block of it; other lines are left alone). */
     public Path hostsFile() {
-        return hostsFile;
+        return names.hostsFile();
     }
 
     /** The node whose address the cluster endpoint has now; empty only after {@link #close()}. */
     public Optional<PgNode> clusterEndpointTarget() {
-        return Optional.ofNullable(clusterTarget);
+        return names.clusterEndpointTarget();
     }
 
     public String user() {
@@ -223,23 +186,12 @@ public final class AuroraPostgresCluster implements AutoCloseable {
      * @return the new writer
      */
     public PgNode failover() {
-        if (postgres.replicas().stream().noneMatch(PgNode::isRunning)) {
-            throw new IllegalStateException("No running reader to fail over to: " + postgres.replicas());
-        }
-        postgres.killWriter();
-        return postgres.promote(postgres.mostAdvancedReplica());
+        return names.failover();
     }
 
     /** {@link #failover()} to a chosen reader (which should be the most advanced, see {@link PostgresCluster#promote}). */
     public PgNode failover(PgNode newWriter) {
-        if (newWriter == postgres.primary()) {
-            throw new IllegalArgumentException(newWriter.name() + " is already the writer");
-        }
-        if (!newWriter.isRunning()) {
-            throw new IllegalStateException(newWriter.name() + " is not running: it cannot become the writer");
-        }
-        postgres.killWriter();
-        return postgres.promote(newWriter);
+        return names.failover(newWriter);
     }
 
     /**
@@ -248,18 +200,7 @@ public final class AuroraPostgresCluster implements AutoCloseable {
      * the cache settings if it still does not).
      */
     public void pointClusterEndpointAt(PgNode node) {
-        Objects.requireNonNull(node, "node");
-        requireOpen();
-        synchronized (this) {
-            clusterTarget = node;
-            writeHosts();
-        }
-        if (jvmReadsHostsFile() && !awaitResolves(clusterEndpoint(), node.host(), RESOLVE_CHECK) && !cacheWarned) {
-            cacheWarned = true;
-            LOG.warn("This JVM still resolves {} to its old address {} after the hosts file moved it to {}: its DNS cache "
-                    + "hides the move. Start it with -Dsun.net.inetaddr.ttl=0 (cache TTL now: {})", clusterEndpoint(),
-                    resolveQuietly(clusterEndpoint()), node.host(), describeCacheTtl());
-        }
+        names.pointClusterEndpointAt(node);
     }
 
     /**
@@ -268,29 +209,10 @@ public final class AuroraPostgresCluster implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (names.isClosed()) {
             return;
         }
-        controlPlane.shutdownNow();
-        try {
-            controlPlane.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        postgres.listener(PostgresCluster.TopologyListener.NONE);
-        try {
-            HostsFile.removeBlock(hostsFile, blockOwner());
-        } catch (RuntimeException e) {
-            LOG.warn("Could not remove {}'s names from {}: {}", clusterId, hostsFile, e.toString());
-        }
-        clusterTarget = null;
-        postgres.close();
-        synchronized (AuroraPostgresCluster.class) {
-            SUBNETS.remove(subnet);
-            if (domainKey != null) {
-                DOMAINS.remove(domainKey);
-            }
-        }
+        names.close();
         OpenClusters.unregister(this);
     }
 
@@ -305,35 +227,18 @@ public final class AuroraPostgresCluster implements AutoCloseable {
             }
         }
         postgres.awaitReplicated(timeout); // every reader has the functions and rows before start() returns
-        synchronized (this) {
-            clusterTarget = writer;
-            writeHosts();
-        }
+        names.publish(writer);
         postgres.listener(new ControlPlane());
-        if (jvmReadsHostsFile()) {
-            for (String name : List.of(clusterEndpoint(), instanceHost(writer))) {
-                if (!awaitResolves(name, writer.host(), RESOLVE_CHECK)) {
-                    throw new PostgresClusterException("This JVM reads the hosts file " + hostsFile + " (jdk.net.hosts.file) but "
-                            + "does not resolve " + name + " to " + writer.host() + " within " + RESOLVE_CHECK + " (it resolves to "
-                            + resolveQuietly(name) + "). A failed lookup of the name before start may be cached: start the JVM "
-                            + "with -Djava.security.properties=<file> holding networkaddress.cache.negative.ttl=0");
-                }
-            }
-            if (cacheTtlSeconds() != 0) {
-                LOG.warn("This JVM caches DNS answers ({}): moves of {} will not be seen at once. Start it with "
-                        + "-Dsun.net.inetaddr.ttl=0", describeCacheTtl(), clusterEndpoint());
-            }
-        }
         long period = statusInterval.toMillis();
-        controlPlane.scheduleWithFixedDelay(this::refresh, period, period, TimeUnit.MILLISECONDS);
-        LOG.info("Aurora emulation {} ({}): {} on port {}, names in {}", clusterId, region,
-                postgres.nodes().stream().map(n -> instanceId(n) + "=" + n.host()).toList(), port(), hostsFile);
+        names.scheduler().scheduleWithFixedDelay(this::refresh, period, period, TimeUnit.MILLISECONDS);
+        LOG.info("Aurora emulation {} ({}): {} on port {}, names in {}", clusterId, region(),
+                postgres.nodes().stream().map(n -> instanceId(n) + "=" + n.host()).toList(), port(), hostsFile());
     }
 
     /** Every status interval: the writer refreshes the rows of itself and of the streaming readers. */
     private void refresh() {
         PgNode w = postgres.primary();
-        if (closed.get() || !w.isRunning()) {
+        if (names.isClosed() || !w.isRunning()) {
             return; // a dead writer refreshes nothing: every row goes stale until a promotion
         }
         String sql = AuroraCatalog.refresh(cpuPercent());
@@ -378,38 +283,18 @@ public final class AuroraPostgresCluster implements AutoCloseable {
             for (String db : databases) {
                 postgres.execute(newWriter, db, AuroraCatalog.promote(instanceId(newWriter)));
             }
-            if (endpointMove != null && endpointMove.isZero()) {
-                synchronized (AuroraPostgresCluster.this) {
-                    clusterTarget = newWriter;
-                    writeHosts();
-                }
-                if (jvmReadsHostsFile()) {
-                    awaitResolves(clusterEndpoint(), newWriter.host(), RESOLVE_CHECK);
-                }
-            } else {
-                writeHosts(); // the reader endpoint changes at once
-                if (endpointMove != null) {
-                    controlPlane.schedule(() -> {
-                        if (!closed.get() && postgres.primary() == newWriter) {
-                            pointClusterEndpointAt(newWriter);
-                        }
-                    }, endpointMove.toNanos(), TimeUnit.NANOSECONDS);
-                }
-            }
+            names.promoted(newWriter);
             LOG.info("Aurora {}: {} is the writer ({} was); cluster endpoint on {}", clusterId, instanceId(newWriter),
-                    instanceId(oldWriter), clusterTarget == null ? "-" : instanceId(clusterTarget));
+                    instanceId(oldWriter), clusterEndpointTarget().map(AuroraPostgresCluster.this::instanceId).orElse("-"));
         }
 
         @Override
         public void added(PgNode node) {
-            if (node.index > MAX_NODE_INDEX) {
-                throw new IllegalStateException("An Aurora emulation has at most " + (MAX_NODE_INDEX + 1) + " instances over its life");
-            }
             PgNode w = postgres.primary();
             for (String db : databases) {
                 postgres.execute(w, db, AuroraCatalog.register(clusterId, instanceId(node), PostgresCluster.applicationName(node), false));
             }
-            writeHosts();
+            names.nodesChanged();
         }
 
         @Override
@@ -420,98 +305,19 @@ public final class AuroraPostgresCluster implements AutoCloseable {
                     postgres.execute(w, db, AuroraCatalog.delete(instanceId(node)));
                 }
             }
-            writeHosts();
+            names.nodesChanged();
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ DNS
-
-    private String blockOwner() {
-        return "aurora " + clusterEndpoint() + " pid " + ProcessHandle.current().pid();
-    }
-
-    private synchronized void writeHosts() {
-        if (closed.get()) {
-            return;
-        }
-        List<String> lines = new ArrayList<>();
-        PgNode w = postgres.primary();
-        for (PgNode n : postgres.nodes()) {
-            lines.add(n.host() + " " + instanceHost(n));
-        }
-        PgNode target = clusterTarget;
-        if (target != null) {
-            lines.add(target.host() + " " + clusterEndpoint());
-        }
-        List<PgNode> readers = postgres.replicas().stream().filter(PgNode::isRunning).toList();
-        for (PgNode r : readers.isEmpty() ? List.of(w) : readers) {
-            lines.add(r.host() + " " + readerEndpoint());
-        }
-        HostsFile.writeBlock(hostsFile, blockOwner(), lines);
-    }
-
-    private boolean jvmReadsHostsFile() {
-        String p = System.getProperty("jdk.net.hosts.file");
-        return p != null && Path.of(p).toAbsolutePath().normalize().equals(hostsFile.toAbsolutePath().normalize());
-    }
-
-    private static boolean awaitResolves(String name, String address, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (address.equals(resolveQuietly(name))) {
-                return true;
-            }
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-    }
-
-    private static String resolveQuietly(String name) {
-        try {
-            return InetAddress.getByName(name).getHostAddress();
-        } catch (UnknownHostException e) {
-            return "nothing (" + e.getMessage() + ")";
-        }
-    }
-
-    /** The JDK's positive cache TTL as it computes it: security property, else sun.net.inetaddr.ttl, else 30 s. */
+    /** The JDK's positive DNS cache TTL as it computes it (security property, else sun.net.inetaddr.ttl, else 30 s). */
     static int cacheTtlSeconds() {
-        String v = Security.getProperty("networkaddress.cache.ttl");
-        if (v == null) {
-            v = System.getProperty("sun.net.inetaddr.ttl");
-        }
-        if (v == null) {
-            return 30;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            return 30;
-        }
-    }
-
-    private static String describeCacheTtl() {
-        int ttl = cacheTtlSeconds();
-        return ttl < 0 ? "forever" : ttl + " s";
+        return RdsNames.cacheTtlSeconds();
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static String instanceId(int nodeIndex) {
         return "instance-" + (nodeIndex + 1);
-    }
-
-    private void requireOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("The Aurora emulation " + clusterId + " is closed");
-        }
     }
 
     // ------------------------------------------------------------------------------------------------ builder
@@ -528,25 +334,12 @@ public final class AuroraPostgresCluster implements AutoCloseable {
      */
     public static final class Builder {
         private final PostgresCluster.Builder postgres;
-        private final String clusterId;
-        private final String region;
-        private String dnsId;
-        private Path hostsFile;
-        private Duration endpointMove = Duration.ZERO;
+        private final RdsNames.Settings settings;
         private Duration statusInterval = Duration.ofSeconds(1);
 
         Builder(PostgresCluster.Builder postgres, String clusterId, String region) {
-            if (clusterId == null || !clusterId.matches("[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,62}") || clusterId.endsWith("-")) {
-                throw new IllegalArgumentException("Aurora cluster id must be 1-63 letters, digits and single hyphens, starting with "
-                        + "a letter and not ending with a hyphen (as Aurora's DB cluster identifiers): was '" + clusterId + "'");
-            }
-            if (region == null || !region.matches("[a-z]{2}(-[a-z]+)+-[0-9]+")) {
-                throw new IllegalArgumentException("Aurora region must look like us-east-1: was '" + region + "'");
-            }
+            this.settings = new RdsNames.Settings("Aurora", clusterId, region, 63);
             this.postgres = postgres;
-            this.clusterId = clusterId;
-            this.region = region;
-            this.dnsId = clusterId.replaceAll("[^a-zA-Z0-9]", "").toLowerCase(Locale.ROOT);
         }
 
         /**
@@ -554,11 +347,7 @@ public final class AuroraPostgresCluster implements AutoCloseable {
          * digits only (see the class comment). Default: the cluster id without its hyphens.
          */
         public Builder dnsId(String dnsId) {
-            if (dnsId == null || !dnsId.matches("[a-z0-9]{1,63}")) {
-                throw new IllegalArgumentException("dnsId must be 1-63 lower-case letters and digits (the AWS wrapper reads "
-                        + "x.cluster-y.<region>.rds.amazonaws.com as a cluster endpoint, so no hyphens): was '" + dnsId + "'");
-            }
-            this.dnsId = dnsId;
+            settings.dnsId(dnsId);
             return this;
         }
 
@@ -567,22 +356,19 @@ public final class AuroraPostgresCluster implements AutoCloseable {
          * if set, else {@code hosts} in the cluster's work directory.
          */
         public Builder hostsFile(Path file) {
-            this.hostsFile = Objects.requireNonNull(file, "hostsFile").toAbsolutePath();
+            settings.hostsFile(file);
             return this;
         }
 
         /** After a failover the cluster endpoint names the new writer only after {@code delay} (default: at once). */
         public Builder clusterEndpointMovesAfter(Duration delay) {
-            if (delay == null || delay.isNegative()) {
-                throw new IllegalArgumentException("clusterEndpointMovesAfter must be >= 0: was " + delay);
-            }
-            this.endpointMove = delay;
+            settings.clusterEndpointMovesAfter(delay);
             return this;
         }
 
         /** Stale DNS: the cluster endpoint stays on the old writer after a failover until {@link #pointClusterEndpointAt}. */
         public Builder clusterEndpointNeverMoves() {
-            this.endpointMove = null;
+            settings.clusterEndpointNeverMoves();
             return this;
         }
 
@@ -596,53 +382,15 @@ public final class AuroraPostgresCluster implements AutoCloseable {
         }
 
         String domain() {
-            return dnsId + "." + region + ".rds.amazonaws.com";
+            return settings.domain();
         }
 
         /** Starts the PostgreSQL cluster, installs the Aurora functions, writes the names; returns when all is ready. */
         public AuroraPostgresCluster start() {
-            String property = System.getProperty("jdk.net.hosts.file");
-            Path hosts = hostsFile != null ? hostsFile : property != null ? Path.of(property).toAbsolutePath() : null;
-            String domainKey = hosts == null ? null : hosts.normalize() + "|" + domain();
-            int subnet = reserve(domainKey);
-            PostgresCluster.NodeLayout oldLayout = postgres.layout;
-            String oldExtensions = postgres.extraConfig.get(AuroraCatalog.RDS_EXTENSIONS_SETTING);
-            postgres.layout = new PostgresCluster.NodeLayout() {
-                @Override
-                public String proxyHost(int nodeIndex) {
-                    if (nodeIndex > MAX_NODE_INDEX) {
-                        throw new IllegalStateException("An Aurora emulation has at most " + (MAX_NODE_INDEX + 1) + " instances over its life");
-                    }
-                    return "127.0." + subnet + "." + (nodeIndex + 2);
-                }
-
-                @Override
-                public boolean sharedProxyPort() {
-                    return true;
-                }
-
-                @Override
-                public Map<String, String> serverSettings(int nodeIndex) {
-                    return Map.of(AuroraCatalog.INSTANCE_ID_SETTING, instanceId(nodeIndex));
-                }
-            };
-            postgres.extraConfig(AuroraCatalog.RDS_EXTENSIONS_SETTING, AuroraCatalog.RDS_EXTENSIONS);
-            PostgresCluster pg;
-            try {
-                pg = postgres.start();
-            } catch (RuntimeException | Error e) {
-                release(subnet, domainKey);
-                throw e;
-            } finally {
-                postgres.layout = oldLayout;
-                if (oldExtensions == null) {
-                    postgres.extraConfig.remove(AuroraCatalog.RDS_EXTENSIONS_SETTING);
-                } else {
-                    postgres.extraConfig.put(AuroraCatalog.RDS_EXTENSIONS_SETTING, oldExtensions);
-                }
-            }
-            AuroraPostgresCluster aurora = new AuroraPostgresCluster(this, pg, hosts != null ? hosts : pg.workDir().resolve("hosts"),
-                    domainKey, subnet);
+            RdsNames names = RdsNames.start(postgres, settings, AuroraPostgresCluster::instanceId,
+                    index -> Map.of(AuroraCatalog.INSTANCE_ID_SETTING, instanceId(index)),
+                    Map.of(AuroraCatalog.RDS_EXTENSIONS_SETTING, AuroraCatalog.RDS_EXTENSIONS));
+            AuroraPostgresCluster aurora = new AuroraPostgresCluster(this, names);
             OpenClusters.register(aurora);
             try {
                 aurora.boot(postgres.startupTimeoutValue());
@@ -650,33 +398,6 @@ public final class AuroraPostgresCluster implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 aurora.close();
                 throw e;
-            }
-        }
-
-        private int reserve(String domainKey) {
-            synchronized (AuroraPostgresCluster.class) {
-                if (domainKey != null && DOMAINS.contains(domainKey)) {
-                    throw new IllegalStateException("Another open Aurora emulation of this JVM already writes names under "
-                            + domain() + " into " + domainKey.substring(0, domainKey.lastIndexOf('|')) + "; give this one another dnsId(...) or cluster id");
-                }
-                for (int k = 0; k < 256; k++) {
-                    if (SUBNETS.add(k)) {
-                        if (domainKey != null) {
-                            DOMAINS.add(domainKey);
-                        }
-                        return k;
-                    }
-                }
-                throw new IllegalStateException("256 Aurora emulations are open in this JVM; close some first");
-            }
-        }
-
-        private static void release(int subnet, String domainKey) {
-            synchronized (AuroraPostgresCluster.class) {
-                SUBNETS.remove(subnet);
-                if (domainKey != null) {
-                    DOMAINS.remove(domainKey);
-                }
             }
         }
     }

@@ -1021,9 +1021,9 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ Aurora mode hooks
+    // ------------------------------------------------------------------------------------------------ Aurora / RDS mode hooks
 
-    /** Where nodes listen and what each server is started with; fixed before start. Package-private: Aurora mode. */
+    /** Where nodes listen and what each server is started with; fixed before start. Package-private: Aurora and RDS modes. */
     interface NodeLayout {
         NodeLayout DEFAULT = new NodeLayout() {
         };
@@ -1044,7 +1044,7 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    /** Told of topology changes, under the cluster's lock. Package-private: Aurora's control plane. */
+    /** Told of topology changes, under the cluster's lock. Package-private: the Aurora and RDS control planes. */
     interface TopologyListener {
         TopologyListener NONE = new TopologyListener() {
         };
@@ -1094,8 +1094,8 @@ public final class PostgresCluster implements AutoCloseable {
      * }</pre>
      */
     public static final class Builder {
-        private int replicas = 2;
-        private int synchronousStandbys;
+        int replicas = 2;
+        int synchronousStandbys;
         private String database = "haven";
         private String user = "haven";
         private String password = "haven";
@@ -1195,6 +1195,23 @@ public final class PostgresCluster implements AutoCloseable {
          */
         public AuroraPostgresCluster.Builder aurora(String clusterId, String region) {
             return new AuroraPostgresCluster.Builder(this, clusterId, region);
+        }
+
+        /**
+         * RDS Multi-AZ DB cluster mode: the cluster starts as an emulated RDS for PostgreSQL Multi-AZ DB cluster (see
+         * {@link RdsMultiAzCluster}): the primary is the writer instance, the replicas its readable standbys, with
+         * semi-synchronous replication unless this builder says otherwise; with this builder's other settings.
+         *
+         * <pre>{@code
+         * try (RdsMultiAzCluster rds = PostgresCluster.builder().replicas(2).rdsMultiAz("orders", "us-east-1").start()) { ... }
+         * }</pre>
+         *
+         * @param clusterId the DB cluster identifier, e.g. "orders" (at most 50 characters): the first label of the
+         *     cluster endpoint and the prefix of the instance names
+         * @param region e.g. "us-east-1"
+         */
+        public RdsMultiAzCluster.Builder rdsMultiAz(String clusterId, String region) {
+            return new RdsMultiAzCluster.Builder(this, clusterId, region);
         }
 
         Duration startupTimeoutValue() {

@@ -31,7 +31,7 @@ public final class AuroraCatalog {
 
     public static final String MASTER_SESSION_ID = "MASTER_SESSION_ID";
     public static final String INSTANCE_ID_SETTING = "haven_aurora.instance_id";
-    public static final String RDS_EXTENSIONS_SETTING = "rds.extensions";
+    public static final String RDS_EXTENSIONS_SETTING = RdsExtensionsView.SETTING;
     public static final String RDS_EXTENSIONS = "aurora_stat_utils";
 
     private AuroraCatalog() {
@@ -101,24 +101,7 @@ public final class AuroraCatalog {
             "  FROM s ORDER BY 11 NULLS LAST",
             "  $f$;",
             "REVOKE ALL ON TABLE haven_aurora.instances FROM PUBLIC;",
-            // A setting no loaded module defines is a placeholder, which pg_settings hides; Aurora's rds.extensions is
-            // a real one, and clients detect Aurora by reading it there. So the view shows it too (one row, only while
-            // pg_show_all_settings() has none). Replacing a system view needs allow_system_table_mods.
-            "SET allow_system_table_mods = on;",
-            "CREATE OR REPLACE VIEW pg_catalog.pg_settings AS",
-            "  SELECT a.name, a.setting, a.unit, a.category, a.short_desc, a.extra_desc, a.context, a.vartype, a.source,",
-            "    a.min_val, a.max_val, a.enumvals, a.boot_val, a.reset_val, a.sourcefile, a.sourceline, a.pending_restart",
-            "  FROM pg_catalog.pg_show_all_settings() a",
-            "  UNION ALL",
-            "  SELECT '" + RDS_EXTENSIONS_SETTING + "'::text, pg_catalog.current_setting('" + RDS_EXTENSIONS_SETTING + "', true),",
-            "    NULL::text, 'Customized Options'::text, 'Extensions available (Aurora PostgreSQL emulation).'::text,",
-            "    NULL::text, 'sighup'::text, 'string'::text, 'configuration file'::text, NULL::text, NULL::text,",
-            "    NULL::text[], ''::text, pg_catalog.current_setting('" + RDS_EXTENSIONS_SETTING + "', true), NULL::text,",
-            "    NULL::integer, false",
-            "  WHERE pg_catalog.current_setting('" + RDS_EXTENSIONS_SETTING + "', true) IS NOT NULL",
-            "    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_show_all_settings() b WHERE b.name = '"
-                    + RDS_EXTENSIONS_SETTING + "');",
-            "RESET allow_system_table_mods;");
+            RdsExtensionsView.INSTALL);
 
     /**
      * Run on the writer every status interval: the writer's own row (found by its instance id, not by the session
