@@ -98,9 +98,11 @@ public final class CommonKeys {
     public static io.github.resilience4j.circuitbreaker.CircuitBreakerConfig breakerConfig(Settings s) {
         return io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
                 .slidingWindowType(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                // the default synchronized window: EndpointState stops recording successes into a window that holds
-                // nothing else, so request threads do not contend for its lock while all is well (the lock-free window
-                // allocated a node per call instead)
+                // EndpointState stops recording successes into a window that holds nothing else, so while all is well no
+                // call touches the window; when calls are recorded (errors about), the lock-free window keeps request
+                // threads of one endpoint from queueing on the synchronized window's lock
+                .slidingWindowSynchronizationStrategy(
+                        io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
                 .slidingWindowSize(s.get(BREAKER_WINDOW))
                 .minimumNumberOfCalls(s.get(BREAKER_MINIMUM_CALLS))
                 .failureRateThreshold(s.get(BREAKER_FAILURE_RATE).floatValue())
