@@ -241,9 +241,23 @@ public final class EndpointState implements RouteCandidate {
         this.freshAsOfNanos = nanos;
     }
 
+    /**
+     * Why the latest probe of this endpoint failed ({@code "SQLException: SSL error: PKIX path building failed..."}),
+     * or {@code null} once a probe answered: what an application is told when no writer can be found at all.
+     */
+    public String lastProbeFailure() {
+        return lastProbeFailure;
+    }
+
+    void lastProbeFailure(String reason) {
+        this.lastProbeFailure = reason;
+    }
+
     void position(long value) {
         this.position = value;
     }
+
+    private volatile String lastProbeFailure;
 
     @Override
     public String toString() {

@@ -489,6 +489,7 @@ public final class TopologyMonitor implements AutoCloseable {
             if (p == null) {
                 role = Role.UNKNOWN;
                 s.up(false);
+                s.lastProbeFailure(failed.get(s.id()));
                 if (wasUp || rounds.get() == 0) {
                     pending.add(new HavenEvent.EndpointDown(settings.cluster(), now, s.endpoint(), failed.get(s.id())));
                     log.warn("Haven {}: endpoint {} down: {}", settings.cluster(), s.id(), failed.get(s.id()));
@@ -508,6 +509,7 @@ public final class TopologyMonitor implements AutoCloseable {
                 }
                 s.fenced = fenced;
                 s.up(true);
+                s.lastProbeFailure(null);
                 s.probeAnswered(sentAt.get(s.id()));
                 s.position(p.position());
                 if (role == Role.READER) {

@@ -89,6 +89,24 @@ class TopologyMonitorTest {
     }
 
     @Test
+    void theLatestProbeFailureOfAnEndpointIsKeptUntilAProbeAnswers() {
+        answers.put("a:1", new java.sql.SQLException("SSL error: PKIX path building failed", "08006"));
+        TopologyMonitor m = monitor(a);
+        m.round();
+        assertThat(m.snapshot().state("a:1").lastProbeFailure()).as("after a failed probe")
+                .isEqualTo("SQLException: SSL error: PKIX path building failed");
+        answers.put("a:1", new java.net.ConnectException("Connection refused"));
+        now.addAndGet(S);
+        m.round();
+        assertThat(m.snapshot().state("a:1").lastProbeFailure()).as("the latest failure").isEqualTo(
+                "ConnectException: Connection refused");
+        answers.put("a:1", writer(1, 500));
+        now.addAndGet(S);
+        m.round();
+        assertThat(m.snapshot().state("a:1").lastProbeFailure()).as("once a probe answered").isNull();
+    }
+
+    @Test
     void aSlowProbeOfAServerThatAnswersRequestsDoesNotDeclareItDownButAHungOneIs() throws Exception {
         answers.put("a:1", writer(1, 500));
         answers.put("b:1", reader(500));

@@ -88,6 +88,8 @@ public final class PostgresCluster implements AutoCloseable {
     private final Map<String, String> extraConfig;
     private final IntSupplier ports;
     private final NodeLayout layout;
+    private final Tls tls;
+    private volatile TlsCertificates certificates;
     private volatile TopologyListener listener = TopologyListener.NONE;
     private volatile int sharedProxyPort;
     private final PgBinaries binaries;
@@ -111,6 +113,7 @@ public final class PostgresCluster implements AutoCloseable {
         this.extraConfig = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraConfig));
         this.ports = b.ports;
         this.layout = b.layout;
+        this.tls = b.tls;
         this.binaries = binaries;
         this.runDir = runDir;
         this.reactor = reactor;
@@ -186,6 +189,40 @@ public final class PostgresCluster implements AutoCloseable {
         return runDir;
     }
 
+    /**
+     * The CA certificate (PEM) that signed every node's server certificate, for a client's {@code sslrootcert}; made at
+     * start in the {@link #workDir()}.
+     *
+     * @throws IllegalStateException if the cluster was not built with {@link Builder#tls()} or {@link Builder#tlsOnly()}
+     */
+    public Path tlsCaCertificate() {
+        TlsCertificates c = certificates;
+        if (c == null) {
+            throw new IllegalStateException("This cluster runs without TLS; build it with tls() or tlsOnly()");
+        }
+        return c.caCertificate();
+    }
+
+    /**
+     * URL parameters that make pgjdbc verify every node against the cluster's CA and host name:
+     * {@code sslmode=verify-full&sslrootcert=<ca>}, e.g. {@code cluster.jdbcUrl() + "?" + cluster.tlsUrlParameters()}.
+     *
+     * @throws IllegalStateException if the cluster runs without TLS
+     */
+    public String tlsUrlParameters() {
+        return "sslmode=verify-full&sslrootcert=" + tlsCaCertificate();
+    }
+
+    /** True when every node serves TLS ({@link Builder#tls()}); {@link #tlsRequired()} says whether plain is refused. */
+    public boolean tlsEnabled() {
+        return tls != Tls.OFF;
+    }
+
+    /** True when every node refuses connections without TLS ({@link Builder#tlsOnly()}), replication included. */
+    public boolean tlsRequired() {
+        return tls == Tls.REQUIRED;
+    }
+
     /** Postmaster pids of every server this cluster ever started (for leak checks). */
     public List<Long> pids() {
         return List.copyOf(pids);
@@ -230,6 +267,9 @@ public final class PostgresCluster implements AutoCloseable {
             PgNode first = newNode();
             initdb(first);
             writeBaseConfig(first.dataDir);
+            if (tls != Tls.OFF) {
+                writeTls(first.dataDir);
+            }
             ServerProcesses.ownForServer(first.dataDir, true);
             List<PgNode> standbys = new ArrayList<>();
             for (int i = 0; i < initialReplicas; i++) {
@@ -374,16 +414,60 @@ public final class PostgresCluster implements AutoCloseable {
         conf.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
         Files.writeString(dataDir.resolve("postgresql.conf"), sb.toString(), StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.APPEND);
-        Files.writeString(dataDir.resolve("pg_hba.conf"),
-                "# haven testkit: password auth on loopback only\n"
+        String hba = tls == Tls.REQUIRED
+                ? "# haven testkit: password auth over TLS on loopback only; without TLS refused\n"
+                        + "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+                        + "hostssl replication all 127.0.0.1/32 scram-sha-256\n"
+                        + "hostnossl all all 0.0.0.0/0 reject\n"
+                        + "hostnossl replication all 0.0.0.0/0 reject\n"
+                : "# haven testkit: password auth on loopback only\n"
                         + "host all all 127.0.0.1/32 scram-sha-256\n"
-                        + "host replication all 127.0.0.1/32 scram-sha-256\n", StandardCharsets.UTF_8);
+                        + "host replication all 127.0.0.1/32 scram-sha-256\n";
+        Files.writeString(dataDir.resolve("pg_hba.conf"), hba, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A new CA and a server certificate for every address a client may use (127.0.0.1, localhost and each proxy
+     * address of the layout), its key in the data directory (copied to every replica with it, 0600, owned by the
+     * server user with the rest) and {@code ssl = on}.
+     */
+    private void writeTls(Path dataDir) throws IOException {
+        java.util.LinkedHashSet<String> hosts = new java.util.LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
+        for (int i = 0; i <= MAX_REPLICAS; i++) {
+            try {
+                hosts.add(layout.proxyHost(i));
+            } catch (RuntimeException e) {
+                break; // a layout with fewer addresses
+            }
+        }
+        long t0 = System.nanoTime();
+        TlsCertificates made = TlsCertificates.create(runDir.resolve("tls"), List.copyOf(hosts));
+        certificates = made;
+        Files.copy(made.serverCertificate(), dataDir.resolve("server.crt"));
+        Files.copy(made.caCertificate(), dataDir.resolve("root.crt"));
+        Files.copy(made.serverKey(), dataDir.resolve("server.key"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.setPosixFilePermissions(dataDir.resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(dataDir.resolve("postgresql.conf"), "ssl = on\nssl_cert_file = 'server.crt'\n"
+                + "ssl_key_file = 'server.key'\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        LOG.info("TLS certificates for {} made in {} ms (CA {})", hosts, Duration.ofNanos(System.nanoTime() - t0).toMillis(),
+                made.caCertificate());
     }
 
     private String conninfo(PgNode upstream, PgNode standby) {
         return "host=127.0.0.1 port=" + upstream.directPort + " user=" + Quoting.conninfoValue(user)
                 + " password=" + Quoting.conninfoValue(password) + " application_name=" + applicationName(standby)
-                + " connect_timeout=2";
+                + " connect_timeout=2" + (tls == Tls.OFF ? "" : replicationTls(standby));
+    }
+
+    /**
+     * Replication over verified TLS: the CA copied into every data directory as {@code root.crt}. The client
+     * certificate is named explicitly (a file that does not exist) because libpq would otherwise look in the server
+     * user's {@code ~/.postgresql}, which as uid 65534 with root's HOME is unreadable and fails the connection.
+     */
+    private static String replicationTls(PgNode standby) {
+        return " sslmode=verify-full sslrootcert=" + Quoting.conninfoValue(standby.dataDir.resolve("root.crt").toString())
+                + " sslcert=" + Quoting.conninfoValue(standby.dataDir.resolve("no-client.crt").toString())
+                + " sslkey=" + Quoting.conninfoValue(standby.dataDir.resolve("no-client.key").toString());
     }
 
     /**
@@ -1044,6 +1128,11 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
+    /** Whether and how the nodes serve TLS. */
+    enum Tls {
+        OFF, ON, REQUIRED
+    }
+
     /** Told of topology changes, under the cluster's lock. Package-private: the Aurora and RDS control planes. */
     interface TopologyListener {
         TopologyListener NONE = new TopologyListener() {
@@ -1105,6 +1194,7 @@ public final class PostgresCluster implements AutoCloseable {
         final Map<String, String> extraConfig = new LinkedHashMap<>();
         IntSupplier ports = FreePorts::pick; // tests substitute taken ports to prove the retry
         NodeLayout layout = NodeLayout.DEFAULT;
+        Tls tls = Tls.OFF;
 
         private Builder() {
         }
@@ -1179,6 +1269,33 @@ public final class PostgresCluster implements AutoCloseable {
             }
             Objects.requireNonNull(value, "extraConfig value");
             extraConfig.put(key, value);
+            return this;
+        }
+
+        /**
+         * TLS on every node ({@code ssl = on}) with a certificate authority and a server certificate made at start
+         * (JDK keytool, about a second or two), valid for 127.0.0.1, localhost and every node address, so that
+         * {@code sslmode=verify-full} with {@link PostgresCluster#tlsCaCertificate()} as {@code sslrootcert} passes.
+         * Connections without TLS are still accepted; {@link #tlsOnly()} refuses them.
+         *
+         * <pre>{@code
+         * try (PostgresCluster c = PostgresCluster.builder().tls().start()) {
+         *     String url = c.jdbcUrl() + "?" + c.tlsUrlParameters(); // sslmode=verify-full&sslrootcert=...
+         * }
+         * }</pre>
+         */
+        public Builder tls() {
+            this.tls = Tls.ON;
+            return this;
+        }
+
+        /**
+         * As {@link #tls()}, and every node refuses connections without TLS ({@code pg_hba.conf}: {@code hostssl} lines
+         * only, {@code hostnossl ... reject}); replication between the nodes then runs over TLS too. The testkit's own
+         * connections negotiate TLS by themselves (pgjdbc's default {@code sslmode=prefer}).
+         */
+        public Builder tlsOnly() {
+            this.tls = Tls.REQUIRED;
             return this;
         }
 
