@@ -36,6 +36,7 @@ public final class EndpointState implements RouteCandidate {
     private final int breakerWindow;
     private final long slowCallNanos;
     private final boolean seed;
+    private volatile String lastProbeFailure; // monitor-written: why the latest probe failed, null once one answered
 
     // Monitor-thread only.
     volatile boolean probeInFlight;
@@ -256,8 +257,6 @@ public final class EndpointState implements RouteCandidate {
     void position(long value) {
         this.position = value;
     }
-
-    private volatile String lastProbeFailure;
 
     @Override
     public String toString() {
