@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,145 +74,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; {@link #close()} is idempotent and runs from the testkit's JVM shutdown hook too.
  */
-public final class AuroraPostgresCluster implements AutoCloseable {
+public final class AuroraPostgresCluster extends EmulatedRdsCluster {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuroraPostgresCluster.class);
 
-    private final RdsNames names;
-    private final PostgresCluster postgres;
-    private final String clusterId;
-    private final List<String> databases;
     private final Duration statusInterval;
     private final Map<PgNode, long[]> cpuSamples = new java.util.HashMap<>(); // node -> {ticks, nanoTime}; control-plane thread only
 
     private AuroraPostgresCluster(Builder b, RdsNames names) {
-        this.names = names;
-        this.postgres = names.postgres();
-        this.clusterId = b.settings.clusterId;
+        super(names);
         this.statusInterval = b.statusInterval;
-        this.databases = "postgres".equals(postgres.database()) ? List.of("postgres") : List.of("postgres", postgres.database());
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
 
-    /** The PostgreSQL cluster underneath: faults, kills, promotions, replicas (the Aurora state follows them). */
-    public PostgresCluster postgres() {
-        return postgres;
-    }
-
-    /** The current writer instance: {@code postgres().primary()}. */
-    public PgNode writer() {
-        return postgres.primary();
-    }
-
-    public String clusterId() {
-        return clusterId;
-    }
-
-    public String region() {
-        return names.region();
-    }
-
-    /** {@code instance-(N+1)} for node {@code pgN}: what {@code aurora_db_instance_identifier()} returns there. */
+    @Override
     public String instanceId(PgNode node) {
         return instanceId(node.index);
-    }
-
-    /** {@code <instance id>.<dns id>.<region>.rds.amazonaws.com}, resolving to {@code node.host()}. */
-    public String instanceHost(PgNode node) {
-        return names.instanceHost(node);
-    }
-
-    /** {@code ?.<dns id>.<region>.rds.amazonaws.com}: the AWS wrapper's {@code clusterInstanceHostPattern}. */
-    public String instanceHostPattern() {
-        return names.instanceHostPattern();
-    }
-
-    /** {@code <cluster id>.cluster-<dns id>.<region>.rds.amazonaws.com}: names the writer (see {@link #clusterEndpointTarget()}). */
-    public String clusterEndpoint() {
-        return names.clusterEndpoint();
-    }
-
-    /** {@code <cluster id>.cluster-ro-<dns id>.<region>.rds.amazonaws.com}: names every reader. */
-    public String readerEndpoint() {
-        return names.readerEndpoint();
-    }
-
-    /** The one port every instance listens on. */
-    public int port() {
-        return names.port();
-    }
-
-    /** {@code jdbc:postgresql://<cluster endpoint>:<port>/<database>}. */
-    public String jdbcUrl() {
-        return names.jdbcUrl(clusterEndpoint());
-    }
-
-    /** {@code jdbc:postgresql://<instance host>:<port>/<database>}. */
-    public String instanceJdbcUrl(PgNode node) {
-        return names.jdbcUrl(instanceHost(node));
-    }
-
-    /** The hosts file holding this cluster's names (one block of it; other lines are left alone). */
-    public Path hostsFile() {
-        return names.hostsFile();
-    }
-
-    /** The node whose address the cluster endpoint has now; empty only after {@link #close()}. */
-    public Optional<PgNode> clusterEndpointTarget() {
-        return names.clusterEndpointTarget();
-    }
-
-    public String user() {
-        return postgres.user();
-    }
-
-    public String password() {
-        return postgres.password();
-    }
-
-    public String database() {
-        return postgres.database();
-    }
-
-    // ------------------------------------------------------------------------------------------------ operations
-
-    /**
-     * Aurora's failover: SIGKILL to the writer, then promotion of the most advanced reader, which the other readers
-     * follow. Returns when the new writer accepts writes, its status row is {@code MASTER_SESSION_ID} and, unless the
-     * builder delays or disables it, the cluster endpoint names it.
-     *
-     * @return the new writer
-     */
-    public PgNode failover() {
-        return names.failover();
-    }
-
-    /** {@link #failover()} to a chosen reader (which should be the most advanced, see {@link PostgresCluster#promote}). */
-    public PgNode failover(PgNode newWriter) {
-        return names.failover(newWriter);
-    }
-
-    /**
-     * Points the cluster endpoint name at {@code node}'s address, running or not (a dead one = stale DNS). When this
-     * JVM reads the hosts file, returns once it resolves the name to that address (bounded by 5 s; a warning names
-     * the cache settings if it still does not).
-     */
-    public void pointClusterEndpointAt(PgNode node) {
-        names.pointClusterEndpointAt(node);
-    }
-
-    /**
-     * Stops the control plane, removes this cluster's names from the hosts file and closes the PostgreSQL cluster.
-     * Idempotent; safe from any thread.
-     */
-    @Override
-    public void close() {
-        if (names.isClosed()) {
-            return;
-        }
-        names.close();
-        OpenClusters.unregister(this);
     }
 
     // ------------------------------------------------------------------------------------------------ control plane
@@ -223,7 +100,7 @@ public final class AuroraPostgresCluster implements AutoCloseable {
         for (String db : databases) {
             postgres.execute(writer, db, AuroraCatalog.INSTALL);
             for (PgNode n : postgres.nodes()) {
-                postgres.execute(writer, db, AuroraCatalog.register(clusterId, instanceId(n), PostgresCluster.applicationName(n), n == writer));
+                postgres.execute(writer, db, AuroraCatalog.register(clusterId(), instanceId(n), PostgresCluster.applicationName(n), n == writer));
             }
         }
         postgres.awaitReplicated(timeout); // every reader has the functions and rows before start() returns
@@ -231,7 +108,7 @@ public final class AuroraPostgresCluster implements AutoCloseable {
         postgres.listener(new ControlPlane());
         long period = statusInterval.toMillis();
         names.scheduler().scheduleWithFixedDelay(this::refresh, period, period, TimeUnit.MILLISECONDS);
-        LOG.info("Aurora emulation {} ({}): {} on port {}, names in {}", clusterId, region(),
+        LOG.info("Aurora emulation {} ({}): {} on port {}, names in {}", clusterId(), region(),
                 postgres.nodes().stream().map(n -> instanceId(n) + "=" + n.host()).toList(), port(), hostsFile());
     }
 
@@ -284,7 +161,7 @@ public final class AuroraPostgresCluster implements AutoCloseable {
                 postgres.execute(newWriter, db, AuroraCatalog.promote(instanceId(newWriter)));
             }
             names.promoted(newWriter);
-            LOG.info("Aurora {}: {} is the writer ({} was); cluster endpoint on {}", clusterId, instanceId(newWriter),
+            LOG.info("Aurora {}: {} is the writer ({} was); cluster endpoint on {}", clusterId(), instanceId(newWriter),
                     instanceId(oldWriter), clusterEndpointTarget().map(AuroraPostgresCluster.this::instanceId).orElse("-"));
         }
 
@@ -292,7 +169,7 @@ public final class AuroraPostgresCluster implements AutoCloseable {
         public void added(PgNode node) {
             PgNode w = postgres.primary();
             for (String db : databases) {
-                postgres.execute(w, db, AuroraCatalog.register(clusterId, instanceId(node), PostgresCluster.applicationName(node), false));
+                postgres.execute(w, db, AuroraCatalog.register(clusterId(), instanceId(node), PostgresCluster.applicationName(node), false));
             }
             names.nodesChanged();
         }

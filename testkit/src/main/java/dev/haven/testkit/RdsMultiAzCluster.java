@@ -4,9 +4,7 @@ import dev.haven.testkit.internal.MultiAzCatalog;
 import dev.haven.testkit.internal.OpenClusters;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,148 +71,27 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; {@link #close()} is idempotent and runs from the testkit's JVM shutdown hook too.
  */
-public final class RdsMultiAzCluster implements AutoCloseable {
+public final class RdsMultiAzCluster extends EmulatedRdsCluster {
 
     private static final Logger LOG = LoggerFactory.getLogger(RdsMultiAzCluster.class);
     static final String KIND = "RDS Multi-AZ DB cluster";
     /** {@code <id>-instance-253} must fit a 63-character DNS label. */
     static final int MAX_CLUSTER_ID_LENGTH = 50;
 
-    private final RdsNames names;
-    private final PostgresCluster postgres;
-    private final List<String> databases;
 
     private RdsMultiAzCluster(RdsNames names) {
-        this.names = names;
-        this.postgres = names.postgres();
-        this.databases = "postgres".equals(postgres.database()) ? List.of("postgres") : List.of("postgres", postgres.database());
+        super(names);
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
 
-    /** The PostgreSQL cluster underneath: faults, kills, promotions, replicas (the RDS state follows them). */
-    public PostgresCluster postgres() {
-        return postgres;
-    }
-
-    /** The current writer instance: {@code postgres().primary()}. */
-    public PgNode writer() {
-        return postgres.primary();
-    }
-
-    public String clusterId() {
-        return names.clusterId();
-    }
-
-    public String region() {
-        return names.region();
-    }
-
-    /** The node's DBI resource id, {@code db-} + 26 base32 characters: what {@code rds_tools.dbi_resource_id()} returns there. */
+    @Override
     public String instanceId(PgNode node) {
         return resourceId(node.index);
     }
 
-    /** {@code <cluster id>-instance-(N+1)} for node {@code pgN}: the first label of its instance endpoint. */
     public String instanceName(PgNode node) {
         return names.instanceName(node);
-    }
-
-    /** {@code <instance name>.<dns id>.<region>.rds.amazonaws.com}, resolving to {@code node.host()}. */
-    public String instanceHost(PgNode node) {
-        return names.instanceHost(node);
-    }
-
-    /** {@code ?.<dns id>.<region>.rds.amazonaws.com}: the AWS wrapper's {@code clusterInstanceHostPattern}. */
-    public String instanceHostPattern() {
-        return names.instanceHostPattern();
-    }
-
-    /** {@code <cluster id>.cluster-<dns id>.<region>.rds.amazonaws.com}: names the writer (see {@link #clusterEndpointTarget()}). */
-    public String clusterEndpoint() {
-        return names.clusterEndpoint();
-    }
-
-    /** {@code <cluster id>.cluster-ro-<dns id>.<region>.rds.amazonaws.com}: names every running reader. */
-    public String readerEndpoint() {
-        return names.readerEndpoint();
-    }
-
-    /** The one port every instance listens on. */
-    public int port() {
-        return names.port();
-    }
-
-    /** {@code jdbc:postgresql://<cluster endpoint>:<port>/<database>}. */
-    public String jdbcUrl() {
-        return names.jdbcUrl(clusterEndpoint());
-    }
-
-    /** {@code jdbc:postgresql://<instance host>:<port>/<database>}. */
-    public String instanceJdbcUrl(PgNode node) {
-        return names.jdbcUrl(instanceHost(node));
-    }
-
-    /** The hosts file holding this cluster's names (one block of it; other lines are left alone). */
-    public Path hostsFile() {
-        return names.hostsFile();
-    }
-
-    /** The node whose address the cluster endpoint has now; empty only after {@link #close()}. */
-    public Optional<PgNode> clusterEndpointTarget() {
-        return names.clusterEndpointTarget();
-    }
-
-    public String user() {
-        return postgres.user();
-    }
-
-    public String password() {
-        return postgres.password();
-    }
-
-    public String database() {
-        return postgres.database();
-    }
-
-    // ------------------------------------------------------------------------------------------------ operations
-
-    /**
-     * RDS's failover: SIGKILL to the writer, then promotion of the most advanced reader, which the other reader
-     * follows. Returns when the new writer accepts writes, reports itself as the source, the other readers stream
-     * from it and, unless the builder delays or disables it, the cluster endpoint names it.
-     *
-     * @return the new writer
-     */
-    public PgNode failover() {
-        return names.failover();
-    }
-
-    /** {@link #failover()} to a chosen reader (which should be the most advanced, see {@link PostgresCluster#promote}). */
-    public PgNode failover(PgNode newWriter) {
-        return names.failover(newWriter);
-    }
-
-    /**
-     * Points the cluster endpoint name at {@code node}'s address, running or not (a dead one = stale DNS). When this
-     * JVM reads the hosts file, returns once it resolves the name to that address (bounded by 5 s; a warning names
-     * the cache settings if it still does not).
-     */
-    public void pointClusterEndpointAt(PgNode node) {
-        names.pointClusterEndpointAt(node);
-    }
-
-    /**
-     * Stops the control plane, removes this cluster's names from the hosts file and closes the PostgreSQL cluster.
-     * Idempotent; safe from any thread.
-     */
-    @Override
-    public void close() {
-        if (names.isClosed()) {
-            return;
-        }
-        names.close();
-        OpenClusters.unregister(this);
     }
 
     // ------------------------------------------------------------------------------------------------ control plane
