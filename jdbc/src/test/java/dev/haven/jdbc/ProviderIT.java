@@ -29,6 +29,22 @@ class ProviderIT {
     }
 
     @Test
+    void aDataSourceNamingAnotherKindIsCheckedEvenWhenOneWithAutoAlreadyMonitorsTheCluster(PostgresCluster cluster)
+            throws Exception {
+        try (HavenDataSource auto = ItSupport.ready(ItSupport.builder(cluster, ItSupport.events()), cluster)) {
+            assertThat(auto.provider()).isEqualTo(JdbcProvider.POSTGRES);
+            assertThatThrownBy(() -> ItSupport.builder(cluster, ItSupport.events()).provider(JdbcProvider.AURORA_POSTGRES)
+                    .auroraInstanceHostPattern("?.cluster-test.db").build())
+                    .as("not the auto data source's monitor, which already chose postgres")
+                    .hasMessageStartingWith("haven.jdbc.provider=aurora-postgres does not match the server: ");
+            try (HavenDataSource explicit = ItSupport.builder(cluster, ItSupport.events()).provider(JdbcProvider.POSTGRES)
+                    .build()) {
+                assertThat(explicit.provider()).isEqualTo(JdbcProvider.POSTGRES);
+            }
+        }
+    }
+
+    @Test
     void auroraProviderOnPlainPostgresIsRefusedAtBuildNamingPropertyValueAndServer(PostgresCluster cluster) {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> ItSupport.builder(cluster, ItSupport.events()).provider(JdbcProvider.AURORA_POSTGRES)

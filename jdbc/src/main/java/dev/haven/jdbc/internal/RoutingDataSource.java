@@ -137,14 +137,17 @@ public final class RoutingDataSource implements AutoCloseable {
 
     /**
      * The cluster as far as its monitor goes: the same servers, database, connection parameters and credentials (the
-     * probes log in), the same topology provider if one was given, the same clock. The password is compared, never
+     * probes log in), the same topology provider if one was given, the same {@code provider} setting and Aurora host
+     * pattern (a data source that names another kind gets its own monitor, and so its own check against the server),
+     * the same clock. The password is compared, never
      * printed.
      */
     static MonitorRegistry.Key monitorKey(JdbcSettings s) {
         List<String> hosts = s.url().hosts().stream().map(Endpoint::id).sorted().toList();
         return new MonitorRegistry.Key("jdbc", s.clusterName(), String.join(",", hosts) + "/" + s.url().database(),
                 java.util.Arrays.asList(hosts, s.url().scheme(), s.url().database(), s.url().params(), s.username(),
-                        s.password(), s.topologyProvider(), s.ticker(), s.clock()));
+                        s.password(), s.topologyProvider(), s.keys().get(JdbcKeys.PROVIDER),
+                        s.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), s.ticker(), s.clock()));
     }
 
     private static String describe(Map<String, String[]> locations) {
