@@ -3,11 +3,8 @@ package dev.haven.jdbc.internal;
 import dev.haven.Endpoint;
 import dev.haven.Role;
 import dev.haven.spi.Probe;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -89,39 +86,38 @@ public final class AuroraPostgresTopologyProvider extends PgProbes {
     }
 
     @Override
-    Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException {
-        c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
-        long start = System.nanoTime();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PROBE_SQL)) {
-            long roundTrip = System.nanoTime() - start;
-            rs.next();
-            String self = rs.getString(1);
-            boolean recovery = rs.getBoolean(2);
-            String rows = rs.getString(3);
-            List<Endpoint> instances = new ArrayList<>();
-            long selfLagNanos = -1;
-            if (rows != null) {
-                for (String row : rows.split(",")) {
-                    String[] f = row.split("\\|");
-                    if (f.length != 4 || !INSTANCE_ID.matcher(f[0]).matches()) {
-                        continue; // not an instance identifier Haven could turn into a host name
-                    }
-                    instances.add(instance(f[0], endpoint.port()));
-                    if (f[0].equalsIgnoreCase(self)) {
-                        long lagMs = Long.parseLong(f[2]);
-                        long ageMs = Long.parseLong(f[3]);
-                        selfLagNanos = lagMs < 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(lagMs + Math.max(0, ageMs));
-                    }
+    String probeSql() {
+        return PROBE_SQL;
+    }
+
+    @Override
+    Probe read(Endpoint endpoint, ResultSet rs, long roundTrip) throws SQLException {
+        String self = rs.getString(1);
+        boolean recovery = rs.getBoolean(2);
+        String rows = rs.getString(3);
+        List<Endpoint> instances = new ArrayList<>();
+        long selfLagNanos = -1;
+        if (rows != null) {
+            for (String row : rows.split(",")) {
+                String[] f = row.split("\\|");
+                if (f.length != 4 || !INSTANCE_ID.matcher(f[0]).matches()) {
+                    continue; // not an instance identifier Haven could turn into a host name
+                }
+                instances.add(instance(f[0], endpoint.port()));
+                if (f[0].equalsIgnoreCase(self)) {
+                    long lagMs = Long.parseLong(f[2]);
+                    long ageMs = Long.parseLong(f[3]);
+                    selfLagNanos = lagMs < 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(lagMs + Math.max(0, ageMs));
                 }
             }
-            if (self == null || !instance(self, endpoint.port()).id().equals(endpoint.id())) {
-                // the cluster endpoint or another alias: a way to the instances, never a target
-                return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, instances, roundTrip);
-            }
-            if (!recovery) {
-                return new Probe(Role.WRITER, 0, Long.MIN_VALUE, instances, roundTrip);
-            }
-            return new Probe(Role.READER, 0, Long.MIN_VALUE, instances, roundTrip, selfLagNanos);
         }
+        if (self == null || !instance(self, endpoint.port()).id().equals(endpoint.id())) {
+            // the cluster endpoint or another alias: a way to the instances, never a target
+            return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, instances, roundTrip);
+        }
+        if (!recovery) {
+            return new Probe(Role.WRITER, 0, Long.MIN_VALUE, instances, roundTrip);
+        }
+        return new Probe(Role.READER, 0, Long.MIN_VALUE, instances, roundTrip, selfLagNanos);
     }
 }

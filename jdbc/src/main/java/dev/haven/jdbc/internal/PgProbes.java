@@ -4,7 +4,9 @@ import dev.haven.Endpoint;
 import dev.haven.spi.Probe;
 import dev.haven.spi.TopologyProvider;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,7 @@ abstract class PgProbes implements TopologyProvider {
 
     final JdbcUrl url;
     private final Properties baseProps;
-    final Executor abortExecutor;
+    private final Executor abortExecutor;
     private final org.postgresql.Driver driver = new org.postgresql.Driver();
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
@@ -41,8 +43,22 @@ abstract class PgProbes implements TopologyProvider {
         baseProps.setProperty("prepareThreshold", "0");
     }
 
-    /** Asks {@code endpoint} over its probe connection {@code c}, within {@code timeout}. */
-    abstract Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException;
+    /** The probe query: one row. */
+    abstract String probeSql();
+
+    /** The probe's answer from {@code endpoint}: the query's row ({@code rs} is on it), taken in {@code roundTripNanos}. */
+    abstract Probe read(Endpoint endpoint, ResultSet rs, long roundTripNanos) throws SQLException;
+
+    /** Asks {@code endpoint} over its probe connection {@code c}, within {@code timeout}; times the query alone. */
+    private Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException {
+        c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
+        long start = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(probeSql())) {
+            long roundTrip = System.nanoTime() - start;
+            rs.next();
+            return read(endpoint, rs, roundTrip);
+        }
+    }
 
     @Override
     public final Probe probe(Endpoint endpoint, Duration timeout) throws SQLException {

@@ -3,11 +3,8 @@ package dev.haven.jdbc.internal;
 import dev.haven.Endpoint;
 import dev.haven.Role;
 import dev.haven.spi.Probe;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -97,41 +94,35 @@ public final class PostgresTopologyProvider extends PgProbes {
         this.completeTopology = rdsMultiAz;
     }
 
-    /** Whether this provider reads an RDS Multi-AZ DB cluster's topology. */
-    boolean rdsMultiAz() {
-        return completeTopology;
+    @Override
+    String probeSql() {
+        return probeSql;
     }
 
     @Override
-    Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException {
-        c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
-        long start = System.nanoTime();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(probeSql)) {
-            long roundTrip = System.nanoTime() - start;
-            rs.next();
-            boolean recovery = rs.getBoolean(1);
-            long position = rs.getLong(2);
-            if (rs.wasNull()) {
-                position = Long.MIN_VALUE;
-            }
-            long timeline = rs.getLong(3);
-            String apps = rs.getString(4);
-            List<Endpoint> discovered = new ArrayList<>();
-            if (apps != null && !apps.isEmpty()) {
-                for (String app : apps.split(",")) {
-                    int colon = app.lastIndexOf(':');
-                    try {
-                        discovered.add(Endpoint.of(app.substring(0, colon), Integer.parseInt(app.substring(colon + 1))));
-                    } catch (RuntimeException ignored) {
-                        // an application_name that merely looks like host:port
-                    }
+    Probe read(Endpoint endpoint, ResultSet rs, long roundTrip) throws SQLException {
+        boolean recovery = rs.getBoolean(1);
+        long position = rs.getLong(2);
+        if (rs.wasNull()) {
+            position = Long.MIN_VALUE;
+        }
+        long timeline = rs.getLong(3);
+        String apps = rs.getString(4);
+        List<Endpoint> discovered = new ArrayList<>();
+        if (apps != null && !apps.isEmpty()) {
+            for (String app : apps.split(",")) {
+                int colon = app.lastIndexOf(':');
+                try {
+                    discovered.add(Endpoint.of(app.substring(0, colon), Integer.parseInt(app.substring(colon + 1))));
+                } catch (RuntimeException ignored) {
+                    // an application_name that merely looks like host:port
                 }
             }
-            if (completeTopology && !discovered.isEmpty()
-                    && discovered.stream().noneMatch(d -> d.id().equalsIgnoreCase(endpoint.id()))) {
-                return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, discovered, roundTrip); // a way in, never a target
-            }
-            return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered, roundTrip);
         }
+        if (completeTopology && !discovered.isEmpty()
+                && discovered.stream().noneMatch(d -> d.id().equalsIgnoreCase(endpoint.id()))) {
+            return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, discovered, roundTrip); // a way in, never a target
+        }
+        return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered, roundTrip);
     }
 }
