@@ -108,6 +108,17 @@ final class Workload implements AutoCloseable {
         }
     }
 
+    /** The acknowledged writes whose rows {@code c} (the surviving writer) does not have. */
+    Set<Long> missingOn(Connection c) throws SQLException {
+        Set<Long> missing = new java.util.HashSet<>(acknowledged);
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT id FROM items")) {
+            while (rs.next()) {
+                missing.remove(rs.getLong(1));
+            }
+        }
+        return missing;
+    }
+
     List<Op> reads() {
         return ops.stream().filter(o -> !o.write()).toList();
     }
