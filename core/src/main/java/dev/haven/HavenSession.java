@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -57,6 +58,8 @@ public final class HavenSession {
     }
 
     private final Map<String, Mark> marks = new ConcurrentHashMap<>();
+    /** Writes whose mark a store resolves on demand (Redis asks the primary's offset only when needed), per source. */
+    private final Map<Supplier<Mark>, String> pending = new ConcurrentHashMap<>();
 
     private HavenSession() {
     }
@@ -106,8 +109,16 @@ public final class HavenSession {
         return s.length() > 120 ? s.substring(0, 117) + "..." : s;
     }
 
-    /** The session as a token for {@link #fromToken}: {@code hs1} alone while it has no writes. */
+    /**
+     * The session as a token for {@link #fromToken}: {@code hs1} alone while it has no writes. Writes whose position a
+     * store resolves lazily (Redis) are resolved first, which may take one round trip per store connection that wrote.
+     */
     public String token() {
+        resolvePending(null);
+        return format();
+    }
+
+    private String format() {
         StringBuilder b = new StringBuilder(V1);
         for (Map.Entry<String, Mark> e : new TreeMap<>(marks).entrySet()) {
             b.append(';').append(e.getKey()).append('@').append(Long.toHexString(e.getValue().epoch())).append(':')
@@ -118,6 +129,7 @@ public final class HavenSession {
 
     /** The mark of {@code cluster}'s latest write in this session, if it wrote there. */
     public Optional<Mark> mark(String cluster) {
+        resolvePending(cluster);
         return Optional.ofNullable(marks.get(cluster));
     }
 
@@ -131,8 +143,36 @@ public final class HavenSession {
         marks.merge(cluster, mark, (old, now) -> old.covers(now) ? old : now);
     }
 
+    /**
+     * For store modules whose write position is known only after a round trip they defer (Redis asks the primary's
+     * replication offset on the connection that wrote, once for a burst of writes): {@code source} gives the mark of
+     * every write it made so far in this session and is asked when the mark is needed ({@link #mark}, {@link #token}).
+     * Registering the same source again before it was asked does nothing. The source must answer within a bounded
+     * time and never throw: a mark it cannot learn is {@code (epoch, Long.MAX_VALUE)}, which no replica reaches.
+     */
+    public void recordPendingWrite(String cluster, Supplier<Mark> source) {
+        Objects.requireNonNull(cluster, "cluster");
+        pending.put(Objects.requireNonNull(source, "source"), cluster);
+    }
+
+    /** Asks the pending sources ({@code cluster}'s, or all for null) for their marks and records them. */
+    private void resolvePending(String cluster) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<Supplier<Mark>, String> e : pending.entrySet()) {
+            if (cluster == null || cluster.equals(e.getValue())) {
+                // Removed before it is asked: a write registering the source again meanwhile is asked next time.
+                if (pending.remove(e.getKey(), e.getValue())) {
+                    recordWrite(e.getValue(), e.getKey().get());
+                }
+            }
+        }
+    }
+
     @Override
     public String toString() {
-        return "HavenSession{" + token() + "}";
+        int unresolved = pending.size();
+        return "HavenSession{" + format() + (unresolved == 0 ? "" : ", " + unresolved + " pending") + "}"; // no I/O
     }
 }

@@ -50,6 +50,30 @@ class HavenSessionTest {
     }
 
     @Test
+    void aPendingWriteIsAskedOnceWhenItsMarkIsNeededAndAgainOnlyAfterAnotherWrite() {
+        HavenSession s = HavenSession.create();
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong(100);
+        java.util.function.Supplier<HavenSession.Mark> redis = () -> {
+            asked.incrementAndGet();
+            return new HavenSession.Mark(7, offset.get());
+        };
+        s.recordPendingWrite("cache", redis);
+        s.recordPendingWrite("cache", redis); // a burst of writes: one question
+        assertThat(s.toString()).isEqualTo("HavenSession{hs1, 1 pending}"); // toString asks nothing
+        assertThat(asked).hasValue(0);
+        assertThat(s.mark("orders")).isEmpty(); // another cluster's mark asks nothing either
+        assertThat(asked).hasValue(0);
+        assertThat(s.mark("cache")).contains(new HavenSession.Mark(7, 100));
+        assertThat(s.token()).isEqualTo("hs1;cache@7:64");
+        assertThat(asked).hasValue(1);
+        offset.set(250);
+        s.recordPendingWrite("cache", redis);
+        assertThat(s.token()).isEqualTo("hs1;cache@7:fa");
+        assertThat(asked).hasValue(2);
+    }
+
+    @Test
     void concurrentWritersLeaveTheHighestMark() throws Exception {
         HavenSession s = HavenSession.create();
         CountDownLatch go = new CountDownLatch(1);

@@ -1,6 +1,7 @@
 package dev.haven.dynamodb;
 
 import dev.haven.Consistency;
+import dev.haven.HavenSession;
 import dev.haven.dynamodb.internal.ReadShape;
 import dev.haven.dynamodb.internal.RegionExecutor;
 import dev.haven.engine.Attempts;
@@ -158,11 +159,11 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
     private final RegionExecutor executor;
     private final Map<String, DynamoDbAsyncClient> clients;
     private final Consistency consistency;
-    private final HavenDynamoDbSession session;
+    private final HavenSession session;
     private final boolean root;
 
     private HavenDynamoDbAsyncClient(HavenDynamoDbClient sync, Map<String, DynamoDbAsyncClient> clients,
-            Consistency consistency, HavenDynamoDbSession session, boolean root) {
+            Consistency consistency, HavenSession session, boolean root) {
         this.sync = sync;
         this.executor = sync.executor();
         this.clients = clients;
@@ -195,8 +196,9 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         return new HavenDynamoDbAsyncClient(sync, clients, Objects.requireNonNull(consistency, "consistency"), session, false);
     }
 
-    /** A view that records its writes in {@code session} and reads with {@link Consistency#SESSION}. */
-    public HavenDynamoDbAsyncClient withSession(HavenDynamoDbSession session) {
+    /** A view that records its writes in {@code session} and reads with {@link Consistency#SESSION} (see
+     * {@link HavenDynamoDbClient#withSession}). */
+    public HavenDynamoDbAsyncClient withSession(HavenSession session) {
         return new HavenDynamoDbAsyncClient(sync, clients, Consistency.SESSION, Objects.requireNonNull(session, "session"), false);
     }
 
@@ -313,7 +315,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         });
     }
 
-    private <Q, R> CompletableFuture<R> write(Q request, HavenDynamoDbSession session, boolean failover,
+    private <Q, R> CompletableFuture<R> write(Q request, HavenSession session, boolean failover,
             BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call) {
         CompletableFuture<R> result = new CompletableFuture<>();
         dev.haven.dynamodb.internal.ItemCache cache = executor.itemCacheFor(request, failover);
@@ -336,7 +338,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         return result;
     }
 
-    private <Q, R> void writeAttempt(Q request, HavenDynamoDbSession session, boolean failover, Attempts attempts, Throwable last,
+    private <Q, R> void writeAttempt(Q request, HavenSession session, boolean failover, Attempts attempts, Throwable last,
             BiFunction<DynamoDbAsyncClient, Q, CompletableFuture<R>> call, CompletableFuture<R> result) {
         String region;
         try {
@@ -348,7 +350,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         send(region, request, call).whenComplete((r, t) -> {
             if (t == null) {
                 if (session != null) {
-                    session.recordWrite(executor.settings().ticker().nanoTime());
+                    session.recordWrite(executor.settings().clusterName(), executor.writeMark());
                 }
                 result.complete(r);
                 return;

@@ -1,6 +1,7 @@
 package dev.haven.dynamodb;
 
 import dev.haven.Consistency;
+import dev.haven.HavenSession;
 import dev.haven.Topology;
 import dev.haven.dynamodb.internal.DynamoDbSettings;
 import dev.haven.dynamodb.internal.ItemCache;
@@ -186,10 +187,10 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
 
     private final RegionExecutor executor;
     private final Consistency consistency;
-    private final HavenDynamoDbSession session;
+    private final HavenSession session;
     private final boolean root;
 
-    private HavenDynamoDbClient(RegionExecutor executor, Consistency consistency, HavenDynamoDbSession session, boolean root) {
+    private HavenDynamoDbClient(RegionExecutor executor, Consistency consistency, HavenSession session, boolean root) {
         this.executor = executor;
         this.consistency = consistency;
         this.session = session;
@@ -215,9 +216,15 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
 
     /**
      * A view that records its writes in {@code session} and whose reads default to {@link Consistency#SESSION}:
-     * read-your-writes across regions.
+     * read-your-writes across regions. A {@code SESSION} read goes to a region known to hold every write the session
+     * made to this client's cluster ({@code haven.dynamodb.cluster-name}) &mdash; one that replicated a heartbeat
+     * taken after it &mdash; or to the home region with {@code ConsistentRead=true}. The same session serves JDBC and
+     * Redis clients, and travels between processes as {@link HavenSession#token()}: DynamoDB marks a write with the
+     * wall-clock time of its acknowledgement, so processes that continue a session need clocks synchronized to within
+     * {@code haven.dynamodb.lag-margin} (on AWS they are, to well under a millisecond). The session is conservative:
+     * after a write every {@code SESSION} read of it avoids regions that lack the write, whatever item it reads.
      */
-    public HavenDynamoDbClient withSession(HavenDynamoDbSession session) {
+    public HavenDynamoDbClient withSession(HavenSession session) {
         return new HavenDynamoDbClient(executor, Consistency.SESSION, Objects.requireNonNull(session, "session"), false);
     }
 

@@ -121,13 +121,4 @@ class DecisionsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("haven.dynamodb.heartbeat-table must name an existing global table: 'no-such-table' does not exist in region us-east-1");
     }
-
-    @Test
-    void sessionWithoutWritesReadsLikeEventual() {
-        assertThat(Consistency.SESSION.allowsReplica()).isTrue();
-        HavenDynamoDbSession s = HavenDynamoDbSession.create();
-        s.recordWrite(100);
-        s.recordWrite(50); // an older acknowledgement never moves the token back
-        assertThat(s.lastWriteNanos()).isEqualTo(100);
-    }
 }

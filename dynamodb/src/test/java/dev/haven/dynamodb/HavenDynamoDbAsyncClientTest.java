@@ -1,5 +1,6 @@
 package dev.haven.dynamodb;
 
+import dev.haven.HavenSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -239,9 +240,14 @@ class HavenDynamoDbAsyncClientTest {
 
     @Test
     void sessionWritesAreRecorded() throws Exception {
-        HavenDynamoDbSession s = HavenDynamoDbSession.create();
+        HavenSession s = HavenSession.create();
+        long before = java.time.Instant.now().toEpochMilli() * 1_000;
         async.withSession(s).putItem(PutItemRequest.builder().tableName("t").build()).get(5, TimeUnit.SECONDS);
-        assertThat(s.lastWriteNanos()).isNotEqualTo(Long.MIN_VALUE);
+        long after = (java.time.Instant.now().toEpochMilli() + 1) * 1_000;
+        // the mark is the wall-clock time of the acknowledgement, in microseconds, under the client's cluster name
+        HavenSession.Mark mark = s.mark("haven-dynamodb").orElseThrow();
+        assertThat(mark.epoch()).isZero();
+        assertThat(mark.position()).isBetween(before, after);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.haven.dynamodb;
 
+import dev.haven.HavenSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,7 +37,7 @@ class ItemCacheClientTest {
             // A view shares the root's cache; SESSION views bypass it.
             client.withConsistency(Consistency.EVENTUAL).getItem(GET);
             assertThat(fakes.calls("getItem")).hasSize(3);
-            client.withSession(HavenDynamoDbSession.create()).getItem(GET);
+            client.withSession(HavenSession.create()).getItem(GET);
             assertThat(fakes.calls("getItem")).hasSize(4);
         }
     }

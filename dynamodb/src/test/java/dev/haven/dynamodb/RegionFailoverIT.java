@@ -1,5 +1,6 @@
 package dev.haven.dynamodb;
 
+import dev.haven.HavenSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -270,7 +271,7 @@ class RegionFailoverIT {
     @Test
     void session_readYourWritesWhileReplicationLags(DynamoDbRegions regions) throws Exception {
         try (HavenDynamoDbClient client = haven(regions).localRegion("us-west-2").build()) {
-            HavenDynamoDbSession session = HavenDynamoDbSession.create();
+            HavenSession session = HavenSession.create();
             HavenDynamoDbClient mine = client.withSession(session);
             regions.replicationDelay(Duration.ofSeconds(2)); // every region lags 2 s behind home
             int pairs = 2000; // "thousands of write-then-read pairs"

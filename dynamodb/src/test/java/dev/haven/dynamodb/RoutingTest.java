@@ -1,5 +1,6 @@
 package dev.haven.dynamodb;
 
+import dev.haven.HavenSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -137,7 +138,7 @@ class RoutingTest {
     @Test
     void sessionReadsGoWhereTheWriteIsKnownToBe() throws Exception {
         start(fakes.builder("us-east-1").localRegion("us-west-2").hedging(false));
-        HavenDynamoDbSession session = HavenDynamoDbSession.create();
+        HavenSession session = HavenSession.create();
         HavenDynamoDbClient mine = client.withSession(session);
         mine.getItem(get()); // no write yet: anywhere, local first
         assertThat(lastRegion("getItem")).isEqualTo("us-west-2");
@@ -150,6 +151,13 @@ class RoutingTest {
         mine.getItem(get());
         assertThat(lastRegion("getItem")).isEqualTo("us-east-1");
         assertThat(lastGet().consistentRead()).isTrue();
+        // the next request continues the session from its token (as another process would): same answer
+        client.withSession(HavenSession.fromToken(session.token())).getItem(get());
+        assertThat(lastRegion("getItem")).isEqualTo("us-east-1");
+        assertThat(lastGet().consistentRead()).isTrue();
+        // a session without this cluster's writes reads anywhere, local first
+        client.withSession(HavenSession.fromToken("hs1;orders@3:16b3a48")).getItem(get());
+        assertThat(lastRegion("getItem")).isNotEqualTo("us-east-1");
 
         fakes.region("us-west-2").lag(false);
         fakes.region("eu-west-1").lag(false);
@@ -247,10 +255,12 @@ class RoutingTest {
     @Test
     void writesThroughASessionViewAreRecorded() {
         start(fakes.builder("us-east-1").hedging(false));
-        HavenDynamoDbSession s = HavenDynamoDbSession.create();
-        assertThat(s.lastWriteNanos()).isEqualTo(Long.MIN_VALUE);
+        HavenSession s = HavenSession.create();
+        assertThat(s.token()).isEqualTo("hs1");
         client.withSession(s).deleteItem(b -> b.tableName("t"));
-        assertThat(s.lastWriteNanos()).isNotEqualTo(Long.MIN_VALUE);
+        assertThat(s.mark("haven-dynamodb")).isPresent();
+        assertThat(HavenSession.fromToken(s.token()).mark("haven-dynamodb")).isEqualTo(
+                s.mark("haven-dynamodb"));
         assertThat(client.withSession(s).consistency()).isEqualTo(Consistency.SESSION);
         assertThat(client.topology().endpoint("us-east-1").orElseThrow().role()).isEqualTo(Role.WRITER);
     }

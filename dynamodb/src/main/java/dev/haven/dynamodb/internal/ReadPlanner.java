@@ -2,7 +2,7 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
-import dev.haven.dynamodb.HavenDynamoDbSession;
+import dev.haven.HavenSession;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
@@ -47,10 +47,11 @@ final class ReadPlanner {
      *
      * @throws HavenRegionUnavailableException when no region qualifies
      */
-    <Q> Route<Q> plan(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session) {
+    <Q> Route<Q> plan(Q request, ReadShape<Q> shape, Consistency consistency, HavenSession session) {
         Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
         long now = settings.ticker().nanoTime();
-        Consistency routed = routedConsistency(asked, session, now, settings.lagMargin().toNanos());
+        Consistency routed = routedConsistency(asked, session == null ? null : session.mark(settings.clusterName()).orElse(null),
+                micros(settings.clock().instant()), settings.lagMargin().toNanos());
         if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
             monitor.lagDemand();
         }
@@ -82,17 +83,36 @@ final class ReadPlanner {
     }
 
     /**
-     * The consistency a read is routed with: SESSION becomes "fresh as of the session's last write", i.e. a
-     * staleness bound of {@code now - lastWrite}; a session without writes reads like EVENTUAL.
+     * The session mark of a write acknowledged now: the wall-clock time of the acknowledgement in microseconds
+     * (epoch 0). The wall clock, not the ticker: a mark travels in session tokens to other processes, whose clocks are
+     * synchronized with this one's (on AWS, to well under a millisecond; {@code lag-margin} absorbs the skew).
      */
-    static Consistency routedConsistency(Consistency c, HavenDynamoDbSession session, long now, long marginNanos) {
+    static HavenSession.Mark writeMark(DynamoDbSettings settings) {
+        return new HavenSession.Mark(0, micros(settings.clock().instant()));
+    }
+
+    private static long micros(java.time.Instant t) {
+        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+    }
+
+    /**
+     * The consistency a read is routed with: SESSION becomes "fresh as of the session's last write", i.e. a
+     * staleness bound of {@code now - lastWrite}; a session without writes here reads like EVENTUAL.
+     *
+     * @param mark      the session's mark for this cluster ({@link #writeMark}), or null
+     * @param nowMicros the wall clock now, in the marks' unit
+     */
+    static Consistency routedConsistency(Consistency c, HavenSession.Mark mark, long nowMicros, long marginNanos) {
         long bound;
         if (c.level() == Consistency.Level.SESSION) {
-            long t = session == null ? Long.MIN_VALUE : session.lastWriteNanos();
-            if (t == Long.MIN_VALUE) {
+            if (mark == null) {
                 return Consistency.EVENTUAL;
             }
-            bound = now - t;
+            if (mark.epoch() != 0) {
+                return Consistency.STRONG; // not a mark this store writes (a token of another store's cluster name)
+            }
+            long ageMicros = Math.max(0, nowMicros - mark.position()); // a mark from the future: only home has it
+            bound = ageMicros >= Long.MAX_VALUE / 1_000 ? Long.MAX_VALUE : ageMicros * 1_000;
         } else if (c.level() == Consistency.Level.BOUNDED_STALENESS) {
             bound = c.maxStalenessNanos();
         } else {

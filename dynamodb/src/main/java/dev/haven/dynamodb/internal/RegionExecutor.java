@@ -3,7 +3,7 @@ package dev.haven.dynamodb.internal;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Topology;
-import dev.haven.dynamodb.HavenDynamoDbSession;
+import dev.haven.HavenSession;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.engine.Attempts;
@@ -110,6 +110,11 @@ public final class RegionExecutor implements AutoCloseable {
         return events;
     }
 
+    /** The session mark of a write acknowledged now (see {@code ReadPlanner.writeMark}). */
+    public HavenSession.Mark writeMark() {
+        return ReadPlanner.writeMark(settings);
+    }
+
     public DynamoDbSettings settings() {
         return settings;
     }
@@ -125,7 +130,7 @@ public final class RegionExecutor implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ reads
 
-    public <Q, R> R read(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session,
+    public <Q, R> R read(Q request, ReadShape<Q> shape, Consistency consistency, HavenSession session,
             BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
         ReadPlanner.Route<Q> route = planner.plan(request, shape, consistency, session);
@@ -176,7 +181,7 @@ public final class RegionExecutor implements AutoCloseable {
      * A write (or any other non-read operation) in the home region; with {@code failover} and write failover
      * enabled, in the nearest healthy region once the monitor has declared the home region down.
      */
-    public <Q, R> R write(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
+    public <Q, R> R write(Q request, HavenSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         requireOpen();
         return writes.write(request, session, failover, call);
     }
@@ -218,7 +223,7 @@ public final class RegionExecutor implements AutoCloseable {
      *
      * @throws HavenRegionUnavailableException when no region qualifies
      */
-    public <Q> ReadPlan<Q> planRead(Q request, ReadShape<Q> shape, Consistency consistency, HavenDynamoDbSession session) {
+    public <Q> ReadPlan<Q> planRead(Q request, ReadShape<Q> shape, Consistency consistency, HavenSession session) {
         requireOpen();
         ReadPlanner.Route<Q> route = planner.plan(request, shape, consistency, session);
         List<String> regions = new ArrayList<>(route.order().size());

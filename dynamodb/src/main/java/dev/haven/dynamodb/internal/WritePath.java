@@ -3,7 +3,7 @@ package dev.haven.dynamodb.internal;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.HavenFailure;
-import dev.haven.dynamodb.HavenDynamoDbSession;
+import dev.haven.HavenSession;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.engine.Attempts;
@@ -56,7 +56,7 @@ final class WritePath {
      * A write (or any other non-read operation) in the home region; with {@code failover} and write failover
      * enabled, in the nearest healthy region once the monitor has declared the home region down.
      */
-    <Q, R> R write(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
+    <Q, R> R write(Q request, HavenSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         ItemCache cache = itemCacheFor(request, failover);
         if (cache == null) {
             return write0(request, session, failover, call);
@@ -79,7 +79,7 @@ final class WritePath {
                 ? cache : null;
     }
 
-    private <Q, R> R write0(Q request, HavenDynamoDbSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
+    private <Q, R> R write0(Q request, HavenSession session, boolean failover, BiFunction<DynamoDbClient, Q, R> call) {
         Attempts attempts = new Attempts(settings.retryPolicy(), retryBudget, settings.ticker());
         RuntimeException last = null;
         while (true) {
@@ -92,7 +92,7 @@ final class WritePath {
             try {
                 R r = calls.attempt(region, request, call, null);
                 if (session != null) {
-                    session.recordWrite(settings.ticker().nanoTime());
+                    session.recordWrite(settings.clusterName(), ReadPlanner.writeMark(settings));
                 }
                 return r;
             } catch (RuntimeException e) {
