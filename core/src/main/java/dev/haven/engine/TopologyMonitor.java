@@ -79,6 +79,7 @@ public final class TopologyMonitor implements AutoCloseable {
     private final ExecutorService probes;
     /** The highest epoch a writer has claimed (monitor thread; meaningful for providers with monotonic epochs). */
     private volatile long highestWriterEpoch = Long.MIN_VALUE;
+    private volatile long trustedWriterEpoch = Long.MIN_VALUE;
     private final Thread thread;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -145,11 +146,11 @@ public final class TopologyMonitor implements AutoCloseable {
     }
 
     /**
-     * The highest epoch a writer has claimed so far ({@code Long.MIN_VALUE} before the first): for a store to tell
+     * The epoch of the writer this monitor last trusted ({@code Long.MIN_VALUE} before the first): for a store to tell
      * whether a position recorded in a session belongs to the current writer lineage.
      */
     public long writerEpoch() {
-        return highestWriterEpoch;
+        return trustedWriterEpoch;
     }
 
     public Snapshot snapshot() {
@@ -448,6 +449,7 @@ public final class TopologyMonitor implements AutoCloseable {
         }
         Probe wp = writerId == null ? null : ok.get(writerId);
         if (wp != null) {
+            trustedWriterEpoch = wp.epoch();
             if (wp.position() != Long.MIN_VALUE) {
                 lag.record(sentAt.get(writerId), wp.position());
             }

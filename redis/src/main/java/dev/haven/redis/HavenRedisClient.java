@@ -1,6 +1,7 @@
 package dev.haven.redis;
 
 import dev.haven.Endpoint;
+import dev.haven.HavenSession;
 import dev.haven.Topology;
 import dev.haven.event.HavenEventListener;
 import dev.haven.redis.internal.RedisRouting;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A Redis client over a replicated deployment — Sentinel, a static list of nodes, an ElastiCache primary endpoint, or
@@ -56,12 +58,44 @@ public final class HavenRedisClient implements AutoCloseable {
         return new Builder();
     }
 
-    /** A new session (cheap: no socket of its own). */
+    /** A new session (cheap: no socket of its own); its {@code SESSION} reads see the writes made through it. */
     public HavenRedisConnection connect() {
+        return connect0(null);
+    }
+
+    /**
+     * A new connection in {@code session}: its writes are recorded there under this client's cluster name
+     * ({@code haven.redis.cluster-name}), and its {@code SESSION} reads see every write of the session on this cluster
+     * &mdash; made through this connection, through others in the same session, or in earlier requests whose
+     * {@link HavenSession#token() token} the session was continued from. One session serves JDBC, Redis and DynamoDB.
+     *
+     * <pre>{@code
+     * HavenSession session = HavenSession.fromToken(request.getHeader("X-Haven-Session"));
+     * try (HavenRedisConnection redis = client.connect(session)) {
+     *     redis.sync().set("user:1", "x");
+     * }
+     * response.setHeader("X-Haven-Session", session.token());  // asks the primary's offset once, on the writing socket
+     * // next request, maybe another instance of the application:
+     * try (HavenRedisConnection redis = client.connect(HavenSession.fromToken(token))) {
+     *     redis.reads(Consistency.SESSION).get("user:1");           // a replica that has the write, else the primary
+     * }
+     * }</pre>
+     *
+     * <p>A write is marked with the primary's epoch and its replication offset after the write. The offset is asked
+     * lazily ({@code INFO replication} on the connection that wrote, once for a burst of writes) when the mark is first
+     * needed: by {@link HavenSession#token()}, {@link HavenSession#mark} or a {@code SESSION} read. After a failover
+     * (a new epoch) the session's reads go to the primary until it writes again; if the offset cannot be asked (the
+     * primary is gone) the mark is one no replica reaches, which has the same effect.
+     */
+    public HavenRedisConnection connect(HavenSession session) {
+        return connect0(Objects.requireNonNull(session, "session"));
+    }
+
+    private HavenRedisConnection connect0(HavenSession session) {
         if (routing.isClosed()) {
             throw new IllegalStateException("HavenRedisClient " + routing.settings().clusterName() + " is closed");
         }
-        return new HavenRedisConnection(routing);
+        return new HavenRedisConnection(routing, session);
     }
 
     /** The current topology snapshot. */

@@ -1,6 +1,7 @@
 package dev.haven.redis;
 
 import dev.haven.Consistency;
+import dev.haven.HavenSession;
 import dev.haven.redis.internal.RedisRouting;
 import dev.haven.redis.internal.RoutingCommands;
 import dev.haven.redis.internal.Session;
@@ -49,9 +50,9 @@ public final class HavenRedisConnection implements AutoCloseable {
     private final RedisAsyncCommands<String, String> async;
     private volatile boolean closed;
 
-    HavenRedisConnection(RedisRouting routing) {
+    HavenRedisConnection(RedisRouting routing, HavenSession haven) {
         this.routing = routing;
-        this.session = new Session();
+        this.session = routing.newSession(haven);
         this.sync = RoutingCommands.create(routing, session, routing.defaultConsistency());
         this.async = RoutingCommands.createAsync(routing, session, routing.defaultConsistency());
     }

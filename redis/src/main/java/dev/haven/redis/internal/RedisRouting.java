@@ -388,7 +388,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     public Object read(Consistency consistency, Session session, Method method, Object[] args) {
         requireOpen();
         ReadAttempt attempt = new ReadAttempt(this, consistency,
-                consistency.level() == Consistency.Level.SESSION ? session.position(this::offsetAfter) : Long.MIN_VALUE);
+                consistency.level() == Consistency.Level.SESSION ? session.readPosition(this::offsetAfter) : Long.MIN_VALUE);
         while (true) {
             EndpointState state = attempt.next();
             if (state == null) {
@@ -409,6 +409,14 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The read-your-writes state of a new connection: its own writes, and with {@code haven} non-null also the writes
+     * of that session (other connections, earlier requests), recorded there under this client's cluster name.
+     */
+    public Session newSession(dev.haven.HavenSession haven) {
+        return haven == null ? new Session() : new Session(haven, settings.clusterName(), this::offsetAfter, monitor::writerEpoch);
     }
 
     /** {@code master_repl_offset} asked on the connection that carried a session's writes (so it covers them). */

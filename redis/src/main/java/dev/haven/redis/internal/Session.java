@@ -1,9 +1,12 @@
 package dev.haven.redis.internal;
 
+import dev.haven.HavenSession;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Read-your-writes state of one {@code HavenRedisConnection}: how many writes it made, the primary's replication
@@ -13,6 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * primary for {@code master_repl_offset} on the very connection that carried the write. Redis answers commands of
  * one connection in order, so that offset includes the write. A burst of writes costs one {@code INFO} at the next
  * read, and sessions that never read with {@code SESSION} pay nothing.
+ *
+ * <p>Linked to a {@link HavenSession} (the session of a whole request flow, across stores and processes), every write
+ * is also registered there as a pending write of this cluster, resolved the same lazy way when the application asks
+ * for the token or a {@code SESSION} read needs the mark; the mark is the primary's epoch at the write and the offset.
+ * A {@code SESSION} read then goes by the {@link HavenSession}'s mark, which covers this connection's writes, other
+ * connections' and those of earlier requests carried in by the token.
  */
 public final class Session {
 
@@ -20,10 +29,65 @@ public final class Session {
     private long resolvedWrites; // guarded by this
     private volatile long position = Long.MIN_VALUE;
     private volatile StatefulRedisConnection<String, String> lastWriteConnection;
+    private volatile long lastWriteEpoch;
+
+    private final HavenSession haven; // null: this connection's writes only
+    private final String cluster;
+    private final LongSupplier writerEpoch;
+    private final Supplier<HavenSession.Mark> pendingMark;
+
+    /** A session of one connection's own writes. */
+    public Session() {
+        this(null, null, null, () -> 0);
+    }
+
+    /**
+     * A session that also records its writes in {@code haven} under {@code cluster}.
+     *
+     * @param source      the primary's offset after the writes, asked (blocking) when the mark is needed
+     * @param writerEpoch the monitor's current writer epoch
+     */
+    Session(HavenSession haven, String cluster, PositionSource source, LongSupplier writerEpoch) {
+        this.haven = haven;
+        this.cluster = cluster;
+        this.writerEpoch = writerEpoch;
+        this.pendingMark = haven == null ? null : () -> new HavenSession.Mark(lastWriteEpoch, position(source));
+    }
 
     void onWrite(StatefulRedisConnection<String, String> via) {
         lastWriteConnection = via;
+        lastWriteEpoch = writerEpoch.getAsLong();
         writes.incrementAndGet();
+        if (haven != null) {
+            haven.recordPendingWrite(cluster, pendingMark); // after the count: resolving it covers this write
+        }
+    }
+
+    /**
+     * The position a SESSION read must reach: with a linked {@link HavenSession}, its mark for this cluster (a mark of
+     * another epoch than the current writer's is {@code Long.MAX_VALUE}, which only the primary satisfies: offsets of
+     * two primaries are not compared); otherwise {@link #position}. Blocks for unresolved offsets.
+     */
+    long readPosition(PositionSource source) {
+        return haven == null ? position(source) : linkedPosition();
+    }
+
+    /** {@link #readPosition} without blocking on this connection's own writes. */
+    CompletionStage<Long> readPositionAsync(AsyncPositionSource source) {
+        if (haven == null) {
+            return positionAsync(source);
+        }
+        // Resolve our own writes without blocking; the session's other pending writes (other connections) are asked
+        // by mark() on this thread, one INFO each, bounded by the command timeout.
+        return positionAsync(source).thenApply(own -> linkedPosition());
+    }
+
+    private long linkedPosition() {
+        HavenSession.Mark m = haven.mark(cluster).orElse(null);
+        if (m == null) {
+            return Long.MIN_VALUE;
+        }
+        return m.epoch() == writerEpoch.getAsLong() ? m.position() : Long.MAX_VALUE;
     }
 
     StatefulRedisConnection<String, String> lastWriteConnection() {
