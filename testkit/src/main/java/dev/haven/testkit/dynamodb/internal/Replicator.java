@@ -323,6 +323,20 @@ public final class Replicator implements AutoCloseable {
         final List<Link> outgoing = new ArrayList<>();
         final AtomicLong cleanPasses = new AtomicLong();
         volatile String lastError;
+        /**
+         * The last stamp this reader gave each item (bounded, oldest forgotten): a local write's stamp is always past
+         * it. The stamp in a write's old image is not enough: a second write can land before the write-back of the
+         * first one's stamp (the write-back then stamps the second write, and the second write's record carries no
+         * stamp), and ApproximateCreationDateTime has a granularity of a second, so two writes of one writer within a
+         * second got equal stamps and the target kept the first one forever (found by OneSessionIT: a session read in
+         * a region never saw the write).
+         */
+        private final Map<String, Long> lastStamps = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                return size() > 100_000;
+            }
+        };
 
         Reader(String region) {
             this.region = region;
@@ -441,7 +455,7 @@ public final class Replicator implements AutoCloseable {
                 if (consumeEcho(echoKey(region, table, keys))) {
                     return; // our own replicated delete
                 }
-                long ts = LastWriterWins.stampOf(created, LastWriterWins.ts(oldImage));
+                long ts = nextStamp(table, keys, LastWriterWins.stampOf(created, LastWriterWins.ts(oldImage)));
                 enqueue(new Change(table, keys, null, ts, region, arrival));
                 return;
             }
@@ -453,13 +467,14 @@ public final class Replicator implements AutoCloseable {
                     if (consumeEcho(stampEchoKey(region, table, keys, LastWriterWins.ts(newImage)))) {
                         return; // our own write-back of a stamp: its change was enqueued already
                     }
+                    lastStamps.merge(echoKey(region, table, keys), LastWriterWins.ts(newImage), Math::max);
                     enqueue(new Change(table, keys, newImage, LastWriterWins.ts(newImage), region, arrival));
                     return;
                 case LOCAL_UNSTAMPED:
                 default:
                     // the stamp this write replaced: kept in the new image by an UpdateItem, only in the old one after a PutItem
                     Long previous = LastWriterWins.later(LastWriterWins.ts(oldImage), LastWriterWins.ts(newImage));
-                    long ts = LastWriterWins.stampOf(created, previous);
+                    long ts = nextStamp(table, keys, LastWriterWins.stampOf(created, previous));
                     Map<String, AttributeValue> stamped = new HashMap<>(newImage);
                     stamped.put(LastWriterWins.TS, AttributeValue.fromN(Long.toString(ts)));
                     stamped.put(LastWriterWins.REGION, AttributeValue.fromS(region));
@@ -476,6 +491,15 @@ public final class Replicator implements AutoCloseable {
         }
 
         /** Stamps an unstamped local write in its own region, unless it changed meanwhile. */
+        /** {@code ts}, or just past the last stamp this reader gave the item if that is not older. */
+        private long nextStamp(String table, Map<String, AttributeValue> keys, long ts) {
+            String key = echoKey(region, table, keys);
+            Long last = lastStamps.get(key);
+            long stamp = last == null ? ts : Math.max(ts, last + 1);
+            lastStamps.put(key, stamp);
+            return stamp;
+        }
+
         private void writeBack(String table, Map<String, AttributeValue> keys, Map<String, AttributeValue> seen, long ts) {
             Map<String, String> names = new HashMap<>(NAMES);
             Map<String, AttributeValue> values = new HashMap<>();
@@ -486,7 +510,18 @@ public final class Replicator implements AutoCloseable {
             String seenRegion = LastWriterWins.region(seen);
             if (seenTs == null || seenRegion == null) {
                 names.put("#hk", keys.keySet().iterator().next());
-                condition = "attribute_exists(#hk) AND attribute_not_exists(#hts)";
+                // only the write this stamp belongs to: a later unstamped write of the item gets its own stamp
+                StringBuilder sameWrite = new StringBuilder("attribute_exists(#hk) AND attribute_not_exists(#hts)");
+                int n = 0;
+                for (Map.Entry<String, AttributeValue> a : new TreeMap<>(seen).entrySet()) {
+                    if (!keys.containsKey(a.getKey())) {
+                        names.put("#a" + n, a.getKey());
+                        values.put(":a" + n, a.getValue());
+                        sameWrite.append(" AND #a").append(n).append(" = :a").append(n);
+                        n++;
+                    }
+                }
+                condition = sameWrite.toString();
             } else {
                 values.put(":pts", AttributeValue.fromN(Long.toString(seenTs)));
                 values.put(":prg", AttributeValue.fromS(seenRegion));
