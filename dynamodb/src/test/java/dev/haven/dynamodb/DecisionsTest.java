@@ -3,7 +3,6 @@ package dev.haven.dynamodb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.haven.Consistency;
 import dev.haven.dynamodb.internal.DynamoDbErrors;
 import dev.haven.dynamodb.internal.ReadShape;
 import dev.haven.engine.Fault;

@@ -1,10 +1,10 @@
 package dev.haven.dynamodb;
 
-import dev.haven.HavenSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.Consistency;
+import dev.haven.HavenSession;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,10 @@
 package dev.haven.dynamodb;
 
-import dev.haven.HavenSession;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.Consistency;
+import dev.haven.HavenSession;
 import dev.haven.Role;
 import dev.haven.event.HavenEvent;
 import java.time.Duration;

@@ -2,8 +2,8 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
-import dev.haven.Topology;
 import dev.haven.HavenSession;
+import dev.haven.Topology;
 import dev.haven.dynamodb.HavenDynamoDbWriteOutcomeUnknownException;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.engine.Attempts;
