@@ -4,6 +4,7 @@ import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.Topology;
 import dev.haven.event.HavenEventListener;
+import dev.haven.jdbc.internal.AuroraGlobalPostgresTopologyProvider;
 import dev.haven.jdbc.internal.AuroraPostgresTopologyProvider;
 import dev.haven.jdbc.internal.JdbcSettings;
 import dev.haven.jdbc.internal.JdbcUrl;
@@ -227,6 +228,24 @@ public final class HavenDataSource implements DataSource, Closeable {
             return set(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN, pattern);
         }
 
+        /**
+         * Adds to {@code haven.jdbc.aurora.global-instance-host-patterns}: the instance host pattern of one region of an
+         * Aurora Global Database ({@code ?} for the instance identifier).
+         */
+        public Builder auroraRegionHostPattern(String region, String pattern) {
+            String entry = Objects.requireNonNull(region, "region") + "=" + Objects.requireNonNull(pattern, "pattern");
+            String before = keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS);
+            return set(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS, before.isEmpty() ? entry : before + "," + entry);
+        }
+
+        /**
+         * {@code haven.jdbc.aurora.cross-region-reads}: whether reads of an Aurora Global Database may go to replicas
+         * outside the home region ({@code local-region}) when none there qualifies (default false).
+         */
+        public Builder auroraCrossRegionReads(boolean allowed) {
+            return set(JdbcKeys.AURORA_CROSS_REGION_READS, allowed);
+        }
+
         /** {@code haven.jdbc.username}. */
         public Builder username(String username) {
             return set(JdbcKeys.USERNAME, username);
@@ -309,6 +328,20 @@ public final class HavenDataSource implements DataSource, Closeable {
             }
             if (provider == JdbcProvider.AURORA_POSTGRES) {
                 AuroraPostgresTopologyProvider.hostPattern(values.get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), parsed.hosts());
+            }
+            if (values.get(JdbcKeys.LOCAL_REGION).isEmpty()) {
+                // An RDS endpoint names its region: the application's home region unless told otherwise.
+                String derived = AuroraGlobalPostgresTopologyProvider.regionOf(parsed.hosts());
+                if (!derived.isEmpty()) {
+                    values = values.toBuilder().set(JdbcKeys.LOCAL_REGION, derived).build();
+                }
+            }
+            if (provider == JdbcProvider.AURORA_GLOBAL_POSTGRES) {
+                AuroraGlobalPostgresTopologyProvider.patterns(values.get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS), null, "");
+                if (values.get(JdbcKeys.LOCAL_REGION).isEmpty()) {
+                    throw new IllegalArgumentException(p + "local-region is required with " + p + "provider=aurora-global-postgres "
+                            + "when no URL host is an RDS endpoint naming the region: was not set");
+                }
             }
             Map<String, String[]> locations = locations();
             for (String id : locations.keySet()) {

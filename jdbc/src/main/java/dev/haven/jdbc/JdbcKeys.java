@@ -23,7 +23,8 @@ public final class JdbcKeys {
     public static final Setting<String> USERNAME = Setting.text("username", null, "the database user");
     public static final Setting<String> PASSWORD = Setting.text("password", null, "never logged, never in a message").secret();
     public static final Setting<JdbcProvider> PROVIDER = Setting.choice("provider", JdbcProvider.class, JdbcProvider.AUTO,
-            "the kind of database and deployment (`auto`, `postgres`, `aurora-postgres`, `rds-multi-az-postgres`); `auto` "
+            "the kind of database and deployment (`auto`, `postgres`, `aurora-postgres`, `aurora-global-postgres`, "
+                    + "`rds-multi-az-postgres`); `auto` "
                     + "detects it at the first "
                     + "contact and logs what it chose; a kind the server does not match fails every connection with a "
                     + "message naming it");
@@ -33,6 +34,18 @@ public final class JdbcKeys {
             .defaultShownAs("derived")
             .rule("contain exactly one `?` and no `:` or `/`", v -> v.chars().filter(c -> c == '?').count() == 1
                     && v.indexOf(':') < 0 && v.indexOf('/') < 0);
+    public static final Setting<String> AURORA_GLOBAL_INSTANCE_HOST_PATTERNS = Setting.text(
+            "aurora.global-instance-host-patterns", "",
+            "Aurora Global Database: the instance host pattern of each region, `<region>=<pattern>,...` "
+                    + "(`us-east-1=?.c9akciq32.us-east-1.rds.amazonaws.com,us-west-2=?.x7bd2kq1.us-west-2.rds.amazonaws.com`); "
+                    + "the home region's may come from `aurora.instance-host-pattern` or the URL instead; instances of a "
+                    + "region without a pattern are not used")
+            .rule("be `<region>=<pattern>,...` (regions like `us-east-1`, each once), each pattern with exactly one `?` "
+                    + "and no `:` or `/`", JdbcKeys::globalPatternsValid);
+    public static final Setting<Boolean> AURORA_CROSS_REGION_READS = Setting.flag("aurora.cross-region-reads", false,
+            "Aurora Global Database: whether reads may go to replicas outside the home region (`local-region`) when none "
+                    + "there qualifies (within the read's lag bound); off: they fall back to the writer or fail, per "
+                    + "`read-fallback`");
     public static final Setting<String> CLUSTER_NAME = CommonKeys.CLUSTER_NAME;
     public static final Setting<dev.haven.Consistency> DEFAULT_CONSISTENCY = CommonKeys.DEFAULT_CONSISTENCY.describedAs(
             "consistency of read-only connections that do not choose one (`strong`, `session` (needs a `HavenSession` on "
@@ -69,8 +82,17 @@ public final class JdbcKeys {
     public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = CommonKeys.BREAKER_WAIT_IN_OPEN;
 
     public static final SettingsSpec SPEC = SettingsSpec.of("haven.jdbc.", List.of(URL, USERNAME, PASSWORD, PROVIDER,
-            AURORA_INSTANCE_HOST_PATTERN, CLUSTER_NAME,
+            AURORA_INSTANCE_HOST_PATTERN, AURORA_GLOBAL_INSTANCE_HOST_PATTERNS, AURORA_CROSS_REGION_READS, CLUSTER_NAME,
             DEFAULT_CONSISTENCY, READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT,
             DEADLINE, WRITER_WAIT, RETRY_MAX_ATTEMPTS, RETRY_BASE_BACKOFF, RETRY_MAX_BACKOFF, RETRY_BUDGET_RATIO,
             RETRY_BUDGET_RESERVE, TRANSACTION_MAX_ATTEMPTS, LAG_BOUND, BREAKER_FAILURE_RATE, BREAKER_WINDOW, BREAKER_MINIMUM_CALLS, BREAKER_WAIT_IN_OPEN), List.of(POOL, ENDPOINT));
+
+    private static boolean globalPatternsValid(String v) {
+        try {
+            dev.haven.jdbc.internal.AuroraGlobalPostgresTopologyProvider.patterns(v, null, "");
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
 }

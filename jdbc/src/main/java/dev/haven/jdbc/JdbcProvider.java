@@ -13,7 +13,8 @@ package dev.haven.jdbc;
  */
 public enum JdbcProvider {
     /**
-     * Detected at the first contact with a server, and logged: Aurora PostgreSQL when the server has
+     * Detected at the first contact with a server, and logged: an Aurora Global Database when the server has
+     * {@code aurora_global_db_status()} listing two regions or more, Aurora PostgreSQL when it has
      * {@code aurora_replica_status()}, an RDS Multi-AZ DB cluster when it has {@code rds_tools.show_topology()}, else
      * PostgreSQL streaming replication.
      */
@@ -30,6 +31,15 @@ public enum JdbcProvider {
      * name the old writer after a failover; replica lag as Aurora reports it.
      */
     AURORA_POSTGRES,
+    /**
+     * An Aurora PostgreSQL Global Database: the instances of every region from {@code aurora_global_db_instance_status()},
+     * each reached on its instance endpoint (its region's pattern in {@code aurora.global-instance-host-patterns}) and
+     * labelled with its region. Writes go to the writer, in whichever region it is (a switchover or regional failover is
+     * followed); reads stay in the home region ({@code local-region}, by default the region of the RDS endpoint in the
+     * URL) and go to other regions only with {@code aurora.cross-region-reads}, within their bound; replica lag as Aurora
+     * reports it ({@code visibility_lag_in_msec}).
+     */
+    AURORA_GLOBAL_POSTGRES,
     /**
      * An RDS Multi-AZ DB cluster (PostgreSQL): a writer and two readable standbys on streaming replication, so roles,
      * timelines and lag are PostgreSQL's, measured by Haven as for {@link #POSTGRES}; the instances come from

@@ -49,7 +49,17 @@ class HavenDataSourceConfigTest {
     @Test
     void providerSettingsAreCheckedBeforeAnyServerIsContacted() {
         assertThatThrownBy(() -> valid().properties(java.util.Map.of("haven.jdbc.provider", "oracle")).build())
-                .hasMessage("haven.jdbc.provider must be one of [auto, postgres, aurora-postgres, rds-multi-az-postgres]: was oracle");
+                .hasMessage("haven.jdbc.provider must be one of [auto, postgres, aurora-postgres, aurora-global-postgres, "
+                        + "rds-multi-az-postgres]: was oracle");
+        assertThatThrownBy(() -> valid().provider(JdbcProvider.AURORA_GLOBAL_POSTGRES).build())
+                .hasMessage("haven.jdbc.local-region is required with haven.jdbc.provider=aurora-global-postgres when no URL "
+                        + "host is an RDS endpoint naming the region: was not set");
+        assertThatThrownBy(() -> valid().auroraRegionHostPattern("us-west-2", "db.example.com").build())
+                .hasMessageStartingWith("haven.jdbc.aurora.global-instance-host-patterns must be `<region>=<pattern>,...`");
+        assertThat(valid().provider(JdbcProvider.AURORA_GLOBAL_POSTGRES).localRegion("us-east-1")
+                .auroraRegionHostPattern("us-west-2", "?.x.us-west-2.rds.amazonaws.com").settings().region()).isEqualTo("us-east-1");
+        assertThat(HavenDataSource.builder().url("jdbc:postgresql://orders.cluster-x7bd2kq1.us-west-2.rds.amazonaws.com:5432/app")
+                .settings().region()).as("the home region an RDS endpoint names").isEqualTo("us-west-2");
         assertThatThrownBy(() -> valid().provider(JdbcProvider.AURORA_POSTGRES).build())
                 .hasMessage("haven.jdbc.aurora.instance-host-pattern is required with haven.jdbc.provider=aurora-postgres "
                         + "when no URL host is an RDS endpoint (*.rds.amazonaws.com): was not set, hosts [127.0.0.1]");

@@ -80,6 +80,15 @@ public final class AuroraPostgresTopologyProvider extends PgProbes {
                 + seeds.stream().map(Endpoint::host).toList());
     }
 
+    /** {@link #hostPattern}, or null where it cannot be known (no pattern given, no RDS endpoint among the seeds). */
+    public static String hostPatternIfKnown(String given, List<Endpoint> seeds) {
+        try {
+            return hostPattern(given, seeds);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** The instance endpoint of {@code instanceId}, on {@code port}. */
     Endpoint instance(String instanceId, int port) {
         return Endpoint.of(hostPattern.replace("?", instanceId.toLowerCase(Locale.ROOT)), port);

@@ -46,6 +46,11 @@ abstract class PgProbes implements TopologyProvider {
     /** The probe query: one row. */
     abstract String probeSql();
 
+    /** A configuration error the servers' answers revealed (e.g. a home region the database does not have), or null. */
+    String configurationError() {
+        return null;
+    }
+
     /** The probe's answer from {@code endpoint}: the query's row ({@code rs} is on it), taken in {@code roundTripNanos}. */
     abstract Probe read(Endpoint endpoint, ResultSet rs, long roundTripNanos) throws SQLException;
 

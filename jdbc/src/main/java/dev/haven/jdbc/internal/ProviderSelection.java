@@ -30,7 +30,12 @@ public final class ProviderSelection implements TopologyProvider {
             + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
             + " WHERE n.nspname = 'pg_catalog' AND p.proname = 'aurora_replica_status'),"
             + " EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
-            + " WHERE n.nspname = 'rds_tools' AND p.proname = 'show_topology'), pg_catalog.version()";
+            + " WHERE n.nspname = 'rds_tools' AND p.proname = 'show_topology'), pg_catalog.version(),"
+            + " EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+            + " WHERE n.nspname = 'pg_catalog' AND p.proname = 'aurora_global_db_status')";
+
+    /** Asked only where the function exists: an Aurora cluster is part of a Global Database with two regions or more. */
+    static final String GLOBAL_REGIONS_SQL = "SELECT count(*) FROM pg_catalog.aurora_global_db_status()";
 
     private final String cluster;
     private final JdbcProvider configured;
@@ -63,9 +68,16 @@ public final class ProviderSelection implements TopologyProvider {
         return chosenKind;
     }
 
-    /** Why the configured provider does not fit the server, or {@code null}. */
+    /**
+     * Why the configured provider does not fit the server, or what else the servers' answers showed to be wrong with
+     * the configuration (an Aurora Global Database without the home region), or {@code null}.
+     */
     public String mismatch() {
-        return mismatch;
+        if (mismatch != null) {
+            return mismatch;
+        }
+        PgProbes p = chosen;
+        return p == null ? null : p.configurationError();
     }
 
     @Override
@@ -90,7 +102,11 @@ public final class ProviderSelection implements TopologyProvider {
                 ResultSet rs = st.executeQuery(DETECT_SQL)) {
             rs.next();
             String version = shortVersion(rs.getString(3));
-            if (rs.getBoolean(1)) {
+            int regions = rs.getBoolean(1) && rs.getBoolean(4) ? globalRegions(c) : 1;
+            if (regions > 1) {
+                kind = JdbcProvider.AURORA_GLOBAL_POSTGRES;
+                server = "an Aurora PostgreSQL Global Database with " + regions + " regions (" + version + ")";
+            } else if (rs.getBoolean(1)) {
                 kind = JdbcProvider.AURORA_POSTGRES;
                 server = "Aurora PostgreSQL (" + version + ")";
             } else if (rs.getBoolean(2)) {
@@ -118,6 +134,12 @@ public final class ProviderSelection implements TopologyProvider {
         log.info("Haven {}: haven.jdbc.provider={}: {} is {}", cluster,
                 configured == JdbcProvider.AUTO ? "auto chose " + name(kind) : name(kind), endpoint.id(), server);
         return chosen;
+    }
+
+    private static int globalRegions(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(GLOBAL_REGIONS_SQL)) {
+            return rs.next() ? rs.getInt(1) : 1;
+        }
     }
 
     private static String name(JdbcProvider p) {

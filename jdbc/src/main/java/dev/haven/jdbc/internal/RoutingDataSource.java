@@ -147,7 +147,8 @@ public final class RoutingDataSource implements AutoCloseable {
         return new MonitorRegistry.Key("jdbc", s.clusterName(), String.join(",", hosts) + "/" + s.url().database(),
                 java.util.Arrays.asList(hosts, s.url().scheme(), s.url().database(), s.url().params(), s.username(),
                         s.password(), s.topologyProvider(), s.keys().get(JdbcKeys.PROVIDER),
-                        s.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), s.ticker(), s.clock()));
+                        s.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), s.keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS),
+                        s.region(), s.ticker(), s.clock()));
     }
 
     private static String describe(Map<String, String[]> locations) {
@@ -176,7 +177,14 @@ public final class RoutingDataSource implements AutoCloseable {
                         JdbcProvider.AURORA_POSTGRES,
                         () -> new AuroraPostgresTopologyProvider(settings.url(), settings.username(), settings.password(),
                                 probeAborter, AuroraPostgresTopologyProvider.hostPattern(
-                                        settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts()))),
+                                        settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts())),
+                        JdbcProvider.AURORA_GLOBAL_POSTGRES,
+                        () -> new AuroraGlobalPostgresTopologyProvider(settings.url(), settings.username(), settings.password(),
+                                probeAborter, AuroraGlobalPostgresTopologyProvider.patterns(
+                                        settings.keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS),
+                                        AuroraPostgresTopologyProvider.hostPatternIfKnown(
+                                                settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts()),
+                                        settings.region()), settings.region())),
                         new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter));
         AutoCloseable resources = () -> {
             provider.close();
@@ -563,7 +571,11 @@ public final class RoutingDataSource implements AutoCloseable {
             return c;
         }
         List<PoolCandidate> list = new java.util.ArrayList<>(snap.states().size());
+        boolean homeOnly = !settings.keys().get(JdbcKeys.AURORA_CROSS_REGION_READS) && provider() == JdbcProvider.AURORA_GLOBAL_POSTGRES;
         for (EndpointState s : snap.states()) {
+            if (homeOnly && s.role() != Role.WRITER && !s.endpoint().region().equals(settings.region())) {
+                continue; // a replica of another region of a Global Database: reads stay home unless cross-region-reads
+            }
             list.add(new PoolCandidate(s, inFlight(s.id()), maxPoolSize));
         }
         c = new Candidates(snap, List.copyOf(list));
