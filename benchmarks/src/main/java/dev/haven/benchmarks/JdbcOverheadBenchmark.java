@@ -3,6 +3,8 @@ package dev.haven.benchmarks;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.haven.Endpoint;
+import dev.haven.HavenSession;
+
 import dev.haven.Role;
 import dev.haven.benchmarks.stub.StubDriver;
 import dev.haven.jdbc.HavenConnection;
@@ -123,6 +125,11 @@ public class JdbcOverheadBenchmark {
                 requireRoute(haven, false, primary.directPort());
                 requireRoute(haven, true, replica.directPort());
                 requireOne(query(raw, false));
+                try (Connection c = raw.getConnection()) {
+                    c.createStatement().execute("CREATE TABLE IF NOT EXISTS bench_counter (id int PRIMARY KEY, v bigint NOT NULL)");
+                    c.createStatement().execute("INSERT INTO bench_counter SELECT g, 0 FROM generate_series(1, " + COUNTER_ROWS
+                            + ") g ON CONFLICT DO NOTHING");
+                }
             } catch (Exception | Error e) {
                 tearDown();
                 throw e;
@@ -173,7 +180,40 @@ public class JdbcOverheadBenchmark {
         return query(s.haven, true);
     }
 
+    // The cost of read-your-writes per commit: an autocommit UPDATE through the raw pool, through Haven, and through
+    // Haven with a HavenSession attached (one more query on the same connection reads the commit's position).
+
+    @Benchmark
+    public int pgRawCommit(Postgres s) throws SQLException {
+        return commit(s.raw, null);
+    }
+
+    @Benchmark
+    public int pgHavenCommit(Postgres s) throws SQLException {
+        return commit(s.haven, null);
+    }
+
+    @Benchmark
+    public int pgHavenSessionCommit(Postgres s) throws SQLException {
+        return commit(s.haven, HavenSession.create());
+    }
+
     // ------------------------------------------------------------------------------------------ the operation
+
+    static final int COUNTER_ROWS = 1_000;
+
+    /** One autocommit UPDATE of a random row of {@code bench_counter}, recorded in {@code session} if not null. */
+    static int commit(DataSource ds, HavenSession session) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            if (session != null) {
+                c.unwrap(HavenConnection.class).session(session);
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE bench_counter SET v = v + 1 WHERE id = ?")) {
+                ps.setInt(1, 1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(COUNTER_ROWS));
+                return ps.executeUpdate();
+            }
+        }
+    }
 
     static int query(DataSource ds, boolean readOnly) throws SQLException {
         try (Connection c = ds.getConnection()) {

@@ -22,7 +22,8 @@ public enum JdbcProvider {
     /**
      * PostgreSQL streaming replication (self-managed, RDS single instance with read replicas): roles from
      * {@code pg_is_in_recovery()}, split brain from timelines, lag measured by Haven from WAL positions, replicas
-     * discovered from the primary's {@code pg_stat_replication}.
+     * discovered from the primary's {@code pg_stat_replication}. Also accepted on an RDS Multi-AZ DB cluster, which is
+     * streaming replication underneath (its topology function is then not used).
      */
     POSTGRES,
     /**

@@ -117,6 +117,12 @@ public final class ProviderSelection implements TopologyProvider {
                 server = "PostgreSQL without aurora_replica_status() or rds_tools.show_topology() (" + version + ")";
             }
         }
+        if (configured == JdbcProvider.POSTGRES && kind == JdbcProvider.RDS_MULTI_AZ_POSTGRES) {
+            // A Multi-AZ DB cluster is PostgreSQL streaming replication: treated as such when asked, its topology
+            // function unused (the cluster endpoint is then an ordinary server name, as a Route 53 record would be).
+            kind = JdbcProvider.POSTGRES;
+            server += ", treated as PostgreSQL streaming replication";
+        }
         if (configured != JdbcProvider.AUTO && configured != kind) {
             mismatch = "haven.jdbc.provider=" + name(configured) + " does not match the server: " + endpoint.id() + " is "
                     + server + "; use haven.jdbc.provider=" + name(kind) + " or auto";
