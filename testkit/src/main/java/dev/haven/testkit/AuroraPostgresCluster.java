@@ -175,6 +175,7 @@ public final class AuroraPostgresCluster extends EmulatedRdsCluster {
                 postgres.execute(writer, db, register(n, n == writer));
             }
         }
+        refresh(); // the rows have positions and lags from the start, not only after the first interval
         postgres.awaitReplicated(timeout); // every reader has the functions and rows before start() returns
         names.publish(writer);
         postgres.listener(new ControlPlane());

@@ -198,7 +198,8 @@ class AuroraGlobalDatabaseIT {
                 + "visibility_lag_in_msec FROM aurora_global_db_instance_status()")) {
             while (rs.next()) {
                 double lag = rs.getDouble(4);
-                out.add(new InstanceStatus(rs.getString(1), rs.getString(2), rs.getString(3), rs.wasNull() ? null : lag));
+                Double lagOrNull = rs.wasNull() ? null : lag;
+                out.add(new InstanceStatus(rs.getString(1), rs.getString(2), rs.getString(3), lagOrNull));
             }
         }
         return out;
