@@ -69,8 +69,27 @@ import org.slf4j.LoggerFactory;
  * reader (the testkit has no pg_rewind); {@code remove} it and {@code addReplica()} a new instance instead.
  *
  * <p>Fault injection ({@code freeze}, {@code latency}, {@code pauseReplay}, ...) is the underlying cluster's:
- * {@link #postgres()}. Regions (Aurora Global Database) are a later step: a global database will own one such
- * cluster per region, each with its own region and loopback subnet.
+ * {@link #postgres()}.
+ *
+ * <h2>Aurora Global Database</h2>
+ * {@link Builder#secondaryRegion} spreads the instances of the one streaming-replication cluster over the primary
+ * region and secondary regions: the last instances by creation index belong to the secondary regions, the writer and
+ * the rest (and every instance added later) to the primary region. An instance in region {@code R} is
+ * {@code instance-N.D.R.rds.amazonaws.com} ({@link #instanceHostPattern(String)}); the cluster and reader endpoints stay
+ * under the primary region ({@link #region()}) and name the writer and every running reader, wherever they are. Only a
+ * global emulation has {@code aurora_global_db_instance_status()} (one row per instance with its {@code aws_region} and
+ * {@code visibility_lag_in_msec}, the reader's lag as {@code aurora_replica_status()} computes it, NULL for the writer)
+ * and {@code aurora_global_db_status()} (one row per region, the writer's first with lags of -1 as on Aurora, another
+ * region with the largest lag of its instances). {@link #switchoverTo} is the planned writer-region switchover (no
+ * write lost; the old writer stays stopped), {@link #failoverTo} the unplanned one; {@link #writerRegion()} follows them.
+ *
+ * <pre>{@code
+ * try (AuroraPostgresCluster global = PostgresCluster.builder().replicas(3).aurora("orders", "us-east-1")
+ *         .secondaryRegion("us-west-2", 2).start()) { // instance-3 and instance-4 in us-west-2
+ *     PgNode writer = global.switchoverTo("us-west-2");
+ *     assert global.writerRegion().equals("us-west-2") && global.region(writer).equals("us-west-2");
+ * }
+ * }</pre>
  *
  * <p>Thread-safe; {@link #close()} is idempotent and runs from the testkit's JVM shutdown hook too.
  */
