@@ -11,7 +11,7 @@ import java.util.UUID;
  * The topology lives in one table, {@code haven_aurora.instances}, written only on the writer (so it replicates to
  * every reader, as Aurora's shared status does): one row per instance with its id, its session id
  * ({@value #MASTER_SESSION_ID} for the writer, a fixed UUID per reader), the standby's {@code application_name}
- * (how the writer's {@code pg_stat_replication} names it) and the figures of the last refresh. The testkit refreshes
+ * (how the writer's {@code pg_stat_replication} names it), its {@code aws_region} and the figures of the last refresh. The testkit refreshes
  * the rows of live instances every status interval ({@link #REFRESH}) and rewrites the session ids at promotion
  * ({@link #promote}). A dead instance is simply not refreshed: its row goes stale, as on Aurora.
  *
@@ -22,6 +22,8 @@ import java.util.UUID;
  * of the instance the session is connected to has a NULL {@code last_update_timestamp}. {@code cpu} is the server's
  * CPU use over the last interval (postmaster and children, in % of the machine's cores), measured by the testkit from
  * /proc. The columns are those of Aurora's function, in its order; the ones not emulated are NULL.
+ *
+ * <p>An Aurora Global Database also gets {@link #INSTALL_GLOBAL}.
  *
  * <p>{@code pg_catalog.aurora_db_instance_identifier()} returns the node's setting {@value #INSTANCE_ID_SETTING},
  * which the testkit passes to each server on its command line. {@code rds.extensions} lists
