@@ -69,8 +69,27 @@ import org.slf4j.LoggerFactory;
  * reader (the testkit has no pg_rewind); {@code remove} it and {@code addReplica()} a new instance instead.
  *
  * <p>Fault injection ({@code freeze}, {@code latency}, {@code pauseReplay}, ...) is the underlying cluster's:
- * {@link #postgres()}. Regions (Aurora Global Database) are a later step: a global database will own one such
- * cluster per region, each with its own region and loopback subnet.
+ * {@link #postgres()}.
+ *
+ * <h2>Aurora Global Database</h2>
+ * {@link Builder#secondaryRegion} spreads the instances of the one streaming-replication cluster over the primary
+ * region and secondary regions: the last instances by creation index belong to the secondary regions, the writer and
+ * the rest (and every instance added later) to the primary region. An instance in region {@code R} is
+ * {@code instance-N.D.R.rds.amazonaws.com} ({@link #instanceHostPattern(String)}); the cluster and reader endpoints stay
+ * under the primary region ({@link #region()}) and name the writer and every running reader, wherever they are. Only a
+ * global emulation has {@code aurora_global_db_instance_status()} (one row per instance with its {@code aws_region} and
+ * {@code visibility_lag_in_msec}, the reader's lag as {@code aurora_replica_status()} computes it, NULL for the writer)
+ * and {@code aurora_global_db_status()} (one row per region, the writer's first with lags of -1 as on Aurora, another
+ * region with the largest lag of its instances). {@link #switchoverTo} is the planned writer-region switchover (no
+ * write lost; the old writer stays stopped), {@link #failoverTo} the unplanned one; {@link #writerRegion()} follows them.
+ *
+ * <pre>{@code
+ * try (AuroraPostgresCluster global = PostgresCluster.builder().replicas(3).aurora("orders", "us-east-1")
+ *         .secondaryRegion("us-west-2", 2).start()) { // instance-3 and instance-4 in us-west-2
+ *     PgNode writer = global.switchoverTo("us-west-2");
+ *     assert global.writerRegion().equals("us-west-2") && global.region(writer).equals("us-west-2");
+ * }
+ * }</pre>
  *
  * <p>Thread-safe; {@link #close()} is idempotent and runs from the testkit's JVM shutdown hook too.
  */
@@ -93,23 +112,96 @@ public final class AuroraPostgresCluster extends EmulatedRdsCluster {
         return instanceId(node.index);
     }
 
+    /** The regions of this emulation: the primary (home at start) region first, then the secondary regions in the order given. */
+    public List<String> regions() {
+        return names.regions();
+    }
+
+    /** The region {@code node} is an instance of (fixed for its life; a node added later is the primary region's). */
+    public String region(PgNode node) {
+        return names.region(node);
+    }
+
+    /** The region of the current writer: {@link #region()} until a {@link #switchoverTo} or {@link #failoverTo} another region. */
+    public String writerRegion() {
+        return region(writer());
+    }
+
+    /** {@code ?.<dns id>.<region>.rds.amazonaws.com}: the instance host pattern of one of {@link #regions()}. */
+    public String instanceHostPattern(String region) {
+        requireRegion("instanceHostPattern", region);
+        return names.instanceHostPattern(region);
+    }
+
+    /**
+     * A planned writer-region switchover of an Aurora Global Database (as {@code switchover-global-cluster}): waits until
+     * the most advanced running reader in {@code region} has replayed all the writer wrote (bounded by the startup
+     * timeout), stops the writer cleanly, promotes that reader (the other readers follow it), names it
+     * {@code MASTER_SESSION_ID} and, unless the builder delays or disables it, moves the cluster endpoint to it. No
+     * committed write is lost. The old writer stays stopped (there is no pg_rewind to bring it back as a reader).
+     *
+     * @return the new writer
+     * @throws IllegalArgumentException if {@code region} is not one of {@link #regions()} or has no running reader
+     */
+    public PgNode switchoverTo(String region) {
+        names.requireOpen();
+        return postgres.switchover(mostAdvancedReader("switchoverTo", region));
+    }
+
+    /**
+     * An unplanned regional failover (as {@code failover-global-cluster --allow-data-loss}): SIGKILL to the writer, then
+     * promotion of the most advanced running reader in {@code region}, as {@link #failover()}. Writes the new writer
+     * had not received are lost, and a reader elsewhere that had received them cannot follow it (see
+     * {@link PostgresCluster#promote}).
+     *
+     * @return the new writer
+     * @throws IllegalArgumentException if {@code region} is not one of {@link #regions()} or has no running reader
+     */
+    public PgNode failoverTo(String region) {
+        names.requireOpen();
+        return names.failover(mostAdvancedReader("failoverTo", region));
+    }
+
+    private PgNode mostAdvancedReader(String operation, String region) {
+        requireRegion(operation, region);
+        if (postgres.replicas().stream().noneMatch(n -> n.isRunning() && region(n).equals(region))) {
+            throw new IllegalArgumentException(operation + " region " + region + " has no running reader: "
+                    + postgres.replicas().stream().map(n -> instanceId(n) + "@" + region(n) + (n.isRunning() ? "" : "(down)")).toList());
+        }
+        return postgres.mostAdvancedReplica(n -> region(n).equals(region));
+    }
+
+    private void requireRegion(String operation, String region) {
+        if (!regions().contains(region)) {
+            throw new IllegalArgumentException(operation + " region must be one of " + regions() + ": was '" + region + "'");
+        }
+    }
+
+    private boolean global() {
+        return regions().size() > 1;
+    }
+
     // ------------------------------------------------------------------------------------------------ control plane
 
     private void boot(Duration timeout) {
         PgNode writer = postgres.primary();
         for (String db : databases) {
             postgres.execute(writer, db, AuroraCatalog.INSTALL);
+            if (global()) {
+                postgres.execute(writer, db, AuroraCatalog.INSTALL_GLOBAL);
+            }
             for (PgNode n : postgres.nodes()) {
-                postgres.execute(writer, db, AuroraCatalog.register(clusterId(), instanceId(n), PostgresCluster.applicationName(n), n == writer));
+                postgres.execute(writer, db, register(n, n == writer));
             }
         }
+        refresh(); // the rows have positions and lags from the start, not only after the first interval
         postgres.awaitReplicated(timeout); // every reader has the functions and rows before start() returns
         names.publish(writer);
         postgres.listener(new ControlPlane());
         long period = statusInterval.toMillis();
         names.scheduler().scheduleWithFixedDelay(this::refresh, period, period, TimeUnit.MILLISECONDS);
-        LOG.info("Aurora emulation {} ({}): {} on port {}, names in {}", clusterId(), region(),
-                postgres.nodes().stream().map(n -> instanceId(n) + "=" + n.host()).toList(), port(), hostsFile());
+        LOG.info("Aurora emulation {} ({}): {} on port {}, names in {}", clusterId(), regions(),
+                postgres.nodes().stream().map(n -> instanceId(n) + "@" + region(n) + "=" + n.host()).toList(), port(), hostsFile());
     }
 
     /** Every status interval: the writer refreshes the rows of itself and of the streaming readers. */
@@ -169,7 +261,7 @@ public final class AuroraPostgresCluster extends EmulatedRdsCluster {
         public void added(PgNode node) {
             PgNode w = postgres.primary();
             for (String db : databases) {
-                postgres.execute(w, db, AuroraCatalog.register(clusterId(), instanceId(node), PostgresCluster.applicationName(node), false));
+                postgres.execute(w, db, register(node, false));
             }
             names.nodesChanged();
         }
@@ -192,6 +284,10 @@ public final class AuroraPostgresCluster extends EmulatedRdsCluster {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    private String register(PgNode n, boolean writer) {
+        return AuroraCatalog.register(clusterId(), instanceId(n), PostgresCluster.applicationName(n), region(n), writer);
+    }
 
     private static String instanceId(int nodeIndex) {
         return "instance-" + (nodeIndex + 1);
@@ -249,6 +345,22 @@ public final class AuroraPostgresCluster extends EmulatedRdsCluster {
             return this;
         }
 
+        /**
+         * Makes this an Aurora Global Database: {@code instances} instances of the cluster are in {@code region}, the
+         * last ones by creation index (after those of earlier calls' regions); the writer and the other instances stay
+         * in the primary region, which keeps at least one. Their names are under {@code region}
+         * ({@code instance-N.<dnsId>.<region>.rds.amazonaws.com}), and the global functions are installed.
+         *
+         * <pre>{@code
+         * // instance-1, instance-2 in us-east-1 (instance-1 the writer); instance-3, instance-4 in us-west-2
+         * PostgresCluster.builder().replicas(3).aurora("orders", "us-east-1").secondaryRegion("us-west-2", 2).start();
+         * }</pre>
+         */
+        public Builder secondaryRegion(String region, int instances) {
+            settings.secondaryRegion(region, instances, postgres.replicas + 1);
+            return this;
+        }
+
         /** How often the control plane refreshes the status rows of live instances (default 1 s; at least 10 ms). */
         public Builder statusInterval(Duration interval) {
             if (interval == null || interval.toMillis() < 10) {
@@ -260,6 +372,11 @@ public final class AuroraPostgresCluster extends EmulatedRdsCluster {
 
         String domain() {
             return settings.domain();
+        }
+
+        /** The region of the node with this creation index, as the cluster would start now. */
+        String regionOf(int nodeIndex) {
+            return settings.regionOf(nodeIndex, postgres.replicas + 1);
         }
 
         /** Starts the PostgreSQL cluster, installs the Aurora functions, writes the names; returns when all is ready. */

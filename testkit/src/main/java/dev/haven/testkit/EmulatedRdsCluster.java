@@ -44,6 +44,7 @@ public abstract class EmulatedRdsCluster implements AutoCloseable {
         return names.clusterId();
     }
 
+    /** The region of the cluster endpoint: for an Aurora Global Database the primary region (the writer's at start). */
     public String region() {
         return names.region();
     }
@@ -55,7 +56,10 @@ public abstract class EmulatedRdsCluster implements AutoCloseable {
         return names.instanceHost(node);
     }
 
-    /** {@code ?.<dns id>.<region>.rds.amazonaws.com}: the AWS wrapper's {@code clusterInstanceHostPattern}. */
+    /**
+     * {@code ?.<dns id>.<region>.rds.amazonaws.com}: the AWS wrapper's {@code clusterInstanceHostPattern}; of the
+     * instances in {@link #region()}.
+     */
     public String instanceHostPattern() {
         return names.instanceHostPattern();
     }

@@ -731,10 +731,15 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     public PgNode mostAdvancedReplica() {
+        return mostAdvancedReplica(n -> true);
+    }
+
+    /** {@link #mostAdvancedReplica()} among the replicas {@code among} accepts. */
+    PgNode mostAdvancedReplica(java.util.function.Predicate<PgNode> among) {
         PgNode best = null;
         long bestLsn = Long.MIN_VALUE;
         for (PgNode n : replicas()) {
-            if (!n.isRunning()) {
+            if (!n.isRunning() || !among.test(n)) {
                 continue;
             }
             List<String> row;
@@ -885,48 +890,81 @@ public final class PostgresCluster implements AutoCloseable {
     public void awaitReplicated(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         PgNode p = primary;
-        long target = Lsn.parse(queryStrings(p, "SELECT pg_current_wal_lsn()::text").get(0));
+        long target = currentWalLsn(p);
         for (PgNode n : replicas()) {
-            if (!n.isRunning()) {
-                continue;
-            }
-            while (true) {
-                List<String> row;
-                try {
-                    row = queryRow(n, "SELECT pg_is_in_recovery()::text, pg_last_wal_replay_lsn()::text, pg_last_wal_receive_lsn()::text");
-                } catch (PostgresClusterException e) {
-                    if (!n.isRunning()) {
-                        break; // died meanwhile: nothing to wait for
-                    }
-                    row = null;
-                }
-                if (row != null) {
-                    if (!"true".equals(row.get(0))) {
-                        break; // a restarted former primary: not a replica
-                    }
-                    long replay = Lsn.parse(row.get(1));
-                    if (replay >= target) {
-                        break;
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new ClusterTimeoutException(n.name() + " did not replay up to the primary's (" + p.name()
-                                + ") position " + Lsn.format(target) + " within " + timeout + ": replayed "
-                                + Lsn.format(replay) + " (" + (target - replay) + " bytes behind), received "
-                                + Lsn.format(Lsn.parse(row.get(2))));
-                    }
-                } else if (System.nanoTime() > deadline) {
-                    throw new ClusterTimeoutException(n.name() + " did not answer within " + timeout + " while waiting for "
-                            + Lsn.format(target));
-                }
-                pause();
+            if (n.isRunning()) {
+                awaitReplayed(n, target, p, timeout, deadline);
             }
         }
+    }
+
+    /** Waits until standby {@code n} has replayed {@code target}, {@code p}'s position; returns early if it dies or is no standby. */
+    private void awaitReplayed(PgNode n, long target, PgNode p, Duration timeout, long deadline) {
+        while (true) {
+            List<String> row;
+            try {
+                row = queryRow(n, "SELECT pg_is_in_recovery()::text, pg_last_wal_replay_lsn()::text, pg_last_wal_receive_lsn()::text");
+            } catch (PostgresClusterException e) {
+                if (!n.isRunning()) {
+                    return; // died meanwhile: nothing to wait for
+                }
+                row = null;
+            }
+            if (row != null) {
+                if (!"true".equals(row.get(0))) {
+                    return; // a restarted former primary: not a replica
+                }
+                long replay = Lsn.parse(row.get(1));
+                if (replay >= target) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new ClusterTimeoutException(n.name() + " did not replay up to the primary's (" + p.name()
+                            + ") position " + Lsn.format(target) + " within " + timeout + ": replayed "
+                            + Lsn.format(replay) + " (" + (target - replay) + " bytes behind), received "
+                            + Lsn.format(Lsn.parse(row.get(2))));
+                }
+            } else if (System.nanoTime() > deadline) {
+                throw new ClusterTimeoutException(n.name() + " did not answer within " + timeout + " while waiting for "
+                        + Lsn.format(target));
+            }
+            pause();
+        }
+    }
+
+    private long currentWalLsn(PgNode p) {
+        return Lsn.parse(queryStrings(p, "SELECT pg_current_wal_lsn()::text").get(0));
+    }
+
+    /**
+     * A planned switchover without data loss: waits (bounded by the startup timeout) until {@code replica} has
+     * replayed the primary's current position, stops the primary cleanly (its WAL senders ship everything up to the
+     * shutdown checkpoint before they exit), checks that {@code replica} has replayed the primary's last position,
+     * then {@link #promote}s it. The old primary stays stopped.
+     *
+     * @return the new primary (the argument)
+     */
+    synchronized PgNode switchover(PgNode replica) {
+        requireStandby(replica);
+        if (!replica.isRunning()) {
+            throw new IllegalStateException(replica.name() + " is not running: it cannot become the primary");
+        }
+        PgNode old = primary;
+        if (!old.isRunning()) {
+            throw new IllegalStateException("The primary " + old.name() + " is not running: fail over instead of switching over");
+        }
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        awaitReplayed(replica, currentWalLsn(old), old, startupTimeout, deadline); // most of the catch-up, writes still on
+        long last = Lsn.parse(queryStrings(old, "SELECT pg_current_wal_insert_lsn()::text").get(0));
+        stop(old);
+        awaitReplayed(replica, last, old, startupTimeout, deadline);
+        return promote(replica);
     }
 
     /** Bytes of WAL the replica has not replayed yet: primary's current LSN minus the replica's replay LSN (≥ 0). */
     public long lagBytes(PgNode replica) {
         requireStandby(replica);
-        long primaryLsn = Lsn.parse(queryStrings(primary, "SELECT pg_current_wal_lsn()::text").get(0));
+        long primaryLsn = currentWalLsn(primary);
         long replay = Lsn.parse(queryStrings(replica, "SELECT pg_last_wal_replay_lsn()::text").get(0));
         return Math.max(0L, primaryLsn - replay);
     }

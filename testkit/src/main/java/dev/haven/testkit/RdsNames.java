@@ -39,6 +39,7 @@ final class RdsNames {
     private static final Logger LOG = LoggerFactory.getLogger(RdsNames.class);
     private static final Duration RESOLVE_CHECK = Duration.ofSeconds(5);
     static final int MAX_NODE_INDEX = 252; // 127.0.k.2 .. 127.0.k.254
+    private static final String REGION = "[a-z]{2}(-[a-z]+)+-[0-9]+";
 
     // JVM-wide: loopback subnets (127.0.k.0/24) and hosts-file domains of the open emulations
     private static final Set<Integer> SUBNETS = new HashSet<>();
@@ -52,6 +53,8 @@ final class RdsNames {
         String dnsId;
         Path hostsFile;
         Duration endpointMove = Duration.ZERO; // null = never
+        /** Aurora Global Database: the secondary regions in the order given, with their instance counts; empty = regional. */
+        final Map<String, Integer> secondaryRegions = new LinkedHashMap<>();
 
         /**
          * @param kind "Aurora", "RDS Multi-AZ DB cluster": how messages name the emulation
@@ -64,7 +67,7 @@ final class RdsNames {
                         + "hyphens, starting with a letter and not ending with a hyphen (as " + kind + "'s DB cluster identifiers): was '"
                         + clusterId + "'");
             }
-            if (region == null || !region.matches("[a-z]{2}(-[a-z]+)+-[0-9]+")) {
+            if (region == null || !region.matches(REGION)) {
                 throw new IllegalArgumentException(kind + " region must look like us-east-1: was '" + region + "'");
             }
             this.kind = kind;
@@ -96,8 +99,76 @@ final class RdsNames {
             this.endpointMove = null;
         }
 
+        /**
+         * Adds a secondary region of {@code instances} instances, the last ones by creation index of a cluster that
+         * starts with {@code initialNodes}.
+         */
+        void secondaryRegion(String r, int instances, int initialNodes) {
+            if (r == null || !r.matches(REGION)) {
+                throw new IllegalArgumentException("secondaryRegion region must look like us-west-2: was '" + r + "'");
+            }
+            if (r.equals(region) || secondaryRegions.containsKey(r)) {
+                throw new IllegalArgumentException("secondaryRegion region must differ from the primary region " + region
+                        + " and from the secondary regions " + secondaryRegions.keySet() + ": was '" + r + "'");
+            }
+            if (instances < 1) {
+                throw new IllegalArgumentException("secondaryRegion instances must be >= 1: was " + instances + " for '" + r + "'");
+            }
+            secondaryRegions.put(r, instances);
+            try {
+                requirePrimaryInstance(initialNodes);
+            } catch (IllegalArgumentException e) {
+                secondaryRegions.remove(r);
+                throw e;
+            }
+        }
+
+        /** The primary region keeps at least one instance (the writer) among the {@code initialNodes}. */
+        void requirePrimaryInstance(int initialNodes) {
+            int secondary = secondaryInstances();
+            if (secondary >= initialNodes) {
+                throw new IllegalArgumentException("secondaryRegion instances must leave the primary region " + region
+                        + " at least one instance (the writer): was " + secondaryRegions + ", " + secondary + " of "
+                        + initialNodes + " instances (replicas(" + (initialNodes - 1) + ") + the writer)");
+            }
+        }
+
+        private int secondaryInstances() {
+            return secondaryRegions.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        /** The primary region first, then the secondary regions in the order given. */
+        List<String> regions() {
+            List<String> out = new ArrayList<>();
+            out.add(region);
+            out.addAll(secondaryRegions.keySet());
+            return List.copyOf(out);
+        }
+
+        /**
+         * The region of the node with this creation index in a cluster that starts with {@code initialNodes}: the last
+         * nodes belong to the secondary regions (in the order given), the first ones and every node added later to
+         * the primary region.
+         */
+        String regionOf(int nodeIndex, int initialNodes) {
+            int end = initialNodes - secondaryInstances();
+            if (nodeIndex >= end && nodeIndex < initialNodes) {
+                for (Map.Entry<String, Integer> e : secondaryRegions.entrySet()) {
+                    end += e.getValue();
+                    if (nodeIndex < end) {
+                        return e.getKey();
+                    }
+                }
+            }
+            return region;
+        }
+
         String domain() {
-            return dnsId + "." + region + ".rds.amazonaws.com";
+            return domain(region);
+        }
+
+        String domain(String r) {
+            return dnsId + "." + r + ".rds.amazonaws.com";
         }
     }
 
@@ -105,7 +176,8 @@ final class RdsNames {
     private final PostgresCluster postgres;
     private final String domain;
     private final Path hostsFile;
-    private final String domainKey;
+    private final List<String> domainKeys;
+    private final int initialNodes;
     private final int subnet;
     private final IntFunction<String> instanceName;
     private final ScheduledExecutorService scheduler;
@@ -113,13 +185,14 @@ final class RdsNames {
     private volatile PgNode clusterTarget;
     private volatile boolean cacheWarned;
 
-    private RdsNames(Settings s, PostgresCluster postgres, Path hostsFile, String domainKey, int subnet,
+    private RdsNames(Settings s, PostgresCluster postgres, Path hostsFile, List<String> domainKeys, int initialNodes, int subnet,
             IntFunction<String> instanceName) {
         this.settings = s;
         this.postgres = postgres;
         this.domain = s.domain();
         this.hostsFile = hostsFile;
-        this.domainKey = domainKey;
+        this.domainKeys = domainKeys;
+        this.initialNodes = initialNodes;
         this.subnet = subnet;
         this.instanceName = instanceName;
         String threadName = "haven-" + s.kind.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-") + "-" + s.clusterId;
@@ -141,8 +214,11 @@ final class RdsNames {
             IntFunction<Map<String, String>> serverSettings, Map<String, String> extraConfig) {
         String property = System.getProperty("jdk.net.hosts.file");
         Path hosts = s.hostsFile != null ? s.hostsFile : property != null ? Path.of(property).toAbsolutePath() : null;
-        String domainKey = hosts == null ? null : hosts.normalize() + "|" + s.domain();
-        int subnet = reserve(s, domainKey);
+        List<String> domainKeys = hosts == null ? List.of()
+                : s.regions().stream().map(r -> hosts.normalize() + "|" + s.domain(r)).toList();
+        int initialNodes = pgBuilder.replicas + 1;
+        s.requirePrimaryInstance(initialNodes);
+        int subnet = reserve(domainKeys);
         PostgresCluster.NodeLayout oldLayout = pgBuilder.layout;
         Map<String, String> oldConfig = new LinkedHashMap<>(pgBuilder.extraConfig);
         pgBuilder.layout = new PostgresCluster.NodeLayout() {
@@ -167,14 +243,15 @@ final class RdsNames {
         try {
             pg = pgBuilder.start();
         } catch (RuntimeException | Error e) {
-            release(subnet, domainKey);
+            release(subnet, domainKeys);
             throw e;
         } finally {
             pgBuilder.layout = oldLayout;
             pgBuilder.extraConfig.clear();
             pgBuilder.extraConfig.putAll(oldConfig);
         }
-        return new RdsNames(s, pg, hosts != null ? hosts : pg.workDir().resolve("hosts"), domainKey, subnet, instanceName);
+        return new RdsNames(s, pg, hosts != null ? hosts : pg.workDir().resolve("hosts"), domainKeys, initialNodes, subnet,
+                instanceName);
     }
 
     static void requireIndex(Settings s, int nodeIndex) {
@@ -201,12 +278,26 @@ final class RdsNames {
         return instanceName.apply(node.index);
     }
 
+    /** The primary region first, then the secondary regions (Aurora Global Database) in the order given. */
+    List<String> regions() {
+        return settings.regions();
+    }
+
+    /** The region the node is an instance of. */
+    String region(PgNode node) {
+        return settings.regionOf(node.index, initialNodes);
+    }
+
     String instanceHost(PgNode node) {
-        return instanceName(node) + "." + domain;
+        return instanceName(node) + "." + settings.domain(region(node));
     }
 
     String instanceHostPattern() {
         return "?." + domain;
+    }
+
+    String instanceHostPattern(String region) {
+        return "?." + settings.domain(region);
     }
 
     String clusterEndpoint() {
@@ -369,7 +460,7 @@ final class RdsNames {
         try {
             postgres.close();
         } finally {
-            release(subnet, domainKey);
+            release(subnet, domainKeys);
         }
     }
 
@@ -451,18 +542,20 @@ final class RdsNames {
 
     // ------------------------------------------------------------------------------------------------ reservations
 
-    private static int reserve(Settings s, String domainKey) {
+    /** @param domainKeys {@code <hosts file>|<domain>} of every region the emulation writes names under */
+    private static int reserve(List<String> domainKeys) {
         synchronized (RdsNames.class) {
-            if (domainKey != null && DOMAINS.contains(domainKey)) {
-                throw new IllegalStateException("Another open Aurora or RDS emulation of this JVM already writes names under "
-                        + s.domain() + " into " + domainKey.substring(0, domainKey.lastIndexOf('|'))
-                        + "; give this one another dnsId(...) or cluster id");
+            for (String domainKey : domainKeys) {
+                if (DOMAINS.contains(domainKey)) {
+                    int bar = domainKey.lastIndexOf('|');
+                    throw new IllegalStateException("Another open Aurora or RDS emulation of this JVM already writes names under "
+                            + domainKey.substring(bar + 1) + " into " + domainKey.substring(0, bar)
+                            + "; give this one another dnsId(...) or cluster id");
+                }
             }
             for (int k = 0; k < 256; k++) {
                 if (SUBNETS.add(k)) {
-                    if (domainKey != null) {
-                        DOMAINS.add(domainKey);
-                    }
+                    DOMAINS.addAll(domainKeys);
                     return k;
                 }
             }
@@ -470,12 +563,10 @@ final class RdsNames {
         }
     }
 
-    private static void release(int subnet, String domainKey) {
+    private static void release(int subnet, List<String> domainKeys) {
         synchronized (RdsNames.class) {
             SUBNETS.remove(subnet);
-            if (domainKey != null) {
-                DOMAINS.remove(domainKey);
-            }
+            DOMAINS.removeAll(domainKeys);
         }
     }
 }

@@ -11,7 +11,7 @@ import java.util.UUID;
  * The topology lives in one table, {@code haven_aurora.instances}, written only on the writer (so it replicates to
  * every reader, as Aurora's shared status does): one row per instance with its id, its session id
  * ({@value #MASTER_SESSION_ID} for the writer, a fixed UUID per reader), the standby's {@code application_name}
- * (how the writer's {@code pg_stat_replication} names it) and the figures of the last refresh. The testkit refreshes
+ * (how the writer's {@code pg_stat_replication} names it), its {@code aws_region} and the figures of the last refresh. The testkit refreshes
  * the rows of live instances every status interval ({@link #REFRESH}) and rewrites the session ids at promotion
  * ({@link #promote}). A dead instance is simply not refreshed: its row goes stale, as on Aurora.
  *
@@ -22,6 +22,8 @@ import java.util.UUID;
  * of the instance the session is connected to has a NULL {@code last_update_timestamp}. {@code cpu} is the server's
  * CPU use over the last interval (postmaster and children, in % of the machine's cores), measured by the testkit from
  * /proc. The columns are those of Aurora's function, in its order; the ones not emulated are NULL.
+ *
+ * <p>An Aurora Global Database also gets {@link #INSTALL_GLOBAL}.
  *
  * <p>{@code pg_catalog.aurora_db_instance_identifier()} returns the node's setting {@value #INSTANCE_ID_SETTING},
  * which the testkit passes to each server on its command line. {@code rds.extensions} lists
@@ -46,6 +48,7 @@ public final class AuroraCatalog {
             "  session_id text NOT NULL,",
             "  reader_session_id text NOT NULL,",
             "  application_name text NOT NULL,",
+            "  aws_region text NOT NULL,",
             "  last_update_timestamp timestamptz,",
             "  replica_lag_in_msec double precision,",
             "  durable_lsn numeric,",
@@ -104,6 +107,47 @@ public final class AuroraCatalog {
             RdsExtensionsView.INSTALL);
 
     /**
+     * The two functions of an Aurora Global Database, installed after {@link #INSTALL} only in a global emulation (a
+     * client tells a global database from a regional one by their presence). Both derive from
+     * {@code aurora_replica_status()} on the node they run on, so a reader's own lag is computed as there, joined with
+     * each instance's {@code aws_region}:
+     * <ul>
+     *   <li>{@code aurora_global_db_instance_status()}: one row per instance; {@code visibility_lag_in_msec} is NULL for
+     *       the writer ({@value #MASTER_SESSION_ID}) and {@code replica_lag_in_msec} for a reader;</li>
+     *   <li>{@code aurora_global_db_status()}: one row per region, the writer's first; as on Aurora the writer's region
+     *       shows lags of -1 and a {@code last_lag_calculation_time} of 1970-01-01, another region the highest LSN its
+     *       instances received and the largest lag among them (durability and RPO lag alike), calculated now.</li>
+     * </ul>
+     * {@code feedback_epoch}, {@code feedback_xmin} and {@code oldest_read_view_lsn} are not emulated (NULL).
+     */
+    public static final String INSTALL_GLOBAL = String.join("\n",
+            "CREATE OR REPLACE FUNCTION pg_catalog.aurora_global_db_instance_status()",
+            "  RETURNS TABLE (server_id text, session_id text, aws_region text, durable_lsn numeric, highest_lsn_rcvd numeric,",
+            "    feedback_epoch integer, feedback_xmin bigint, oldest_read_view_lsn numeric,",
+            "    visibility_lag_in_msec double precision)",
+            // SECURITY DEFINER: the table is private
+            "  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$",
+            "  SELECT s.server_id, s.session_id, i.aws_region, s.durable_lsn, s.highest_lsn_rcvd, NULL::integer, NULL::bigint,",
+            "    NULL::numeric, CASE WHEN s.session_id = '" + MASTER_SESSION_ID + "' THEN NULL ELSE s.replica_lag_in_msec END",
+            "  FROM pg_catalog.aurora_replica_status() s JOIN haven_aurora.instances i ON i.server_id = s.server_id",
+            "  ORDER BY s.session_id <> '" + MASTER_SESSION_ID + "', i.aws_region, s.server_id",
+            "  $f$;",
+            "CREATE OR REPLACE FUNCTION pg_catalog.aurora_global_db_status()",
+            "  RETURNS TABLE (aws_region text, highest_lsn_written numeric, durability_lag_in_msec double precision,",
+            "    rpo_lag_in_msec double precision, last_lag_calculation_time timestamptz, feedback_epoch integer,",
+            "    feedback_xmin bigint)",
+            "  LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $f$",
+            "  WITH r AS (",
+            "    SELECT g.aws_region, bool_or(g.session_id = '" + MASTER_SESSION_ID + "') AS home,",
+            "      max(g.highest_lsn_rcvd) AS highest, max(g.visibility_lag_in_msec) AS lag",
+            "    FROM pg_catalog.aurora_global_db_instance_status() g GROUP BY g.aws_region)",
+            "  SELECT aws_region, highest,",
+            "    CASE WHEN home THEN -1 ELSE coalesce(lag, 0) END, CASE WHEN home THEN -1 ELSE coalesce(lag, 0) END,",
+            "    CASE WHEN home THEN 'epoch'::timestamptz ELSE clock_timestamp() END, NULL::integer, NULL::bigint",
+            "  FROM r ORDER BY NOT home, aws_region",
+            "  $f$;");
+
+    /**
      * Run on the writer every status interval: the writer's own row (found by its instance id, not by the session
      * id, which a promotion in progress may not have rewritten yet) and the rows of the readers that stream from it
      * get the current time and the writer's view of their lag and positions. Other rows are left as they were.
@@ -135,14 +179,15 @@ public final class AuroraCatalog {
                 + ") v(id, cpu) WHERE i.server_id = v.id";
     }
 
-    /** Registers (or re-registers) an instance as a reader, or as the writer. */
-    public static String register(String clusterId, String instanceId, String applicationName, boolean writer) {
+    /** Registers (or re-registers) an instance of region {@code awsRegion} as a reader, or as the writer. */
+    public static String register(String clusterId, String instanceId, String applicationName, String awsRegion, boolean writer) {
         String readerSession = readerSessionId(clusterId, instanceId);
-        return "INSERT INTO haven_aurora.instances (server_id, session_id, reader_session_id, application_name,"
+        return "INSERT INTO haven_aurora.instances (server_id, session_id, reader_session_id, application_name, aws_region,"
                 + " last_update_timestamp, replica_lag_in_msec) VALUES (" + Quoting.sqlLiteral(instanceId) + ", "
                 + Quoting.sqlLiteral(writer ? MASTER_SESSION_ID : readerSession) + ", " + Quoting.sqlLiteral(readerSession)
-                + ", " + Quoting.sqlLiteral(applicationName) + ", now(), 0) ON CONFLICT (server_id) DO UPDATE SET"
-                + " session_id = excluded.session_id, application_name = excluded.application_name";
+                + ", " + Quoting.sqlLiteral(applicationName) + ", " + Quoting.sqlLiteral(awsRegion) + ", now(), 0)"
+                + " ON CONFLICT (server_id) DO UPDATE SET session_id = excluded.session_id,"
+                + " application_name = excluded.application_name, aws_region = excluded.aws_region";
     }
 
     /**
