@@ -185,6 +185,10 @@ public final class AuroraGlobalPostgresTopologyProvider extends PgProbes {
                 selfLagNanos = r.lagMs() < 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(r.lagMs());
             }
         }
+        String error = configurationError();
+        if (error != null) {
+            throw new IllegalStateException(error); // nothing is routed on a home region the database does not have
+        }
         if (selfEndpoint == null || !selfEndpoint.id().equals(endpoint.id())) {
             // the global writer endpoint, a cluster endpoint or another alias: a way in, never a target
             return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, instances, roundTrip);

@@ -57,9 +57,12 @@ class AuroraGlobalProviderTest {
 
     @Test
     void aRegionWithoutAPatternIsNotUsedAndAHomeOutsideTheDatabaseIsAConfigurationError() {
-        var p = provider(Map.of("us-east-1", EAST), "eu-west-1");
-        Probe w = p.read(at("orders-1.c9akciq32.us-east-1.rds.amazonaws.com"), "orders-1", false, ROWS, 1_000);
+        var unmapped = provider(Map.of("us-east-1", EAST), "us-east-1");
+        Probe w = unmapped.read(at("orders-1.c9akciq32.us-east-1.rds.amazonaws.com"), "orders-1", false, ROWS, 1_000);
         assertThat(w.discovered()).extracting(Endpoint::region).containsOnly("us-east-1"); // no guessed host names
+        var p = provider(Map.of("us-east-1", EAST), "eu-west-1");
+        assertThatThrownBy(() -> p.read(at("orders-1.c9akciq32.us-east-1.rds.amazonaws.com"), "orders-1", false, ROWS, 1_000))
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("haven.jdbc.local-region must be");
         assertThat(p.configurationError()).isEqualTo(
                 "haven.jdbc.local-region must be a region of the Aurora Global Database [us-east-1, us-west-2]: was 'eu-west-1'");
         assertThat(provider(Map.of("us-east-1", EAST), "").configurationError()).isNull(); // nothing reported yet
