@@ -246,6 +246,15 @@ public final class HavenDataSource implements DataSource, Closeable {
             return set(JdbcKeys.AURORA_CROSS_REGION_READS, allowed);
         }
 
+        /**
+         * {@code haven.jdbc.session-wait}: how long a {@code SESSION} read waits for a replica to replay the session's
+         * last write before it goes to the writer (default 0: at once). A little (a fast probe interval or two) moves
+         * reads that follow their write closely from the writer to replicas.
+         */
+        public Builder sessionWait(Duration wait) {
+            return set(JdbcKeys.SESSION_WAIT, wait);
+        }
+
         /** {@code haven.jdbc.username}. */
         public Builder username(String username) {
             return set(JdbcKeys.USERNAME, username);

@@ -62,6 +62,10 @@ public final class JdbcKeys {
                     + "is declared down)").atLeast(Duration.ofMillis(100)).atMost(Duration.ofDays(24))
             .formerly("statement-deadline");
     public static final Setting<Duration> WRITER_WAIT = CommonKeys.WRITER_WAIT;
+    public static final Setting<Duration> SESSION_WAIT = Setting.duration("session-wait", Duration.ZERO,
+            "how long a `SESSION` read waits for a replica to replay the session's last write before it goes to the "
+                    + "writer (replica positions are sampled finely meanwhile); 0: to the writer at once")
+            .atMost(Duration.ofSeconds(10));
     public static final Setting<Integer> RETRY_MAX_ATTEMPTS = CommonKeys.RETRY_MAX_ATTEMPTS;
     public static final Setting<Duration> RETRY_BASE_BACKOFF = CommonKeys.RETRY_BASE_BACKOFF;
     public static final Setting<Duration> RETRY_MAX_BACKOFF = CommonKeys.RETRY_MAX_BACKOFF;
@@ -84,7 +88,7 @@ public final class JdbcKeys {
     public static final SettingsSpec SPEC = SettingsSpec.of("haven.jdbc.", List.of(URL, USERNAME, PASSWORD, PROVIDER,
             AURORA_INSTANCE_HOST_PATTERN, AURORA_GLOBAL_INSTANCE_HOST_PATTERNS, AURORA_CROSS_REGION_READS, CLUSTER_NAME,
             DEFAULT_CONSISTENCY, READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT,
-            DEADLINE, WRITER_WAIT, RETRY_MAX_ATTEMPTS, RETRY_BASE_BACKOFF, RETRY_MAX_BACKOFF, RETRY_BUDGET_RATIO,
+            DEADLINE, WRITER_WAIT, SESSION_WAIT, RETRY_MAX_ATTEMPTS, RETRY_BASE_BACKOFF, RETRY_MAX_BACKOFF, RETRY_BUDGET_RATIO,
             RETRY_BUDGET_RESERVE, TRANSACTION_MAX_ATTEMPTS, LAG_BOUND, BREAKER_FAILURE_RATE, BREAKER_WINDOW, BREAKER_MINIMUM_CALLS, BREAKER_WAIT_IN_OPEN), List.of(POOL, ENDPOINT));
 
     private static boolean globalPatternsValid(String v) {

@@ -68,6 +68,7 @@ public final class RoutingDataSource implements AutoCloseable {
     private final MonitorRegistry.Lease lease;
     private final TopologyMonitor monitor;
     private final Router router;
+    private final long sessionWaitNanos;
     private final RetryBudget budget;
     private final ExecutorService aborter;
     private final Map<String, HikariDataSource> pools = new ConcurrentHashMap<>();
@@ -82,6 +83,7 @@ public final class RoutingDataSource implements AutoCloseable {
         this.settings = settings;
         this.events = new EventBus(settings.listeners());
         this.router = new Router(settings.region(), settings.zone());
+        this.sessionWaitNanos = settings.keys().get(JdbcKeys.SESSION_WAIT).toNanos();
         this.budget = settings.newRetryBudget();
         this.aborter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
             Thread t = new Thread(r, "haven-abort-" + settings.clusterName());
@@ -270,9 +272,13 @@ public final class RoutingDataSource implements AutoCloseable {
             monitor.lagDemand();
         }
         Candidates cands = candidates();
-        TopologyMonitor.Snapshot snap = cands.snapshot;
         long now = settings.ticker().nanoTime();
         double random = ThreadLocalRandom.current().nextDouble();
+        if (sessionPosition != Long.MIN_VALUE && sessionWaitNanos > 0) {
+            cands = awaitSessionReplica(cands, consistency, sessionPosition, now, random);
+            now = settings.ticker().nanoTime();
+        }
+        TopologyMonitor.Snapshot snap = cands.snapshot;
         java.util.function.Consumer<Router.Skip> skips = events.hasListeners() ? this::skipped : null;
         SQLException last = null;
         // Fast path: the router's first choice, found without allocating; the ordered list only on failure.
@@ -316,6 +322,37 @@ public final class RoutingDataSource implements AutoCloseable {
         throw new HavenUnavailableException("No server can serve a read with consistency " + consistency + " in cluster "
                 + settings.clusterName() + " (" + snap.topology() + ", fallback to writer "
                 + (settings.readFallbackToWriter() ? "on" : "off") + ")", settings.clusterName(), null, last);
+    }
+
+    /**
+     * {@code session-wait}: while no replica is known to have replayed the session's mark (and one is up), waits for
+     * probe rounds, which sample replica positions finely while SESSION reads are made, up to the wait; then the
+     * candidates as they are (the writer serves the read if still none qualifies).
+     */
+    private Candidates awaitSessionReplica(Candidates cands, Consistency consistency, long sessionPosition, long now,
+            double random) {
+        long until = now + sessionWaitNanos;
+        while (router.firstForRead(cands.list, consistency, sessionPosition, false, now, random, null) == null
+                && now < until && anyReplicaUp(cands.snapshot)) {
+            try {
+                monitor.awaitRound(Duration.ofNanos(Math.min(until - now, settings.fastProbeInterval().toNanos())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break; // the writer serves it
+            }
+            cands = candidates();
+            now = settings.ticker().nanoTime();
+        }
+        return cands;
+    }
+
+    private static boolean anyReplicaUp(TopologyMonitor.Snapshot snap) {
+        for (EndpointState s : snap.states()) {
+            if (s.role() == Role.READER && s.available()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void skipped(Router.Skip skip) {
