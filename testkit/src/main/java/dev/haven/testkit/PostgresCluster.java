@@ -942,21 +942,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        List<Process> running = new ArrayList<>();
-        for (PgNode n : all) {
-            Process p = n.process;
-            if (p != null && p.isAlive()) {
-                running.add(p);
-                ServerProcesses.signal(p.pid(), "INT");
-            }
-        }
-        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
-        for (Process p : running) {
-            long left = Math.max(0, deadline - System.nanoTime());
-            if (!ServerProcesses.awaitExit(p.toHandle(), Duration.ofNanos(left))) {
-                ServerProcesses.kill(p);
-            }
-        }
+        ServerProcesses.stopAll(all.stream().map(n -> n.process).collect(Collectors.toList()), "INT", STOP_GRACE);
         for (PgNode n : all) {
             FaultProxy proxy = n.proxy;
             if (proxy != null) {
