@@ -211,7 +211,7 @@ public final class MariaDbCluster implements AutoCloseable {
     /** A direct connection (bypassing the proxy) to the node as the application user, to the cluster's database. */
     public Connection connect(MariaDbNode node) throws SQLException {
         requireMember(node);
-        return DriverManager.getConnection(node.directJdbcUrl(), props(user, 5, 30));
+        return DriverManager.getConnection(node.directJdbcUrl(), props(user, 5000, 30_000));
     }
 
     // ------------------------------------------------------------------------------------------------ start
@@ -364,7 +364,11 @@ public final class MariaDbCluster implements AutoCloseable {
             cmd.add("--lc-messages-dir=" + binaries.messagesDir());
         }
         if (semiSync) {
-            cmd.addAll(List.of("--rpl-semi-sync-master-enabled=ON", "--rpl-semi-sync-slave-enabled=ON",
+            // the master side only on the primary: on a replica (log_slave_updates) it would hold every replicated
+            // commit for the whole timeout waiting for replicas of its own that it does not have
+            boolean isPrimary = n == primary;
+            cmd.addAll(List.of("--rpl-semi-sync-master-enabled=" + (isPrimary ? "ON" : "OFF"),
+                    "--rpl-semi-sync-slave-enabled=" + (isPrimary ? "OFF" : "ON"),
                     "--rpl-semi-sync-master-wait-point=AFTER_SYNC",
                     "--rpl-semi-sync-master-timeout=" + semiSyncTimeout.toMillis()));
         }
@@ -437,6 +441,10 @@ public final class MariaDbCluster implements AutoCloseable {
     private void follow(MariaDbNode replica, MariaDbNode upstream) {
         execute(replica, "SET GLOBAL read_only = ON");
         execute(replica, "STOP SLAVE");
+        if (semiSync) {
+            execute(replica, "SET GLOBAL rpl_semi_sync_master_enabled = OFF");
+            execute(replica, "SET GLOBAL rpl_semi_sync_slave_enabled = ON"); // read when the IO thread starts
+        }
         execute(replica, "CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = " + upstream.directPort
                 + ", MASTER_USER = " + Quoting.mariaDbLiteral(ADMIN_USER) + ", MASTER_PASSWORD = " + Quoting.mariaDbLiteral(password)
                 + ", MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1");
@@ -570,6 +578,10 @@ public final class MariaDbCluster implements AutoCloseable {
         awaitRelayLogApplied(replica, deadline);
         execute(replica, "STOP SLAVE");
         execute(replica, "RESET SLAVE ALL");
+        if (semiSync) {
+            execute(replica, "SET GLOBAL rpl_semi_sync_slave_enabled = OFF");
+            execute(replica, "SET GLOBAL rpl_semi_sync_master_enabled = ON");
+        }
         execute(replica, "SET GLOBAL read_only = OFF");
         lastPromotionNanoTime = System.nanoTime();
         MariaDbNode old = primary;
