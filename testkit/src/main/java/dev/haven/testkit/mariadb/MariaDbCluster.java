@@ -2,11 +2,10 @@ package dev.haven.testkit.mariadb;
 
 import dev.haven.testkit.internal.DataDirTemplates;
 import dev.haven.testkit.internal.FaultProxy;
-import dev.haven.testkit.internal.FileTree;
 import dev.haven.testkit.internal.FreePorts;
-import dev.haven.testkit.internal.OpenClusters;
 import dev.haven.testkit.internal.Quoting;
 import dev.haven.testkit.internal.RunDirectory;
+import dev.haven.testkit.internal.ServerGroup;
 import dev.haven.testkit.internal.ServerProcesses;
 import dev.haven.testkit.mariadb.internal.Gtids;
 import dev.haven.testkit.mariadb.internal.MariaDbBinaries;
@@ -32,9 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import org.netcrusher.core.reactor.NioReactor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,18 +97,16 @@ public final class MariaDbCluster implements AutoCloseable {
     private final Duration startupTimeout;
     private final Map<String, String> extraConfig;
     private final MariaDbBinaries binaries;
+    private final ServerGroup group;
     private final Path runDir;
-    private final NioReactor reactor;
 
     private final List<MariaDbNode> all = new CopyOnWriteArrayList<>();
-    private final List<Long> pids = new CopyOnWriteArrayList<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile MariaDbNode primary;
     private volatile Duration startupTime = Duration.ZERO;
     private volatile long lastPromotionNanoTime = -1;
     private int nextIndex;
 
-    private MariaDbCluster(Builder b, MariaDbBinaries binaries, Path runDir, NioReactor reactor) {
+    private MariaDbCluster(Builder b, MariaDbBinaries binaries, ServerGroup group) {
         this.initialReplicas = b.replicas;
         this.semiSync = b.semiSync;
         this.semiSyncTimeout = b.semiSyncTimeout;
@@ -121,8 +116,8 @@ public final class MariaDbCluster implements AutoCloseable {
         this.startupTimeout = b.startupTimeout;
         this.extraConfig = Collections.unmodifiableMap(new LinkedHashMap<>(b.extraConfig));
         this.binaries = binaries;
-        this.runDir = runDir;
-        this.reactor = reactor;
+        this.group = group;
+        this.runDir = group.runDir();
     }
 
     public static Builder builder() {
@@ -200,7 +195,7 @@ public final class MariaDbCluster implements AutoCloseable {
 
     /** Pids of every server this cluster ever started (for leak checks). */
     public List<Long> pids() {
-        return List.copyOf(pids);
+        return group.pids();
     }
 
     /** {@link System#nanoTime()} at which the last {@link #promote} made its node writable, or -1 before any. */
@@ -224,23 +219,8 @@ public final class MariaDbCluster implements AutoCloseable {
                     + "the test dependency org.mariadb.jdbc:mariadb-java-client");
         }
         MariaDbBinaries binaries = MariaDbBinaries.resolve(b.binaries);
-        Path runDir;
-        NioReactor reactor;
-        try {
-            runDir = RunDirectory.create(b.workDir);
-            reactor = new NioReactor(5);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not prepare the testkit work directory: " + e.getMessage(), e);
-        }
-        MariaDbCluster cluster = new MariaDbCluster(b, binaries, runDir, reactor);
-        OpenClusters.register(cluster);
-        try {
-            cluster.boot();
-            return cluster;
-        } catch (RuntimeException | Error e) {
-            cluster.close();
-            throw e;
-        }
+        MariaDbCluster cluster = new MariaDbCluster(b, binaries, ServerGroup.open(b.workDir));
+        return ServerGroup.start(cluster, cluster::boot);
     }
 
     private synchronized void boot() {
@@ -345,7 +325,7 @@ public final class MariaDbCluster implements AutoCloseable {
         if (old != null) {
             old.close();
         }
-        n.proxy = FaultProxy.open(reactor, n.host(), n.directPort);
+        n.proxy = FaultProxy.open(group.reactor(), n.host(), n.directPort);
     }
 
     private void spawn(MariaDbNode n) {
@@ -375,14 +355,7 @@ public final class MariaDbCluster implements AutoCloseable {
         extraConfig.forEach((k, v) -> cmd.add("--" + k + "=" + v));
         try {
             n.logOffset = Files.exists(n.logFile) ? Files.size(n.logFile) : 0L;
-            Process p = ServerProcesses.start(cmd, n.nodeDir, n.logFile);
-            n.process = p;
-            pids.add(p.pid());
-            Files.writeString(n.nodeDir.resolve(RunDirectory.SERVER_PID_FILE), p.pid() + "\n");
-            if (closed.get()) { // close() ran concurrently: do not leak this one
-                ServerProcesses.kill(p);
-                throw new IllegalStateException("cluster is closed");
-            }
+            n.process = group.spawn(cmd, n.nodeDir, n.logFile);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start " + n.name() + ": " + e.getMessage(), e);
         }
@@ -728,7 +701,7 @@ public final class MariaDbCluster implements AutoCloseable {
      * primary's position at the call.
      */
     public synchronized MariaDbNode addReplica() {
-        if (closed.get()) {
+        if (group.isClosed()) {
             throw new IllegalStateException("The cluster is closed");
         }
         long t0 = System.nanoTime();
@@ -752,28 +725,10 @@ public final class MariaDbCluster implements AutoCloseable {
     /** Stops every server (SIGTERM in parallel, SIGKILL after 10 s), closes the proxies, deletes the work directory. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        if (group.close(this, () -> all.stream().map(n -> n.process).collect(Collectors.toList()),
+                () -> all.stream().map(n -> n.proxy).collect(Collectors.toList()), "TERM", STOP_GRACE)) {
+            LOG.info("Closed MariaDB cluster in {}", runDir);
         }
-        ServerProcesses.stopAll(all.stream().map(n -> n.process).collect(Collectors.toList()), "TERM", STOP_GRACE);
-        for (MariaDbNode n : all) {
-            FaultProxy proxy = n.proxy;
-            if (proxy != null) {
-                try {
-                    proxy.close();
-                } catch (RuntimeException e) {
-                    LOG.debug("closing proxy of {}", n.name(), e);
-                }
-            }
-        }
-        reactor.close();
-        try {
-            FileTree.deleteRecursively(runDir);
-        } catch (IOException e) {
-            LOG.warn("Could not delete testkit work dir {}: {}", runDir, e.toString());
-        }
-        OpenClusters.unregister(this);
-        LOG.info("Closed MariaDB cluster in {}", runDir);
     }
 
     // ------------------------------------------------------------------------------------------------ SQL
@@ -783,7 +738,7 @@ public final class MariaDbCluster implements AutoCloseable {
         if (!all.contains(node)) {
             throw new IllegalArgumentException(node + " is not a node of this cluster");
         }
-        if (closed.get()) {
+        if (group.isClosed()) {
             throw new IllegalStateException("The cluster is closed");
         }
     }
