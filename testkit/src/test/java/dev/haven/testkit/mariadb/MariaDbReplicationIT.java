@@ -146,6 +146,41 @@ class MariaDbReplicationIT {
         }
     }
 
+    @Test
+    void aStoppedReplicaCatchesUpAfterRestart(MariaDbCluster cluster) throws Exception {
+        MariaDbNode replica = cluster.replicas().get(1);
+        cluster.stop(replica); // SIGTERM: clean shutdown
+        assertThat(replica.isRunning()).isFalse();
+        try (Connection c = open(cluster.primary().jdbcUrl(), cluster, 5000); Statement s = c.createStatement()) {
+            for (int i = 1; i <= 20; i++) {
+                s.executeUpdate("INSERT INTO items VALUES (" + (1000 + i) + ", 'while " + replica.name() + " was down')");
+            }
+        }
+        long t0 = System.nanoTime();
+        cluster.restart(replica);
+        cluster.awaitReplicated(Duration.ofSeconds(30));
+        System.out.printf("[MariaDbReplicationIT] %s restarted and caught up in %d ms%n", replica.name(),
+                (System.nanoTime() - t0) / 1_000_000);
+        try (Connection c = open(replica.jdbcUrl(), cluster, 5000)) {
+            assertThat(queryString(c, "SELECT count(*) FROM items WHERE id > 1000")).isEqualTo("20");
+            assertThat(queryString(c, "SELECT @@read_only")).isEqualTo("1");
+        }
+        assertThat(cluster.lagTransactions(replica)).isZero();
+    }
+
+    @Test
+    void resetClosesProxiedConnectionsAndNewOnesWork(MariaDbCluster cluster) throws Exception {
+        MariaDbNode node = cluster.replicas().get(1);
+        try (Connection c = open(node.jdbcUrl(), cluster, 5000)) {
+            assertThat(queryString(c, "SELECT 1")).isEqualTo("1");
+            cluster.reset(node);
+            assertThatThrownBy(() -> queryString(c, "SELECT 1")).isInstanceOf(SQLException.class);
+        }
+        try (Connection c = open(node.jdbcUrl(), cluster, 5000)) {
+            assertThat(queryString(c, "SELECT 1")).isEqualTo("1");
+        }
+    }
+
     private static long sequence(String gtidPos) {
         String last = gtidPos.substring(gtidPos.lastIndexOf('-') + 1);
         return Long.parseLong(last);
