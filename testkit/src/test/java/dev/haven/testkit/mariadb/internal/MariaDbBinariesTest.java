@@ -18,6 +18,13 @@ class MariaDbBinariesTest {
     }
 
     @Test
+    void needsMariaDb1011OrNewer() {
+        assertThat(MariaDbBinaries.supported("10.11.5")).isTrue();
+        assertThat(MariaDbBinaries.supported("11.8.3")).isTrue();
+        assertThat(MariaDbBinaries.supported("10.6.18")).isFalse();
+    }
+
+    @Test
     void aPathWithoutAServerIsRefusedWithTheChoices() {
         assertThatThrownBy(() -> MariaDbBinaries.resolve("/nonexistent/mariadb"))
                 .isInstanceOf(IllegalStateException.class)
