@@ -84,41 +84,15 @@ public final class PgBinaries {
 
     /** The selection in effect when no explicit one is given: system property, then environment, then {@code auto}. */
     public static String defaultSelection() {
-        String value = System.getProperty(SELECTION_PROPERTY);
-        if (value == null || value.isBlank()) {
-            value = System.getenv(SELECTION_PROPERTY);
-        }
-        return value == null || value.isBlank() ? "auto" : value.trim();
+        return BinarySelection.defaultSelection(SELECTION_PROPERTY);
     }
 
-    private static final Object LOCK = new Object();
-
     public static PgBinaries resolve(String selection) {
-        String sel = selection == null || selection.isBlank() ? defaultSelection() : selection.trim();
-        synchronized (LOCK) {
-            switch (sel.toLowerCase(Locale.ROOT)) {
-                case "auto": {
-                    Path system = findSystemBinDir();
-                    if (system != null) {
-                        return ofSystem(system);
-                    }
-                    return ofMaven();
-                }
-                case "system": {
-                    Path system = findSystemBinDir();
-                    if (system == null) {
-                        throw new IllegalStateException(SELECTION_PROPERTY + "=system but no PostgreSQL server binaries were found: "
-                                + "set PG_BIN to the directory holding 'postgres' and 'initdb', install a PostgreSQL server package "
-                                + "(/usr/lib/postgresql/<version>/bin), or use " + SELECTION_PROPERTY + "=maven");
-                    }
-                    return ofSystem(system);
-                }
-                case "maven":
-                    return ofMaven();
-                default:
-                    return ofPath(Paths.get(sel));
-            }
-        }
+        return BinarySelection.resolve(SELECTION_PROPERTY, selection, () -> {
+            Path system = findSystemBinDir();
+            return system == null ? null : ofSystem(system);
+        }, PgBinaries::ofMaven, PgBinaries::ofPath, "no PostgreSQL server binaries were found: set PG_BIN to the directory "
+                + "holding 'postgres' and 'initdb', install a PostgreSQL server package (/usr/lib/postgresql/<version>/bin)");
     }
 
     private static PgBinaries ofSystem(Path bin) {

