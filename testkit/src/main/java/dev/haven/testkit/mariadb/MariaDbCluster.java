@@ -892,11 +892,8 @@ public final class MariaDbCluster implements AutoCloseable {
 
         /** {@link #semiSync()} with {@code rpl_semi_sync_master_timeout}, > 0. */
         public Builder semiSync(Duration timeout) {
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("semiSync timeout must be > 0: was " + timeout);
-            }
+            this.semiSyncTimeout = requirePositive("semiSync timeout", timeout);
             this.semiSync = true;
-            this.semiSyncTimeout = timeout;
             return this;
         }
 
@@ -926,10 +923,7 @@ public final class MariaDbCluster implements AutoCloseable {
 
         /** Bounds start, restart, promote and addReplica; default 60 s, > 0. */
         public Builder startupTimeout(Duration timeout) {
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("startupTimeout must be > 0: was " + timeout);
-            }
-            this.startupTimeout = timeout;
+            this.startupTimeout = requirePositive("startupTimeout", timeout);
             return this;
         }
 
@@ -958,6 +952,13 @@ public final class MariaDbCluster implements AutoCloseable {
 
         public MariaDbCluster start() {
             return MariaDbCluster.start(this);
+        }
+
+        private static Duration requirePositive(String what, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be > 0: was " + d);
+            }
+            return d;
         }
 
         private static String requireName(String what, String value) {
