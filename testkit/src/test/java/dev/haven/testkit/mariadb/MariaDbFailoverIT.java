@@ -151,6 +151,32 @@ class MariaDbFailoverIT {
         assertThat(cluster.lagTransactions(added)).isZero();
     }
 
+    @Test
+    void aKilledPrimaryRestartsAsThePrimaryAndTheReplicasReconnect(MariaDbCluster cluster) throws Exception {
+        MariaDbNode primary = cluster.primary();
+        try (Connection c = open(primary.jdbcUrl(), cluster, 5000); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE r (id INT PRIMARY KEY)");
+            s.executeUpdate("INSERT INTO r VALUES (1)");
+        }
+        cluster.awaitReplicated(Duration.ofSeconds(30));
+        cluster.killWriter();
+        long t0 = System.nanoTime();
+        cluster.restart(primary); // crash recovery, same ports; the replicas' IO threads retry every second
+        try (Connection c = open(primary.jdbcUrl(), cluster, 5000); Statement s = c.createStatement()) {
+            assertThat(queryString(c, "SELECT @@read_only")).isEqualTo("0");
+            s.executeUpdate("INSERT INTO r VALUES (2)");
+        }
+        cluster.awaitReplicated(Duration.ofSeconds(30));
+        System.out.printf("[MariaDbFailoverIT] killed primary restarted, written and replicated in %d ms%n",
+                (System.nanoTime() - t0) / 1_000_000);
+        assertThat(cluster.primary()).isSameAs(primary);
+        for (MariaDbNode replica : cluster.replicas()) {
+            try (Connection c = cluster.connect(replica)) {
+                assertThat(queryString(c, "SELECT count(*) FROM r")).isEqualTo("2");
+            }
+        }
+    }
+
     private static String status(MariaDbNode node, String variable) {
         return node.queryString("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = '" + variable + "'");
     }
