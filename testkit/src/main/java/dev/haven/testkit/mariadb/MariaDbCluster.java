@@ -285,6 +285,9 @@ public final class MariaDbCluster implements AutoCloseable {
                 "--basedir=" + binaries.baseDir(), "--datadir=" + dataDir, "--auth-root-authentication-method=normal",
                 "--skip-test-db", "--skip-name-resolve", "--extra-file=" + sql, "--innodb-log-file-size=16M",
                 "--innodb-buffer-pool-size=16M"));
+        if (binaries.messagesDir() != null) {
+            cmd.add("--lc-messages-dir=" + binaries.messagesDir()); // passed on to the bootstrapping server
+        }
         try {
             ServerProcesses.run(cmd, workDir, workDir.resolve("install-db.log"), startupTimeout);
         } catch (IOException e) {

@@ -151,22 +151,36 @@ public final class MariaDbBinaries {
         return null;
     }
 
+    /** A base directory (holding bin/ or sbin/ with mariadbd, e.g. an unpacked tarball or package) or its bin directory. */
     private static MariaDbBinaries ofPath(Path given) {
-        Path base = Files.isDirectory(given.resolve("bin")) ? given : given.getParent();
-        Path exe = base == null ? null : base.resolve("bin").resolve("mariadbd");
-        if (exe == null || !Files.isExecutable(exe)) {
-            throw new IllegalStateException(SELECTION_PROPERTY + "=" + given + ": no executable bin/mariadbd in " + given
-                    + " or its parent; use auto, system, maven or a MariaDB base directory");
+        Path base = Files.isDirectory(given.resolve("bin")) || Files.isDirectory(given.resolve("sbin")) ? given : given.getParent();
+        Path exe = null;
+        for (String dir : List.of("bin", "sbin")) {
+            Path candidate = base == null ? null : base.resolve(dir).resolve("mariadbd");
+            if (candidate != null && Files.isExecutable(candidate)) {
+                exe = candidate;
+                break;
+            }
+        }
+        if (exe == null) {
+            throw new IllegalStateException(SELECTION_PROPERTY + "=" + given + ": no executable bin/mariadbd or sbin/mariadbd in "
+                    + given + " or its parent; use auto, system, maven or a MariaDB base directory");
         }
         String v = versionOf(exe);
-        Path script = findInstallDb(base, exe.getParent());
+        Path script = findInstallDb(base, base.resolve("bin"));
         requireSupported(exe, v);
         if (v == null || script == null) {
             throw new IllegalStateException(SELECTION_PROPERTY + "=" + given + ": " + exe
                     + (v == null ? " is not a MariaDB server" : " has no mariadb-install-db in bin/ or scripts/"));
         }
-        Path share = base.resolve("share");
-        return new MariaDbBinaries(exe, base, script, Files.isDirectory(share.resolve("english")) ? share : null, v, "");
+        Path messages = null;
+        for (String dir : List.of("share", "share/mysql", "share/mariadb")) {
+            if (Files.isRegularFile(base.resolve(dir).resolve("english/errmsg.sys"))) {
+                messages = base.resolve(dir);
+                break;
+            }
+        }
+        return new MariaDbBinaries(exe, base, script, messages, v, "configured");
     }
 
     private static Path findInstallDb(Path base, Path binDir) {
