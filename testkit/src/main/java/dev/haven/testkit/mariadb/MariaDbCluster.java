@@ -781,6 +781,7 @@ public final class MariaDbCluster implements AutoCloseable {
      * be slow to accept); a node that refuses connections fails at once.
      */
     Connection admin(MariaDbNode n, String db) throws SQLException {
+        requireMember(n);
         try {
             return DriverManager.getConnection(adminUrl(n, db), props(ADMIN_USER, 2000, 60_000));
         } catch (SQLException e) {
