@@ -488,6 +488,7 @@ public final class MariaDbCluster implements AutoCloseable {
             ServerProcesses.kill(p);
             LOG.info("Killed {} (pid {})", node.name(), p.pid());
         }
+        node.suspended = false;
     }
 
     /** Clean shutdown (SIGTERM), bounded by 10 s, then SIGKILL. */
@@ -495,6 +496,7 @@ public final class MariaDbCluster implements AutoCloseable {
         requireMember(node);
         Process p = node.process;
         if (p != null && p.isAlive()) {
+            continueIfSuspended(node); // a stopped process handles no SIGTERM
             boolean clean = ServerProcesses.stop(p, "TERM", STOP_GRACE);
             LOG.info("Stopped {} (pid {}){}", node.name(), p.pid(), clean ? "" : " by SIGKILL after " + STOP_GRACE);
         }
@@ -678,6 +680,37 @@ public final class MariaDbCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGSTOP to the node's server: the whole process hangs (proxied and direct connections, replication from or to it)
+     * without closing a socket, like a server stuck in a long GC-free stall or a frozen VM. {@link #resume} sends
+     * SIGCONT; {@link #stop}, {@link #kill} and {@link #close} work on a suspended node.
+     */
+    public synchronized void suspend(MariaDbNode node) {
+        requireMember(node);
+        Process p = node.process;
+        if (p == null || !p.isAlive()) {
+            throw new IllegalStateException(node.name() + " is not running");
+        }
+        node.suspended = true;
+        ServerProcesses.signal(p.pid(), "STOP");
+        LOG.info("Suspended {} (SIGSTOP to pid {})", node.name(), p.pid());
+    }
+
+    /** SIGCONT to a node {@link #suspend suspended} before; a no-op otherwise. */
+    public synchronized void resume(MariaDbNode node) {
+        requireMember(node);
+        continueIfSuspended(node);
+    }
+
+    private void continueIfSuspended(MariaDbNode node) {
+        Process p = node.process;
+        if (node.suspended && p != null && p.isAlive()) {
+            ServerProcesses.signal(p.pid(), "CONT");
+            LOG.info("Resumed {} (SIGCONT to pid {})", node.name(), p.pid());
+        }
+        node.suspended = false;
+    }
+
     /** Blackholes the node's proxy: open and new proxied connections hang; the direct port is unaffected. */
     public void freeze(MariaDbNode node) {
         proxyOf(node).freeze();
@@ -728,6 +761,7 @@ public final class MariaDbCluster implements AutoCloseable {
     /** Stops every server (SIGTERM in parallel, SIGKILL after 10 s), closes the proxies, deletes the work directory. */
     @Override
     public void close() {
+        all.forEach(this::continueIfSuspended); // SIGTERM reaches a stopped process only after SIGCONT
         if (group.close(this, () -> all.stream().map(n -> n.process).collect(Collectors.toList()),
                 () -> all.stream().map(n -> n.proxy).collect(Collectors.toList()), "TERM", STOP_GRACE)) {
             LOG.info("Closed MariaDB cluster in {}", runDir);

@@ -41,6 +41,7 @@ public final class MariaDbNode {
     volatile FaultProxy proxy;
     volatile Process process;
     volatile long logOffset;
+    volatile boolean suspended;
 
     MariaDbNode(MariaDbCluster cluster, String name, int serverId, Path nodeDir) {
         this.cluster = cluster;
