@@ -5,10 +5,10 @@ import dev.haven.testkit.internal.FaultProxy;
 import dev.haven.testkit.internal.FileTree;
 import dev.haven.testkit.internal.FreePorts;
 import dev.haven.testkit.internal.Lsn;
-import dev.haven.testkit.internal.OpenClusters;
 import dev.haven.testkit.internal.PgBinaries;
 import dev.haven.testkit.internal.Quoting;
 import dev.haven.testkit.internal.RunDirectory;
+import dev.haven.testkit.internal.ServerGroup;
 import dev.haven.testkit.internal.ServerProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +31,6 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 import org.netcrusher.core.reactor.NioReactor;
@@ -93,17 +92,16 @@ public final class PostgresCluster implements AutoCloseable {
     private volatile TopologyListener listener = TopologyListener.NONE;
     private volatile int sharedProxyPort;
     private final PgBinaries binaries;
+    private final ServerGroup group;
     private final Path runDir;
     private final NioReactor reactor;
 
     private final List<PgNode> all = new CopyOnWriteArrayList<>();
-    private final List<Long> pids = new CopyOnWriteArrayList<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile PgNode primary;
     private volatile Duration startupTime = Duration.ZERO;
     private int nextIndex;
 
-    private PostgresCluster(Builder b, PgBinaries binaries, Path runDir, NioReactor reactor) {
+    private PostgresCluster(Builder b, PgBinaries binaries, ServerGroup group) {
         this.initialReplicas = b.replicas;
         this.synchronousStandbys = b.synchronousStandbys;
         this.database = b.database;
@@ -115,8 +113,9 @@ public final class PostgresCluster implements AutoCloseable {
         this.layout = b.layout;
         this.tls = b.tls;
         this.binaries = binaries;
-        this.runDir = runDir;
-        this.reactor = reactor;
+        this.group = group;
+        this.runDir = group.runDir();
+        this.reactor = group.reactor();
     }
 
     private volatile long lastPromotionNanoTime = -1;
@@ -225,7 +224,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** Postmaster pids of every server this cluster ever started (for leak checks). */
     public List<Long> pids() {
-        return List.copyOf(pids);
+        return group.pids();
     }
 
     /** A direct connection to the node's server (bypassing its proxy) to the cluster's database. */
@@ -241,23 +240,8 @@ public final class PostgresCluster implements AutoCloseable {
             throw new IllegalStateException("The testkit needs PostgreSQL 13 or newer (primary_conninfo reload, wal_keep_size); "
                     + binaries.description() + " is too old. Set " + PgBinaries.SELECTION_PROPERTY + "=maven or point PG_BIN at a newer one");
         }
-        Path runDir;
-        NioReactor reactor;
-        try {
-            runDir = RunDirectory.create(b.workDir);
-            reactor = new NioReactor(5);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not prepare the testkit work directory: " + e.getMessage(), e);
-        }
-        PostgresCluster cluster = new PostgresCluster(b, binaries, runDir, reactor);
-        OpenClusters.register(cluster);
-        try {
-            cluster.boot();
-            return cluster;
-        } catch (RuntimeException | Error e) {
-            cluster.close();
-            throw e;
-        }
+        PostgresCluster cluster = new PostgresCluster(b, binaries, ServerGroup.open(b.workDir));
+        return ServerGroup.start(cluster, cluster::boot);
     }
 
     private synchronized void boot() {
@@ -491,14 +475,7 @@ public final class PostgresCluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(binaries.executable("postgres").toString(), "-D", n.dataDir.toString(),
                 "-p", Integer.toString(n.directPort), "-c", "cluster_name=" + n.name()));
         n.serverSettings.forEach((k, v) -> cmd.addAll(List.of("-c", k + "=" + v)));
-        Process p = ServerProcesses.start(cmd, n.nodeDir, n.logFile);
-        n.process = p;
-        pids.add(p.pid());
-        Files.writeString(n.nodeDir.resolve(RunDirectory.SERVER_PID_FILE), p.pid() + "\n");
-        if (closed.get()) { // close() ran concurrently: do not leak this one
-            ServerProcesses.kill(p);
-            throw new IllegalStateException("cluster is closed");
-        }
+        n.process = group.spawn(cmd, n.nodeDir, n.logFile);
     }
 
     /** Thrown when a server exits because its port is taken; the caller retries on other ports. */
@@ -977,43 +954,10 @@ public final class PostgresCluster implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        if (group.close(this, () -> all.stream().map(n -> n.process).collect(Collectors.toList()),
+                () -> all.stream().map(n -> n.proxy).collect(Collectors.toList()), "INT", STOP_GRACE)) {
+            LOG.info("Closed cluster in {}", runDir);
         }
-        List<Process> running = new ArrayList<>();
-        for (PgNode n : all) {
-            Process p = n.process;
-            if (p != null && p.isAlive()) {
-                running.add(p);
-                ServerProcesses.signal(p.pid(), "INT");
-            }
-        }
-        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
-        for (Process p : running) {
-            long left = Math.max(0, deadline - System.nanoTime());
-            if (!ServerProcesses.awaitExit(p.toHandle(), Duration.ofNanos(left))) {
-                ServerProcesses.kill(p);
-            }
-        }
-        for (PgNode n : all) {
-            FaultProxy proxy = n.proxy;
-            if (proxy != null) {
-                try {
-                    proxy.close();
-                } catch (RuntimeException e) {
-                    LOG.debug("closing proxy of {}", n.name(), e);
-                }
-            }
-        }
-        reactor.close();
-        ServerProcesses.removeOrphanedSharedMemory(pids);
-        try {
-            FileTree.deleteRecursively(runDir);
-        } catch (IOException e) {
-            LOG.warn("Could not delete testkit work dir {}: {}", runDir, e.toString());
-        }
-        OpenClusters.unregister(this);
-        LOG.info("Closed cluster in {}", runDir);
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
@@ -1023,7 +967,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (!all.contains(node)) {
             throw new IllegalArgumentException(node + " is not a node of this cluster");
         }
-        if (closed.get()) {
+        if (group.isClosed()) {
             throw new IllegalStateException("The cluster is closed");
         }
     }

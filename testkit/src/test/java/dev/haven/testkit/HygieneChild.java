@@ -1,8 +1,8 @@
 package dev.haven.testkit;
 
 /**
- * Run in a separate JVM by {@link ProcessHygieneIT}: starts a cluster, reports its pids and work dir on stdout, then
- * either exits without closing it ("exit": the shutdown hook must clean up) or waits to be killed ("wait").
+ * Run in a separate JVM by {@link ProcessHygieneIT}: starts a cluster, reports its pids and work dir, then exits
+ * without closing it or waits to be killed ({@link ChildJvm#reportAndFinish}).
  */
 public final class HygieneChild {
 
@@ -11,18 +11,6 @@ public final class HygieneChild {
 
     public static void main(String[] args) throws InterruptedException {
         PostgresCluster cluster = PostgresCluster.start(1);
-        StringBuilder pids = new StringBuilder();
-        for (long pid : cluster.pids()) {
-            pids.append(pids.length() == 0 ? "" : ",").append(pid);
-        }
-        System.out.println("PIDS " + pids);
-        System.out.println("DIR " + cluster.workDir());
-        System.out.println("READY");
-        System.out.flush();
-        if ("exit".equals(args[0])) {
-            System.exit(0);
-        }
-        Thread.sleep(120_000); // killed by the test long before
-        System.exit(3);
+        ChildJvm.reportAndFinish(cluster.pids(), cluster.workDir(), args[0]);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -102,6 +103,11 @@ public final class FileTree {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /** rw-r--r--, or rwxr-xr-x when {@code executable}: unpacked binaries every user (the server user too) can run. */
+    public static void setReadable(Path file, boolean executable) throws IOException {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
     }
 
     public static void setOwner(Path path, int uid, int gid) throws IOException {

@@ -5,21 +5,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -90,41 +84,15 @@ public final class PgBinaries {
 
     /** The selection in effect when no explicit one is given: system property, then environment, then {@code auto}. */
     public static String defaultSelection() {
-        String value = System.getProperty(SELECTION_PROPERTY);
-        if (value == null || value.isBlank()) {
-            value = System.getenv(SELECTION_PROPERTY);
-        }
-        return value == null || value.isBlank() ? "auto" : value.trim();
+        return BinarySelection.defaultSelection(SELECTION_PROPERTY);
     }
 
-    private static final Object LOCK = new Object();
-
     public static PgBinaries resolve(String selection) {
-        String sel = selection == null || selection.isBlank() ? defaultSelection() : selection.trim();
-        synchronized (LOCK) {
-            switch (sel.toLowerCase(Locale.ROOT)) {
-                case "auto": {
-                    Path system = findSystemBinDir();
-                    if (system != null) {
-                        return ofSystem(system);
-                    }
-                    return ofMaven();
-                }
-                case "system": {
-                    Path system = findSystemBinDir();
-                    if (system == null) {
-                        throw new IllegalStateException(SELECTION_PROPERTY + "=system but no PostgreSQL server binaries were found: "
-                                + "set PG_BIN to the directory holding 'postgres' and 'initdb', install a PostgreSQL server package "
-                                + "(/usr/lib/postgresql/<version>/bin), or use " + SELECTION_PROPERTY + "=maven");
-                    }
-                    return ofSystem(system);
-                }
-                case "maven":
-                    return ofMaven();
-                default:
-                    return ofPath(Paths.get(sel));
-            }
-        }
+        return BinarySelection.resolve(SELECTION_PROPERTY, selection, () -> {
+            Path system = findSystemBinDir();
+            return system == null ? null : ofSystem(system);
+        }, PgBinaries::ofMaven, PgBinaries::ofPath, "no PostgreSQL server binaries were found: set PG_BIN to the directory "
+                + "holding 'postgres' and 'initdb', install a PostgreSQL server package (/usr/lib/postgresql/<version>/bin)");
     }
 
     private static PgBinaries ofSystem(Path bin) {
@@ -222,14 +190,8 @@ public final class PgBinaries {
     }
 
     private static void unpackOnce(URL url, Path target) throws IOException {
-        if (Files.exists(target.resolve(COMPLETE_MARKER))) {
-            return;
-        }
         long t0 = System.nanoTime();
-        Path parent = target.getParent();
-        Path tmp = parent.resolve(target.getFileName() + ".tmp-" + UUID.randomUUID());
-        Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        try {
+        boolean unpacked = OnceDirectory.create(target, COMPLETE_MARKER, url.toString(), tmp -> {
             try (InputStream raw = url.openStream();
                  TarArchiveInputStream tar = new TarArchiveInputStream(new XZInputStream(new BufferedInputStream(raw, 1 << 16)))) {
                 TarArchiveEntry entry;
@@ -250,62 +212,24 @@ public final class PgBinaries {
                     } else {
                         Files.createDirectories(out.getParent());
                         Files.copy(tar, out);
-                        Set<PosixFilePermission> perms = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                                PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
-                        if ((entry.getMode() & 0111) != 0) {
-                            perms.addAll(EnumSet.of(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_EXECUTE,
-                                    PosixFilePermission.OTHERS_EXECUTE));
-                        }
-                        Files.setPosixFilePermissions(out, perms);
+                        FileTree.setReadable(out, (entry.getMode() & 0111) != 0);
                     }
                 }
             }
-            Files.writeString(tmp.resolve(COMPLETE_MARKER), url.toString(), StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                LOG.info("Unpacked PostgreSQL binaries from {} into {} in {} ms", url, target,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-            } catch (IOException e) {
-                if (!Files.exists(target.resolve(COMPLETE_MARKER))) {
-                    if (!Files.exists(target)) {
-                        throw e;
-                    }
-                    // A leftover of an interrupted run (no marker): replace it.
-                    FileTree.deleteRecursively(target);
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                }
-                // else another JVM unpacked the same archive first: use its copy
-            }
-        } finally {
-            if (Files.exists(tmp)) {
-                FileTree.deleteRecursively(tmp); // another JVM won the race, or unpacking failed
-            }
+        });
+        if (unpacked) {
+            LOG.info("Unpacked PostgreSQL binaries from {} into {} in {} ms", url, target,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         }
     }
 
     private static String detectVersion(Path bin) {
         Path postgres = bin.resolve("postgres");
-        try {
-            Process p = new ProcessBuilder(postgres.toString(), "--version").redirectErrorStream(true).start();
-            String out;
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            }
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(postgres + " --version did not finish within 30 s");
-            }
-            Matcher m = VERSION.matcher(out);
-            if (p.exitValue() != 0 || !m.find()) {
-                throw new IllegalStateException("Could not read the PostgreSQL version from '" + postgres + " --version' (exit "
-                        + p.exitValue() + "): " + out);
-            }
-            return m.group(2) == null ? m.group(1) : m.group(1) + "." + m.group(2);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not run " + postgres + " --version: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while running " + postgres + " --version", e);
+        String out = ServerProcesses.output(List.of(postgres.toString(), "--version"));
+        Matcher m = VERSION.matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("Could not read the PostgreSQL version from '" + postgres + " --version': " + out);
         }
+        return m.group(2) == null ? m.group(1) : m.group(1) + "." + m.group(2);
     }
 }

@@ -1,6 +1,6 @@
 package dev.haven.testkit.internal;
 
-/** Quoting for the three small languages we generate: libpq conninfo, postgresql.conf values and SQL. */
+/** Quoting for the small languages we generate: libpq conninfo, postgresql.conf values, PostgreSQL and MariaDB SQL. */
 public final class Quoting {
 
     private Quoting() {
@@ -24,5 +24,10 @@ public final class Quoting {
     /** An SQL identifier. */
     public static String sqlIdentifier(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    /** A MariaDB/MySQL string literal: backslash is an escape there (unless NO_BACKSLASH_ESCAPES), quotes are doubled. */
+    public static String mariaDbLiteral(String value) {
+        return confString(value);
     }
 }

@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Starting and signalling PostgreSQL processes.
+ * Starting and signalling server processes (PostgreSQL, MariaDB).
  *
- * <p>PostgreSQL refuses to run as root, so when this JVM is root every server-side command is started through
+ * <p>PostgreSQL and MariaDB refuse to run as root, so when this JVM is root every server-side command is started through
  * {@code setpriv --reuid=65534 --regid=65534 --clear-groups}; setpriv execs, so the pid we hold is the
  * postmaster's. Only pids this JVM started (and their descendants) are ever signalled.
  */
@@ -81,8 +81,8 @@ public final class ServerProcesses {
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = pb.environment();
-        // PG* variables of the caller (PGDATA, PGPORT, PGHOST, ...) must not leak into our servers.
-        env.keySet().removeIf(k -> k.startsWith("PG"));
+        // PG*/MYSQL*/MARIADB* variables of the caller (PGDATA, PGPORT, MYSQL_HOST, ...) must not leak into our servers.
+        env.keySet().removeIf(k -> k.startsWith("PG") || k.startsWith("MYSQL") || k.startsWith("MARIADB"));
         env.put("LC_ALL", "C"); // English messages: port conflicts are recognised from the log
         return pb;
     }
@@ -137,10 +137,15 @@ public final class ServerProcesses {
      * killed. Returns true when the server stopped by itself.
      */
     public static boolean stop(Process process, Duration grace) {
+        return stop(process, "INT", grace);
+    }
+
+    /** Sends {@code signal} (the server's shutdown signal), and kills the tree after {@code grace}; true when it stopped by itself. */
+    public static boolean stop(Process process, String signal, Duration grace) {
         if (!process.isAlive()) {
             return true;
         }
-        signal(process.pid(), "INT");
+        signal(process.pid(), signal);
         try {
             if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 return true;
@@ -150,6 +155,48 @@ public final class ServerProcesses {
         }
         kill(process);
         return false;
+    }
+
+    /** Stops every running process in parallel: {@code signal} to all, then SIGKILL to those still alive after {@code grace}. */
+    public static void stopAll(Collection<Process> processes, String signal, Duration grace) {
+        List<Process> running = new ArrayList<>();
+        for (Process p : processes) {
+            if (p != null && p.isAlive()) {
+                running.add(p);
+                signal(p.pid(), signal);
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Process p : running) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            if (!awaitExit(p.toHandle(), Duration.ofNanos(left))) {
+                kill(p);
+            }
+        }
+    }
+
+    /** Runs a short command (e.g. {@code --version}) as this JVM's user and returns its output; fails on a non-zero exit. */
+    public static String output(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out;
+            try (java.io.InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " did not finish within 30 s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed with exit code " + p.exitValue() + ": " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Could not run " + String.join(" ", command) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while running " + String.join(" ", command), e);
+        }
     }
 
     /** Sends a signal by name to a pid this JVM started; falls back to SIGTERM if {@code kill} is unavailable. */

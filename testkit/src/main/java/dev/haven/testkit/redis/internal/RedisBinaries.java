@@ -1,5 +1,6 @@
 package dev.haven.testkit.redis.internal;
 
+import dev.haven.testkit.internal.BinarySelection;
 import dev.haven.testkit.internal.FileTree;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,44 +85,22 @@ public final class RedisBinaries {
     }
 
     public static String defaultSelection() {
-        String value = System.getProperty(SELECTION_PROPERTY);
-        if (value == null || value.isBlank()) {
-            value = System.getenv(SELECTION_PROPERTY);
-        }
-        return value == null || value.isBlank() ? "auto" : value.trim();
+        return BinarySelection.defaultSelection(SELECTION_PROPERTY);
     }
 
-    private static final Object LOCK = new Object();
-
     public static RedisBinaries resolve(String selection) {
-        String sel = selection == null || selection.isBlank() ? defaultSelection() : selection.trim();
-        synchronized (LOCK) {
-            switch (sel.toLowerCase(Locale.ROOT)) {
-                case "auto": {
-                    Path system = findSystem();
-                    return system != null ? new RedisBinaries(system, "system") : ofMaven();
-                }
-                case "system": {
-                    Path system = findSystem();
-                    if (system == null) {
-                        throw new IllegalStateException(SELECTION_PROPERTY + "=system but no redis-server was found: set REDIS_BIN to "
-                                + "the redis-server executable (or its directory), install a redis-server package, or use "
-                                + SELECTION_PROPERTY + "=maven");
-                    }
-                    return new RedisBinaries(system, "system");
-                }
-                case "maven":
-                    return ofMaven();
-                default: {
-                    Path p = executableIn(Paths.get(sel));
-                    if (p == null) {
-                        throw new IllegalArgumentException("binaries must be auto, system, maven, a redis-server executable or a "
-                                + "directory holding one: " + sel + " is none of these");
-                    }
-                    return new RedisBinaries(p, "configured");
-                }
+        return BinarySelection.resolve(SELECTION_PROPERTY, selection, () -> {
+            Path system = findSystem();
+            return system == null ? null : new RedisBinaries(system, "system");
+        }, RedisBinaries::ofMaven, given -> {
+            Path p = executableIn(given);
+            if (p == null) {
+                throw new IllegalArgumentException("binaries must be auto, system, maven, a redis-server executable or a "
+                        + "directory holding one: " + given + " is none of these");
             }
-        }
+            return new RedisBinaries(p, "configured");
+        }, "no redis-server was found: set REDIS_BIN to the redis-server executable (or its directory), install a "
+                + "redis-server package");
     }
 
     private static Path findSystem() {
