@@ -73,9 +73,7 @@ class AuroraFailoverIT {
 
             List<Workload.Op> readErrors = load.failures(false);
             List<Workload.Op> writeErrors = load.failures(true);
-            long firstWriteAfter = load.writes().stream()
-                    .filter(o -> o.error() == null && o.serverPort() == promoted.directPort())
-                    .mapToLong(Workload.Op::endNanos).min().orElseThrow();
+            long firstWriteAfter = load.firstWriteOn(promoted.directPort());
             System.out.printf("aurora (cluster endpoint moves: %s): kill->promoted %d ms, first write ok %d ms after "
                             + "promotion; ops=%d reads=%d writes=%d readErrors=%d writeErrors=%d %s%n", clusterEndpointMoves,
                     ms(tPromoted - tKill), ms(firstWriteAfter - tPromoted), load.ops.size(), load.reads().size(),

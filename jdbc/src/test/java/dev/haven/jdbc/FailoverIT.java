@@ -41,9 +41,7 @@ class FailoverIT {
 
             List<Workload.Op> readErrors = load.failures(false);
             List<Workload.Op> writeErrors = load.failures(true);
-            long firstWriteAfter = load.writes().stream()
-                    .filter(o -> o.error() == null && o.serverPort() == promoted.directPort())
-                    .mapToLong(Workload.Op::endNanos).min().orElseThrow();
+            long firstWriteAfter = load.firstWriteOn(promoted.directPort());
             System.out.printf("kill->promoted %d ms, first write ok %d ms after promotion; ops=%d reads=%d writes=%d"
                             + " readErrors=%d writeErrors=%d %s%n",
                     ms(tPromoted - tKill), ms(firstWriteAfter - tPromoted), load.ops.size(), load.reads().size(),
@@ -90,9 +88,7 @@ class FailoverIT {
             ItSupport.sleep(Duration.ofSeconds(3));
             load.close();
 
-            long firstWriteAfter = load.writes().stream()
-                    .filter(o -> o.error() == null && o.serverPort() == promoted.directPort())
-                    .mapToLong(Workload.Op::endNanos).min().orElseThrow();
+            long firstWriteAfter = load.firstWriteOn(promoted.directPort());
             long slowest = load.ops.stream().mapToLong(Workload.Op::millis).max().orElseThrow();
             long outcomeUnknown = load.failures(true).stream()
                     .filter(o -> o.error() instanceof HavenWriteOutcomeUnknownException).count();

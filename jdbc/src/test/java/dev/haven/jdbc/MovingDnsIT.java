@@ -47,9 +47,7 @@ class MovingDnsIT {
 
             List<Workload.Op> readErrors = load.failures(false);
             List<Workload.Op> writeErrors = load.failures(true);
-            long firstWriteAfter = load.writes().stream()
-                    .filter(o -> o.error() == null && o.serverPort() == promoted.directPort())
-                    .mapToLong(Workload.Op::endNanos).min().orElseThrow();
+            long firstWriteAfter = load.firstWriteOn(promoted.directPort());
             long afterMs = (firstWriteAfter - tPromoted) / 1_000_000;
             System.out.printf("moving DNS name: first write on the new primary %d ms after promotion (name moved %d ms after "
                     + "it); ops=%d readErrors=%d writeErrors=%d %s%n", afterMs, DNS_LAG.toMillis(), load.ops.size(),

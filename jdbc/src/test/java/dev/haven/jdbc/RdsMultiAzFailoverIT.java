@@ -94,9 +94,7 @@ class RdsMultiAzFailoverIT {
 
             List<Workload.Op> readErrors = load.failures(false);
             List<Workload.Op> writeErrors = load.failures(true);
-            long firstWriteAfter = load.writes().stream()
-                    .filter(o -> o.error() == null && o.serverPort() == promoted.directPort())
-                    .mapToLong(Workload.Op::endNanos).min().orElseThrow();
+            long firstWriteAfter = load.firstWriteOn(promoted.directPort());
             System.out.printf("rds multi-az (cluster endpoint moves: %s): SESSION reads on standbys %d/50, kill->promoted %d ms,"
                             + " first write ok %d ms after promotion; ops=%d readErrors=%d writeErrors=%d %s%n",
                     clusterEndpointMoves, onReplica, ms(tPromoted - tKill), ms(firstWriteAfter - tPromoted), load.ops.size(),

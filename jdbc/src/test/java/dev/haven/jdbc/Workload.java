@@ -127,6 +127,12 @@ final class Workload implements AutoCloseable {
         return ops.stream().filter(Op::write).toList();
     }
 
+    /** When the first successful write on the server at {@code serverPort} ended (nanoTime); fails if there was none. */
+    long firstWriteOn(int serverPort) {
+        return writes().stream().filter(o -> o.error() == null && o.serverPort() == serverPort).mapToLong(Op::endNanos).min()
+                .orElseThrow(() -> new AssertionError("no successful write on the server at port " + serverPort));
+    }
+
     List<Op> failures(boolean write) {
         return ops.stream().filter(o -> o.write() == write && o.error() != null).toList();
     }
