@@ -113,6 +113,15 @@ public final class HavenDataSource implements DataSource, Closeable {
         return routing.topology();
     }
 
+    /**
+     * How far each replica's data is behind the writer, as last measured by the topology monitor (the figure bounded
+     * staleness reads are judged on), by endpoint id ({@code host:port}); a replica that is down or not measured yet is
+     * absent. Read from the monitor's snapshot: no I/O, never waits, for health checks and dashboards.
+     */
+    public Map<String, Duration> replicaStaleness() {
+        return routing.replicaStaleness();
+    }
+
     public void addListener(HavenEventListener listener) {
         routing.events().add(listener);
     }

@@ -18,11 +18,13 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * Health of a {@link HavenDataSource} from its topology monitor's last snapshot: no connection is taken and nothing
  * waits, so the health endpoint answers at once even while no writer is known (a connection-based check would wait
  * {@code writer-wait} for one). UP with a writer, DOWN without one; the details name the cluster, the writer and every
- * server with its role ({@code unknown}: down or fenced), never a URL or a credential.
+ * server with its role ({@code unknown}: down or fenced) and each replica's measured lag behind the writer
+ * ({@link HavenDataSource#replicaStaleness()}), never a URL or a credential.
  *
  * <pre>{@code
  * {"status":"UP","details":{"cluster":"orders","topologyVersion":7,"writer":"db-2:5432",
- *   "replicas":1,"servers":{"db-1:5432":"unknown","db-2:5432":"writer","db-3:5432":"reader"}}}
+ *   "replicas":1,"servers":{"db-1:5432":"unknown","db-2:5432":"writer","db-3:5432":"reader"},
+ *   "replicaLagMs":{"db-3:5432":12}}}
  * }</pre>
  */
 public final class HavenHealthIndicator implements HealthIndicator {
@@ -50,6 +52,9 @@ public final class HavenHealthIndicator implements HealthIndicator {
             }
         }
         b.withDetail("servers", servers);
+        Map<String, Long> lag = new LinkedHashMap<>();
+        dataSource.replicaStaleness().forEach((id, d) -> lag.put(id, d.toMillis()));
+        b.withDetail("replicaLagMs", lag);
         if (!down.isEmpty()) {
             b.withDetail("unreachableOrFenced", down);
         }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,11 @@ class SpringFailoverIT {
             HavenHealthIndicator health = context.getBean(HavenHealthIndicator.class);
             Health up = health.health();
             assertThat(up.getStatus()).isEqualTo(Status.UP);
+            @SuppressWarnings("unchecked")
+            Map<String, Long> lagMs = (Map<String, Long>) up.getDetails().get("replicaLagMs");
+            System.out.println("health before the kill: " + up.getDetails());
+            assertThat(lagMs).as("measured lag of both replicas, idle cluster").hasSize(2)
+                    .allSatisfy((id, ms) -> assertThat(ms).isBetween(0L, 5_000L));
             assertThat(up.getDetails()).containsEntry("replicas", 2).containsEntry("writer", cluster.primary().host() + ":"
                     + cluster.primary().port());
 
