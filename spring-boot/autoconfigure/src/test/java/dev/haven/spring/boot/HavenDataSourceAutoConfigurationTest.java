@@ -22,6 +22,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -71,6 +72,8 @@ class HavenDataSourceAutoConfigurationTest {
                     assertThat(ds.toString()).doesNotContain("s3cret");
                     assertThat(context.getBean(JdbcTemplate.class).getExceptionTranslator())
                             .isInstanceOf(HavenSqlExceptionTranslator.class);
+                    assertThat(context.getBean(JdbcTransactionManager.class).getExceptionTranslator())
+                            .as("commit failures").isInstanceOf(HavenSqlExceptionTranslator.class);
                 });
     }
 
