@@ -37,6 +37,10 @@ public final class HavenHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
+        if (dataSource.isClosed()) {
+            return Health.down().withDetail("cluster", dataSource.settings().get(JdbcKeys.CLUSTER_NAME))
+                    .withDetail("closed", true).build();
+        }
         Topology t = dataSource.topology();
         Health.Builder b = t.writer().isPresent() ? Health.up() : Health.down();
         b.withDetail("cluster", dataSource.settings().get(JdbcKeys.CLUSTER_NAME));
@@ -57,10 +61,6 @@ public final class HavenHealthIndicator implements HealthIndicator {
         b.withDetail("replicaLagMs", lag);
         if (!down.isEmpty()) {
             b.withDetail("unreachableOrFenced", down);
-        }
-        if (dataSource.isClosed()) {
-            return Health.down().withDetail("cluster", dataSource.settings().get(JdbcKeys.CLUSTER_NAME))
-                    .withDetail("closed", true).build();
         }
         return b.build();
     }
