@@ -33,8 +33,7 @@ final class HavenDataSourceProperties {
     /** The Spring prefix. */
     static final String PREFIX = "haven.datasource.";
 
-    private static final Pattern RULE_MESSAGE = Pattern.compile("(haven\\.datasource\\.\\S+) (must .*?|is .*?): was (.*)",
-            Pattern.DOTALL);
+    private static final Pattern RULE_MESSAGE = Pattern.compile("(haven\\.\\S+) (must .*?|is .*?): was (.*)", Pattern.DOTALL);
 
     private HavenDataSourceProperties() {
     }
@@ -71,14 +70,39 @@ final class HavenDataSourceProperties {
      * A Haven message about {@code haven.jdbc.<key>} as the Spring application wrote it: {@code haven.datasource.<key>}.
      */
     static HavenPropertyException translate(IllegalArgumentException e) {
-        String message = String.valueOf(e.getMessage()).replace(JdbcKeys.SPEC.prefix(), PREFIX);
+        return translate(e, JdbcKeys.SPEC.prefix(), PREFIX);
+    }
+
+    /**
+     * A Haven message about {@code <havenPrefix><key>} as the application wrote it, {@code <springPrefix><key>}
+     * (the same prefix for stores whose Spring properties are Haven's own, {@code haven.redis.}).
+     */
+    static HavenPropertyException translate(IllegalArgumentException e, String havenPrefix, String springPrefix) {
+        String message = String.valueOf(e.getMessage()).replace(havenPrefix, springPrefix);
         Matcher m = RULE_MESSAGE.matcher(message);
-        if (m.matches()) {
-            String rule = m.group(2);
-            return new HavenPropertyException(message, m.group(1), rule, m.group(3), e);
+        if (m.matches() && m.group(1).startsWith(springPrefix)) {
+            return new HavenPropertyException(message, m.group(1), m.group(2), m.group(3), e);
         }
-        Matcher p = Pattern.compile("(haven\\.datasource\\.[^\\s:,]+)").matcher(message);
-        return new HavenPropertyException(message, p.find() ? p.group(1) : PREFIX + "*", null, null, e);
+        Matcher p = Pattern.compile("(" + Pattern.quote(springPrefix) + "[^\\s:,]+)").matcher(message);
+        return new HavenPropertyException(message, p.find() ? p.group(1) : springPrefix + "*", null, null, e);
+    }
+
+    /**
+     * Spring's relaxed names under {@code springPrefix} (bound without it) to {@code spec}'s canonical keys; family keys
+     * and unknown ones keep their name, for Haven to handle or name in its message.
+     */
+    static Map<String, String> canonical(Environment environment, String springPrefix, dev.haven.config.SettingsSpec spec) {
+        Map<String, String> bound = Binder.get(environment)
+                .bind(springPrefix.substring(0, springPrefix.length() - 1), Bindable.mapOf(String.class, String.class))
+                .orElseGet(Map::of);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : bound.entrySet()) {
+            Optional<Setting<?>> setting = spec.find(e.getKey());
+            boolean former = setting.isPresent()
+                    && setting.get().formerNames().stream().anyMatch(f -> squash(f).equals(squash(e.getKey())));
+            out.put(spec.prefix() + (setting.isPresent() && !former ? setting.get().key() : e.getKey()), e.getValue());
+        }
+        return out;
     }
 
     private static String head(String name) {
