@@ -62,9 +62,11 @@ import javax.sql.DataSource;
 public final class HavenDataSource implements DataSource, Closeable {
 
     private final RoutingDataSource routing;
+    private final java.util.function.BooleanSupplier readOnlyWhen;
 
-    private HavenDataSource(JdbcSettings settings) {
+    private HavenDataSource(JdbcSettings settings, java.util.function.BooleanSupplier readOnlyWhen) {
         this.routing = new RoutingDataSource(settings);
+        this.readOnlyWhen = readOnlyWhen;
     }
 
     public static Builder builder() {
@@ -73,11 +75,16 @@ public final class HavenDataSource implements DataSource, Closeable {
 
     /**
      * A connection that binds to the writer or a replica at its first statement. Waits up to
-     * {@code haven.jdbc.writer-wait} for a writer during a failover.
+     * {@code haven.jdbc.writer-wait} for a writer during a failover. It starts read-only when the builder's
+     * {@link Builder#readOnlyWhen readOnlyWhen} condition holds at this call.
      */
     @Override
     public Connection getConnection() throws SQLException {
-        return routing.getConnection();
+        Connection c = routing.getConnection();
+        if (readOnlyWhen != null && readOnlyWhen.getAsBoolean()) {
+            c.setReadOnly(true); // nothing is bound yet: no I/O, the first statement routes as a read
+        }
+        return c;
     }
 
     /** Not supported: pools are per credentials, given to the builder. */
@@ -105,6 +112,15 @@ public final class HavenDataSource implements DataSource, Closeable {
     /** The current topology snapshot. */
     public Topology topology() {
         return routing.topology();
+    }
+
+    /**
+     * How far each replica's data is behind the writer, as last measured by the topology monitor (the figure bounded
+     * staleness reads are judged on), by endpoint id ({@code host:port}); a replica that is down or not measured yet is
+     * absent. Read from the monitor's snapshot: no I/O, never waits, for health checks and dashboards.
+     */
+    public Map<String, Duration> replicaStaleness() {
+        return routing.replicaStaleness();
     }
 
     public void addListener(HavenEventListener listener) {
@@ -192,6 +208,7 @@ public final class HavenDataSource implements DataSource, Closeable {
 
         private final Properties pool = new Properties();
         private TopologyProvider topologyProvider;
+        private java.util.function.BooleanSupplier readOnlyWhen;
 
         private Builder() {
             super(JdbcKeys.SPEC);
@@ -312,6 +329,19 @@ public final class HavenDataSource implements DataSource, Closeable {
         }
 
         /**
+         * Connections handed out while {@code condition} holds start read-only, as if {@code setReadOnly(true)} had been
+         * called before their first statement (the application may still change it). For frameworks that know the
+         * read-only intent of the work before the connection is asked for it, e.g. Spring's
+         * {@code TransactionSynchronizationManager::isCurrentTransactionReadOnly}, so that a read-only transaction routes
+         * to a replica even when the framework acquires the connection lazily and never calls {@code setReadOnly}.
+         * Called once per {@link HavenDataSource#getConnection()}, on the caller's thread: it must be cheap.
+         */
+        public Builder readOnlyWhen(java.util.function.BooleanSupplier condition) {
+            this.readOnlyWhen = Objects.requireNonNull(condition, "condition");
+            return this;
+        }
+
+        /**
          * Validates every setting, starts the topology monitor (its first probe round runs before this
          * returns, so routing works at once) or joins the one another data source on the same cluster runs in this
          * JVM, and one pool per server.
@@ -321,7 +351,7 @@ public final class HavenDataSource implements DataSource, Closeable {
          *         {@code probe-timeout} or {@code endpoint.*} settings
          */
         public HavenDataSource build() {
-            return new HavenDataSource(settings());
+            return new HavenDataSource(settings(), readOnlyWhen);
         }
 
         /** Validates the settings into the form the engine uses (no I/O); visible for tests. */

@@ -41,7 +41,7 @@ public final class HavenTransactionRolledBackException extends SQLException impl
     public HavenTransactionRolledBackException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message + " The transaction was rolled back by the server; nothing of it was committed."
                 + " Run the whole unit of work again (HavenDataSource.transaction(...) does this for repeatable work).",
-                SQL_STATE, cause);
+                SQL_STATE, DriverCause.detach(cause));
         this.details = new Details(Kind.ROLLED_BACK, cluster, endpoint);
     }
 

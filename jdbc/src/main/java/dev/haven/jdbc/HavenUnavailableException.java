@@ -24,7 +24,7 @@ public final class HavenUnavailableException extends SQLException implements Hav
 
     /** With the cluster's name and the endpoint that refused the request, when there was one. */
     public HavenUnavailableException(String message, String cluster, Endpoint endpoint, Throwable cause) {
-        super(message, SQL_STATE, cause);
+        super(message, SQL_STATE, DriverCause.detach(cause));
         this.details = new Details(Kind.UNAVAILABLE, cluster, endpoint);
     }
 

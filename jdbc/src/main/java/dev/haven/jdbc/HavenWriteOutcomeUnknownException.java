@@ -38,7 +38,7 @@ public final class HavenWriteOutcomeUnknownException extends SQLException implem
     /** With the cluster's name and the server the write was sent to. */
     public HavenWriteOutcomeUnknownException(String message, String cluster, Endpoint endpoint, Throwable cause) {
         super(message + " The write may or may not have been applied; Haven did not re-send it."
-                + " Check its effect before repeating it, or make it idempotent.", SQL_STATE, cause);
+                + " Check its effect before repeating it, or make it idempotent.", SQL_STATE, DriverCause.detach(cause));
         this.details = new Details(Kind.OUTCOME_UNKNOWN, cluster, endpoint);
     }
 

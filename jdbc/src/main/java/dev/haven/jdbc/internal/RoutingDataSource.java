@@ -230,6 +230,24 @@ public final class RoutingDataSource implements AutoCloseable {
         return closed;
     }
 
+    /**
+     * Each replica that is up with a measured staleness, by endpoint id, from the monitor's last snapshot (no I/O):
+     * how far its data is behind the writer, as the router judges bounded-staleness reads.
+     */
+    public Map<String, Duration> replicaStaleness() {
+        long now = settings.ticker().nanoTime();
+        Map<String, Duration> out = new java.util.LinkedHashMap<>();
+        for (EndpointState s : monitor.snapshot().states()) {
+            if (s.role() == Role.READER && s.up()) {
+                long n = dev.haven.engine.LagTracker.stalenessNanos(s.freshAsOfNanos(), now);
+                if (n != Long.MAX_VALUE) {
+                    out.put(s.id(), Duration.ofNanos(n));
+                }
+            }
+        }
+        return out;
+    }
+
     public Connection getConnection() throws SQLException {
         if (closed) {
             throw new SQLException("HavenDataSource " + settings.clusterName() + " is closed", "08003");

@@ -1,0 +1,77 @@
+package dev.haven.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.dynamodb.HavenDynamoDbClient;
+import dev.haven.testkit.dynamodb.DynamoDbRegions;
+import dev.haven.testkit.dynamodb.HavenDynamoDb;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * {@code haven.dynamodb.*} in a Spring context → a {@link HavenDynamoDbClient} as the {@code DynamoDbClient} bean, on
+ * two DynamoDB Local regions of the testkit; a refused value stops the start naming property, rule and value.
+ */
+@HavenDynamoDb(regions = {"us-east-1", "us-west-2"})
+class SpringDynamoDbIT {
+
+    static final int ITEMS = 30;
+
+    private static CreateTableRequest table(String name) {
+        return CreateTableRequest.builder().tableName(name)
+                .keySchema(KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build())
+                .attributeDefinitions(AttributeDefinition.builder().attributeName("pk").attributeType(ScalarAttributeType.S).build())
+                .billingMode(BillingMode.PAY_PER_REQUEST).build();
+    }
+
+    private static ApplicationContextRunner context(DynamoDbRegions regions) {
+        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenDynamoDbAutoConfiguration.class))
+                .withBean(HavenDynamoDbClientCustomizer.class, () -> b -> b.credentialsProvider(regions.credentials()))
+                .withPropertyValues("haven.dynamodb.regions=us-east-1,us-west-2", "haven.dynamodb.home-region=us-east-1",
+                        "haven.dynamodb.local-region=us-west-2", "haven.dynamodb.heartbeat-table=haven-heartbeat",
+                        "haven.dynamodb.cluster-name=spring-ddb-it",
+                        "haven.dynamodb.region.us-east-1.endpoint=" + regions.endpoint("us-east-1"),
+                        "haven.dynamodb.region.us-west-2.endpoint=" + regions.endpoint("us-west-2"));
+    }
+
+    @Test
+    void theDynamoDbClientBeanIsHavensAndWritesReachTheHomeRegion(DynamoDbRegions regions) {
+        regions.createGlobalTable(table("haven-heartbeat"));
+        regions.createGlobalTable(table("orders"));
+        context(regions).run(context -> {
+            assertThat(context).hasNotFailed();
+            DynamoDbClient ddb = context.getBean(DynamoDbClient.class);
+            assertThat(ddb).isInstanceOf(HavenDynamoDbClient.class);
+            for (int i = 0; i < ITEMS; i++) {
+                Map<String, AttributeValue> item = Map.of("pk", AttributeValue.fromS("o-" + i));
+                ddb.putItem(b -> b.tableName("orders").item(item));
+            }
+            int onHome = 0;
+            DynamoDbClient home = regions.client("us-east-1");
+            for (int i = 0; i < ITEMS; i++) {
+                String pk = "o-" + i;
+                onHome += home.getItem(b -> b.tableName("orders").key(Map.of("pk", AttributeValue.fromS(pk))).consistentRead(true))
+                        .hasItem() ? 1 : 0;
+            }
+            System.out.printf("DynamoDbClient bean %s: %d of %d items written are in the home region%n",
+                    ddb.getClass().getSimpleName(), onHome, ITEMS);
+            assertThat(onHome).isEqualTo(ITEMS);
+        });
+        context(regions).withPropertyValues("haven.dynamodb.deadline=-1s").run(context -> {
+            FailureAnalysis analysis = new HavenPropertyFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis.getDescription()).contains("Property: haven.dynamodb.deadline").contains("Value: -1s")
+                    .contains("Rule: must be > 0");
+        });
+    }
+}

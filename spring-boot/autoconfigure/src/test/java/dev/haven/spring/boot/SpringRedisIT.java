@@ -1,0 +1,49 @@
+package dev.haven.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.Consistency;
+import dev.haven.Role;
+import dev.haven.redis.HavenRedisClient;
+import dev.haven.redis.HavenRedisConnection;
+import dev.haven.redis.RedisKeys;
+import dev.haven.testkit.redis.HavenRedis;
+import dev.haven.testkit.redis.RedisTopology;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** {@code haven.redis.*} in a Spring context → a working {@link HavenRedisClient} on a real Sentinel topology. */
+@HavenRedis(replicas = 1)
+class SpringRedisIT {
+
+    static final int KEYS = 50;
+
+    @Test
+    void theClientFromPropertiesWritesToThePrimaryAndReadsBack(RedisTopology redis) throws Exception {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenRedisAutoConfiguration.class))
+                .withPropertyValues("haven.redis.sentinel=" + redis.sentinelUri(), "haven.redis.cluster-name=spring-redis-it",
+                        // a shared 2-core machine: the testkit's own ITs use these timeouts too
+                        "haven.redis.attempt-timeout=1s", "haven.redis.probe-timeout=1s", "haven.redis.writer-wait=15s")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    HavenRedisClient client = context.getBean(HavenRedisClient.class);
+                    assertThat(client.settings().get(RedisKeys.ATTEMPT_TIMEOUT)).isEqualTo(Duration.ofSeconds(1));
+                    SpringTransactionRoutingIT.await("primary and replica", Duration.ofSeconds(30), () ->
+                            client.topology().writer().isPresent()
+                                    && client.topology().endpoints().stream().filter(e -> e.role() == Role.READER).count() == 1);
+                    int readBack = 0;
+                    try (HavenRedisConnection c = client.connect()) {
+                        for (int i = 0; i < KEYS; i++) {
+                            c.sync().set("spring:" + i, "v" + i);
+                        }
+                        for (int i = 0; i < KEYS; i++) {
+                            readBack += ("v" + i).equals(c.reads(Consistency.STRONG).get("spring:" + i)) ? 1 : 0;
+                        }
+                    }
+                    System.out.printf("haven.redis.* client: %d of %d keys read back from the primary%n", readBack, KEYS);
+                    assertThat(readBack).isEqualTo(KEYS);
+                });
+    }
+}
