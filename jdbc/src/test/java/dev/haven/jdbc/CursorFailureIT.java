@@ -94,4 +94,38 @@ class CursorFailureIT {
             c.commit();
         }
     }
+
+    @Test
+    void aMetadataReadWhoseReplicaDiedSurfacesAsUnavailableWithoutTheSocketError(PostgresCluster cluster) throws Exception {
+        PgNode replica = cluster.replicas().get(0);
+        try (HavenDataSource ds = ItSupport.builder(cluster, ItSupport.events()).probeInterval(PROBE_INTERVAL)
+                        .probeTimeout(Duration.ofSeconds(2)).build();
+                Connection c = ds.getConnection()) {
+            ItSupport.await("writer and replica in the topology", PROBE_INTERVAL.multipliedBy(2),
+                    () -> ds.topology().writer().isPresent() && ds.topology().readers().size() == 1);
+            c.setReadOnly(true);
+            c.unwrap(HavenConnection.class).consistency(Consistency.EVENTUAL);
+            DatabaseMetaData md = c.getMetaData();
+            try (ResultSet tables = md.getTables(null, null, "pg_class", null)) {
+                assertThat(tables.next()).isTrue();
+            }
+            assertThat(c.unwrap(HavenConnection.class).endpoint()).map(e -> e.port()).contains(replica.port());
+            cluster.kill(replica);
+            SQLException failure = null;
+            try (ResultSet rs = md.getColumns(null, null, "pg_class", null)) {
+                rs.next();
+            } catch (SQLException e) {
+                failure = e;
+            }
+            System.out.printf("metadata read after the replica died: %s%n", failure);
+            if (failure != null) {
+                assertThat((Throwable) failure).isInstanceOf(HavenUnavailableException.class);
+                assertThat(failure.getSQLState()).isEqualTo("08001");
+                for (Throwable t = failure; t != null; t = t.getCause()) {
+                    assertThat(t).as("cause chain").isNotInstanceOf(java.io.IOException.class);
+                }
+            }
+            assertThat((Throwable) failure).as("the metadata read on the dead replica failed (it was bound there)").isNotNull();
+        }
+    }
 }

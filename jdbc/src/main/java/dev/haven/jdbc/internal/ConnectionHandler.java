@@ -6,6 +6,7 @@ import dev.haven.HavenSession;
 import dev.haven.engine.EndpointState;
 import dev.haven.jdbc.HavenConnection;
 import dev.haven.jdbc.HavenTransactionRolledBackException;
+import dev.haven.jdbc.HavenUnavailableException;
 import dev.haven.jdbc.HavenWriteOutcomeUnknownException;
 import java.sql.Array;
 import java.sql.Blob;
@@ -742,7 +743,15 @@ final class ConnectionHandler implements HavenConnection {
                 return new HavenWriteOutcomeUnknownException("Connection to " + id + " lost while a statement was running"
                         + " on the writer.", ds.settings().clusterName(), on == null ? lastEndpoint() : on.endpoint(), e);
             }
-            return readRetry ? null : e;
+            if (readRetry) {
+                return null;
+            }
+            // A read Haven cannot re-run (metadata, or a result already partly returned). Surfaced
+            // as Haven's "unavailable" (08001, safe to repeat: it is a read), never as the driver's raw I/O error, whose
+            // socket exception a web framework could take for a client that hung up (Spring 6.2's DisconnectedClientHelper).
+            return new HavenUnavailableException("Connection to " + id + " lost during a read Haven cannot re-run (metadata, or"
+                    + " a result already partly returned); a read is safe to repeat.",
+                    ds.settings().clusterName(), on == null ? lastEndpoint() : on.endpoint(), e);
         }
         if (kind == SqlErrors.Kind.READ_ONLY && !routedAsRead && on != null) {
             // The "writer" refused a write: it was demoted. The statement never ran.
