@@ -293,7 +293,7 @@ public final class RoutingDataSource implements AutoCloseable {
         long now = settings.ticker().nanoTime();
         double random = ThreadLocalRandom.current().nextDouble();
         if (sessionPosition != Long.MIN_VALUE && sessionWaitNanos > 0) {
-            cands = awaitSessionReplica(cands, consistency, sessionPosition, now, random);
+            cands = awaitSessionReplica(cands, consistency, sessionPosition, now, random, deadlineNanos);
             now = settings.ticker().nanoTime();
         }
         TopologyMonitor.Snapshot snap = cands.snapshot;
@@ -345,11 +345,11 @@ public final class RoutingDataSource implements AutoCloseable {
     /**
      * {@code session-wait}: while no replica is known to have replayed the session's mark (and one is up), waits for
      * probe rounds, which sample replica positions finely while SESSION reads are made, up to the wait; then the
-     * candidates as they are (the writer serves the read if still none qualifies).
+     * candidates as they are (the writer serves the read if still none qualifies). Never past the statement's deadline.
      */
     private Candidates awaitSessionReplica(Candidates cands, Consistency consistency, long sessionPosition, long now,
-            double random) {
-        long until = now + sessionWaitNanos;
+            double random, long deadlineNanos) {
+        long until = Math.min(now + sessionWaitNanos, deadlineNanos);
         while (router.firstForRead(cands.list, consistency, sessionPosition, false, now, random, null) == null
                 && now < until && anyReplicaUp(cands.snapshot)) {
             try {
