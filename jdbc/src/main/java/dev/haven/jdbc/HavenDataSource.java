@@ -376,7 +376,6 @@ public final class HavenDataSource implements DataSource, Closeable {
                 }
             }
             if (provider == JdbcProvider.AURORA_GLOBAL_POSTGRES) {
-                AuroraGlobalPostgresTopologyProvider.patterns(values.get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS), null, "");
                 if (values.get(JdbcKeys.LOCAL_REGION).isEmpty()) {
                     throw new IllegalArgumentException(p + "local-region is required with " + p + "provider=aurora-global-postgres "
                             + "when no URL host is an RDS endpoint naming the region: was not set");

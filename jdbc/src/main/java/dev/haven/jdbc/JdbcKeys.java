@@ -32,8 +32,8 @@ public final class JdbcKeys {
             "host name of an Aurora instance, `?` standing for its instance identifier "
                     + "(`?.c9akciq32.us-east-1.rds.amazonaws.com`); by default derived from an RDS cluster endpoint in the URL")
             .defaultShownAs("derived")
-            .rule("contain exactly one `?` and no `:` or `/`", v -> v.chars().filter(c -> c == '?').count() == 1
-                    && v.indexOf(':') < 0 && v.indexOf('/') < 0);
+            .rule("contain exactly one `?` and no `:` or `/`",
+                    dev.haven.jdbc.internal.AuroraPostgresTopologyProvider::validPattern);
     public static final Setting<String> AURORA_GLOBAL_INSTANCE_HOST_PATTERNS = Setting.text(
             "aurora.global-instance-host-patterns", "",
             "Aurora Global Database: the instance host pattern of each region, `<region>=<pattern>,...` "

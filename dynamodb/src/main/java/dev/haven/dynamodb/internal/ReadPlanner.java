@@ -50,8 +50,10 @@ final class ReadPlanner {
     <Q> Route<Q> plan(Q request, ReadShape<Q> shape, Consistency consistency, HavenSession session) {
         Consistency asked = shape.asksConsistent(request) ? Consistency.STRONG : consistency;
         long now = settings.ticker().nanoTime();
-        Consistency routed = routedConsistency(asked, session == null ? null : session.mark(settings.clusterName()).orElse(null),
-                micros(settings.clock().instant()), settings.lagMargin().toNanos());
+        boolean isSession = asked.level() == Consistency.Level.SESSION;
+        // Only a SESSION read needs the session's mark and the wall clock: no Instant on the path of other reads.
+        Consistency routed = routedConsistency(asked, isSession && session != null ? session.mark(settings.clusterName()).orElse(null)
+                : null, isSession ? micros(settings.clock().instant()) : 0, settings.lagMargin().toNanos());
         if (routed.level() == Consistency.Level.BOUNDED_STALENESS) {
             monitor.lagDemand();
         }

@@ -47,8 +47,7 @@ public final class AuroraGlobalPostgresTopologyProvider extends PgProbes {
             + "      || '|' || COALESCE(round(s.visibility_lag_in_msec::numeric)::bigint, -1) || '|' || s.aws_region, ',')"
             + "  FROM pg_catalog.aurora_global_db_instance_status() s)";
 
-    /** Aurora instance identifiers and AWS region names. */
-    private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
+    /** AWS region names. */
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]+");
 
     private final Map<String, String> patterns;
@@ -78,7 +77,7 @@ public final class AuroraGlobalPostgresTopologyProvider extends PgProbes {
         if (given != null && !given.isBlank()) {
             for (String entry : given.split(",")) {
                 String[] kv = entry.trim().split("=", 2);
-                if (kv.length != 2 || !REGION.matcher(kv[0].trim()).matches() || !validPattern(kv[1].trim())) {
+                if (kv.length != 2 || !REGION.matcher(kv[0].trim()).matches() || !AuroraPostgresTopologyProvider.validPattern(kv[1].trim())) {
                     throw new IllegalArgumentException("haven.jdbc.aurora.global-instance-host-patterns must be "
                             + "<region>=<pattern>,... with a region like us-east-1 and a pattern with exactly one ? and no "
                             + "':' or '/' ('" + entry.trim() + "' is not): was '" + given + "'");
@@ -93,10 +92,6 @@ public final class AuroraGlobalPostgresTopologyProvider extends PgProbes {
             out.putIfAbsent(homeRegion, homePattern.toLowerCase(Locale.ROOT));
         }
         return out;
-    }
-
-    static boolean validPattern(String p) {
-        return p.chars().filter(c -> c == '?').count() == 1 && p.indexOf(':') < 0 && p.indexOf('/') < 0;
     }
 
     /**
@@ -137,7 +132,7 @@ public final class AuroraGlobalPostgresTopologyProvider extends PgProbes {
         }
         for (String row : rows.split(",")) {
             String[] f = row.split("\\|");
-            if (f.length != 4 || !INSTANCE_ID.matcher(f[0]).matches() || !REGION.matcher(f[3]).matches()) {
+            if (f.length != 4 || !AuroraPostgresTopologyProvider.INSTANCE_ID.matcher(f[0]).matches() || !REGION.matcher(f[3]).matches()) {
                 continue;
             }
             try {

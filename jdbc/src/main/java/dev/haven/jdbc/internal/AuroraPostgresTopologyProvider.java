@@ -43,8 +43,8 @@ public final class AuroraPostgresTopologyProvider extends PgProbes {
             + "  WHERE s.session_id = 'MASTER_SESSION_ID' OR s.last_update_timestamp IS NULL"
             + "     OR s.last_update_timestamp > now() - interval '5 minutes')";
 
-    /** Aurora instance identifiers: letters, digits and hyphens. */
-    private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
+    /** Aurora instance identifiers: letters, digits and hyphens (also in a Global Database's status rows). */
+    static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
 
     private final String hostPattern;
 
@@ -87,6 +87,11 @@ public final class AuroraPostgresTopologyProvider extends PgProbes {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** Whether {@code p} is an instance host pattern: exactly one {@code ?} (the instance id), no {@code :} or {@code /}. */
+    public static boolean validPattern(String p) {
+        return p.chars().filter(c -> c == '?').count() == 1 && p.indexOf(':') < 0 && p.indexOf('/') < 0;
     }
 
     /** The instance endpoint of {@code instanceId}, on {@code port}. */
