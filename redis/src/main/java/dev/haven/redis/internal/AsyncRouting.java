@@ -63,7 +63,7 @@ public final class AsyncRouting {
             return result;
         }
         if (consistency.level() == Consistency.Level.SESSION) {
-            session.readPositionAsync(this::offsetAfter).whenComplete((position, err) ->
+            session.readPositionAsync(this::offsetAfter, executor).whenComplete((position, err) ->
                     startRead(consistency, err == null ? position : Long.MAX_VALUE, method, args, result));
         } else {
             startRead(consistency, Long.MIN_VALUE, method, args, result);

@@ -73,13 +73,14 @@ public final class Session {
     }
 
     /** {@link #readPosition} without blocking on this connection's own writes. */
-    CompletionStage<Long> readPositionAsync(AsyncPositionSource source) {
+    CompletionStage<Long> readPositionAsync(AsyncPositionSource source, java.util.concurrent.Executor executor) {
         if (haven == null) {
             return positionAsync(source);
         }
-        // Resolve our own writes without blocking; the session's other pending writes (other connections) are asked
-        // by mark() on this thread, one INFO each, bounded by the command timeout.
-        return positionAsync(source).thenApply(own -> linkedPosition());
+        // Our own writes are resolved without blocking. The session's other pending writes (other connections) are
+        // asked by mark(), one INFO each, bounded by the command timeout: on the executor, never on the thread that
+        // completed our INFO (a Lettuce event loop, which would stall every connection it serves while it waits).
+        return positionAsync(source).thenApplyAsync(own -> linkedPosition(), executor);
     }
 
     private long linkedPosition() {

@@ -64,4 +64,29 @@ class LinkedSessionTest {
         s.onWrite(null);
         assertThat(s.readPosition(via -> 5)).isEqualTo(5);
     }
+
+    @Test
+    void anAsyncReadAsksTheSessionsOtherPendingWritesOnTheExecutorNotOnTheThreadThatCompletedItsInfo() throws Exception {
+        HavenSession haven = HavenSession.create();
+        Session s = linked(haven);
+        s.onWrite(null);
+        java.util.concurrent.atomic.AtomicReference<String> askedOn = new java.util.concurrent.atomic.AtomicReference<>();
+        haven.recordPendingWrite("cache", () -> { // another connection's write: resolving it blocks (a sync INFO)
+            askedOn.set(Thread.currentThread().getName());
+            return new HavenSession.Mark(4, 1_500);
+        });
+        java.util.concurrent.ExecutorService computation = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> new Thread(r, "computation"));
+        try {
+            java.util.concurrent.CompletableFuture<Long> info = new java.util.concurrent.CompletableFuture<>();
+            var position = s.readPositionAsync(via -> info, computation).toCompletableFuture();
+            Thread io = new Thread(() -> info.complete(1_000L), "event-loop");
+            io.start();
+            io.join(5_000);
+            assertThat(position.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1_500); // the later mark
+            assertThat(askedOn).hasValue("computation");
+        } finally {
+            computation.shutdownNow();
+        }
+    }
 }
