@@ -186,7 +186,18 @@ public final class RoutingDataSource implements AutoCloseable {
                                         settings.keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS),
                                         AuroraPostgresTopologyProvider.hostPatternIfKnown(
                                                 settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts()),
-                                        settings.region()), settings.region())),
+                                        settings.region()), settings.region()),
+                        JdbcProvider.MYSQL,
+                        () -> new MySqlTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter,
+                                false, settings.clusterName()),
+                        JdbcProvider.MARIADB,
+                        () -> new MySqlTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter,
+                                true, settings.clusterName()),
+                        JdbcProvider.AURORA_MYSQL,
+                        () -> new AuroraMySqlTopologyProvider(settings.url(), settings.username(), settings.password(),
+                                probeAborter, AuroraMySqlTopologyProvider.Source.AURORA, AuroraMySqlTopologyProvider.pattern(
+                                        AuroraPostgresTopologyProvider.hostPattern(settings.keys().get(
+                                                JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts(), "aurora-mysql")))),
                         new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter));
         AutoCloseable resources = () -> {
             provider.close();
@@ -383,6 +394,12 @@ public final class RoutingDataSource implements AutoCloseable {
      */
     private boolean sessions() {
         return monitor.provider() instanceof ProviderSelection p && p.chosen() instanceof PostgresTopologyProvider;
+    }
+
+    /** The URL's driver dialect; PostgreSQL's for a scheme Haven has no provider for (with a custom topology provider). */
+    SqlDialect dialect() {
+        SqlDialect d = settings.url().dialect();
+        return d == null ? SqlDialect.POSTGRESQL : d;
     }
 
     /** The provider in use ({@code AUTO} until the first server answered; {@code null} with a custom topology provider). */
@@ -779,8 +796,7 @@ public final class RoutingDataSource implements AutoCloseable {
         config.setPoolName("haven-" + settings.clusterName() + "-" + e.id());
         config.setExceptionOverride(LostConnectionOverride.INSTANCE);
         config.addDataSourceProperty("tcpKeepAlive", "true");
-        config.addDataSourceProperty("connectTimeout",
-                Long.toString(Math.max(1, (settings.probeTimeout().toMillis() * 2 + 999) / 1000)));
+        config.addDataSourceProperty("connectTimeout", dialect().timeoutValue(settings.probeTimeout().multipliedBy(2)));
         // What HikariCP builds from a jdbcUrl, wrapped so that its failures to connect reach the monitor at once.
         DataSource driver = new DriverDataSource(settings.url().forEndpoint(e), config.getDriverClassName(),
                 config.getDataSourceProperties(), settings.username(), settings.password());

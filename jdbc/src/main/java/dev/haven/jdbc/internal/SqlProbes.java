@@ -15,22 +15,23 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
- * The probe connections of a PostgreSQL-family topology provider: one dedicated connection per endpoint (not from the
- * application's pools, so an exhausted pool cannot hide a live server), opened with the probe timeout, tried once more
- * on a fresh connection when a cached one was cut, aborted when a probe times out. Subclasses say what to ask
- * ({@link #query}).
+ * The probe connections of a built-in topology provider: one dedicated connection per endpoint (not from the
+ * application's pools, so an exhausted pool cannot hide a live server), opened with the probe timeout in the driver's
+ * units ({@link SqlDialect}), tried once more on a fresh connection when a cached one was cut, aborted when a probe
+ * times out. Subclasses say what to ask ({@link #probeSql}, or {@link #ask} for more than one statement).
  */
-abstract class PgProbes implements TopologyProvider {
+abstract class SqlProbes implements TopologyProvider {
 
     final JdbcUrl url;
     private final Properties baseProps;
     private final Executor abortExecutor;
-    private final org.postgresql.Driver driver = new org.postgresql.Driver();
+    private final SqlDialect dialect;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
-    protected PgProbes(JdbcUrl url, String user, String password, Executor abortExecutor) {
+    protected SqlProbes(JdbcUrl url, String user, String password, Executor abortExecutor) {
         this.url = url;
         this.abortExecutor = abortExecutor;
+        this.dialect = url.dialect();
         this.baseProps = new Properties();
         if (user != null) {
             baseProps.setProperty("user", user);
@@ -38,9 +39,6 @@ abstract class PgProbes implements TopologyProvider {
         if (password != null) {
             baseProps.setProperty("password", password);
         }
-        baseProps.setProperty("ApplicationName", "haven-probe");
-        baseProps.setProperty("tcpKeepAlive", "true");
-        baseProps.setProperty("prepareThreshold", "0");
     }
 
     /** The probe query: one row. */
@@ -54,11 +52,18 @@ abstract class PgProbes implements TopologyProvider {
     /** The probe's answer from {@code endpoint}: the query's row ({@code rs} is on it), taken in {@code roundTripNanos}. */
     abstract Probe read(Endpoint endpoint, ResultSet rs, long roundTripNanos) throws SQLException;
 
-    /** Asks {@code endpoint} over its probe connection {@code c}, within {@code timeout}; times the query alone. */
+    /** Asks {@code endpoint} over its probe connection {@code c}, within {@code timeout}. */
     private Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException {
         c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
+        try (Statement st = c.createStatement()) {
+            return ask(endpoint, st);
+        }
+    }
+
+    /** The probe: by default {@link #probeSql()}'s one row, read by {@link #read}, timing the query alone. */
+    Probe ask(Endpoint endpoint, Statement st) throws SQLException {
         long start = System.nanoTime();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(probeSql())) {
+        try (ResultSet rs = st.executeQuery(probeSql())) {
             long roundTrip = System.nanoTime() - start;
             rs.next();
             return read(endpoint, rs, roundTrip);
@@ -95,15 +100,12 @@ abstract class PgProbes implements TopologyProvider {
 
     /** A new probe connection to {@code endpoint}: connect, login and socket timeouts of {@code timeout}. */
     final Connection open(Endpoint endpoint, Duration timeout) throws SQLException {
-        Properties p = new Properties();
+        Properties p = dialect.probeProperties(timeout);
         p.putAll(baseProps);
-        int seconds = (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
-        p.setProperty("connectTimeout", Integer.toString(seconds));
-        p.setProperty("loginTimeout", Integer.toString(seconds));
-        p.setProperty("socketTimeout", Integer.toString(seconds));
-        Connection c = driver.connect(url.forEndpoint(endpoint), p);
+        String target = url.forEndpoint(endpoint);
+        Connection c = dialect.driver(target).connect(target, p);
         if (c == null) {
-            throw new SQLException("pgjdbc did not accept the URL for " + endpoint.address(), "08001");
+            throw new SQLException(dialect.driverName() + " did not accept the URL for " + endpoint.address(), "08001");
         }
         c.setAutoCommit(true);
         return c;
