@@ -83,7 +83,7 @@ public class JdbcOverheadBenchmark {
                     .poolProperty("driverClassName", StubDriver.class.getName())
                     .poolProperty("maximumPoolSize", Integer.toString(POOL_SIZE))
                     .topologyProvider((endpoint, timeout) -> new Probe(endpoint.port() == 1 ? Role.WRITER : Role.READER,
-                            1, 0, List.of()))
+                            1, dev.haven.Position.offset(0), List.of()))
                     .build();
             requireRoute(haven, false, 1);
             requireRoute(haven, true, 2);

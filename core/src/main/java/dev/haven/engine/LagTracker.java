@@ -1,5 +1,7 @@
 package dev.haven.engine;
 
+import dev.haven.Position;
+
 /**
  * Measures replica staleness from a short history of writer positions, as DESIGN.md prescribes.
  *
@@ -20,11 +22,11 @@ package dev.haven.engine;
  */
 public final class LagTracker {
 
-    /** Returned by {@link #freshAsOf(long)} when the history cannot vouch for a position. */
+    /** Returned by {@link #freshAsOf(Position)} when the history cannot vouch for a position. */
     public static final long UNKNOWN = Long.MIN_VALUE;
 
     private long[] times;
-    private long[] positions;
+    private Position[] positions;
     private int size;
     private int head; // index of the oldest sample
 
@@ -33,14 +35,14 @@ public final class LagTracker {
             throw new IllegalArgumentException("lag history capacity must be >= 2: was " + capacity);
         }
         this.times = new long[capacity];
-        this.positions = new long[capacity];
+        this.positions = new Position[capacity];
     }
 
     /** Records that at {@code timeNanos} (taken before the query) the writer was at {@code position}. */
-    public synchronized void record(long timeNanos, long position) {
+    public synchronized void record(long timeNanos, Position position) {
         if (size > 0) {
             int newest = index(size - 1);
-            if (position < positions[newest] || timeNanos < times[newest]) {
+            if (!position.covers(positions[newest]) || timeNanos < times[newest]) {
                 // Positions and times never go backwards within one writer; a regression means a new
                 // lineage (failover or restore): start over rather than mix histories.
                 size = 0;
@@ -59,13 +61,13 @@ public final class LagTracker {
 
     /**
      * The time as of which a replica at {@code replicaPosition} is known to be complete: the newest
-     * sample time whose writer position it has reached, or {@link #UNKNOWN}.
+     * sample time whose writer position it covers, or {@link #UNKNOWN}.
      */
-    public synchronized long freshAsOf(long replicaPosition) {
+    public synchronized long freshAsOf(Position replicaPosition) {
         // Newest first: the answer is usually one of the last samples.
         for (int i = size - 1; i >= 0; i--) {
             int slot = index(i);
-            if (positions[slot] <= replicaPosition) {
+            if (replicaPosition.covers(positions[slot])) {
                 return times[slot];
             }
         }
@@ -86,7 +88,7 @@ public final class LagTracker {
             return;
         }
         long[] t = new long[capacity];
-        long[] p = new long[capacity];
+        Position[] p = new Position[capacity];
         for (int i = 0; i < size; i++) {
             t[i] = times[index(i)];
             p[i] = positions[index(i)];
@@ -103,6 +105,7 @@ public final class LagTracker {
     public synchronized void reset() {
         size = 0;
         head = 0;
+        java.util.Arrays.fill(positions, null);
     }
 
     public synchronized int size() {

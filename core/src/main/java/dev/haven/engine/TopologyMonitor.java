@@ -450,7 +450,7 @@ public final class TopologyMonitor implements AutoCloseable {
         Probe wp = writerId == null ? null : ok.get(writerId);
         if (wp != null) {
             trustedWriterEpoch = wp.epoch();
-            if (wp.position() != Long.MIN_VALUE) {
+            if (wp.position() != null) {
                 lag.record(sentAt.get(writerId), wp.position());
             }
             discover(writerId, wp.discovered());
@@ -611,7 +611,7 @@ public final class TopologyMonitor implements AutoCloseable {
      * the safe side), else unknown.
      */
     private long freshAsOf(Probe p, Long sentAtNanos) {
-        if (p.position() != Long.MIN_VALUE) {
+        if (p.position() != null) {
             return lag.freshAsOf(p.position());
         }
         if (p.reportedLagNanos() >= 0 && sentAtNanos != null) {

@@ -186,12 +186,12 @@ public final class AuroraGlobalPostgresTopologyProvider extends SqlProbes {
         }
         if (selfEndpoint == null || !selfEndpoint.id().equals(endpoint.id())) {
             // the global writer endpoint, a cluster endpoint or another alias: a way in, never a target
-            return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.UNKNOWN, 0, null, instances, roundTrip);
         }
         if (!recovery) {
-            return new Probe(Role.WRITER, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.WRITER, 0, null, instances, roundTrip);
         }
-        return new Probe(Role.READER, 0, Long.MIN_VALUE, instances, roundTrip, selfLagNanos);
+        return new Probe(Role.READER, 0, null, instances, roundTrip, selfLagNanos);
     }
 
     /**

@@ -132,11 +132,11 @@ public final class AuroraPostgresTopologyProvider extends SqlProbes {
         }
         if (self == null || !instance(self, endpoint.port()).id().equals(endpoint.id())) {
             // the cluster endpoint or another alias: a way to the instances, never a target
-            return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.UNKNOWN, 0, null, instances, roundTrip);
         }
         if (!recovery) {
-            return new Probe(Role.WRITER, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.WRITER, 0, null, instances, roundTrip);
         }
-        return new Probe(Role.READER, 0, Long.MIN_VALUE, instances, roundTrip, selfLagNanos);
+        return new Probe(Role.READER, 0, null, instances, roundTrip, selfLagNanos);
     }
 }

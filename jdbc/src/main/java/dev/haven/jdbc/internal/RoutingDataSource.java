@@ -7,6 +7,7 @@ import com.zaxxer.hikari.util.DriverDataSource;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.HavenSession;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.Topology;
 import dev.haven.engine.Attempts;
@@ -280,7 +281,7 @@ public final class RoutingDataSource implements AutoCloseable {
         if (!consistency.allowsReplica()) {
             return acquireWrite(exclude, deadlineNanos);
         }
-        long sessionPosition = Long.MIN_VALUE;
+        Position sessionPosition = null;
         boolean fallback = settings.readFallbackToWriter();
         if (consistency.level() == Consistency.Level.SESSION) {
             HavenSession.Mark mark = session == null ? null : session.mark(settings.clusterName()).orElse(null);
@@ -303,7 +304,7 @@ public final class RoutingDataSource implements AutoCloseable {
         Candidates cands = candidates();
         long now = settings.ticker().nanoTime();
         double random = ThreadLocalRandom.current().nextDouble();
-        if (sessionPosition != Long.MIN_VALUE && sessionWaitNanos > 0) {
+        if (sessionPosition != null && sessionWaitNanos > 0) {
             cands = awaitSessionReplica(cands, consistency, sessionPosition, now, random, deadlineNanos);
             now = settings.ticker().nanoTime();
         }
@@ -358,7 +359,7 @@ public final class RoutingDataSource implements AutoCloseable {
      * probe rounds, which sample replica positions finely while SESSION reads are made, up to the wait; then the
      * candidates as they are (the writer serves the read if still none qualifies). Never past the statement's deadline.
      */
-    private Candidates awaitSessionReplica(Candidates cands, Consistency consistency, long sessionPosition, long now,
+    private Candidates awaitSessionReplica(Candidates cands, Consistency consistency, Position sessionPosition, long now,
             double random, long deadlineNanos) {
         long until = Math.min(now + sessionWaitNanos, deadlineNanos);
         while (router.firstForRead(cands.list, consistency, sessionPosition, false, now, random, null) == null
@@ -736,15 +737,15 @@ public final class RoutingDataSource implements AutoCloseable {
      */
     HavenSession.Mark writeMark(Connection c) {
         if (!sessions()) {
-            return new HavenSession.Mark(monitor.writerEpoch(), Long.MAX_VALUE); // SESSION reads go to the writer anyway
+            return new HavenSession.Mark(monitor.writerEpoch(), Position.UNREACHABLE); // SESSION reads go to the writer anyway
         }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
             rs.next();
-            return new HavenSession.Mark(rs.getLong(2), rs.getLong(1));
+            return new HavenSession.Mark(rs.getLong(2), Position.offset(rs.getLong(1)));
         } catch (SQLException | RuntimeException e) {
             log.debug("Haven {}: the position of a committed write could not be read ({}); the session reads from the writer",
                     settings.clusterName(), e.toString());
-            return new HavenSession.Mark(monitor.writerEpoch(), Long.MAX_VALUE);
+            return new HavenSession.Mark(monitor.writerEpoch(), Position.UNREACHABLE);
         }
     }
 
