@@ -135,11 +135,11 @@ public final class AuroraMySqlTopologyProvider extends SqlProbes {
         }
         if (self == null || !AuroraPostgresTopologyProvider.INSTANCE_ID.matcher(self).matches()
                 || !instance.apply(self, endpoint.port()).id().equalsIgnoreCase(endpoint.id())) {
-            return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, instances, roundTrip); // a way in, never a target
+            return new Probe(Role.UNKNOWN, 0, null, instances, roundTrip); // a way in, never a target
         }
         if (!readOnly) {
-            return new Probe(Role.WRITER, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.WRITER, 0, null, instances, roundTrip);
         }
-        return new Probe(Role.READER, 0, Long.MIN_VALUE, instances, roundTrip, selfLagNanos);
+        return new Probe(Role.READER, 0, null, instances, roundTrip, selfLagNanos);
     }
 }

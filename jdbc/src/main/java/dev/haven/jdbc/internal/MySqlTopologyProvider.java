@@ -1,8 +1,10 @@
 package dev.haven.jdbc.internal;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.spi.Probe;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -31,9 +33,10 @@ import org.slf4j.LoggerFactory;
  *       {@code Master_Host}/{@code Source_Host} is not added: it is the address replication uses, which need not be
  *       the one clients use (a private network, a proxy);</li>
  *   <li>position: the executed GTIDs (MariaDB: the writer's {@code @@gtid_binlog_pos}, a replica's
- *       {@code @@gtid_slave_pos}; MySQL: {@code @@gtid_executed}), kept as text ({@link #lastGtids}); reported to the
- *       monitor as unknown until core has a position type for GTID sets, so bounded-staleness and SESSION reads do not
- *       use replicas yet;</li>
+ *       {@code @@gtid_slave_pos}, a read-only server that does not replicate its {@code @@gtid_current_pos}; MySQL:
+ *       {@code @@gtid_executed}) as a {@link Position}, so lag is Haven's own measure (the writer's GTID history against
+ *       what the replica executed, not {@code Seconds_Behind_Master}) and a SESSION read goes where the session's last
+ *       GTID was executed ({@link #writePosition});</li>
  *   <li>no epoch: MySQL has no timeline; a writer must be made read-only before another is promoted (what RDS,
  *       Orchestrator and the testkit do).</li>
  * </ul>
@@ -46,8 +49,18 @@ public final class MySqlTopologyProvider extends SqlProbes {
 
     private static final Logger log = LoggerFactory.getLogger(MySqlTopologyProvider.class);
 
-    static final String MARIADB_SQL = "SELECT @@read_only, @@innodb_read_only, 0, @@gtid_binlog_pos, @@gtid_slave_pos";
-    static final String MYSQL_SQL = "SELECT @@read_only, @@innodb_read_only, @@super_read_only, @@gtid_executed, @@gtid_executed";
+    static final String MARIADB_SQL = "SELECT @@read_only, @@innodb_read_only, 0, @@gtid_binlog_pos, @@gtid_slave_pos,"
+            + " @@gtid_current_pos";
+    static final String MYSQL_SQL = "SELECT @@read_only, @@innodb_read_only, @@super_read_only, @@gtid_executed,"
+            + " @@gtid_executed, @@gtid_executed";
+
+    /**
+     * Where a write just committed on this connection landed, for a session: MariaDB's {@code @@last_gtid} is the GTID
+     * of the session's own last transaction (exact); MySQL's {@code @@gtid_executed} covers it (and whatever else the
+     * writer committed by then: the safe side).
+     */
+    static final String MARIADB_WRITE_MARK_SQL = "SELECT @@last_gtid";
+    static final String MYSQL_WRITE_MARK_SQL = "SELECT @@gtid_executed";
 
     /** MySQL/MariaDB: a statement this server does not know (an older version). */
     private static final int ER_PARSE_ERROR = 1064;
@@ -85,6 +98,7 @@ public final class MySqlTopologyProvider extends SqlProbes {
         boolean readOnly;
         String writerGtids;
         String replicaGtids;
+        String currentGtids;
         long roundTrip;
         try (ResultSet rs = st.executeQuery(probeSql())) {
             roundTrip = System.nanoTime() - start;
@@ -92,12 +106,39 @@ public final class MySqlTopologyProvider extends SqlProbes {
             readOnly = rs.getBoolean(1) || rs.getBoolean(2) || rs.getBoolean(3);
             writerGtids = rs.getString(4);
             replicaGtids = rs.getString(5);
+            currentGtids = rs.getString(6);
         }
         ReplicaStatus status = replicaStatus(st);
         boolean reader = readOnly || status.replicating();
-        lastGtids.put(endpoint.id(), nullToEmpty(reader ? replicaGtids : writerGtids));
+        // A writer's position is what it wrote; a replica's what its SQL thread executed; a read-only server that does
+        // not replicate (a demoted writer) holds what it wrote and what it once replicated (MariaDB's current pos).
+        String gtids = nullToEmpty(!reader ? writerGtids : status.replicating() ? replicaGtids : currentGtids);
+        lastGtids.put(endpoint.id(), gtids);
         List<Endpoint> discovered = reader ? List.of() : replicas(st);
-        return new Probe(reader ? Role.READER : Role.WRITER, 0, Long.MIN_VALUE, discovered, roundTrip);
+        return new Probe(reader ? Role.READER : Role.WRITER, 0, position(gtids), discovered, roundTrip);
+    }
+
+    /** {@code gtids} as this server kind's position, or {@code null} (unknown) when the server wrote something else. */
+    Position position(String gtids) {
+        try {
+            return mariaDb ? Position.mariaDbGtid(gtids) : Position.mySqlGtidSet(gtids);
+        } catch (IllegalArgumentException e) {
+            log.debug("Haven {}: GTIDs not understood, position unknown: {}", cluster, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Where the write just committed on {@code c} (a connection to the writer) landed, for a session; unreachable
+     * (the session then reads from the writer) when it cannot be read.
+     */
+    Position writePosition(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(mariaDb ? MARIADB_WRITE_MARK_SQL : MYSQL_WRITE_MARK_SQL)) {
+            rs.next();
+            Position p = position(nullToEmpty(rs.getString(1)));
+            return p == null ? Position.UNREACHABLE : p;
+        }
     }
 
     @Override

@@ -390,11 +390,13 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     /**
-     * Whether SESSION reads can be routed to replicas: only PostgreSQL streaming replication says where a write landed
-     * in positions its replicas report (Aurora replicas replay no WAL; a custom provider's positions are its own).
+     * Whether SESSION reads can be routed to replicas: PostgreSQL streaming replication and MySQL/MariaDB replication say
+     * where a write landed in positions their replicas report (WAL LSNs, GTIDs); Aurora replicas replay no WAL or
+     * GTIDs, and a custom provider's positions are its own.
      */
     private boolean sessions() {
-        return monitor.provider() instanceof ProviderSelection p && p.chosen() instanceof PostgresTopologyProvider;
+        return monitor.provider() instanceof ProviderSelection p
+                && (p.chosen() instanceof PostgresTopologyProvider || p.chosen() instanceof MySqlTopologyProvider);
     }
 
     /** The URL's driver dialect; PostgreSQL's for a scheme Haven has no provider for (with a custom topology provider). */
@@ -738,6 +740,15 @@ public final class RoutingDataSource implements AutoCloseable {
     HavenSession.Mark writeMark(Connection c) {
         if (!sessions()) {
             return new HavenSession.Mark(monitor.writerEpoch(), Position.UNREACHABLE); // SESSION reads go to the writer anyway
+        }
+        if (monitor.provider() instanceof ProviderSelection p && p.chosen() instanceof MySqlTopologyProvider mysql) {
+            try {
+                return new HavenSession.Mark(monitor.writerEpoch(), mysql.writePosition(c));
+            } catch (SQLException | RuntimeException e) {
+                log.debug("Haven {}: the GTID of a committed write could not be read ({}); the session reads from the writer",
+                        settings.clusterName(), e.toString());
+                return new HavenSession.Mark(monitor.writerEpoch(), Position.UNREACHABLE);
+            }
         }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
             rs.next();
