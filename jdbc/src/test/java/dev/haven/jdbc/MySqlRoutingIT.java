@@ -37,8 +37,8 @@ class MySqlRoutingIT {
     @EnumSource(MariaDbSupport.Driver.class)
     void writesGoToThePrimaryAndReadsToTheReplicas(MariaDbSupport.Driver driver, MariaDbCluster cluster) throws Exception {
         List<HavenEvent> events = ItSupport.events();
-        try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events, Consistency.EVENTUAL),
-                cluster)) {
+        try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events,
+                Consistency.boundedStaleness(Duration.ofSeconds(1))), cluster)) {
             assertThat(ds.provider()).isEqualTo(JdbcProvider.MARIADB);
             Workload.createSchemaMySql(ds);
             cluster.awaitReplicated(Duration.ofSeconds(10));
