@@ -50,9 +50,14 @@ public final class MySqlTopologyProvider extends SqlProbes {
     private static final Logger log = LoggerFactory.getLogger(MySqlTopologyProvider.class);
 
     static final String MARIADB_SQL = "SELECT @@read_only, @@innodb_read_only, 0, @@gtid_binlog_pos, @@gtid_slave_pos,"
-            + " @@gtid_current_pos";
+            + " @@gtid_current_pos, 'ON'";
+    /**
+     * With {@code gtid_mode} other than {@code ON} MySQL's executed set does not grow with every write: an empty set on
+     * the writer and on a lagging replica would look equal, so positions are then unknown (no replica reads with a
+     * bound or SESSION; they go to the writer or fail per {@code read-fallback}).
+     */
     static final String MYSQL_SQL = "SELECT @@read_only, @@innodb_read_only, @@super_read_only, @@gtid_executed,"
-            + " @@gtid_executed, @@gtid_executed";
+            + " @@gtid_executed, @@gtid_executed, @@gtid_mode";
 
     /**
      * Where a write just committed on this connection landed, for a session: MariaDB's {@code @@last_gtid} is the GTID
@@ -99,6 +104,7 @@ public final class MySqlTopologyProvider extends SqlProbes {
         String writerGtids;
         String replicaGtids;
         String currentGtids;
+        boolean gtidsOn;
         long roundTrip;
         try (ResultSet rs = st.executeQuery(probeSql())) {
             roundTrip = System.nanoTime() - start;
@@ -107,6 +113,7 @@ public final class MySqlTopologyProvider extends SqlProbes {
             writerGtids = rs.getString(4);
             replicaGtids = rs.getString(5);
             currentGtids = rs.getString(6);
+            gtidsOn = "ON".equalsIgnoreCase(rs.getString(7));
         }
         ReplicaStatus status = replicaStatus(st);
         boolean reader = readOnly || status.replicating();
@@ -115,7 +122,7 @@ public final class MySqlTopologyProvider extends SqlProbes {
         String gtids = nullToEmpty(!reader ? writerGtids : status.replicating() ? replicaGtids : currentGtids);
         lastGtids.put(endpoint.id(), gtids);
         List<Endpoint> discovered = reader ? List.of() : replicas(st);
-        return new Probe(reader ? Role.READER : Role.WRITER, 0, position(gtids), discovered, roundTrip);
+        return new Probe(reader ? Role.READER : Role.WRITER, 0, gtidsOn ? position(gtids) : null, discovered, roundTrip);
     }
 
     /** {@code gtids} as this server kind's position, or {@code null} (unknown) when the server wrote something else. */
