@@ -714,18 +714,88 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     /**
-     * Where a write just committed on {@code c} (a connection to the writer) landed, for a session. Never throws: a
-     * mark that could not be read is one no replica reaches on the current lineage (the session's SESSION reads go to
-     * the writer until a failover), as the commit itself succeeded.
+     * A session's commits through one connection, not yet turned into a mark: the session asks it when it needs the
+     * mark ({@link HavenSession#recordPendingWrite}), so a commit costs no round trip, and a burst of commits, or commits
+     * whose mark no read or token ever needs, cost none at all.
      */
-    HavenSession.Mark writeMark(Connection c) {
+    final class PendingMark implements java.util.function.Supplier<HavenSession.Mark> {
+        private volatile long ackedNanos;
+
+        /** A write of the session was acknowledged just now: registers this mark with {@code session}. */
+        void committed(HavenSession session) {
+            ackedNanos = settings.ticker().nanoTime(); // before registering: a resolution asked after covers this write
+            session.recordPendingWrite(settings.clusterName(), this);
+        }
+
+        @Override
+        public HavenSession.Mark get() {
+            return markSince(ackedNanos);
+        }
+    }
+
+    /** A writer position learnt by a query of ours, with the ticker time the query was sent. */
+    private record AskedMark(long sentNanos, HavenSession.Mark mark) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<AskedMark> lastAsked = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicLong markQueries = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many queries sessions' marks have cost so far (for tests and benchmarks: the rest came from probes). */
+    public long markQueries() {
+        return markQueries.get();
+    }
+
+    /**
+     * Where writes acknowledged before {@code ackNanos} landed at the latest. Without a query when a probe of the writer
+     * was sent since (its sampled position covers them) or a query of ours was; otherwise one query on a writer
+     * connection. Never throws: a mark that could not be learnt is one no replica reaches on the current lineage (the
+     * session's SESSION reads go to the writer until a failover), as the commits themselves succeeded.
+     */
+    HavenSession.Mark markSince(long ackNanos) {
         if (!sessions()) {
             return new HavenSession.Mark(monitor.writerEpoch(), Position.UNREACHABLE); // SESSION reads go to the writer anyway
         }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
-            rs.next();
-            return new HavenSession.Mark(rs.getLong(2), Position.offset(rs.getLong(1)));
+        HavenSession.Mark probed = monitor.writerMarkSince(ackNanos);
+        if (probed != null) {
+            return probed;
+        }
+        AskedMark asked = lastAsked.get();
+        if (asked != null && asked.sentNanos() - ackNanos >= 0) {
+            return asked.mark();
+        }
+        long sent = settings.ticker().nanoTime();
+        markQueries.incrementAndGet();
+        HavenSession.Mark mark = askWriteMark(sent + settings.statementDeadline().toNanos());
+        if (mark.position() != Position.UNREACHABLE) {
+            AskedMark now = new AskedMark(sent, mark);
+            lastAsked.accumulateAndGet(now, (a, b) -> a == null || b.sentNanos() - a.sentNanos() > 0 ? b : a);
+        }
+        return mark;
+    }
+
+    /** The writer's position now, asked on one of its pooled connections. */
+    private HavenSession.Mark askWriteMark(long deadlineNanos) {
+        Bound b = null;
+        try {
+            b = acquireWrite(null, deadlineNanos);
+            HavenSession.Mark m;
+            try (Statement st = b.connection().createStatement();
+                    ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
+                rs.next();
+                m = new HavenSession.Mark(rs.getLong(2), Position.offset(rs.getLong(1)));
+            }
+            Bound done = b;
+            b = null;
+            giveBack(done.state(), done.connection());
+            return m;
         } catch (SQLException | RuntimeException e) {
+            if (b != null) {
+                if (e instanceof SQLException se) {
+                    discard(b.state(), b.connection(), se);
+                } else {
+                    release(b.connection());
+                }
+            }
             log.debug("Haven {}: the position of a committed write could not be read ({}); the session reads from the writer",
                     settings.clusterName(), e.toString());
             return new HavenSession.Mark(monitor.writerEpoch(), Position.UNREACHABLE);
