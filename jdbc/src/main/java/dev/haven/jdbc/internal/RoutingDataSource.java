@@ -79,9 +79,11 @@ public final class RoutingDataSource implements AutoCloseable {
     private final Map<String, AtomicInteger> poolInFlight = new ConcurrentHashMap<>();
     private volatile Candidates candidates;
     private volatile boolean closed;
+    private final ConnectionCredentials credentials; // of this data source's pools
 
     public RoutingDataSource(JdbcSettings settings) {
         this.settings = settings;
+        this.credentials = ConnectionCredentials.of(settings);
         this.events = new EventBus(settings.listeners());
         this.router = new Router(settings.region(), settings.zone());
         this.sessionWaitNanos = settings.keys().get(JdbcKeys.SESSION_WAIT).toNanos();
@@ -151,7 +153,9 @@ public final class RoutingDataSource implements AutoCloseable {
                 java.util.Arrays.asList(hosts, s.url().scheme(), s.url().database(), s.url().params(), s.username(),
                         s.password(), s.topologyProvider(), s.keys().get(JdbcKeys.PROVIDER),
                         s.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), s.keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS),
-                        s.region(), s.ticker(), s.clock()));
+                        s.region(), s.ticker(), s.clock(), s.keys().get(JdbcKeys.AUTH), s.keys().get(JdbcKeys.AUTH_REGION),
+                        s.keys().get(JdbcKeys.AUTH_SECRET_ID), s.keys().get(JdbcKeys.AUTH_SECRETS_MANAGER_ENDPOINT),
+                        s.awsCredentials()));
     }
 
     private static String describe(Map<String, String[]> locations) {
@@ -170,27 +174,33 @@ public final class RoutingDataSource implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // The probes' own credentials (a token or secret cache of their own): the monitor outlives the data source
+        // that started it, so it must not share that data source's.
+        ConnectionCredentials probeCredentials = settings.topologyProvider() != null ? null : ConnectionCredentials.of(settings);
         TopologyProvider provider = settings.topologyProvider() != null ? settings.topologyProvider()
                 : new ProviderSelection(settings.clusterName(), settings.keys().get(JdbcKeys.PROVIDER), Map.of(
                         JdbcProvider.POSTGRES,
-                        () -> new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter),
+                        () -> new PostgresTopologyProvider(settings.url(), probeCredentials, probeAborter),
                         JdbcProvider.RDS_MULTI_AZ_POSTGRES,
-                        () -> new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter,
+                        () -> new PostgresTopologyProvider(settings.url(), probeCredentials, probeAborter,
                                 true),
                         JdbcProvider.AURORA_POSTGRES,
-                        () -> new AuroraPostgresTopologyProvider(settings.url(), settings.username(), settings.password(),
+                        () -> new AuroraPostgresTopologyProvider(settings.url(), probeCredentials,
                                 probeAborter, AuroraPostgresTopologyProvider.hostPattern(
                                         settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts())),
                         JdbcProvider.AURORA_GLOBAL_POSTGRES,
-                        () -> new AuroraGlobalPostgresTopologyProvider(settings.url(), settings.username(), settings.password(),
+                        () -> new AuroraGlobalPostgresTopologyProvider(settings.url(), probeCredentials,
                                 probeAborter, AuroraGlobalPostgresTopologyProvider.patterns(
                                         settings.keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS),
                                         AuroraPostgresTopologyProvider.hostPatternIfKnown(
                                                 settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts()),
                                         settings.region()), settings.region())),
-                        new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter));
+                        new PostgresTopologyProvider(settings.url(), probeCredentials, probeAborter));
         AutoCloseable resources = () -> {
             provider.close();
+            if (probeCredentials != null) {
+                probeCredentials.close();
+            }
             probeAborter.shutdown();
             if (!probeAborter.awaitTermination(5, TimeUnit.SECONDS)) {
                 probeAborter.shutdownNow();
@@ -695,6 +705,9 @@ public final class RoutingDataSource implements AutoCloseable {
      * the same passive signal as a failed request, so threads stop waiting for that pool before its timeout.
      */
     private void onConnectFailure(String endpointId, SQLException e) {
+        if (ConnectionCredentials.loginRefused(e)) {
+            credentials.refused(endpointId); // a rotated secret, an expired token: fetched anew for the next connection
+        }
         if (closed || SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION) {
             return; // e.g. authentication: the server is up
         }
@@ -848,6 +861,9 @@ public final class RoutingDataSource implements AutoCloseable {
                     + ex.getMessage(), ex);
         }
         config.setPoolName("haven-" + settings.clusterName() + "-" + e.id());
+        if (!credentials.fixed()) {
+            config.setCredentialsProvider(credentials.forPool(e)); // asked for every new connection: rotation, token expiry
+        }
         config.setExceptionOverride(LostConnectionOverride.INSTANCE);
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout",
@@ -981,6 +997,7 @@ public final class RoutingDataSource implements AutoCloseable {
             }
             pools.clear();
         }
+        credentials.close();
         shutdownAborter();
     }
 
