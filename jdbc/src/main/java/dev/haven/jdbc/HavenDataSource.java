@@ -26,7 +26,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * A {@link DataSource} over a replicated PostgreSQL cluster that sends writes to the current primary and
+ * A {@link DataSource} over a replicated PostgreSQL, MySQL or MariaDB cluster that sends writes to the current primary and
  * reads to the nearest replica within a lag bound, follows failovers within about a second, and
  * retries where that is safe. One HikariCP pool per server underneath; a drop-in wherever a
  * {@code DataSource} is expected (Spring, jOOQ, Hibernate).
@@ -224,7 +224,10 @@ public final class HavenDataSource implements DataSource, Closeable {
             endpointLocationKey(rest, value, key);
         }
 
-        /** {@code haven.jdbc.url}: {@code jdbc:postgresql://host1:port1,host2:port2/db?params}, the seed servers. */
+        /**
+         * {@code haven.jdbc.url}: {@code jdbc:postgresql://host1:port1,host2:port2/db?params} (or {@code jdbc:mariadb://},
+         * {@code jdbc:mysql://}, with MariaDB or MySQL Connector/J on the class path), the seed servers.
+         */
         public Builder url(String url) {
             return set(JdbcKeys.URL, url);
         }
@@ -403,8 +406,21 @@ public final class HavenDataSource implements DataSource, Closeable {
                 throw new IllegalArgumentException(p + "provider is ignored with a custom topologyProvider(...): was "
                         + JdbcKeys.PROVIDER.format(provider));
             }
-            if (provider == JdbcProvider.AURORA_POSTGRES) {
-                AuroraPostgresTopologyProvider.hostPattern(values.get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), parsed.hosts());
+            if (provider != JdbcProvider.AUTO && topologyProvider == null && mysqlProvider(provider) != parsed.dialect().mysqlFamily()) {
+                throw new IllegalArgumentException(p + "provider=" + JdbcKeys.PROVIDER.format(provider) + " needs a "
+                        + (mysqlProvider(provider) ? "jdbc:mariadb:// or jdbc:mysql://" : "jdbc:postgresql://") + " URL in " + p
+                        + "url: was " + parsed.scheme() + "://");
+            }
+            if (topologyProvider == null) {
+                try {
+                    parsed.dialect().driver(parsed.forEndpoint(parsed.hosts().get(0)));
+                } catch (SQLException e) {
+                    throw new IllegalArgumentException(p + "url needs a JDBC driver: " + e.getMessage(), e);
+                }
+            }
+            if (provider == JdbcProvider.AURORA_POSTGRES || provider == JdbcProvider.AURORA_MYSQL) {
+                AuroraPostgresTopologyProvider.hostPattern(values.get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), parsed.hosts(),
+                        JdbcKeys.PROVIDER.format(provider));
             }
             if (values.get(JdbcKeys.LOCAL_REGION).isEmpty()) {
                 // An RDS endpoint names its region: the application's home region unless told otherwise.
@@ -436,6 +452,10 @@ public final class HavenDataSource implements DataSource, Closeable {
             dev.haven.jdbc.internal.ConnectionCredentials.check(checked);
             return checked;
         }
+    }
+
+    private static boolean mysqlProvider(JdbcProvider p) {
+        return p == JdbcProvider.MYSQL || p == JdbcProvider.MARIADB || p == JdbcProvider.AURORA_MYSQL;
     }
 
     /**

@@ -650,7 +650,7 @@ final class ConnectionHandler implements HavenConnection {
             // A read that fell back to the writer: make the server refuse writes (the driver enforces
             // read-only only inside transactions), so that re-running the statement elsewhere stays safe.
             try (Statement st = c.createStatement()) {
-                st.execute("SET default_transaction_read_only = on");
+                st.execute(ds.dialect().enforceReadOnlySql());
                 enforcedReadOnly = true;
             } catch (SQLException e) {
                 throw setupFailed(b, c, e);
@@ -705,7 +705,7 @@ final class ConnectionHandler implements HavenConnection {
                 if (!b.connection().getAutoCommit()) {
                     b.connection().rollback(); // an open (maybe failed) transaction would refuse the RESET
                 }
-                st.execute("RESET default_transaction_read_only");
+                st.execute(ds.dialect().resetReadOnlySql());
             } catch (SQLException e) {
                 ds.evict(b.state(), b.connection()); // never hand a read-only session to a writer again
                 enforcedReadOnly = false;

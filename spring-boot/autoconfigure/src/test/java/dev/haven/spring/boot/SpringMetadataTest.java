@@ -46,6 +46,7 @@ class SpringMetadataTest {
         assertThat(doc.<List<String>>read("$.properties[?(@.name == 'haven.datasource.statement-deadline')].deprecation.replacement"))
                 .containsExactly("haven.datasource.deadline");
         assertThat(doc.<List<String>>read("$.hints[?(@.name == 'haven.datasource.provider')].values[*].value"))
-                .containsExactly("auto", "postgres", "aurora-postgres", "aurora-global-postgres", "rds-multi-az-postgres");
+                .containsExactly("auto", "postgres", "aurora-postgres", "aurora-global-postgres", "rds-multi-az-postgres", "mysql",
+                        "mariadb", "aurora-mysql");
     }
 }
