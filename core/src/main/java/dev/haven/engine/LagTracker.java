@@ -27,6 +27,7 @@ public final class LagTracker {
 
     private long[] times;
     private Position[] positions;
+    private long epoch; // the writer lineage of every sample held
     private int size;
     private int head; // index of the oldest sample
 
@@ -40,9 +41,17 @@ public final class LagTracker {
 
     /** Records that at {@code timeNanos} (taken before the query) the writer was at {@code position}. */
     public synchronized void record(long timeNanos, Position position) {
+        record(timeNanos, epoch, position);
+    }
+
+    /**
+     * Records that at {@code timeNanos} (taken before the query) the writer of lineage {@code writerEpoch} was at
+     * {@code position}; a sample of another lineage starts the history over.
+     */
+    public synchronized void record(long timeNanos, long writerEpoch, Position position) {
         if (size > 0) {
             int newest = index(size - 1);
-            if (!position.covers(positions[newest]) || timeNanos < times[newest]) {
+            if (writerEpoch != epoch || !position.covers(positions[newest]) || timeNanos < times[newest]) {
                 // Positions and times never go backwards within one writer; a regression means a new
                 // lineage (failover or restore): start over rather than mix histories.
                 size = 0;
@@ -53,6 +62,7 @@ public final class LagTracker {
             head = (head + 1) % times.length;
             size--;
         }
+        epoch = writerEpoch;
         int slot = index(size);
         times[slot] = timeNanos;
         positions[slot] = position;
@@ -72,6 +82,20 @@ public final class LagTracker {
             }
         }
         return UNKNOWN;
+    }
+
+    /**
+     * The writer's position in the oldest sample taken at or after {@code timeNanos}, with its lineage: it covers every
+     * write acknowledged before {@code timeNanos}. {@code null} when no such sample is held yet (or any more).
+     */
+    public synchronized dev.haven.HavenSession.Mark writerMarkSince(long timeNanos) {
+        for (int i = 0; i < size; i++) {
+            int slot = index(i);
+            if (times[slot] - timeNanos >= 0) {
+                return new dev.haven.HavenSession.Mark(epoch, positions[slot]);
+            }
+        }
+        return null;
     }
 
     /** Staleness in nanoseconds at {@code nowNanos} of a replica fresh as of {@code freshAsOf}. */

@@ -153,6 +153,16 @@ public final class TopologyMonitor implements AutoCloseable {
         return trustedWriterEpoch;
     }
 
+    /**
+     * Where a write acknowledged before {@code ackNanos} (ticker time) landed at the latest, from the writer's probed
+     * positions: the oldest writer sample whose probe was sent at or after it, or {@code null} when no probe of the
+     * current writer has been sent since (ask the writer then). Lets a store learn a session write's mark without a
+     * query of its own once a probe round has passed.
+     */
+    public dev.haven.HavenSession.Mark writerMarkSince(long ackNanos) {
+        return lag.writerMarkSince(ackNanos);
+    }
+
     public Snapshot snapshot() {
         return snapshot;
     }
@@ -451,7 +461,7 @@ public final class TopologyMonitor implements AutoCloseable {
         if (wp != null) {
             trustedWriterEpoch = wp.epoch();
             if (wp.position() != null) {
-                lag.record(sentAt.get(writerId), wp.position());
+                lag.record(sentAt.get(writerId), wp.epoch(), wp.position());
             }
             discover(writerId, wp.discovered());
         } else if (writerId == null) {

@@ -58,8 +58,8 @@ class AuroraMySqlEmulationIT {
         try (HavenDataSource ds = HavenDataSource.builder().url(url).username(cluster.user()).password(cluster.password())
                 .clusterName("it-aurora-mysql").deadline(ItSupport.STATEMENT_DEADLINE).writerWait(Duration.ofSeconds(10))
                 .defaultConsistency(Consistency.boundedStaleness(bound)).poolProperty("connectionTimeout", "1000")
-                .topologyProvider(new AuroraMySqlTopologyProvider(JdbcUrl.parse("haven.jdbc.url", url), cluster.user(),
-                        cluster.password(), aborter, new AuroraMySqlTopologyProvider.Source("CONCAT('node', @@server_id)",
+                .topologyProvider(new AuroraMySqlTopologyProvider(JdbcUrl.parse("haven.jdbc.url", url),
+                        dev.haven.jdbc.internal.ConnectionCredentials.fixed(cluster.user(), cluster.password()), aborter, new AuroraMySqlTopologyProvider.Source("CONCAT('node', @@server_id)",
                                 "@@read_only", "haven_aurora.replica_host_status"), (id, port) -> instances.get(id)))
                 .listener(events::add).build()) {
             ItSupport.await("writer and 2 readers discovered from the status table", Duration.ofSeconds(10),

@@ -59,9 +59,9 @@ public final class AuroraGlobalPostgresTopologyProvider extends SqlProbes {
      * @param patterns   instance host pattern per region ({@code ?} for the instance id)
      * @param homeRegion the region the application runs in ({@code ""}: unknown, a configuration error)
      */
-    public AuroraGlobalPostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor,
+    public AuroraGlobalPostgresTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor,
             Map<String, String> patterns, String homeRegion) {
-        super(url, user, password, abortExecutor);
+        super(url, credentials, abortExecutor);
         this.patterns = Map.copyOf(patterns);
         this.homeRegion = homeRegion;
     }

@@ -70,9 +70,9 @@ public final class AuroraMySqlTopologyProvider extends SqlProbes {
      * @param instance the endpoint of an instance identifier, given the port of the endpoint that reported it (the
      *                 host pattern's; in tests, a map)
      */
-    public AuroraMySqlTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor, Source source,
+    public AuroraMySqlTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor, Source source,
             BiFunction<String, Integer, Endpoint> instance) {
-        super(url, user, password, abortExecutor);
+        super(url, credentials, abortExecutor);
         this.source = Objects.requireNonNull(source, "source");
         this.instance = Objects.requireNonNull(instance, "instance");
     }

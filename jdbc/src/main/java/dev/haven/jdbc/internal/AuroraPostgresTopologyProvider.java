@@ -51,9 +51,9 @@ public final class AuroraPostgresTopologyProvider extends SqlProbes {
     /**
      * @param hostPattern instance host name with {@code ?} for the identifier (see {@link #hostPattern})
      */
-    public AuroraPostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor,
+    public AuroraPostgresTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor,
             String hostPattern) {
-        super(url, user, password, abortExecutor);
+        super(url, credentials, abortExecutor);
         this.hostPattern = hostPattern.toLowerCase(Locale.ROOT);
     }
 

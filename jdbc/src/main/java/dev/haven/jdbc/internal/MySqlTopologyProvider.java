@@ -60,11 +60,12 @@ public final class MySqlTopologyProvider extends SqlProbes {
             + " @@gtid_executed, @@gtid_executed, @@gtid_mode";
 
     /**
-     * Where a write just committed on this connection landed, for a session: MariaDB's {@code @@last_gtid} is the GTID
-     * of the session's own last transaction (exact); MySQL's {@code @@gtid_executed} covers it (and whatever else the
-     * writer committed by then: the safe side).
+     * Where a session's committed writes landed, asked on any connection to the writer after they were acknowledged
+     * (the session's marks are learnt lazily, when needed): the writer's whole position, MariaDB's
+     * {@code @@gtid_binlog_pos} and MySQL's {@code @@gtid_executed}, covers them (and whatever else the writer committed
+     * by then: the safe side).
      */
-    static final String MARIADB_WRITE_MARK_SQL = "SELECT @@last_gtid";
+    static final String MARIADB_WRITE_MARK_SQL = "SELECT @@gtid_binlog_pos";
     static final String MYSQL_WRITE_MARK_SQL = "SELECT @@gtid_executed";
 
     /** MySQL/MariaDB: a statement this server does not know (an older version). */
@@ -84,9 +85,9 @@ public final class MySqlTopologyProvider extends SqlProbes {
     /**
      * @param mariaDb a MariaDB server (its GTID variables; no {@code super_read_only}) rather than MySQL
      */
-    public MySqlTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor, boolean mariaDb,
+    public MySqlTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor, boolean mariaDb,
             String cluster) {
-        super(url, user, password, abortExecutor);
+        super(url, credentials, abortExecutor);
         this.mariaDb = mariaDb;
         this.cluster = cluster;
         this.replicaListSql = mariaDb ? "SHOW SLAVE HOSTS" : "SHOW REPLICAS";
@@ -136,8 +137,8 @@ public final class MySqlTopologyProvider extends SqlProbes {
     }
 
     /**
-     * Where the write just committed on {@code c} (a connection to the writer) landed, for a session; unreachable
-     * (the session then reads from the writer) when it cannot be read.
+     * Where the writes a session committed before now landed, asked on {@code c} (any connection to the writer);
+     * unreachable (the session then reads from the writer) when it cannot be read.
      */
     Position writePosition(Connection c) throws SQLException {
         try (Statement st = c.createStatement();

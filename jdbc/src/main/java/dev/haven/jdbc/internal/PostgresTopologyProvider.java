@@ -80,8 +80,8 @@ public final class PostgresTopologyProvider extends SqlProbes {
     private final boolean completeTopology;
 
     /** PostgreSQL streaming replication. */
-    public PostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor) {
-        this(url, user, password, abortExecutor, false);
+    public PostgresTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor) {
+        this(url, credentials, abortExecutor, false);
     }
 
     /**
@@ -89,8 +89,8 @@ public final class PostgresTopologyProvider extends SqlProbes {
      *                   every instance answers with the whole cluster, so an endpoint it does not list (the cluster or
      *                   reader endpoint) is only a way in: it reports the instances and is never routed to
      */
-    public PostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor, boolean rdsMultiAz) {
-        super(url, user, password, abortExecutor);
+    public PostgresTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor, boolean rdsMultiAz) {
+        super(url, credentials, abortExecutor);
         this.probeSql = rdsMultiAz ? probeSql(RDS_MULTI_AZ_DISCOVERY) : PROBE_SQL;
         this.completeTopology = rdsMultiAz;
     }

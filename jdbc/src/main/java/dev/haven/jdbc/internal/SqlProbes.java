@@ -23,22 +23,17 @@ import java.util.concurrent.Executor;
 abstract class SqlProbes implements TopologyProvider {
 
     final JdbcUrl url;
-    private final Properties baseProps;
     private final Executor abortExecutor;
     private final SqlDialect dialect;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
-    protected SqlProbes(JdbcUrl url, String user, String password, Executor abortExecutor) {
+    private final ConnectionCredentials credentials;
+
+    protected SqlProbes(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor) {
         this.url = url;
+        this.credentials = credentials;
         this.abortExecutor = abortExecutor;
         this.dialect = url.dialect();
-        this.baseProps = new Properties();
-        if (user != null) {
-            baseProps.setProperty("user", user);
-        }
-        if (password != null) {
-            baseProps.setProperty("password", password);
-        }
     }
 
     /** The probe query: one row. */
@@ -101,14 +96,35 @@ abstract class SqlProbes implements TopologyProvider {
     /** A new probe connection to {@code endpoint}: connect, login and socket timeouts of {@code timeout}. */
     final Connection open(Endpoint endpoint, Duration timeout) throws SQLException {
         Properties p = dialect.probeProperties(timeout);
-        p.putAll(baseProps);
-        String target = url.forEndpoint(endpoint);
-        Connection c = dialect.driver(target).connect(target, p);
+        Connection c;
+        try {
+            c = connect(endpoint, p);
+        } catch (SQLException e) {
+            if (!ConnectionCredentials.loginRefused(e)) {
+                throw e;
+            }
+            // A rotated secret, an expired token: the server is up and refused what we had. Once more with
+            // credentials fetched anew, rather than calling a healthy server down (which aborts its connections).
+            credentials.refused(endpoint.id());
+            c = connect(endpoint, p);
+        }
         if (c == null) {
             throw new SQLException(dialect.driverName() + " did not accept the URL for " + endpoint.address(), "08001");
         }
         c.setAutoCommit(true);
         return c;
+    }
+
+    private Connection connect(Endpoint endpoint, Properties p) throws SQLException {
+        com.zaxxer.hikari.util.Credentials login = credentials.get(endpoint);
+        if (login.getUsername() != null) {
+            p.setProperty("user", login.getUsername());
+        }
+        if (login.getPassword() != null) {
+            p.setProperty("password", login.getPassword());
+        }
+        String target = url.forEndpoint(endpoint);
+        return dialect.driver(target).connect(target, p);
     }
 
     @Override

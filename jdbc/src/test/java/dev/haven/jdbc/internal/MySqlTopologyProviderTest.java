@@ -32,12 +32,12 @@ class MySqlTopologyProviderTest {
     @Test
     void gtidsBecomeCorePositions() {
         JdbcUrl url = JdbcUrl.parse("p", "jdbc:mariadb://h:3306/db");
-        MySqlTopologyProvider mariaDb = new MySqlTopologyProvider(url, "u", "p", DIRECT, true, "c");
+        MySqlTopologyProvider mariaDb = new MySqlTopologyProvider(url, ConnectionCredentials.fixed("u", "p"), DIRECT, true, "c");
         Position writer = mariaDb.position("0-1-42,1-2-7");
         assertThat(mariaDb.position("0-1-42,1-2-7").covers(writer)).isTrue();
         assertThat(mariaDb.position("0-1-41,1-2-9").covers(writer)).isFalse(); // domain 0 behind
         assertThat(mariaDb.position("not a gtid")).isNull(); // unknown, not a guess
-        MySqlTopologyProvider mySql = new MySqlTopologyProvider(JdbcUrl.parse("p", "jdbc:mysql://h:3306/db"), "u", "p",
+        MySqlTopologyProvider mySql = new MySqlTopologyProvider(JdbcUrl.parse("p", "jdbc:mysql://h:3306/db"), ConnectionCredentials.fixed("u", "p"),
                 DIRECT, false, "c");
         Position executed = mySql.position("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-57,\n4f22fa47-71ca-11e1-9e33-c80aa9429562:1-3");
         assertThat(mySql.position("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-50:52-60,4f22fa47-71ca-11e1-9e33-c80aa9429562:1-3")
