@@ -72,6 +72,7 @@ public final class RoutingDataSource implements AutoCloseable {
     private final long sessionWaitNanos;
     private final RetryBudget budget;
     private final ExecutorService aborter;
+    private static final int ABORT_THREADS = 8;
     private final Map<String, HikariDataSource> pools = new ConcurrentHashMap<>();
     private final BoundConnections bound = new BoundConnections();
     private final int maxPoolSize;
@@ -88,11 +89,16 @@ public final class RoutingDataSource implements AutoCloseable {
         this.router = new Router(settings.region(), settings.zone());
         this.sessionWaitNanos = settings.keys().get(JdbcKeys.SESSION_WAIT).toNanos();
         this.budget = settings.newRetryBudget();
-        this.aborter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
-            Thread t = new Thread(r, "haven-abort-" + settings.clusterName());
-            t.setDaemon(true);
-            return t;
-        });
+        // Several aborts at once (MariaDB Connector/J's may each wait for a KILL connection to a frozen server); threads
+        // only while there is work.
+        ThreadPoolExecutor abortPool = new ThreadPoolExecutor(ABORT_THREADS, ABORT_THREADS, 5, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(10_000), r -> {
+                    Thread t = new Thread(r, "haven-abort-" + settings.clusterName());
+                    t.setDaemon(true);
+                    return t;
+                });
+        abortPool.allowCoreThreadTimeOut(true);
+        this.aborter = abortPool;
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
         this.defaultReadConsistency = settings.defaultConsistency();
         CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
