@@ -63,10 +63,13 @@ public final class HavenDataSource implements DataSource, Closeable {
 
     private final RoutingDataSource routing;
     private final java.util.function.BooleanSupplier readOnlyWhen;
+    private final java.util.function.Consumer<? super HavenConnection> connectionInitializer;
 
-    private HavenDataSource(JdbcSettings settings, java.util.function.BooleanSupplier readOnlyWhen) {
+    private HavenDataSource(JdbcSettings settings, java.util.function.BooleanSupplier readOnlyWhen,
+            java.util.function.Consumer<? super HavenConnection> connectionInitializer) {
         this.routing = new RoutingDataSource(settings);
         this.readOnlyWhen = readOnlyWhen;
+        this.connectionInitializer = connectionInitializer;
     }
 
     public static Builder builder() {
@@ -76,13 +79,22 @@ public final class HavenDataSource implements DataSource, Closeable {
     /**
      * A connection that binds to the writer or a replica at its first statement. Waits up to
      * {@code haven.jdbc.writer-wait} for a writer during a failover. It starts read-only when the builder's
-     * {@link Builder#readOnlyWhen readOnlyWhen} condition holds at this call.
+     * {@link Builder#readOnlyWhen readOnlyWhen} condition holds at this call, and has been handed to the builder's
+     * {@link Builder#connectionInitializer connectionInitializer}.
      */
     @Override
     public Connection getConnection() throws SQLException {
         Connection c = routing.getConnection();
         if (readOnlyWhen != null && readOnlyWhen.getAsBoolean()) {
             c.setReadOnly(true); // nothing is bound yet: no I/O, the first statement routes as a read
+        }
+        if (connectionInitializer != null) {
+            try {
+                connectionInitializer.accept((HavenConnection) c);
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
         }
         return c;
     }
@@ -209,6 +221,7 @@ public final class HavenDataSource implements DataSource, Closeable {
         private final Properties pool = new Properties();
         private TopologyProvider topologyProvider;
         private java.util.function.BooleanSupplier readOnlyWhen;
+        private java.util.function.Consumer<? super HavenConnection> connectionInitializer;
 
         private Builder() {
             super(JdbcKeys.SPEC);
@@ -342,6 +355,25 @@ public final class HavenDataSource implements DataSource, Closeable {
         }
 
         /**
+         * Every connection {@link HavenDataSource#getConnection()} hands out goes to {@code initializer} first, before
+         * the caller's first statement (nothing is bound to a server yet, so {@link HavenConnection#consistency} and
+         * {@link HavenConnection#session} may be set). For frameworks that carry a request's {@link dev.haven.HavenSession}
+         * or consistency in a context of their own (the Spring Boot starter's {@code @HavenConsistency} and session
+         * filter): called on the caller's thread, it must be cheap and run no statement. If it throws, the connection is
+         * closed and the exception reaches the caller.
+         *
+         * <pre>{@code
+         * HavenDataSource.builder().url(url)
+         *         .connectionInitializer(c -> currentSession().ifPresent(c::session))
+         *         .build();
+         * }</pre>
+         */
+        public Builder connectionInitializer(java.util.function.Consumer<? super HavenConnection> initializer) {
+            this.connectionInitializer = Objects.requireNonNull(initializer, "initializer");
+            return this;
+        }
+
+        /**
          * Validates every setting, starts the topology monitor (its first probe round runs before this
          * returns, so routing works at once) or joins the one another data source on the same cluster runs in this
          * JVM, and one pool per server.
@@ -351,7 +383,7 @@ public final class HavenDataSource implements DataSource, Closeable {
          *         {@code probe-timeout} or {@code endpoint.*} settings
          */
         public HavenDataSource build() {
-            return new HavenDataSource(settings(), readOnlyWhen);
+            return new HavenDataSource(settings(), readOnlyWhen, connectionInitializer);
         }
 
         /** Validates the settings into the form the engine uses (no I/O); visible for tests. */

@@ -21,7 +21,8 @@ import org.springframework.util.ClassUtils;
  * {@link HavenDataSourceProperties} for the names), so Haven's own rules and defaults apply; a refused value stops the
  * start with {@link HavenPropertyException}. Inside a Spring transaction marked read-only, the data source hands out
  * read-only connections (routed to a replica) even when the framework asks for the connection lazily and never calls
- * {@code setReadOnly} itself. {@link HavenDataSourceCustomizer} beans can adjust the builder (listeners, a topology
+ * {@code setReadOnly} itself. Every connection gets the {@link HavenContext}'s session and consistency (the request's
+ * session, the innermost {@link HavenConsistency}). {@link HavenDataSourceCustomizer} beans can adjust the builder (listeners, a topology
  * provider) before it is built.
  *
  * <pre>{@code
@@ -51,6 +52,7 @@ public final class HavenDataSourceAutoConfiguration {
             if (SPRING_TX) {
                 builder.readOnlyWhen(SpringTransactions::currentTransactionReadOnly);
             }
+            builder.connectionInitializer(HavenContext::applyTo);
             customizers.orderedStream().forEach(c -> c.customize(builder));
             return builder.build();
         } catch (IllegalArgumentException e) {

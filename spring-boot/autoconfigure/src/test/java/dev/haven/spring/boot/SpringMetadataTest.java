@@ -33,8 +33,12 @@ class SpringMetadataTest {
         List<String> names = doc.read("$.properties[*].name");
         int current = (int) JdbcKeys.SPEC.settings().stream().count();
         int former = JdbcKeys.SPEC.settings().stream().mapToInt(s -> s.formerNames().size()).sum();
-        assertThat(names).hasSize(current + former + JdbcKeys.SPEC.families().size()).doesNotHaveDuplicates()
-                .allMatch(n -> n.startsWith("haven.datasource."));
+        assertThat(names).hasSize(current + former + JdbcKeys.SPEC.families().size() + HavenWebKeys.SPEC.settings().size())
+                .doesNotHaveDuplicates().allMatch(n -> n.startsWith("haven.datasource.") || n.startsWith("haven.web."));
+        assertThat(doc.<List<Object>>read("$.properties[?(@.name == 'haven.web.session.header')].defaultValue"))
+                .containsExactly("X-Haven-Session");
+        assertThat(doc.<List<Object>>read("$.properties[?(@.name == 'haven.web.session.enabled')].defaultValue"))
+                .containsExactly(false);
         assertThat(names).contains("haven.datasource.url", "haven.datasource.retry.max-attempts", "haven.datasource.pool");
         assertThat(doc.<List<Object>>read("$.properties[?(@.name == 'haven.datasource.probe-timeout')].defaultValue"))
                 .containsExactly("500ms");
