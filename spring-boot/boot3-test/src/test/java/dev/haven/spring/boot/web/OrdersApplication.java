@@ -11,8 +11,14 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** A plain Boot web application: the starter on the class path and {@code haven.*} properties, nothing else. */
-@SpringBootApplication
+/**
+ * A plain Boot web application: the starter on the class path and {@code haven.*} properties, nothing else. JDBC only:
+ * JPA (on the test class path for {@code JpaOrdersApplication}) is left out, under its Boot 3.5 and 4.0 names.
+ */
+@SpringBootApplication(excludeName = {"org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration",
+        "org.springframework.boot.autoconfigure.data.jpa.JpaRepositoriesAutoConfiguration",
+        "org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration",
+        "org.springframework.boot.data.jpa.autoconfigure.DataJpaRepositoriesAutoConfiguration"})
 public class OrdersApplication {
 
     /** Read-only lookups under two consistencies; each answers {@code <rows found> <served by a replica>}. */
