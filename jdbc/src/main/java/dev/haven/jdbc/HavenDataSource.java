@@ -135,6 +135,15 @@ public final class HavenDataSource implements DataSource, Closeable {
         return routing.replicaStaleness();
     }
 
+    /**
+     * Each server's circuit breaker, by endpoint id: {@code closed} (in routing), {@code open} (kept out of routing
+     * until {@code breaker.wait-in-open} has passed), {@code half-open} (trial calls). Read from the monitor's snapshot:
+     * no I/O, never waits, for health checks and dashboards.
+     */
+    public Map<String, String> breakerStates() {
+        return routing.breakerStates();
+    }
+
     public void addListener(HavenEventListener listener) {
         routing.events().add(listener);
     }
@@ -326,6 +335,17 @@ public final class HavenDataSource implements DataSource, Closeable {
                         + " is set by Haven per server and cannot be given: use haven.jdbc.url/username/password/cluster-name");
             }
             pool.setProperty(name, value);
+            return this;
+        }
+
+        /**
+         * HikariCP's own meters for every per-server pool ({@code hikaricp.connections.*}, tagged
+         * {@code pool=haven-<cluster>-<host:port>}): a Micrometer {@code MeterRegistry} or a Dropwizard
+         * {@code MetricRegistry}, as {@code HikariConfig.setMetricRegistry} takes it. The Spring Boot starter sets the
+         * context's registry.
+         */
+        public Builder poolMetricRegistry(Object registry) {
+            pool.put("metricRegistry", Objects.requireNonNull(registry, "registry"));
             return this;
         }
 
