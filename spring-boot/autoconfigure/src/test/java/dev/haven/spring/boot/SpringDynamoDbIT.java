@@ -74,4 +74,74 @@ class SpringDynamoDbIT {
                     .contains("Rule: must be > 0");
         });
     }
+
+    /** An application's DynamoDB code: the session and consistency come from {@link HavenContext}. */
+    static class Orders {
+        private final HavenDynamoDbClient ddb;
+
+        Orders(DynamoDbClient ddb) {
+            this.ddb = (HavenDynamoDbClient) ddb;
+        }
+
+        public void put(String pk) {
+            view().putItem(b -> b.tableName("orders").item(Map.of("pk", AttributeValue.fromS(pk))));
+        }
+
+        @HavenConsistency("session")
+        public boolean findOwn(String pk) {
+            return find(pk);
+        }
+
+        @HavenConsistency("eventual")
+        public boolean findAny(String pk) {
+            return find(pk);
+        }
+
+        private boolean find(String pk) {
+            HavenDynamoDbClient v = view();
+            return v.withConsistency(HavenContext.consistency().orElse(v.consistency()))
+                    .getItem(b -> b.tableName("orders").key(Map.of("pk", AttributeValue.fromS(pk)))).hasItem();
+        }
+
+        private HavenDynamoDbClient view() {
+            return HavenContext.session().map(ddb::withSession).orElse(ddb);
+        }
+    }
+
+    @Test
+    void sessionReadsThroughTheContextSeeTheirWritesWhileReplicationIsPaused(DynamoDbRegions regions) {
+        regions.createGlobalTable(table("haven-heartbeat"));
+        regions.createGlobalTable(table("orders"));
+        context(regions).withConfiguration(AutoConfigurations.of(HavenContextAutoConfiguration.class)).withBean(Orders.class)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Orders orders = context.getBean(Orders.class);
+                    regions.pauseReplication();
+                    String token = null;
+                    int sessionStale = 0;
+                    int eventualStale = 0;
+                    try {
+                        for (int i = 0; i < ITEMS; i++) {
+                            String pk = "s-" + i;
+                            dev.haven.HavenSession write = dev.haven.HavenSession.fromToken(token);
+                            HavenContext.callInSession(write, () -> {
+                                orders.put(pk);
+                                return null;
+                            });
+                            token = write.token();
+                            boolean own = HavenContext.callInSession(dev.haven.HavenSession.fromToken(token), () -> orders.findOwn(pk));
+                            sessionStale += own ? 0 : 1;
+                            eventualStale += orders.findAny(pk) ? 0 : 1;
+                        }
+                    } finally {
+                        regions.resumeReplication();
+                    }
+                    System.out.printf("DynamoDB through HavenContext, replication to the local region paused: session reads "
+                            + "%d of %d stale, eventual reads %d of %d stale; token %s%n", sessionStale, ITEMS, eventualStale,
+                            ITEMS, token);
+                    assertThat(sessionStale).as("session reads that missed the request's own write").isZero();
+                    assertThat(eventualStale).as("eventual reads of the local region miss writes (the control)").isPositive();
+                    assertThat(token).contains("spring-ddb-it@");
+                });
+    }
 }
