@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -36,21 +37,29 @@ public final class HavenBoot3HealthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = {"dbHealthIndicator", "dbHealthContributor"})
     Object dbHealthIndicator(HavenDataSource dataSource, ObjectProvider<HavenFailovers> failovers) throws ClassNotFoundException {
+        HavenFailovers f = failovers.getIfAvailable();
+        return indicator("HavenHealthIndicator of " + dataSource, details -> HavenHealthDetails.fill(dataSource, f, details));
+    }
+
+    /**
+     * A Boot 3.5 {@code HealthIndicator} whose {@code health()} is UP when {@code fill} answers true, DOWN otherwise,
+     * with the details {@code fill} put in the map.
+     */
+    static Object indicator(String description, Predicate<Map<String, Object>> fill) throws ClassNotFoundException {
         ClassLoader loader = HavenBoot3HealthAutoConfiguration.class.getClassLoader();
         Class<?> indicator = Class.forName(INDICATOR, false, loader);
         Class<?> health = Class.forName(HEALTH, false, loader);
-        HavenFailovers f = failovers.getIfAvailable();
         InvocationHandler handler = new InvocationHandler() {
             @Override
             public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
                 switch (method.getName()) {
                     case "health":
                         if (method.getParameterCount() == 0) {
-                            return health(health, dataSource, f);
+                            return health(health, fill);
                         }
                         break;
                     case "toString":
-                        return "HavenHealthIndicator(Spring Boot 3.5) of " + dataSource;
+                        return description + " (Spring Boot 3.5)";
                     case "hashCode":
                         return System.identityHashCode(proxy);
                     case "equals":
@@ -74,9 +83,9 @@ public final class HavenBoot3HealthAutoConfiguration {
     }
 
     /** {@code Health.up()/down().withDetails(details).build()}, Boot 3.5's API called reflectively. */
-    static Object health(Class<?> health, HavenDataSource dataSource, HavenFailovers failovers) throws ReflectiveOperationException {
+    static Object health(Class<?> health, Predicate<Map<String, Object>> fill) throws ReflectiveOperationException {
         Map<String, Object> details = new LinkedHashMap<>();
-        boolean up = HavenHealthDetails.fill(dataSource, failovers, details);
+        boolean up = fill.test(details);
         Object builder = health.getMethod(up ? "up" : "down").invoke(null);
         builder = builder.getClass().getMethod("withDetails", Map.class).invoke(builder, details);
         return builder.getClass().getMethod("build").invoke(builder);

@@ -63,4 +63,29 @@ final class HavenHealthDetails {
         }
         return t.writer().isPresent();
     }
+
+    /**
+     * A Redis or DynamoDB client's details from its topology snapshot (no I/O): cluster, topology version, the writer
+     * (Redis: the primary; DynamoDB: the home region), every server's or region's role and those unreachable. UP with a
+     * writer.
+     */
+    static boolean fillStore(String cluster, Topology t, Map<String, Object> b) {
+        b.put("cluster", cluster);
+        b.put("topologyVersion", t.version());
+        b.put("writer", t.writer().map(Endpoint::id).orElse("none"));
+        b.put("replicas", t.readers().size());
+        Map<String, String> servers = new LinkedHashMap<>();
+        List<String> down = new ArrayList<>();
+        for (Endpoint e : t.endpoints()) {
+            servers.put(e.id(), e.role().name().toLowerCase(Locale.ROOT));
+            if (e.role() == Role.UNKNOWN) {
+                down.add(e.id());
+            }
+        }
+        b.put("servers", servers);
+        if (!down.isEmpty()) {
+            b.put("unreachable", down);
+        }
+        return t.writer().isPresent();
+    }
 }

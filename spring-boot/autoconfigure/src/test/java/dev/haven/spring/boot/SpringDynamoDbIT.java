@@ -36,7 +36,11 @@ class SpringDynamoDbIT {
     }
 
     private static ApplicationContextRunner context(DynamoDbRegions regions) {
-        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenDynamoDbAutoConfiguration.class))
+        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenDynamoDbAutoConfiguration.class,
+                        HavenStoresAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class))
                 .withBean(HavenDynamoDbClientCustomizer.class, () -> b -> b.credentialsProvider(regions.credentials()))
                 .withPropertyValues("haven.dynamodb.regions=us-east-1,us-west-2", "haven.dynamodb.home-region=us-east-1",
                         "haven.dynamodb.local-region=us-west-2", "haven.dynamodb.heartbeat-table=haven-heartbeat",
@@ -67,6 +71,16 @@ class SpringDynamoDbIT {
             System.out.printf("DynamoDbClient bean %s: %d of %d items written are in the home region%n",
                     ddb.getClass().getSimpleName(), onHome, ITEMS);
             assertThat(onHome).isEqualTo(ITEMS);
+
+            org.springframework.boot.health.contributor.Health health = context.getBean("havenDynamoDbHealthIndicator",
+                    org.springframework.boot.health.contributor.HealthIndicator.class).health();
+            System.out.println("havenDynamoDb health: " + health);
+            assertThat(health.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+            assertThat(health.getDetails()).containsEntry("cluster", "spring-ddb-it").containsKey("servers");
+            assertThat(((Map<?, ?>) health.getDetails().get("servers"))).hasSize(2);
+            io.micrometer.core.instrument.MeterRegistry registry = context.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+            assertThat(registry.get("haven.endpoints").tag("cluster", "spring-ddb-it").tag("role", "writer").gauge().value())
+                    .isEqualTo(1.0);
         });
         context(regions).withPropertyValues("haven.dynamodb.deadline=-1s").run(context -> {
             FailureAnalysis analysis = new HavenPropertyFailureAnalyzer().analyze(context.getStartupFailure());
