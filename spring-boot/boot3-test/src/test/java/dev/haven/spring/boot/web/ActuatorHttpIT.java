@@ -35,6 +35,9 @@ class ActuatorHttpIT {
                         "haven.datasource.url=" + cluster.jdbcUrl(), "haven.datasource.username=" + cluster.user(),
                         "haven.datasource.password=" + cluster.password(), "haven.datasource.cluster-name=actuator-it",
                         "haven.datasource.writer-wait=" + writerWait.toMillis() + "ms", "haven.datasource.pool.maximum-pool-size=4",
+                        // a shared 2-core machine at load 6-15: a 500 ms probe timeout took healthy servers for dead ones
+                        // while HikariCP set up a pool's first connection, and HikariCP then poisoned the pool for its life
+                        "haven.datasource.probe-timeout=2s",
                         "management.endpoints.web.exposure.include=health,haven,metrics",
                         "management.endpoint.health.show-details=always")
                 .run()) {

@@ -39,7 +39,10 @@ class SessionHttpIT {
                         "haven.datasource.url=" + cluster.jdbcUrl(), "haven.datasource.username=" + cluster.user(),
                         "haven.datasource.password=" + cluster.password(), "haven.datasource.cluster-name=session-it",
                         "haven.datasource.probe-interval=" + probeInterval.toMillis() + "ms",
-                        "haven.datasource.pool.maximum-pool-size=4", "haven.web.session.enabled=true")
+                        "haven.datasource.pool.maximum-pool-size=4", "haven.web.session.enabled=true",
+                        // a shared 2-core machine at load 6-15: a 500 ms probe timeout took healthy servers for dead ones
+                        // while HikariCP set up a pool's first connection, and HikariCP then poisoned the pool for its life
+                        "haven.datasource.probe-timeout=2s")
                 .run()) {
             assertThat(SpringBootVersion.getVersion()).startsWith(HttpFailoverIT.expectedBootVersion());
             assertThat(app.getBeansOfType(HavenSessionFilter.class)).hasSize(1);
