@@ -10,7 +10,8 @@ import java.util.Locale;
 
 /**
  * Generates {@code META-INF/spring-configuration-metadata.json} (IDE completion of {@code haven.datasource.*}, with
- * descriptions, defaults, allowed values and deprecations) from {@link JdbcKeys#SPEC} and {@link HavenWebKeys#SPEC}, so the keys are described once.
+ * descriptions, defaults, allowed values and deprecations) from {@link JdbcKeys#SPEC}, {@link HavenWebKeys#SPEC}, {@code RedisKeys.SPEC} and {@code DynamoDbKeys.SPEC}, so the
+ * keys are described once.
  * {@link SpringMetadataTest} keeps the checked-in file equal to it ({@code -Dhaven.regenerate=true} rewrites it).
  */
 final class SpringMetadata {
@@ -23,7 +24,11 @@ final class SpringMetadata {
                 new Source(JdbcKeys.SPEC, HavenDataSourceProperties.PREFIX, "dev.haven.jdbc.HavenDataSource",
                         "Haven's routing DataSource (haven.jdbc.* keys under Spring's haven.datasource.* names)"),
                 new Source(HavenWebKeys.SPEC, HavenWebKeys.SPEC.prefix(), HavenWebKeys.class.getName(),
-                        "Haven's web support: a HavenSession carried between HTTP requests")));
+                        "Haven's web support: a HavenSession carried between HTTP requests"),
+                new Source(dev.haven.redis.RedisKeys.SPEC, dev.haven.redis.RedisKeys.SPEC.prefix(),
+                        "dev.haven.redis.HavenRedisClient", "Haven's Redis client (haven-redis on the class path)"),
+                new Source(dev.haven.dynamodb.DynamoDbKeys.SPEC, dev.haven.dynamodb.DynamoDbKeys.SPEC.prefix(),
+                        "dev.haven.dynamodb.HavenDynamoDbClient", "Haven's DynamoDB client (haven-dynamodb on the class path)")));
     }
 
     /** One group of keys: Haven's {@code spec} under {@code springPrefix}. */
