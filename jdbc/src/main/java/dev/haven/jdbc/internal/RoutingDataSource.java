@@ -259,6 +259,18 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     /**
+     * Each server's circuit breaker state ({@code closed}, {@code open}, {@code half-open}, ...), by endpoint id, from
+     * the monitor's last snapshot (no I/O).
+     */
+    public Map<String, String> breakerStates() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (EndpointState s : monitor.snapshot().states()) {
+            out.put(s.id(), s.breaker().getState().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
+        return out;
+    }
+
+    /**
      * Each replica that is up with a measured staleness, by endpoint id, from the monitor's last snapshot (no I/O):
      * how far its data is behind the writer, as the router judges bounded-staleness reads.
      */
