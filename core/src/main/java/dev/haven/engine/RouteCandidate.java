@@ -29,6 +29,14 @@ public interface RouteCandidate {
     boolean saturated();
 
     /**
+     * Whether the request path has seen it fall silent while others answered ({@link EndpointState#outpaced}): it is
+     * tried after every other qualifying endpoint, like a saturated one, until it answers again.
+     */
+    default boolean demoted() {
+        return false;
+    }
+
+    /**
      * A candidate that presents an {@link EndpointState} with some answers of its own (a store's view: a pool that is
      * saturated, a home region presented as a reader): every method not overridden asks the state.
      */
@@ -70,6 +78,11 @@ public interface RouteCandidate {
         @Override
         default boolean saturated() {
             return state().saturated();
+        }
+
+        @Override
+        default boolean demoted() {
+            return state().demoted();
         }
     }
 }

@@ -66,13 +66,34 @@ final class Hedging {
         return hedges.delayNanos(regions.state(region));
     }
 
-    /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
-    boolean tryHedge(String region, long delayNanos) {
-        if (!hedges.tryHedge()) {
+    /**
+     * Whether a read still waiting for {@code first} may be hedged now: always when {@code first} is demoted (a call
+     * there is not expected to answer, and its timeout would bring a retry anyway: the hedge replaces that retry, it
+     * adds no load), else when the hedge budget gives a hedge.
+     */
+    private boolean mayHedge(String first) {
+        return calls.demoted(first) || hedges.tryHedge();
+    }
+
+    /**
+     * Whether the async client's read waiting for {@code first} may send its hedge to {@code second} now
+     * ({@link #mayHedge}); when it may, publishes {@code HedgeSent} for {@code second}.
+     */
+    boolean tryHedge(String first, String second, long delayNanos) {
+        if (!mayHedge(first)) {
             return false;
         }
-        hedgeSent(region, delayNanos);
+        hedgeSent(second, delayNanos);
         return true;
+    }
+
+    /**
+     * How long a read whose hedge was refused (budget spent) waits before asking again: the hedge delay (at least a
+     * millisecond). A refused hedge is not given up: when the first region is demoted meanwhile, or the budget
+     * refills, the read is hedged then instead of waiting for its attempt timeout.
+     */
+    static long recheckNanos(long delayNanos) {
+        return Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     private void hedgeSent(String region, long delayNanos) {
@@ -95,9 +116,11 @@ final class Hedging {
     private <Q, R> R raced(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
         long delay = delayNanos(first);
         HedgeRace<R> race = new HedgeRace<>();
+        long started = settings.ticker().nanoTime();
         java.util.concurrent.ScheduledFuture<?> armed;
         try {
-            armed = timer.schedule(() -> launchHedge(race, second, req, call, delay, sent), delay, TimeUnit.NANOSECONDS);
+            armed = timer.schedule(() -> launchHedge(race, first, second, req, call, delay, started, sent), delay,
+                    TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             return calls.attempt(first, req, call, null);
         }
@@ -121,15 +144,32 @@ final class Hedging {
         return r;
     }
 
-    /** On the timer thread: sends the hedge to {@code second} unless the first call ended or the budget says no. */
-    private <Q, R> void launchHedge(HedgeRace<R> race, String second, Q req, BiFunction<DynamoDbClient, Q, R> call,
-            long delay, boolean[] sent) {
-        if (!race.launch()) {
+    /**
+     * On the timer thread: sends the hedge to {@code second} unless the first call ended. Each time it runs, the first
+     * call has waited another hedge delay (since {@code waitingSince}) without an answer: {@code first}'s state is told
+     * so ({@link RegionCalls#outpaced}), whether or not a hedge may go, so that a region that answers nothing is
+     * demoted also when the hedge budget is spent. When the hedge may not go yet ({@link #mayHedge}), asks again after
+     * {@link #recheckNanos} for as long as the first call runs.
+     */
+    private <Q, R> void launchHedge(HedgeRace<R> race, String first, String second, Q req,
+            BiFunction<DynamoDbClient, Q, R> call, long delay, long waitingSince, boolean[] sent) {
+        if (!race.open()) {
             return;
         }
-        if (!hedges.tryHedge()) {
-            race.noHedge();
+        calls.outpaced(first, waitingSince);
+        if (!mayHedge(first)) {
+            try {
+                long recheck = recheckNanos(delay);
+                long now = settings.ticker().nanoTime();
+                timer.schedule(() -> launchHedge(race, first, second, req, call, delay, now, sent), recheck,
+                        TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                // closing: the first call alone decides
+            }
             return;
+        }
+        if (!race.launch()) {
+            return; // the first call ended meanwhile
         }
         sent[0] = true; // before the hedge runs: the caller reads it after the hedge's answer
         try {
@@ -154,23 +194,34 @@ final class Hedging {
 
     /** A hedged read over a caller's client: both calls on the pool, the caller waits for the first answer. */
     private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+        long started = settings.ticker().nanoTime();
         CompletableFuture<R> f1 = submit(first, req, call);
         if (f1 == null) {
             return calls.attempt(first, req, call, null); // pool saturated: no hedging, no handoff
         }
         long delay = delayNanos(first);
-        try {
-            return f1.get(delay, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException slow) {
-            // hedge below
-        } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
-        }
-        if (!hedges.tryHedge()) {
-            return await(f1, first);
+        long wait = delay;
+        long giveUp = started + waitCapNanos;
+        while (true) {
+            try {
+                return f1.get(wait, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException slow) {
+                // hedge below, or wait again
+            } catch (ExecutionException e) {
+                throw unwrap(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
+            }
+            calls.outpaced(first, settings.ticker().nanoTime() - wait); // no answer within another hedge delay
+            if (mayHedge(first)) {
+                break;
+            }
+            long left = giveUp - settings.ticker().nanoTime();
+            if (left <= 0) {
+                return await(f1, first);
+            }
+            wait = Math.min(left, recheckNanos(delay)); // refused: ask again while the first call runs
         }
         CompletableFuture<R> f2 = submit(second, req, call);
         if (f2 == null) {

@@ -62,8 +62,10 @@ final class ReadPlanner {
         if (order.isEmpty()) {
             throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
-        // counted for the hedge budget here; the retry budget counts it when its Attempts start
-        boolean hedgeable = hedges.onRead(routed.level() == Consistency.Level.STRONG, order.size());
+        // counted for the hedge budget here; the retry budget counts it when its Attempts start. No hedge goes to a
+        // demoted region (it comes last in the order): it would not answer, and would only add a request.
+        boolean hedgeable = hedges.onRead(routed.level() == Consistency.Level.STRONG, order.size())
+                && !demoted(order.get(1).id());
         return new Route<>(req, order, hedgeable);
     }
 
@@ -78,6 +80,11 @@ final class ReadPlanner {
         }
         Consumer<Router.Skip> skipped = events.hasListeners() ? this::publishSkip : null;
         return router.forRead(v.candidates(), c, Long.MIN_VALUE, false, now, ThreadLocalRandom.current().nextDouble(), skipped);
+    }
+
+    private boolean demoted(String region) {
+        EndpointState s = regions.state(region);
+        return s != null && s.demoted();
     }
 
     private void publishSkip(Router.Skip s) {

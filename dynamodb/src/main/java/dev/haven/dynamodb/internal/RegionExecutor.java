@@ -261,9 +261,31 @@ public final class RegionExecutor implements AutoCloseable {
         return hedging.delayNanos(region);
     }
 
-    /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
-    public boolean tryHedge(String region, long delayNanos) {
-        return hedging.tryHedge(region, delayNanos);
+    /**
+     * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when {@code first} is
+     * demoted, or the hedge budget gives a hedge; on success publishes {@code HedgeSent} for {@code second}.
+     */
+    public boolean tryHedge(String first, String second, long delayNanos) {
+        return hedging.tryHedge(first, second, delayNanos);
+    }
+
+    /** How long a read whose hedge was refused waits before asking {@link #tryHedge} again. */
+    public static long hedgeRecheckNanos(long delayNanos) {
+        return Hedging.recheckNanos(delayNanos);
+    }
+
+    /**
+     * A hedgeable read's call in {@code region} has waited since {@code sinceNanos} (ticker time) for (another) hedge
+     * delay without an answer. A region that answers nothing while reads keep outwaiting their hedge delay is demoted
+     * in read routing and probed at once ({@code EndpointState.outpaced}).
+     */
+    public void hedgeDelayPassed(String region, long sinceNanos) {
+        calls.outpaced(region, sinceNanos);
+    }
+
+    /** Ticker time, as {@link #hedgeDelayPassed} takes it. */
+    public long nanoTime() {
+        return settings.ticker().nanoTime();
     }
 
     /** The retry state of one operation, started now (counts it for the retry budget). */
