@@ -252,7 +252,7 @@ public final class EndpointState implements RouteCandidate {
     }
 
     /** Whether a request was answered at or after {@code nanos} (within the millisecond {@link #answered} keeps). */
-    boolean answeredSince(long nanos) {
+    public boolean answeredSince(long nanos) {
         long last = lastAnswerNanos;
         return last != Long.MIN_VALUE && last - nanos >= -1_000_000L;
     }

@@ -140,7 +140,7 @@ class HedgeTailIT {
             long measuredFrom;
             long requestsBefore;
             try {
-                Thread.sleep(1000); // warm-up: JIT, connections, the adaptive parts of the monitor
+                Thread.sleep(2000); // warm-up: JIT (the servers' and the client's), connections
                 requestsBefore = http.total();
                 long hedgeCount = hedges(events);
                 measuredFrom = System.nanoTime();

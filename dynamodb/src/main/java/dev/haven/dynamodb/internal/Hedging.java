@@ -119,7 +119,7 @@ final class Hedging {
         long started = settings.ticker().nanoTime();
         java.util.concurrent.ScheduledFuture<?> armed;
         try {
-            armed = timer.schedule(() -> launchHedge(race, first, second, req, call, delay, started, sent), delay,
+            armed = timer.schedule(() -> launchHedge(race, first, second, req, call, delay, started, false, sent), delay,
                     TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             return calls.attempt(first, req, call, null);
@@ -146,23 +146,22 @@ final class Hedging {
 
     /**
      * On the timer thread: sends the hedge to {@code second} unless the first call ended. Each time it runs, the first
-     * call has waited another hedge delay (since {@code waitingSince}) without an answer: {@code first}'s state is told
-     * so ({@link RegionCalls#outpaced}), whether or not a hedge may go, so that a region that answers nothing is
-     * demoted also when the hedge budget is spent. When the hedge may not go yet ({@link #mayHedge}), asks again after
-     * {@link #recheckNanos} for as long as the first call runs.
+     * call has waited another hedge delay (since {@code waitingSince}) without an answer: until it has counted once
+     * ({@code reported}), {@code first}'s state is told so ({@link RegionCalls#outpaced}), whether or not a hedge may go,
+     * so that a region that answers nothing is demoted also when the hedge budget is spent. When the hedge may not go
+     * yet ({@link #mayHedge}), asks again after {@link #recheckNanos} for as long as the first call runs.
      */
     private <Q, R> void launchHedge(HedgeRace<R> race, String first, String second, Q req,
-            BiFunction<DynamoDbClient, Q, R> call, long delay, long waitingSince, boolean[] sent) {
+            BiFunction<DynamoDbClient, Q, R> call, long delay, long waitingSince, boolean reported, boolean[] sent) {
         if (!race.open()) {
             return;
         }
-        calls.outpaced(first, waitingSince);
+        boolean counted = reported || calls.outpaced(first, waitingSince);
         if (!mayHedge(first)) {
             try {
-                long recheck = recheckNanos(delay);
                 long now = settings.ticker().nanoTime();
-                timer.schedule(() -> launchHedge(race, first, second, req, call, delay, now, sent), recheck,
-                        TimeUnit.NANOSECONDS);
+                timer.schedule(() -> launchHedge(race, first, second, req, call, delay, now, counted, sent),
+                        recheckNanos(delay), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException closing) {
                 // closing: the first call alone decides
             }
@@ -202,6 +201,7 @@ final class Hedging {
         long delay = delayNanos(first);
         long wait = delay;
         long giveUp = started + waitCapNanos;
+        boolean reported = false;
         while (true) {
             try {
                 return f1.get(wait, TimeUnit.NANOSECONDS);
@@ -213,7 +213,8 @@ final class Hedging {
                 Thread.currentThread().interrupt();
                 throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
             }
-            calls.outpaced(first, settings.ticker().nanoTime() - wait); // no answer within another hedge delay
+            // no answer within (another) hedge delay: told until it counts once
+            reported = reported || calls.outpaced(first, settings.ticker().nanoTime() - wait);
             if (mayHedge(first)) {
                 break;
             }

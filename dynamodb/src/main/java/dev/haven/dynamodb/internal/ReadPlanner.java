@@ -62,10 +62,10 @@ final class ReadPlanner {
         if (order.isEmpty()) {
             throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
-        // counted for the hedge budget here; the retry budget counts it when its Attempts start. No hedge goes to a
-        // demoted region (it comes last in the order): it would not answer, and would only add a request.
-        boolean hedgeable = hedges.onRead(routed.level() == Consistency.Level.STRONG, order.size())
-                && !demoted(order.get(1).id());
+        // counted for the hedge budget here; the retry budget counts it when its Attempts start. A demoted region
+        // (last in the order) is still a hedge target: demoted for a stall that has ended, it is what answers a slow
+        // first region's reads; silent still, a hedge there is cancelled with the first answer and drew on the budget.
+        boolean hedgeable = hedges.onRead(routed.level() == Consistency.Level.STRONG, order.size());
         return new Route<>(req, order, hedgeable);
     }
 
@@ -80,11 +80,6 @@ final class ReadPlanner {
         }
         Consumer<Router.Skip> skipped = events.hasListeners() ? this::publishSkip : null;
         return router.forRead(v.candidates(), c, Long.MIN_VALUE, false, now, ThreadLocalRandom.current().nextDouble(), skipped);
-    }
-
-    private boolean demoted(String region) {
-        EndpointState s = regions.state(region);
-        return s != null && s.demoted();
     }
 
     private void publishSkip(Router.Skip s) {

@@ -83,16 +83,24 @@ final class RegionCalls {
 
     /**
      * A hedgeable read's call in {@code region} has waited since {@code sinceNanos} for (another) hedge delay without
-     * an answer: the moment a hedge goes, or would go if the budget allowed, so every hedge that wins was counted here
-     * first. Fed to the region's state ({@link EndpointState#outpaced}): a region that answers nothing while reads keep
-     * outwaiting their hedge delay is demoted, so that the following reads go elsewhere first (and reads still waiting
-     * there are hedged whatever the budget), and the monitor probes it at once.
+     * an answer: the moment a hedge goes, or would go if the budget allowed, so every hedge that wins was seen here
+     * first. When the region answered nothing at all in that time, it counts for the region's state
+     * ({@link EndpointState#outpaced}): a region that answers nothing while several reads outwait their hedge delay is
+     * demoted, so that the following reads go elsewhere first (and reads still waiting there are hedged whatever the
+     * budget), and the monitor probes it at once. A read reports until one of its waits counts, and no more: one slow
+     * call of a single-threaded client never demotes a region that answers.
+     *
+     * @return whether it counted (the region was silent since {@code sinceNanos})
      */
-    void outpaced(String region, long sinceNanos) {
+    boolean outpaced(String region, long sinceNanos) {
         EndpointState st = regions.state(region);
-        if (st != null && st.outpaced(sinceNanos, settings.ticker().nanoTime())) {
+        if (st == null || st.answeredSince(sinceNanos)) {
+            return false;
+        }
+        if (st.outpaced(sinceNanos, settings.ticker().nanoTime())) {
             demoted(st, "reads outwaited their hedge delay");
         }
+        return true;
     }
 
     private void demoted(EndpointState st, String why) {

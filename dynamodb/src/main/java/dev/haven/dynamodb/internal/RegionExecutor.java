@@ -276,11 +276,13 @@ public final class RegionExecutor implements AutoCloseable {
 
     /**
      * A hedgeable read's call in {@code region} has waited since {@code sinceNanos} (ticker time) for (another) hedge
-     * delay without an answer. A region that answers nothing while reads keep outwaiting their hedge delay is demoted
+     * delay without an answer. A region that answers nothing while several reads outwait their hedge delay is demoted
      * in read routing and probed at once ({@code EndpointState.outpaced}).
+     *
+     * @return whether it counted (the region answered nothing since {@code sinceNanos}): a read reports until it does
      */
-    public void hedgeDelayPassed(String region, long sinceNanos) {
-        calls.outpaced(region, sinceNanos);
+    public boolean hedgeDelayPassed(String region, long sinceNanos) {
+        return calls.outpaced(region, sinceNanos);
     }
 
     /** Ticker time, as {@link #hedgeDelayPassed} takes it. */
