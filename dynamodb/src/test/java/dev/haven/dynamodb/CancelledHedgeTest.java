@@ -139,6 +139,53 @@ class CancelledHedgeTest {
         }
     }
 
+    /**
+     * The hedge budget spent (ratio 0: one token, then one a second), four threads reading, the first region stalled:
+     * reads still do not wait for the stall. Their waits demote the region, and a read waiting for a demoted region is
+     * hedged whatever the budget (the hedge replaces the retry its timeout would bring).
+     */
+    @Test
+    void aStalledRegionIsLeftBehindWhenTheHedgeBudgetIsSpent() throws Exception {
+        try (HavenDynamoDbClient ddb = HavenDynamoDbClient.builder()
+                .clusterName("cancelled-hedge-budget")
+                .homeRegion(HOME).region(HOME).region(LOCAL).localRegion(LOCAL)
+                .heartbeatTable("haven-heartbeat")
+                .httpClient(CannedDynamoDbHttpClient.byHost(Map.of(HOME, home, LOCAL, local)))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+                .deadline(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(10))
+                .probeTimeout(Duration.ofSeconds(5))
+                .hedgeDelay(Duration.ofMillis(20))
+                .hedgeBudgetRatio(0.0)
+                .listener(events::add)
+                .build()) {
+            warmUp(ddb);
+            local.stallMillis(5_000);
+            java.util.concurrent.ConcurrentLinkedQueue<Long> took = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    done.add(pool.submit(() -> {
+                        for (int i = 0; i < 5; i++) {
+                            long t0 = System.nanoTime();
+                            ddb.getItem(GET);
+                            took.add(System.nanoTime() - t0);
+                        }
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            long slowestMs = TimeUnit.NANOSECONDS.toMillis(java.util.Collections.max(took));
+            assertThat(took).hasSize(20);
+            assertThat(slowestMs).as("slowest of 20 reads, the first region stalled 5 s").isLessThan(1_000);
+            assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown);
+        }
+    }
+
     @Test
     void whenTheFirstRegionAnswersFirstTheHedgeIsAborted() throws InterruptedException {
         try (HavenDynamoDbClient ddb = client(Duration.ofMillis(20))) {
