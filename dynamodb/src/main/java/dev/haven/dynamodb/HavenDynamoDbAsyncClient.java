@@ -146,9 +146,9 @@ import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbAsyncWaiter;
  * }</pre>
  *
  * <p>Every {@code DynamoDbAsyncClient} operation is overridden (a test enumerates them). EVENTUAL, bounded and
- * SESSION reads with two qualifying regions are hedged like the sync client's (same delay, same budget), without a
- * waiting thread: the hedge is sent from the sync client's hedge timer (one daemon thread, cancelled when the
- * read completes first), the loser is cancelled. The sync client's item cache (if any) serves and is invalidated by
+ * SESSION reads with two qualifying regions are hedged like the sync client's (same delay, same budget, same demotion
+ * of a region that answers nothing), without a waiting thread: the hedge is sent from the sync client's hedge timer
+ * (one daemon thread, cancelled when the read completes first), the loser is cancelled. The sync client's item cache (if any) serves and is invalidated by
  * this client's {@code GetItem}s and writes too. Retries happen on the SDK's completion thread
  * (throttling backoff on {@link CompletableFuture#delayedExecutor}). {@link #close()} closes the async clients only
  * (the sync client stays the caller's).
