@@ -32,6 +32,8 @@ public final class EndpointState implements RouteCandidate {
     private final AtomicLong demotedSince = new AtomicLong(NOT_DEMOTED);
     // Calls outpaced (outpaced()) since the endpoint last answered a request.
     private final AtomicInteger outpacedSinceAnswer = new AtomicInteger();
+    // Demotions and their ends so far (see demotionEpoch()).
+    private final AtomicLong demotionEpoch = new AtomicLong();
     private final CircuitBreaker breaker;
     // Successes in a row since the breaker last saw an error or changed state, counted up to its window size: once its
     // count-based window holds nothing but successes, recording one more changes nothing, so the request path leaves the
@@ -156,7 +158,13 @@ public final class EndpointState implements RouteCandidate {
         answered(nowNanos);
         long demoted = demotedSince.get();
         if (demoted != NOT_DEMOTED && startNanos - demoted > 0) {
-            demotedSince.compareAndSet(demoted, NOT_DEMOTED); // a request sent after the demotion was answered
+            lift(demoted); // a request sent after the demotion was answered
+        }
+    }
+
+    private void lift(long demoted) {
+        if (demotedSince.compareAndSet(demoted, NOT_DEMOTED)) {
+            demotionEpoch.incrementAndGet();
         }
     }
 
@@ -176,7 +184,20 @@ public final class EndpointState implements RouteCandidate {
         if (answeredSince(sinceNanos) || outpacedSinceAnswer.incrementAndGet() < OUTPACED_TO_DEMOTE) {
             return false;
         }
-        return demotedSince.get() == NOT_DEMOTED && demotedSince.compareAndSet(NOT_DEMOTED, nowNanos);
+        if (demotedSince.get() == NOT_DEMOTED && demotedSince.compareAndSet(NOT_DEMOTED, nowNanos)) {
+            demotionEpoch.incrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * How many times the endpoint was demoted or its demotion lifted so far: a caller that reported a wait
+     * ({@link #outpaced}) and sees the endpoint routable again under another epoch may report its wait again (a probe
+     * lifted the demotion while the caller's own call still gets no answer).
+     */
+    public long demotionEpoch() {
+        return demotionEpoch.get();
     }
 
     /** Whether the endpoint is demoted ({@link #outpaced}): routed after every other qualifying endpoint. */
@@ -270,7 +291,7 @@ public final class EndpointState implements RouteCandidate {
         }
         long demoted = demotedSince.get();
         if (demoted != NOT_DEMOTED && sentNanos - demoted > 0) {
-            demotedSince.compareAndSet(demoted, NOT_DEMOTED);
+            lift(demoted);
         }
     }
 

@@ -279,15 +279,15 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> armed = new java.util.concurrent.atomic.AtomicReference<>();
         Runnable launch = new Runnable() {
             private long waitingSince = started; // on the timer thread only
-            private boolean reported;
+            private long reportedEpoch = -1;
 
             @Override
             public void run() {
                 if (result.isDone() || f1.isDone() || !hedge.open()) {
                     return;
                 }
-                // no answer within (another) hedge delay: told until it counts once
-                reported = reported || executor.hedgeDelayPassed(first, waitingSince);
+                // no answer within (another) hedge delay: told until it counts (again after a lifted demotion)
+                reportedEpoch = executor.hedgeDelayPassed(first, waitingSince, reportedEpoch);
                 if (!executor.tryHedge(first, second, delay)) {
                     // refused (budget spent): ask again while the first call runs; a demoted first region is hedged
                     waitingSince = executor.nanoTime();

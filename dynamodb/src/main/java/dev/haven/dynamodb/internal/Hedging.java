@@ -67,12 +67,14 @@ final class Hedging {
     }
 
     /**
-     * Whether a read still waiting for {@code first} may be hedged now: always when {@code first} is demoted (a call
-     * there is not expected to answer, and its timeout would bring a retry anyway: the hedge replaces that retry, it
-     * adds no load), else when the hedge budget gives a hedge.
+     * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when the hedge budget gives a
+     * hedge; or, {@code first} being demoted and {@code second} not, when the budget lends one
+     * ({@link HedgePolicy#borrowHedge()}): a call to a region that answers nothing is not expected to answer, and its
+     * timeout would bring a retry anyway, so the hedge takes that retry's place now instead of after the timeout, and the
+     * following reads repay it. When both are demoted the silence is likely this machine's own: the budget decides.
      */
-    private boolean mayHedge(String first) {
-        return calls.demoted(first) || hedges.tryHedge();
+    private boolean mayHedge(String first, String second) {
+        return hedges.tryHedge() || (calls.demoted(first) && !calls.demoted(second) && hedges.borrowHedge());
     }
 
     /**
@@ -80,7 +82,7 @@ final class Hedging {
      * ({@link #mayHedge}); when it may, publishes {@code HedgeSent} for {@code second}.
      */
     boolean tryHedge(String first, String second, long delayNanos) {
-        if (!mayHedge(first)) {
+        if (!mayHedge(first, second)) {
             return false;
         }
         hedgeSent(second, delayNanos);
@@ -119,7 +121,7 @@ final class Hedging {
         long started = settings.ticker().nanoTime();
         java.util.concurrent.ScheduledFuture<?> armed;
         try {
-            armed = timer.schedule(() -> launchHedge(race, first, second, req, call, delay, started, false, sent), delay,
+            armed = timer.schedule(() -> launchHedge(race, first, second, req, call, delay, started, -1, sent), delay,
                     TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             return calls.attempt(first, req, call, null);
@@ -146,21 +148,23 @@ final class Hedging {
 
     /**
      * On the timer thread: sends the hedge to {@code second} unless the first call ended. Each time it runs, the first
-     * call has waited another hedge delay (since {@code waitingSince}) without an answer: until it has counted once
-     * ({@code reported}), {@code first}'s state is told so ({@link RegionCalls#outpaced}), whether or not a hedge may go,
-     * so that a region that answers nothing is demoted also when the hedge budget is spent. When the hedge may not go
-     * yet ({@link #mayHedge}), asks again after {@link #recheckNanos} for as long as the first call runs.
+     * call has waited another hedge delay (since {@code waitingSince}) without an answer: {@code first}'s state is told
+     * so ({@link RegionCalls#outpaced}) when {@link RegionCalls#mayReport} (the read has not counted yet, under
+     * {@code reportedEpoch}), whether or not a hedge may go, so that a region that answers nothing is demoted also when
+     * the hedge budget is spent. When the hedge may not go yet ({@link #mayHedge}), asks again after
+     * {@link #recheckNanos} for as long as the first call runs.
      */
     private <Q, R> void launchHedge(HedgeRace<R> race, String first, String second, Q req,
-            BiFunction<DynamoDbClient, Q, R> call, long delay, long waitingSince, boolean reported, boolean[] sent) {
+            BiFunction<DynamoDbClient, Q, R> call, long delay, long waitingSince, long reportedEpoch, boolean[] sent) {
         if (!race.open()) {
             return;
         }
-        boolean counted = reported || calls.outpaced(first, waitingSince);
-        if (!mayHedge(first)) {
+        long epoch = calls.mayReport(first, reportedEpoch) ? Math.max(reportedEpoch, calls.outpaced(first, waitingSince))
+                : reportedEpoch;
+        if (!mayHedge(first, second)) {
             try {
                 long now = settings.ticker().nanoTime();
-                timer.schedule(() -> launchHedge(race, first, second, req, call, delay, now, counted, sent),
+                timer.schedule(() -> launchHedge(race, first, second, req, call, delay, now, epoch, sent),
                         recheckNanos(delay), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException closing) {
                 // closing: the first call alone decides
@@ -201,7 +205,7 @@ final class Hedging {
         long delay = delayNanos(first);
         long wait = delay;
         long giveUp = started + waitCapNanos;
-        boolean reported = false;
+        long reportedEpoch = -1;
         while (true) {
             try {
                 return f1.get(wait, TimeUnit.NANOSECONDS);
@@ -213,9 +217,11 @@ final class Hedging {
                 Thread.currentThread().interrupt();
                 throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
             }
-            // no answer within (another) hedge delay: told until it counts once
-            reported = reported || calls.outpaced(first, settings.ticker().nanoTime() - wait);
-            if (mayHedge(first)) {
+            // no answer within (another) hedge delay: told until it counts (again after a lifted demotion)
+            if (calls.mayReport(first, reportedEpoch)) {
+                reportedEpoch = Math.max(reportedEpoch, calls.outpaced(first, settings.ticker().nanoTime() - wait));
+            }
+            if (mayHedge(first, second)) {
                 break;
             }
             long left = giveUp - settings.ticker().nanoTime();

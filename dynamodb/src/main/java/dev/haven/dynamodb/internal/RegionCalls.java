@@ -87,20 +87,35 @@ final class RegionCalls {
      * first. When the region answered nothing at all in that time, it counts for the region's state
      * ({@link EndpointState#outpaced}): a region that answers nothing while several reads outwait their hedge delay is
      * demoted, so that the following reads go elsewhere first (and reads still waiting there are hedged whatever the
-     * budget), and the monitor probes it at once. A read reports until one of its waits counts, and no more: one slow
-     * call of a single-threaded client never demotes a region that answers.
+     * budget), and the monitor probes it at once. A read reports until one of its waits counts, and no more (one slow
+     * call of a single-threaded client never demotes a region that answers), unless the region's demotion was lifted
+     * since (a probe answered) while the read still waits: see {@link #mayReport}.
      *
-     * @return whether it counted (the region was silent since {@code sinceNanos})
+     * @return the region's demotion epoch after a wait that counted (the region was silent since {@code sinceNanos}),
+     *         else {@code -1}
      */
-    boolean outpaced(String region, long sinceNanos) {
+    long outpaced(String region, long sinceNanos) {
         EndpointState st = regions.state(region);
         if (st == null || st.answeredSince(sinceNanos)) {
-            return false;
+            return -1;
         }
         if (st.outpaced(sinceNanos, settings.ticker().nanoTime())) {
             demoted(st, "reads outwaited their hedge delay");
         }
-        return true;
+        return st.demotionEpoch();
+    }
+
+    /**
+     * Whether a read waiting for {@code region} reports its wait ({@link #outpaced}): when it has not counted yet
+     * ({@code reportedEpoch} -1), or when the region, demoted since, is routable again under a newer epoch (a probe lifted
+     * the demotion) while this read's call still gets no answer.
+     */
+    boolean mayReport(String region, long reportedEpoch) {
+        if (reportedEpoch < 0) {
+            return true;
+        }
+        EndpointState st = regions.state(region);
+        return st != null && !st.demoted() && st.demotionEpoch() != reportedEpoch;
     }
 
     private void demoted(EndpointState st, String why) {

@@ -262,8 +262,9 @@ public final class RegionExecutor implements AutoCloseable {
     }
 
     /**
-     * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when {@code first} is
-     * demoted, or the hedge budget gives a hedge; on success publishes {@code HedgeSent} for {@code second}.
+     * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when the hedge budget gives a
+     * hedge, or {@code first} is demoted ({@code second} not) and the budget lends one (the hedge replaces the retry the
+     * first call's timeout would bring); on success publishes {@code HedgeSent} for {@code second}.
      */
     public boolean tryHedge(String first, String second, long delayNanos) {
         return hedging.tryHedge(first, second, delayNanos);
@@ -279,10 +280,15 @@ public final class RegionExecutor implements AutoCloseable {
      * delay without an answer. A region that answers nothing while several reads outwait their hedge delay is demoted
      * in read routing and probed at once ({@code EndpointState.outpaced}).
      *
-     * @return whether it counted (the region answered nothing since {@code sinceNanos}): a read reports until it does
+     * @param reportedEpoch what this method returned for the read's last wait that counted, or -1
+     * @return what to pass as {@code reportedEpoch} next time: a read reports until a wait counts, and again only once
+     *         a lifted demotion left the region routable while the read still waits
      */
-    public boolean hedgeDelayPassed(String region, long sinceNanos) {
-        return calls.outpaced(region, sinceNanos);
+    public long hedgeDelayPassed(String region, long sinceNanos, long reportedEpoch) {
+        if (!calls.mayReport(region, reportedEpoch)) {
+            return reportedEpoch;
+        }
+        return Math.max(reportedEpoch, calls.outpaced(region, sinceNanos));
     }
 
     /** Ticker time, as {@link #hedgeDelayPassed} takes it. */
