@@ -38,22 +38,39 @@ import java.util.regex.Pattern;
  */
 public final class HavenSession {
 
-    /** Token format version 1: {@code hs1} then {@code ;<cluster>@<epoch hex>:<position hex>} per cluster. */
+    /**
+     * Token format version 1: {@code hs1} then {@code ;<cluster>@<epoch hex>:<position>} per cluster, the position as
+     * {@link Position#encode()} writes it (hex for an offset, {@code g}/{@code u} and GTIDs for MariaDB/MySQL).
+     */
     private static final String V1 = "hs1";
     private static final int MAX_TOKEN = 4096;
-    private static final Pattern ENTRY = Pattern.compile("([A-Za-z0-9._-]{1,64})@([0-9a-f]{1,16}):([0-9a-f]{1,16})");
+    private static final Pattern ENTRY = Pattern.compile(
+            "([A-Za-z0-9._-]{1,64})@([0-9a-f]{1,16}):([0-9a-f]{1,16}|g[0-9,-]{0,4000}|u[0-9A-Za-z:,_-]{0,4000})");
 
     /**
      * Where one cluster's latest write of the session landed.
      *
      * @param epoch    the writer's epoch at the write (PostgreSQL: the timeline)
-     * @param position the writer's position after the write (PostgreSQL: the WAL insert LSN, in bytes)
+     * @param position the writer's position after the write (PostgreSQL: the WAL insert LSN; MySQL: the GTID set);
+     *                 {@link Position#UNREACHABLE} when it could not be learnt, which sends SESSION reads to the writer
      */
-    public record Mark(long epoch, long position) {
+    public record Mark(long epoch, Position position) {
 
-        /** Whether this mark is at or after {@code other}: a higher epoch, or the same epoch and a position >= . */
+        public Mark {
+            Objects.requireNonNull(position, "position");
+        }
+
+        /** Whether this mark is at or after {@code other}: a higher epoch, or the same epoch and a covering position. */
         public boolean covers(Mark other) {
-            return epoch > other.epoch || (epoch == other.epoch && position >= other.position);
+            return epoch > other.epoch || (epoch == other.epoch && position.covers(other.position));
+        }
+
+        /** The later of two marks; of one epoch, a mark covering both (a session's writes on several threads). */
+        Mark join(Mark other) {
+            if (epoch != other.epoch) {
+                return epoch > other.epoch ? this : other;
+            }
+            return covers(other) ? this : other.covers(this) ? other : new Mark(epoch, position.join(other.position));
         }
     }
 
@@ -90,10 +107,16 @@ public final class HavenSession {
         for (int i = 1; i < parts.length; i++) {
             java.util.regex.Matcher m = ENTRY.matcher(parts[i]);
             if (!m.matches()) {
-                throw invalid("must be " + V1 + ";<cluster>@<epoch hex>:<position hex>;... ('" + shorten(parts[i])
+                throw invalid("must be " + V1 + ";<cluster>@<epoch hex>:<position>;... ('" + shorten(parts[i])
                         + "' is not)", token);
             }
-            Mark mark = new Mark(Long.parseUnsignedLong(m.group(2), 16), Long.parseUnsignedLong(m.group(3), 16));
+            Position position;
+            try {
+                position = Position.parse(m.group(3));
+            } catch (IllegalArgumentException e) {
+                throw invalid("must carry positions Haven wrote (" + e.getMessage() + ")", token);
+            }
+            Mark mark = new Mark(Long.parseUnsignedLong(m.group(2), 16), position);
             if (s.marks.putIfAbsent(m.group(1), mark) != null) {
                 throw invalid("must name each cluster once ('" + m.group(1) + "' twice)", token);
             }
@@ -122,7 +145,7 @@ public final class HavenSession {
         StringBuilder b = new StringBuilder(V1);
         for (Map.Entry<String, Mark> e : new TreeMap<>(marks).entrySet()) {
             b.append(';').append(e.getKey()).append('@').append(Long.toHexString(e.getValue().epoch())).append(':')
-                    .append(Long.toHexString(e.getValue().position()));
+                    .append(e.getValue().position().encode());
         }
         return b.toString();
     }
@@ -140,7 +163,7 @@ public final class HavenSession {
     public void recordWrite(String cluster, Mark mark) {
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(mark, "mark");
-        marks.merge(cluster, mark, (old, now) -> old.covers(now) ? old : now);
+        marks.merge(cluster, mark, Mark::join);
     }
 
     /**
@@ -148,7 +171,7 @@ public final class HavenSession {
      * replication offset on the connection that wrote, once for a burst of writes): {@code source} gives the mark of
      * every write it made so far in this session and is asked when the mark is needed ({@link #mark}, {@link #token}).
      * Registering the same source again before it was asked does nothing. The source must answer within a bounded
-     * time and never throw: a mark it cannot learn is {@code (epoch, Long.MAX_VALUE)}, which no replica reaches.
+     * time and never throw: a mark it cannot learn is {@code (epoch, Position.UNREACHABLE)}, which no replica reaches.
      */
     public void recordPendingWrite(String cluster, Supplier<Mark> source) {
         Objects.requireNonNull(cluster, "cluster");

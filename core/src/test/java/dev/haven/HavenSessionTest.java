@@ -11,16 +11,20 @@ import org.junit.jupiter.api.Test;
 
 class HavenSessionTest {
 
+    private static HavenSession.Mark mark(long epoch, long position) {
+        return new HavenSession.Mark(epoch, Position.offset(position));
+    }
+
     @Test
     void aTokenCarriesEveryClustersMarkAndComesBackEqual() {
         HavenSession s = HavenSession.create();
         assertThat(s.token()).isEqualTo("hs1");
-        s.recordWrite("orders", new HavenSession.Mark(3, 0x16B3A48L));
-        s.recordWrite("cache-eu", new HavenSession.Mark(0, 123_456L));
+        s.recordWrite("orders", mark(3, 0x16B3A48L));
+        s.recordWrite("cache-eu", mark(0, 123_456L));
         assertThat(s.token()).isEqualTo("hs1;cache-eu@0:1e240;orders@3:16b3a48");
         HavenSession back = HavenSession.fromToken(s.token());
-        assertThat(back.mark("orders")).contains(new HavenSession.Mark(3, 0x16B3A48L));
-        assertThat(back.mark("cache-eu")).contains(new HavenSession.Mark(0, 123_456L));
+        assertThat(back.mark("orders")).contains(mark(3, 0x16B3A48L));
+        assertThat(back.mark("cache-eu")).contains(mark(0, 123_456L));
         assertThat(back.mark("other")).isEmpty();
         assertThat(back.token()).isEqualTo(s.token());
         assertThat(HavenSession.fromToken(null).token()).isEqualTo("hs1");
@@ -30,23 +34,23 @@ class HavenSessionTest {
     @Test
     void extremeValuesSurviveTheToken() {
         HavenSession s = HavenSession.create();
-        s.recordWrite("a", new HavenSession.Mark(Long.MIN_VALUE, -1));
-        s.recordWrite("b", new HavenSession.Mark(Long.MAX_VALUE, Long.MIN_VALUE));
+        s.recordWrite("a", mark(Long.MIN_VALUE, -1));
+        s.recordWrite("b", mark(Long.MAX_VALUE, Long.MIN_VALUE));
         HavenSession back = HavenSession.fromToken(s.token());
-        assertThat(back.mark("a")).contains(new HavenSession.Mark(Long.MIN_VALUE, -1));
-        assertThat(back.mark("b")).contains(new HavenSession.Mark(Long.MAX_VALUE, Long.MIN_VALUE));
+        assertThat(back.mark("a")).contains(mark(Long.MIN_VALUE, -1));
+        assertThat(back.mark("b")).contains(mark(Long.MAX_VALUE, Long.MIN_VALUE));
     }
 
     @Test
     void aMarkOnlyMovesForwardAndANewEpochWinsOverAHigherPosition() {
         HavenSession s = HavenSession.create();
-        s.recordWrite("orders", new HavenSession.Mark(1, 500));
-        s.recordWrite("orders", new HavenSession.Mark(1, 400)); // a write that completed later on another thread
-        assertThat(s.mark("orders")).contains(new HavenSession.Mark(1, 500));
-        s.recordWrite("orders", new HavenSession.Mark(2, 100)); // after a failover: timeline 2
-        assertThat(s.mark("orders")).contains(new HavenSession.Mark(2, 100));
-        s.recordWrite("orders", new HavenSession.Mark(1, 900));
-        assertThat(s.mark("orders")).contains(new HavenSession.Mark(2, 100));
+        s.recordWrite("orders", mark(1, 500));
+        s.recordWrite("orders", mark(1, 400)); // a write that completed later on another thread
+        assertThat(s.mark("orders")).contains(mark(1, 500));
+        s.recordWrite("orders", mark(2, 100)); // after a failover: timeline 2
+        assertThat(s.mark("orders")).contains(mark(2, 100));
+        s.recordWrite("orders", mark(1, 900));
+        assertThat(s.mark("orders")).contains(mark(2, 100));
     }
 
     @Test
@@ -56,7 +60,7 @@ class HavenSessionTest {
         java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong(100);
         java.util.function.Supplier<HavenSession.Mark> redis = () -> {
             asked.incrementAndGet();
-            return new HavenSession.Mark(7, offset.get());
+            return mark(7, offset.get());
         };
         s.recordPendingWrite("cache", redis);
         s.recordPendingWrite("cache", redis); // a burst of writes: one question
@@ -64,7 +68,7 @@ class HavenSessionTest {
         assertThat(asked).hasValue(0);
         assertThat(s.mark("orders")).isEmpty(); // another cluster's mark asks nothing either
         assertThat(asked).hasValue(0);
-        assertThat(s.mark("cache")).contains(new HavenSession.Mark(7, 100));
+        assertThat(s.mark("cache")).contains(mark(7, 100));
         assertThat(s.token()).isEqualTo("hs1;cache@7:64");
         assertThat(asked).hasValue(1);
         offset.set(250);
@@ -88,7 +92,7 @@ class HavenSessionTest {
                     return;
                 }
                 for (int i = 0; i < 20_000; i++) {
-                    s.recordWrite("orders", new HavenSession.Mark(r.nextInt(3), r.nextInt(1_000_000)));
+                    s.recordWrite("orders", mark(r.nextInt(3), r.nextInt(1_000_000)));
                 }
             });
             th.start();
@@ -100,7 +104,7 @@ class HavenSessionTest {
         }
         HavenSession.Mark m = s.mark("orders").orElseThrow();
         assertThat(m.epoch()).isEqualTo(2);
-        assertThat(m.position()).isGreaterThan(990_000); // the highest of 53,000 random positions of epoch 2
+        assertThat(((Position.Offset) m.position()).value()).isGreaterThan(990_000); // the highest of 53,000 random positions of epoch 2
     }
 
     @Test
@@ -138,5 +142,22 @@ class HavenSessionTest {
             }
         }
         assertThat(parsed).isPositive();
+    }
+
+    @Test
+    void gtidMarksTravelInTheTokenAndJoinWhenWritesOfOneEpochCompleteOutOfOrder() {
+        String uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+        HavenSession s = HavenSession.create();
+        s.recordWrite("mysql", new HavenSession.Mark(0, Position.mySqlGtidSet(uuid + ":1-5")));
+        s.recordWrite("mysql", new HavenSession.Mark(0, Position.mySqlGtidSet(uuid + ":7"))); // 6 is another thread's
+        s.recordWrite("maria", new HavenSession.Mark(0, Position.mariaDbGtid("0-1-40")));
+        assertThat(s.token()).isEqualTo("hs1;maria@0:g0-1-40;mysql@0:u" + uuid + ":1-5:7");
+        HavenSession back = HavenSession.fromToken(s.token());
+        assertThat(back.mark("mysql").orElseThrow().position()).isEqualTo(Position.mySqlGtidSet(uuid + ":1-5:7"));
+        assertThat(back.mark("maria").orElseThrow().position()).isEqualTo(Position.mariaDbGtid("0-1-40"));
+        s.recordWrite("maria", new HavenSession.Mark(0, Position.UNREACHABLE)); // a write whose position was lost
+        s.recordWrite("maria", new HavenSession.Mark(0, Position.mariaDbGtid("0-1-41")));
+        assertThat(s.mark("maria").orElseThrow().position()).isEqualTo(Position.UNREACHABLE);
+        assertThatThrownBy(() -> HavenSession.fromToken("hs1;mysql@0:unot-a-set")).hasMessageContaining("MySQL GTID set must");
     }
 }

@@ -83,7 +83,7 @@ public class JdbcOverheadBenchmark {
                     .poolProperty("driverClassName", StubDriver.class.getName())
                     .poolProperty("maximumPoolSize", Integer.toString(POOL_SIZE))
                     .topologyProvider((endpoint, timeout) -> new Probe(endpoint.port() == 1 ? Role.WRITER : Role.READER,
-                            1, 0, List.of()))
+                            1, dev.haven.Position.offset(0), List.of()))
                     .build();
             requireRoute(haven, false, 1);
             requireRoute(haven, true, 2);
@@ -180,8 +180,10 @@ public class JdbcOverheadBenchmark {
         return query(s.haven, true);
     }
 
-    // The cost of read-your-writes per commit: an autocommit UPDATE through the raw pool, through Haven, and through
-    // Haven with a HavenSession attached (one more query on the same connection reads the commit's position).
+    // The cost of read-your-writes per commit: an autocommit UPDATE through the raw pool, through Haven, through Haven
+    // with a HavenSession attached (the commit's mark is learnt only when needed: nothing per commit), and the same
+    // followed by the session's token(), as a request that hands its token on does (one query when no probe of the
+    // writer ran since the commit, none otherwise).
 
     @Benchmark
     public int pgRawCommit(Postgres s) throws SQLException {
@@ -196,6 +198,13 @@ public class JdbcOverheadBenchmark {
     @Benchmark
     public int pgHavenSessionCommit(Postgres s) throws SQLException {
         return commit(s.haven, HavenSession.create());
+    }
+
+    @Benchmark
+    public int pgHavenSessionCommitToken(Postgres s) throws SQLException {
+        HavenSession session = HavenSession.create();
+        int n = commit(s.haven, session);
+        return n + session.token().length();
     }
 
     // ------------------------------------------------------------------------------------------ the operation

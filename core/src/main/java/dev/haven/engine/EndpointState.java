@@ -1,6 +1,7 @@
 package dev.haven.engine;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.internal.Ewma;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -20,7 +21,7 @@ public final class EndpointState implements RouteCandidate {
     private volatile Endpoint endpoint;
     private volatile boolean up;
     private volatile long freshAsOfNanos = LagTracker.UNKNOWN;
-    private volatile long position = Long.MIN_VALUE;
+    private volatile Position position;
     private volatile boolean saturated;
     private final Ewma latency = new Ewma(0.2);
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -103,7 +104,7 @@ public final class EndpointState implements RouteCandidate {
     }
 
     @Override
-    public long position() {
+    public Position position() {
         return position;
     }
 
@@ -323,7 +324,7 @@ public final class EndpointState implements RouteCandidate {
         this.lastProbeFailure = reason;
     }
 
-    void position(long value) {
+    void position(Position value) {
         this.position = value;
     }
 

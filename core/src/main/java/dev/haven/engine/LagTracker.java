@@ -1,5 +1,7 @@
 package dev.haven.engine;
 
+import dev.haven.Position;
+
 /**
  * Measures replica staleness from a short history of writer positions, as DESIGN.md prescribes.
  *
@@ -20,11 +22,12 @@ package dev.haven.engine;
  */
 public final class LagTracker {
 
-    /** Returned by {@link #freshAsOf(long)} when the history cannot vouch for a position. */
+    /** Returned by {@link #freshAsOf(Position)} when the history cannot vouch for a position. */
     public static final long UNKNOWN = Long.MIN_VALUE;
 
     private long[] times;
-    private long[] positions;
+    private Position[] positions;
+    private long epoch; // the writer lineage of every sample held
     private int size;
     private int head; // index of the oldest sample
 
@@ -33,14 +36,22 @@ public final class LagTracker {
             throw new IllegalArgumentException("lag history capacity must be >= 2: was " + capacity);
         }
         this.times = new long[capacity];
-        this.positions = new long[capacity];
+        this.positions = new Position[capacity];
     }
 
     /** Records that at {@code timeNanos} (taken before the query) the writer was at {@code position}. */
-    public synchronized void record(long timeNanos, long position) {
+    public synchronized void record(long timeNanos, Position position) {
+        record(timeNanos, epoch, position);
+    }
+
+    /**
+     * Records that at {@code timeNanos} (taken before the query) the writer of lineage {@code writerEpoch} was at
+     * {@code position}; a sample of another lineage starts the history over.
+     */
+    public synchronized void record(long timeNanos, long writerEpoch, Position position) {
         if (size > 0) {
             int newest = index(size - 1);
-            if (position < positions[newest] || timeNanos < times[newest]) {
+            if (writerEpoch != epoch || !position.covers(positions[newest]) || timeNanos < times[newest]) {
                 // Positions and times never go backwards within one writer; a regression means a new
                 // lineage (failover or restore): start over rather than mix histories.
                 size = 0;
@@ -51,6 +62,7 @@ public final class LagTracker {
             head = (head + 1) % times.length;
             size--;
         }
+        epoch = writerEpoch;
         int slot = index(size);
         times[slot] = timeNanos;
         positions[slot] = position;
@@ -59,17 +71,31 @@ public final class LagTracker {
 
     /**
      * The time as of which a replica at {@code replicaPosition} is known to be complete: the newest
-     * sample time whose writer position it has reached, or {@link #UNKNOWN}.
+     * sample time whose writer position it covers, or {@link #UNKNOWN}.
      */
-    public synchronized long freshAsOf(long replicaPosition) {
+    public synchronized long freshAsOf(Position replicaPosition) {
         // Newest first: the answer is usually one of the last samples.
         for (int i = size - 1; i >= 0; i--) {
             int slot = index(i);
-            if (positions[slot] <= replicaPosition) {
+            if (replicaPosition.covers(positions[slot])) {
                 return times[slot];
             }
         }
         return UNKNOWN;
+    }
+
+    /**
+     * The writer's position in the oldest sample taken at or after {@code timeNanos}, with its lineage: it covers every
+     * write acknowledged before {@code timeNanos}. {@code null} when no such sample is held yet (or any more).
+     */
+    public synchronized dev.haven.HavenSession.Mark writerMarkSince(long timeNanos) {
+        for (int i = 0; i < size; i++) {
+            int slot = index(i);
+            if (times[slot] - timeNanos >= 0) {
+                return new dev.haven.HavenSession.Mark(epoch, positions[slot]);
+            }
+        }
+        return null;
     }
 
     /** Staleness in nanoseconds at {@code nowNanos} of a replica fresh as of {@code freshAsOf}. */
@@ -86,7 +112,7 @@ public final class LagTracker {
             return;
         }
         long[] t = new long[capacity];
-        long[] p = new long[capacity];
+        Position[] p = new Position[capacity];
         for (int i = 0; i < size; i++) {
             t[i] = times[index(i)];
             p[i] = positions[index(i)];
@@ -103,6 +129,7 @@ public final class LagTracker {
     public synchronized void reset() {
         size = 0;
         head = 0;
+        java.util.Arrays.fill(positions, null);
     }
 
     public synchronized int size() {

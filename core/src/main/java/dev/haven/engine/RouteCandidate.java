@@ -1,6 +1,7 @@
 package dev.haven.engine;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 
 /**
  * What the {@link Router} needs to know about one endpoint at the moment of a decision. Implemented by
@@ -13,11 +14,11 @@ public interface RouteCandidate {
     /** Up by the last probe and its circuit breaker admits calls. */
     boolean available();
 
-    /** From {@link LagTracker#freshAsOf(long)} for replicas; ignored for the writer. */
+    /** From {@link LagTracker#freshAsOf(Position)} for replicas; ignored for the writer. */
     long freshAsOfNanos();
 
-    /** Last replayed (replica) or written (writer) position, {@code Long.MIN_VALUE} when unknown. */
-    long position();
+    /** Last replayed (replica) or written (writer) position, {@code null} when unknown. */
+    Position position();
 
     /** Smoothed round-trip latency in nanoseconds. */
     double latencyNanos();
@@ -61,7 +62,7 @@ public interface RouteCandidate {
         }
 
         @Override
-        default long position() {
+        default Position position() {
             return state().position();
         }
 

@@ -2,6 +2,7 @@ package dev.haven.engine;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,13 +39,13 @@ public final class Router {
      * @param candidates      every endpoint of the current topology with its state
      * @param consistency     what the read requires
      * @param sessionPosition for {@link Consistency#SESSION}: the position of the session's last write
-     *                        ({@code Long.MIN_VALUE} when it wrote nothing yet)
+     *                        ({@code null} when it wrote nothing yet)
      * @param nowNanos        current ticker time
      * @param random          uniform in [0, 1)
      * @param skipped         told about replicas passed over for staleness (may be {@code null})
      */
     public List<Endpoint> forRead(List<? extends RouteCandidate> candidates, Consistency consistency,
-            long sessionPosition, boolean fallbackToWriter, long nowNanos, double random,
+            Position sessionPosition, boolean fallbackToWriter, long nowNanos, double random,
             Consumer<Skip> skipped) {
         RouteCandidate writer = null;
         for (RouteCandidate c : candidates) {
@@ -92,16 +93,17 @@ public final class Router {
         return null;
     }
 
-    static boolean satisfies(RouteCandidate c, Consistency consistency, long sessionPosition, long nowNanos,
+    static boolean satisfies(RouteCandidate c, Consistency consistency, Position sessionPosition, long nowNanos,
             Consumer<Skip> skipped) {
         switch (consistency.level()) {
             case EVENTUAL:
                 return true;
             case SESSION:
-                if (sessionPosition == Long.MIN_VALUE) {
+                if (sessionPosition == null) {
                     return true;
                 }
-                if (c.position() != Long.MIN_VALUE && c.position() >= sessionPosition) {
+                Position at = c.position();
+                if (at != null && at.covers(sessionPosition)) {
                     return true;
                 }
                 if (skipped != null) {
@@ -187,7 +189,7 @@ public final class Router {
      * that counted in one pass and picked in a second could find a different set; this one cannot.
      */
     public Endpoint firstForRead(List<? extends RouteCandidate> candidates, Consistency consistency,
-            long sessionPosition, boolean fallbackToWriter, long nowNanos, double random, Consumer<Skip> skipped) {
+            Position sessionPosition, boolean fallbackToWriter, long nowNanos, double random, Consumer<Skip> skipped) {
         RouteCandidate writer = null;
         boolean replicas = consistency.allowsReplica();
         long seed = Double.doubleToRawLongBits(random);

@@ -153,6 +153,16 @@ public final class TopologyMonitor implements AutoCloseable {
         return trustedWriterEpoch;
     }
 
+    /**
+     * Where a write acknowledged before {@code ackNanos} (ticker time) landed at the latest, from the writer's probed
+     * positions: the oldest writer sample whose probe was sent at or after it, or {@code null} when no probe of the
+     * current writer has been sent since (ask the writer then). Lets a store learn a session write's mark without a
+     * query of its own once a probe round has passed.
+     */
+    public dev.haven.HavenSession.Mark writerMarkSince(long ackNanos) {
+        return lag.writerMarkSince(ackNanos);
+    }
+
     public Snapshot snapshot() {
         return snapshot;
     }
@@ -450,8 +460,8 @@ public final class TopologyMonitor implements AutoCloseable {
         Probe wp = writerId == null ? null : ok.get(writerId);
         if (wp != null) {
             trustedWriterEpoch = wp.epoch();
-            if (wp.position() != Long.MIN_VALUE) {
-                lag.record(sentAt.get(writerId), wp.position());
+            if (wp.position() != null) {
+                lag.record(sentAt.get(writerId), wp.epoch(), wp.position());
             }
             discover(writerId, wp.discovered());
         } else if (writerId == null) {
@@ -611,7 +621,7 @@ public final class TopologyMonitor implements AutoCloseable {
      * the safe side), else unknown.
      */
     private long freshAsOf(Probe p, Long sentAtNanos) {
-        if (p.position() != Long.MIN_VALUE) {
+        if (p.position() != null) {
             return lag.freshAsOf(p.position());
         }
         if (p.reportedLagNanos() >= 0 && sentAtNanos != null) {

@@ -1,6 +1,7 @@
 package dev.haven.spi;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import java.util.List;
 import java.util.Objects;
@@ -13,12 +14,12 @@ import java.util.Objects;
  *                   endpoints that both claim {@link Role#WRITER}, only the one with the higher epoch is
  *                   trusted; 0 when the store has none
  * @param position   replication position: written (writer) or replayed (reader), comparable within
- *                   one writer lineage; {@code Long.MIN_VALUE} when unknown
+ *                   one writer lineage ({@link Position#covers}); {@code null} when unknown
  * @param discovered other endpoints this one reports (e.g. replicas attached to a writer)
  * @param roundTripNanos see the canonical constructor
  * @param reportedLagNanos see the canonical constructor
  */
-public record Probe(Role role, long epoch, long position, List<Endpoint> discovered, long roundTripNanos,
+public record Probe(Role role, long epoch, Position position, List<Endpoint> discovered, long roundTripNanos,
         long reportedLagNanos) {
 
     /**
@@ -36,12 +37,12 @@ public record Probe(Role role, long epoch, long position, List<Endpoint> discove
     }
 
     /** A probe without a reported lag. */
-    public Probe(Role role, long epoch, long position, List<Endpoint> discovered, long roundTripNanos) {
+    public Probe(Role role, long epoch, Position position, List<Endpoint> discovered, long roundTripNanos) {
         this(role, epoch, position, discovered, roundTripNanos, -1);
     }
 
     /** A probe whose round trip the monitor measures. */
-    public Probe(Role role, long epoch, long position, List<Endpoint> discovered) {
+    public Probe(Role role, long epoch, Position position, List<Endpoint> discovered) {
         this(role, epoch, position, discovered, -1);
     }
 }

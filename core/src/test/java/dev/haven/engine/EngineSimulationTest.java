@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.spi.Probe;
 import dev.haven.spi.TopologyProvider;
@@ -146,7 +147,7 @@ class EngineSimulationTest {
             if (n.role == Role.WRITER) {
                 seenEpoch = Math.max(seenEpoch, n.epoch);
             }
-            return new Probe(n.role, n.role == Role.WRITER ? n.epoch : 0, n.position, List.of());
+            return new Probe(n.role, n.role == Role.WRITER ? n.epoch : 0, Position.offset(n.position), List.of());
         }
 
         /** One step of the world: writes, replication, and maybe a fault or a repair. */
@@ -278,7 +279,7 @@ class EngineSimulationTest {
                             + " rounds after it answered (routed to " + (w == null ? "nobody" : w.id()) + ")";
                 }
 
-                Endpoint r = router.firstForRead(states, Consistency.boundedStaleness(BOUND), Long.MIN_VALUE, true,
+                Endpoint r = router.firstForRead(states, Consistency.boundedStaleness(BOUND), null, true,
                         cluster.now, reads.nextDouble(), null);
                 // Staleness is measured against the writer lineage the client has seen: with the newest writer behind a
                 // partition and an old primary back on its old timeline, a replica of the new lineage looks fresh next

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.Ticker;
 import dev.haven.event.HavenEvent;
@@ -41,7 +42,7 @@ class MonitorRegistryTest {
         if (writerDown.get() && endpoint.id().equals("a:1")) {
             throw new java.net.ConnectException("Connection refused");
         }
-        return endpoint.id().equals("a:1") ? new Probe(Role.WRITER, 1, 10, List.of()) : new Probe(Role.READER, 0, 10, List.of());
+        return endpoint.id().equals("a:1") ? new Probe(Role.WRITER, 1, Position.offset(10), List.of()) : new Probe(Role.READER, 0, Position.offset(10), List.of());
     };
 
     @AfterEach

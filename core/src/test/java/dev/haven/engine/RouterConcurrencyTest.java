@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
@@ -41,7 +42,7 @@ class RouterConcurrencyTest {
             EndpointState s = state(Endpoint.of("r" + i, 1).withRole(Role.READER).withLocation("r1", zones[i]));
             s.up(true);
             s.freshAsOf(now);
-            s.position(1000);
+            s.position(Position.offset(1000));
             states.add(s);
         }
         Set<String> ids = states.stream().map(EndpointState::id).collect(Collectors.toSet());
@@ -65,7 +66,7 @@ class RouterConcurrencyTest {
                         case 0 -> s.saturated(!s.saturated());
                         case 1 -> s.up(!s.up());
                         case 2 -> s.freshAsOf(rnd.nextBoolean() ? now : now - 2_000_000_000L);
-                        case 3 -> s.position(995 + rnd.nextInt(10));
+                        case 3 -> s.position(Position.offset(995 + rnd.nextInt(10)));
                         default -> {
                             s.begin();
                             s.end(rnd.nextLong(100_000, 5_000_000));
@@ -82,7 +83,7 @@ class RouterConcurrencyTest {
                     ThreadLocalRandom rnd = ThreadLocalRandom.current();
                     for (int i = 0; i < ROUTES_PER_THREAD && !stop.get(); i++) {
                         Consistency c = consistencies[i & 3];
-                        long session = (i & 4) == 0 ? Long.MIN_VALUE : 1000;
+                        Position session = (i & 4) == 0 ? null : Position.offset(1000);
                         double r = rnd.nextDouble();
                         Endpoint first = router.firstForRead(states, c, session, true, now, r, null);
                         if (first != null && !ids.contains(first.id())) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,18 +19,28 @@ class RouterTest {
     private static final long MS = 1_000_000L;
     private static final long NOW = 100_000 * MS;
 
-    record C(Endpoint endpoint, boolean available, long freshAsOfNanos, long position, double latencyNanos,
+    /** A session position for the router: {@code Long.MIN_VALUE} for none. */
+    static Position at(long position) {
+        return position == Long.MIN_VALUE ? null : Position.offset(position);
+    }
+
+    record C(Endpoint endpoint, boolean available, long freshAsOfNanos, long pos, double latencyNanos,
             int inFlight, boolean saturated) implements RouteCandidate {
+        @Override
+        public Position position() {
+            return at(pos);
+        }
+
         C withPosition(long p) {
             return new C(endpoint, available, freshAsOfNanos, p, latencyNanos, inFlight, saturated);
         }
 
         C down() {
-            return new C(endpoint, false, freshAsOfNanos, position, latencyNanos, inFlight, saturated);
+            return new C(endpoint, false, freshAsOfNanos, pos, latencyNanos, inFlight, saturated);
         }
 
         C saturate() {
-            return new C(endpoint, available, freshAsOfNanos, position, latencyNanos, inFlight, true);
+            return new C(endpoint, available, freshAsOfNanos, pos, latencyNanos, inFlight, true);
         }
     }
 
@@ -47,7 +58,7 @@ class RouterTest {
 
     private List<String> read(List<C> cs, Consistency c, long session, boolean fallback) {
         List<String> ids = new ArrayList<>();
-        for (Endpoint e : router.forRead(cs, c, session, fallback, NOW, 0.3, null)) {
+        for (Endpoint e : router.forRead(cs, c, at(session), fallback, NOW, 0.3, null)) {
             ids.add(e.host());
         }
         return ids;
@@ -64,7 +75,7 @@ class RouterTest {
     void replicaBeyondTheLagBoundGetsNoReadsAndIsReported() {
         List<C> cs = List.of(writer(), reader("fresh", "a", 200, 1), reader("stale", "a", 1500, 1));
         List<Router.Skip> skips = new ArrayList<>();
-        List<Endpoint> out = router.forRead(cs, oneSecond, Long.MIN_VALUE, true, NOW, 0.5, skips::add);
+        List<Endpoint> out = router.forRead(cs, oneSecond, null, true, NOW, 0.5, skips::add);
         assertThat(out).extracting(Endpoint::host).containsExactly("fresh", "w");
         assertThat(skips).singleElement().satisfies(s -> {
             assertThat(s.endpoint().host()).isEqualTo("stale");
@@ -130,7 +141,7 @@ class RouterTest {
         Random rnd = new Random(42);
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < 10_000; i++) {
-            String first = router.forRead(cs, Consistency.EVENTUAL, Long.MIN_VALUE, true, NOW, rnd.nextDouble(), null).get(0).host();
+            String first = router.forRead(cs, Consistency.EVENTUAL, null, true, NOW, rnd.nextDouble(), null).get(0).host();
             counts.merge(first, 1, Integer::sum);
         }
         return counts;
@@ -168,8 +179,8 @@ class RouterTest {
             long session = rnd.nextBoolean() ? Long.MIN_VALUE : 1000;
             boolean fallback = rnd.nextBoolean();
             double r = rnd.nextDouble();
-            List<Endpoint> all = router.forRead(cands, c, session, fallback, NOW, r, null);
-            Endpoint first = router.firstForRead(cands, c, session, fallback, NOW, r, null);
+            List<Endpoint> all = router.forRead(cands, c, at(session), fallback, NOW, r, null);
+            Endpoint first = router.firstForRead(cands, c, at(session), fallback, NOW, r, null);
             assertThat(first).as("round %d, %s, %s", round, c, cands).isEqualTo(all.isEmpty() ? null : all.get(0));
         }
     }

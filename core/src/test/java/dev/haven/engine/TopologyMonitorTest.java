@@ -3,6 +3,7 @@ package dev.haven.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.event.HavenEvent;
 import dev.haven.spi.Probe;
@@ -66,11 +67,11 @@ class TopologyMonitorTest {
     }
 
     private static Probe writer(long timeline, long lsn) {
-        return new Probe(Role.WRITER, timeline, lsn, List.of());
+        return new Probe(Role.WRITER, timeline, Position.offset(lsn), List.of());
     }
 
     private static Probe reader(long lsn) {
-        return new Probe(Role.READER, 0, lsn, List.of());
+        return new Probe(Role.READER, 0, Position.offset(lsn), List.of());
     }
 
     @Test
@@ -196,7 +197,7 @@ class TopologyMonitorTest {
     void aDiscoveredReplicaPromotedToWriterIsNotForgottenAfterOneFailedProbe() {
         // Seed a reports b; a dies and b is promoted: b is the writer, and nobody lists it (a writer does not list
         // itself). One failed probe of b must not make Haven forget the only writer it can still reach.
-        answers.put("a:1", new Probe(Role.WRITER, 1, 500, List.of(b)));
+        answers.put("a:1", new Probe(Role.WRITER, 1, Position.offset(500), List.of(b)));
         TopologyMonitor m = monitor(a);
         m.round();
         answers.put("b:1", reader(500));
@@ -303,7 +304,7 @@ class TopologyMonitorTest {
     @Test
     void discoveredReplicasJoinAndLeaveWithoutRestart() {
         Endpoint d = Endpoint.of("d", 1);
-        answers.put("a:1", new Probe(Role.WRITER, 1, 10, List.of(d)));
+        answers.put("a:1", new Probe(Role.WRITER, 1, Position.offset(10), List.of(d)));
         answers.put("d:1", reader(10));
         TopologyMonitor m = monitor(a);
         m.round();

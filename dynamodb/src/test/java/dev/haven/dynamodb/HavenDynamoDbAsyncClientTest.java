@@ -275,7 +275,7 @@ class HavenDynamoDbAsyncClientTest {
         // the mark is the wall-clock time of the acknowledgement, in microseconds, under the client's cluster name
         HavenSession.Mark mark = s.mark("haven-dynamodb").orElseThrow();
         assertThat(mark.epoch()).isZero();
-        assertThat(mark.position()).isBetween(before, after);
+        assertThat(((dev.haven.Position.Offset) mark.position()).value()).isBetween(before, after);
     }
 
     @Test

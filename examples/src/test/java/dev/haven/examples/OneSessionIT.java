@@ -241,7 +241,10 @@ class OneSessionIT {
             cache = HavenRedisClient.builder().sentinel(redis.sentinelUri()).clusterName("cache")
                     .attemptTimeout(Duration.ofSeconds(1)).probeTimeout(Duration.ofSeconds(1)).writerWait(Duration.ofSeconds(10)).build();
             HavenDynamoDbClient.Builder d = HavenDynamoDbClient.builder().homeRegion(HOME).localRegion("us-west-2")
-                    .heartbeatTable(HEARTBEAT).credentialsProvider(regions.credentials());
+                    .heartbeatTable(HEARTBEAT).credentialsProvider(regions.credentials())
+                    // DynamoDB Local is a JVM per region: on a loaded 2-core machine its answers take longer than the
+                    // 500 ms default probe timeout, which declared both regions down in a run at load 11
+                    .probeTimeout(Duration.ofSeconds(2));
             for (String r : regions.regions()) {
                 d.region(r, regions.endpoint(r));
             }

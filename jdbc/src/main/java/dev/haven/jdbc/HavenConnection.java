@@ -36,9 +36,11 @@ public interface HavenConnection extends Connection {
 
     /**
      * Attaches a read-your-writes session: writes committed on this connection (autocommit statements, transactions
-     * at {@code commit()}) move the session's mark for this cluster to where they landed (one extra query per
-     * commit, on the same connection), and {@link Consistency#SESSION} reads bound after this call are routed by it.
-     * A write whose commit succeeded but whose position could not be read (the connection broke in between) sends the
+     * at {@code commit()}) move the session's mark for this cluster to where they landed, and
+     * {@link Consistency#SESSION} reads bound after this call are routed by it. A commit costs no extra round trip: the
+     * mark is learnt when the session needs it (a {@code SESSION} read, {@link HavenSession#token()}), from the writer
+     * position Haven's probes sampled after the commit, or, when no probe ran since, with one query on a writer
+     * connection for all the session's commits so far. A mark that could not be learnt (no writer reachable) sends the
      * session's {@code SESSION} reads to the writer until the next failover.
      *
      * @param session the session, or {@code null} to detach it

@@ -208,6 +208,7 @@ public final class HavenDataSource implements DataSource, Closeable {
 
         private final Properties pool = new Properties();
         private TopologyProvider topologyProvider;
+        private Object awsCredentials; // an AwsCredentialsProvider; Object so that no SDK class is needed without it
         private java.util.function.BooleanSupplier readOnlyWhen;
 
         private Builder() {
@@ -270,6 +271,43 @@ public final class HavenDataSource implements DataSource, Closeable {
          */
         public Builder sessionWait(Duration wait) {
             return set(JdbcKeys.SESSION_WAIT, wait);
+        }
+
+        /**
+         * {@code haven.jdbc.auth}: how new connections log in ({@link JdbcAuthentication}): the password, an RDS IAM
+         * token per server, or a Secrets Manager secret fetched again when a login is refused.
+         */
+        public Builder auth(JdbcAuthentication auth) {
+            return set(JdbcKeys.AUTH, Objects.requireNonNull(auth, "haven.jdbc.auth"));
+        }
+
+        /** {@code haven.jdbc.auth.region}: the AWS region for IAM tokens and the secret (default: from an RDS URL). */
+        public Builder authRegion(String region) {
+            return set(JdbcKeys.AUTH_REGION, region);
+        }
+
+        /** {@code haven.jdbc.auth.secret-id}: the Secrets Manager secret of {@code auth=secrets-manager}. */
+        public Builder authSecretId(String secretId) {
+            return set(JdbcKeys.AUTH_SECRET_ID, secretId);
+        }
+
+        /** {@code haven.jdbc.auth.secrets-manager-endpoint}: a Secrets Manager endpoint other than the region's. */
+        public Builder authSecretsManagerEndpoint(String url) {
+            return set(JdbcKeys.AUTH_SECRETS_MANAGER_ENDPOINT, url);
+        }
+
+        /** {@code haven.jdbc.auth.refresh}: IAM tokens made and the secret fetched anew after this (default 10m). */
+        public Builder authRefresh(Duration refresh) {
+            return set(JdbcKeys.AUTH_REFRESH, refresh);
+        }
+
+        /**
+         * The AWS credentials that sign IAM tokens and read the secret, instead of the SDK's default chain
+         * (environment, profile, container or instance role). The application keeps it and closes it.
+         */
+        public Builder awsCredentials(software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials) {
+            this.awsCredentials = Objects.requireNonNull(credentials, "credentials");
+            return this;
         }
 
         /** {@code haven.jdbc.username}. */
@@ -393,8 +431,10 @@ public final class HavenDataSource implements DataSource, Closeable {
                 throw new IllegalArgumentException("haven.jdbc.pool.* contains a property HikariCP rejects: "
                         + ex.getMessage(), ex);
             }
-            return new JdbcSettings(values, parsed, Map.copyOf(locations), (Properties) pool.clone(), listeners(),
-                    topologyProvider, ticker(), clock());
+            JdbcSettings checked = new JdbcSettings(values, parsed, Map.copyOf(locations), (Properties) pool.clone(),
+                    listeners(), topologyProvider, ticker(), clock(), awsCredentials);
+            dev.haven.jdbc.internal.ConnectionCredentials.check(checked);
+            return checked;
         }
     }
 

@@ -22,6 +22,22 @@ public final class JdbcKeys {
             .secret();
     public static final Setting<String> USERNAME = Setting.text("username", null, "the database user");
     public static final Setting<String> PASSWORD = Setting.text("password", null, "never logged, never in a message").secret();
+    public static final Setting<JdbcAuthentication> AUTH = Setting.choice("auth", JdbcAuthentication.class,
+            JdbcAuthentication.PASSWORD, "how new connections (pools and probes) log in: `password`; `iam` (an RDS IAM "
+                    + "token per server, needs `software.amazon.awssdk:rds`); `secrets-manager` (username and password from "
+                    + "`auth.secret-id`, fetched again when a login is refused; needs `software.amazon.awssdk:secretsmanager`)");
+    public static final Setting<String> AUTH_REGION = Setting.text("auth.region", null,
+            "the AWS region that signs IAM tokens and serves the secret; by default the region of an RDS host name in "
+                    + "the URL").defaultShownAs("derived").rule("be an AWS region name like us-east-1",
+                    v -> v.matches("[a-z]{2}(-[a-z]+)+-\\d+"));
+    public static final Setting<String> AUTH_SECRET_ID = Setting.text("auth.secret-id", null,
+            "`auth=secrets-manager`: the secret's name or ARN; its JSON holds `username` and `password`");
+    public static final Setting<String> AUTH_SECRETS_MANAGER_ENDPOINT = Setting.text("auth.secrets-manager-endpoint", null,
+            "`auth=secrets-manager`: an endpoint URL other than the region's (a VPC endpoint)")
+            .rule("be an absolute http(s) URL", v -> v.matches("https?://[^\\s/]+(/.*)?"));
+    public static final Setting<Duration> AUTH_REFRESH = Setting.duration("auth.refresh", Duration.ofMinutes(10),
+            "IAM tokens are made anew, and the secret fetched anew, after this (IAM tokens expire after 15 minutes)")
+            .atLeast(Duration.ofSeconds(1)).atMost(Duration.ofMinutes(14));
     public static final Setting<JdbcProvider> PROVIDER = Setting.choice("provider", JdbcProvider.class, JdbcProvider.AUTO,
             "the kind of database and deployment (`auto`, `postgres`, `aurora-postgres`, `aurora-global-postgres`, "
                     + "`rds-multi-az-postgres`); `auto` "
@@ -85,7 +101,8 @@ public final class JdbcKeys {
     public static final Setting<Integer> BREAKER_MINIMUM_CALLS = CommonKeys.BREAKER_MINIMUM_CALLS;
     public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = CommonKeys.BREAKER_WAIT_IN_OPEN;
 
-    public static final SettingsSpec SPEC = SettingsSpec.of("haven.jdbc.", List.of(URL, USERNAME, PASSWORD, PROVIDER,
+    public static final SettingsSpec SPEC = SettingsSpec.of("haven.jdbc.", List.of(URL, USERNAME, PASSWORD, AUTH, AUTH_REGION,
+            AUTH_SECRET_ID, AUTH_SECRETS_MANAGER_ENDPOINT, AUTH_REFRESH, PROVIDER,
             AURORA_INSTANCE_HOST_PATTERN, AURORA_GLOBAL_INSTANCE_HOST_PATTERNS, AURORA_CROSS_REGION_READS, CLUSTER_NAME,
             DEFAULT_CONSISTENCY, READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT,
             DEADLINE, WRITER_WAIT, SESSION_WAIT, RETRY_MAX_ATTEMPTS, RETRY_BASE_BACKOFF, RETRY_MAX_BACKOFF, RETRY_BUDGET_RATIO,

@@ -73,7 +73,7 @@ class DriverCauseTest {
     void connectionsStartReadOnlyWhileTheBuildersConditionHolds() throws SQLException {
         AtomicBoolean readOnlyWork = new AtomicBoolean();
         try (HavenDataSource ds = HavenDataSource.builder().url("jdbc:postgresql://127.0.0.1:1/db").username("u").password("p")
-                .topologyProvider((e, t) -> new dev.haven.spi.Probe(dev.haven.Role.WRITER, 0, 0, List.of()))
+                .topologyProvider((e, t) -> new dev.haven.spi.Probe(dev.haven.Role.WRITER, 0, null, List.of()))
                 .readOnlyWhen(readOnlyWork::get).build()) {
             int readOnly = 0;
             for (int i = 0; i < 10; i++) {

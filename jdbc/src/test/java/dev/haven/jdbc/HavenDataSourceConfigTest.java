@@ -69,10 +69,10 @@ class HavenDataSourceConfigTest {
         assertThatThrownBy(() -> valid().auroraInstanceHostPattern("?.a.?.example.com").build())
                 .hasMessageStartingWith("haven.jdbc.aurora.instance-host-pattern must contain exactly one `?`");
         assertThatThrownBy(() -> valid().provider(JdbcProvider.POSTGRES)
-                .topologyProvider((e, t) -> new dev.haven.spi.Probe(dev.haven.Role.WRITER, 0, 0, java.util.List.of())).build())
+                .topologyProvider((e, t) -> new dev.haven.spi.Probe(dev.haven.Role.WRITER, 0, null, java.util.List.of())).build())
                 .hasMessage("haven.jdbc.provider is ignored with a custom topologyProvider(...): was postgres");
         assertThatThrownBy(() -> valid().url("jdbc:db2://h/db")
-                .topologyProvider((e, t) -> new dev.haven.spi.Probe(dev.haven.Role.WRITER, 0, 0, java.util.List.of())).build())
+                .topologyProvider((e, t) -> new dev.haven.spi.Probe(dev.haven.Role.WRITER, 0, null, java.util.List.of())).build())
                 .hasMessage("haven.jdbc.url must give the port of every host (Haven knows no default port for this driver): "
                         + "was jdbc:db2://h/db");
     }

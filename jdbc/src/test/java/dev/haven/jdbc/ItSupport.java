@@ -62,6 +62,15 @@ final class ItSupport {
         }
     }
 
+    /** Sleeps {@code ms}; an interrupt ends the sleep and stays set. */
+    static void sleepQuietly(long ms) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static void sleep(Duration d) throws InterruptedException {
         TimeUnit.NANOSECONDS.sleep(d.toNanos());
     }

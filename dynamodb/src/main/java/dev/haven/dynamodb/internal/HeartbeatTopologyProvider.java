@@ -1,6 +1,7 @@
 package dev.haven.dynamodb.internal;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.spi.Probe;
 import dev.haven.spi.TopologyProvider;
@@ -84,12 +85,12 @@ public final class HeartbeatTopologyProvider implements TopologyProvider {
                             ":exp", AttributeValue.fromN(Long.toString(clock.instant().getEpochSecond() + TTL_SECONDS))))
                     .returnValues(ReturnValue.UPDATED_NEW)
                     .overrideConfiguration(deadline));
-            return new Probe(Role.WRITER, 0, seq(r.attributes()), List.of());
+            return new Probe(Role.WRITER, 0, Position.offset(seq(r.attributes())), List.of());
         }
         GetItemResponse r = client.getItem(b -> b.tableName(table).key(key).consistentRead(true)
                 .projectionExpression("#seq").expressionAttributeNames(Map.of("#seq", SEQ))
                 .overrideConfiguration(deadline));
-        return new Probe(Role.READER, 0, r.hasItem() ? seq(r.item()) : Long.MIN_VALUE, List.of());
+        return new Probe(Role.READER, 0, r.hasItem() ? Position.offset(seq(r.item())) : null, List.of());
     }
 
     private static long seq(Map<String, AttributeValue> item) {

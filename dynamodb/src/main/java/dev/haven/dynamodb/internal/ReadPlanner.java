@@ -3,6 +3,7 @@ package dev.haven.dynamodb.internal;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.HavenSession;
+import dev.haven.Position;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.EventBus;
@@ -79,7 +80,7 @@ final class ReadPlanner {
             return v.home() != null && v.home().available() ? List.of(v.home().endpoint()) : List.of();
         }
         Consumer<Router.Skip> skipped = events.hasListeners() ? this::publishSkip : null;
-        return router.forRead(v.candidates(), c, Long.MIN_VALUE, false, now, ThreadLocalRandom.current().nextDouble(), skipped);
+        return router.forRead(v.candidates(), c, null, false, now, ThreadLocalRandom.current().nextDouble(), skipped);
     }
 
     private void publishSkip(Router.Skip s) {
@@ -92,7 +93,7 @@ final class ReadPlanner {
      * synchronized with this one's (on AWS, to well under a millisecond; {@code lag-margin} absorbs the skew).
      */
     static HavenSession.Mark writeMark(DynamoDbSettings settings) {
-        return new HavenSession.Mark(0, micros(settings.clock().instant()));
+        return new HavenSession.Mark(0, Position.offset(micros(settings.clock().instant())));
     }
 
     private static long micros(java.time.Instant t) {
@@ -112,10 +113,10 @@ final class ReadPlanner {
             if (mark == null) {
                 return Consistency.EVENTUAL;
             }
-            if (mark.epoch() != 0) {
+            if (mark.epoch() != 0 || !(mark.position() instanceof Position.Offset written)) {
                 return Consistency.STRONG; // not a mark this store writes (a token of another store's cluster name)
             }
-            long ageMicros = Math.max(0, nowMicros - mark.position()); // a mark from the future: only home has it
+            long ageMicros = Math.max(0, nowMicros - written.value()); // a mark from the future: only home has it
             bound = ageMicros >= Long.MAX_VALUE / 1_000 ? Long.MAX_VALUE : ageMicros * 1_000;
         } else if (c.level() == Consistency.Level.BOUNDED_STALENESS) {
             bound = c.maxStalenessNanos();

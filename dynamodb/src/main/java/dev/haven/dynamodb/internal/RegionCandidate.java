@@ -1,6 +1,7 @@
 package dev.haven.dynamodb.internal;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.engine.EndpointState;
 import dev.haven.engine.RouteCandidate;
@@ -11,6 +12,9 @@ import dev.haven.engine.RouteCandidate;
  * latency) apply to every region alike &mdash; an application running in the home region reads there.
  */
 final class RegionCandidate implements RouteCandidate.Decorator {
+
+    /** The home region has every write: a position covering every heartbeat sequence. */
+    private static final Position HOME = Position.offset(Long.MAX_VALUE);
 
     private final EndpointState state;
     private final Endpoint asReader;
@@ -42,8 +46,8 @@ final class RegionCandidate implements RouteCandidate.Decorator {
     }
 
     @Override
-    public long position() {
-        return home ? Long.MAX_VALUE : state.position();
+    public Position position() {
+        return home ? HOME : state.position();
     }
 
     @Override

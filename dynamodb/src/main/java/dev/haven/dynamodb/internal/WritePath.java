@@ -143,7 +143,7 @@ final class WritePath {
         }
         boolean down = !home.state().up();
         if (failover && settings.writeFailover() && down) {
-            List<Endpoint> order = router.forRead(v.candidates(), Consistency.EVENTUAL, Long.MIN_VALUE, false,
+            List<Endpoint> order = router.forRead(v.candidates(), Consistency.EVENTUAL, null, false,
                     settings.ticker().nanoTime(), ThreadLocalRandom.current().nextDouble(), null);
             if (!order.isEmpty()) {
                 String target = order.get(0).id();

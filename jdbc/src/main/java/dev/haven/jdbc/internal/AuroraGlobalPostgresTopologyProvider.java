@@ -59,9 +59,9 @@ public final class AuroraGlobalPostgresTopologyProvider extends PgProbes {
      * @param patterns   instance host pattern per region ({@code ?} for the instance id)
      * @param homeRegion the region the application runs in ({@code ""}: unknown, a configuration error)
      */
-    public AuroraGlobalPostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor,
+    public AuroraGlobalPostgresTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor,
             Map<String, String> patterns, String homeRegion) {
-        super(url, user, password, abortExecutor);
+        super(url, credentials, abortExecutor);
         this.patterns = Map.copyOf(patterns);
         this.homeRegion = homeRegion;
     }
@@ -186,12 +186,12 @@ public final class AuroraGlobalPostgresTopologyProvider extends PgProbes {
         }
         if (selfEndpoint == null || !selfEndpoint.id().equals(endpoint.id())) {
             // the global writer endpoint, a cluster endpoint or another alias: a way in, never a target
-            return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.UNKNOWN, 0, null, instances, roundTrip);
         }
         if (!recovery) {
-            return new Probe(Role.WRITER, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.WRITER, 0, null, instances, roundTrip);
         }
-        return new Probe(Role.READER, 0, Long.MIN_VALUE, instances, roundTrip, selfLagNanos);
+        return new Probe(Role.READER, 0, null, instances, roundTrip, selfLagNanos);
     }
 
     /**

@@ -51,9 +51,9 @@ public final class AuroraPostgresTopologyProvider extends PgProbes {
     /**
      * @param hostPattern instance host name with {@code ?} for the identifier (see {@link #hostPattern})
      */
-    public AuroraPostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor,
+    public AuroraPostgresTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor,
             String hostPattern) {
-        super(url, user, password, abortExecutor);
+        super(url, credentials, abortExecutor);
         this.hostPattern = hostPattern.toLowerCase(Locale.ROOT);
     }
 
@@ -127,11 +127,11 @@ public final class AuroraPostgresTopologyProvider extends PgProbes {
         }
         if (self == null || !instance(self, endpoint.port()).id().equals(endpoint.id())) {
             // the cluster endpoint or another alias: a way to the instances, never a target
-            return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.UNKNOWN, 0, null, instances, roundTrip);
         }
         if (!recovery) {
-            return new Probe(Role.WRITER, 0, Long.MIN_VALUE, instances, roundTrip);
+            return new Probe(Role.WRITER, 0, null, instances, roundTrip);
         }
-        return new Probe(Role.READER, 0, Long.MIN_VALUE, instances, roundTrip, selfLagNanos);
+        return new Probe(Role.READER, 0, null, instances, roundTrip, selfLagNanos);
     }
 }

@@ -80,6 +80,7 @@ final class ConnectionHandler implements HavenConnection {
         Properties clientInfo;
         SQLException txBrokenCause;
         HavenSession session; // read-your-writes, when the application attached one
+        RoutingDataSource.PendingMark pendingMark; // this connection's commits not yet turned into the session's mark
     }
 
     ConnectionHandler(RoutingDataSource ds) {
@@ -114,7 +115,11 @@ final class ConnectionHandler implements HavenConnection {
     @Override
     public void session(HavenSession s) {
         if (s != null || more != null) {
-            more().session = s;
+            Settings m = more();
+            if (m.session != s) {
+                m.session = s;
+                m.pendingMark = s == null ? null : ds.new PendingMark();
+            }
         }
     }
 
@@ -143,9 +148,9 @@ final class ConnectionHandler implements HavenConnection {
     private void markSession() {
         RoutingDataSource.Bound b = bound;
         unmarkedWrite = false;
-        HavenSession session = session0();
-        if (b != null && session != null) {
-            session.recordWrite(ds.settings().clusterName(), ds.writeMark(b.connection()));
+        Settings m = more;
+        if (b != null && m != null && m.session != null) {
+            m.pendingMark.committed(m.session);
         }
     }
 

@@ -26,14 +26,28 @@ public final class JdbcSettings extends ReplicatedStoreSettings {
     private final TopologyProvider topologyProvider;
     // Read on the request path: resolved once, not per statement.
     private final Duration statementDeadline;
+    private final Object awsCredentials;
 
     public JdbcSettings(Settings keys, JdbcUrl url, Map<String, String[]> endpointLocations, Properties pool,
             List<HavenEventListener> listeners, TopologyProvider topologyProvider, Ticker ticker, Clock clock) {
+        this(keys, url, endpointLocations, pool, listeners, topologyProvider, ticker, clock, null);
+    }
+
+    /** @param awsCredentials an {@code AwsCredentialsProvider} given by the application, or null for the SDK's chain */
+    public JdbcSettings(Settings keys, JdbcUrl url, Map<String, String[]> endpointLocations, Properties pool,
+            List<HavenEventListener> listeners, TopologyProvider topologyProvider, Ticker ticker, Clock clock,
+            Object awsCredentials) {
         super(keys, listeners, ticker, clock, RetryPolicy.of(keys, JdbcKeys.DEADLINE), endpointLocations);
         this.url = url;
         this.pool = pool;
         this.topologyProvider = topologyProvider;
         this.statementDeadline = keys.get(JdbcKeys.DEADLINE);
+        this.awsCredentials = awsCredentials;
+    }
+
+    /** The application's {@code AwsCredentialsProvider} for IAM tokens and the secret, or null (the SDK's chain). */
+    public Object awsCredentials() {
+        return awsCredentials;
     }
 
     public JdbcUrl url() {

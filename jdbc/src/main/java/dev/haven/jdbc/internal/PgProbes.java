@@ -28,16 +28,13 @@ abstract class PgProbes implements TopologyProvider {
     private final org.postgresql.Driver driver = new org.postgresql.Driver();
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
-    protected PgProbes(JdbcUrl url, String user, String password, Executor abortExecutor) {
+    private final ConnectionCredentials credentials;
+
+    protected PgProbes(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor) {
         this.url = url;
+        this.credentials = credentials;
         this.abortExecutor = abortExecutor;
         this.baseProps = new Properties();
-        if (user != null) {
-            baseProps.setProperty("user", user);
-        }
-        if (password != null) {
-            baseProps.setProperty("password", password);
-        }
         baseProps.setProperty("ApplicationName", "haven-probe");
         baseProps.setProperty("tcpKeepAlive", "true");
         baseProps.setProperty("prepareThreshold", "0");
@@ -101,12 +98,34 @@ abstract class PgProbes implements TopologyProvider {
         p.setProperty("connectTimeout", Integer.toString(seconds));
         p.setProperty("loginTimeout", Integer.toString(seconds));
         p.setProperty("socketTimeout", Integer.toString(seconds));
-        Connection c = driver.connect(url.forEndpoint(endpoint), p);
+        Connection c;
+        try {
+            c = connect(endpoint, p);
+        } catch (SQLException e) {
+            if (!ConnectionCredentials.loginRefused(e)) {
+                throw e;
+            }
+            // A rotated secret, an expired token: the server is up and refused what we had. Once more with
+            // credentials fetched anew, rather than calling a healthy server down (which aborts its connections).
+            credentials.refused(endpoint.id());
+            c = connect(endpoint, p);
+        }
         if (c == null) {
             throw new SQLException("pgjdbc did not accept the URL for " + endpoint.address(), "08001");
         }
         c.setAutoCommit(true);
         return c;
+    }
+
+    private Connection connect(Endpoint endpoint, Properties p) throws SQLException {
+        com.zaxxer.hikari.util.Credentials login = credentials.get(endpoint);
+        if (login.getUsername() != null) {
+            p.setProperty("user", login.getUsername());
+        }
+        if (login.getPassword() != null) {
+            p.setProperty("password", login.getPassword());
+        }
+        return driver.connect(url.forEndpoint(endpoint), p);
     }
 
     @Override

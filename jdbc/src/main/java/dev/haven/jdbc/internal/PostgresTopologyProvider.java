@@ -1,6 +1,7 @@
 package dev.haven.jdbc.internal;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.spi.Probe;
 import java.sql.ResultSet;
@@ -79,8 +80,8 @@ public final class PostgresTopologyProvider extends PgProbes {
     private final boolean completeTopology;
 
     /** PostgreSQL streaming replication. */
-    public PostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor) {
-        this(url, user, password, abortExecutor, false);
+    public PostgresTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor) {
+        this(url, credentials, abortExecutor, false);
     }
 
     /**
@@ -88,8 +89,8 @@ public final class PostgresTopologyProvider extends PgProbes {
      *                   every instance answers with the whole cluster, so an endpoint it does not list (the cluster or
      *                   reader endpoint) is only a way in: it reports the instances and is never routed to
      */
-    public PostgresTopologyProvider(JdbcUrl url, String user, String password, Executor abortExecutor, boolean rdsMultiAz) {
-        super(url, user, password, abortExecutor);
+    public PostgresTopologyProvider(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor, boolean rdsMultiAz) {
+        super(url, credentials, abortExecutor);
         this.probeSql = rdsMultiAz ? probeSql(RDS_MULTI_AZ_DISCOVERY) : PROBE_SQL;
         this.completeTopology = rdsMultiAz;
     }
@@ -102,10 +103,8 @@ public final class PostgresTopologyProvider extends PgProbes {
     @Override
     Probe read(Endpoint endpoint, ResultSet rs, long roundTrip) throws SQLException {
         boolean recovery = rs.getBoolean(1);
-        long position = rs.getLong(2);
-        if (rs.wasNull()) {
-            position = Long.MIN_VALUE;
-        }
+        long lsn = rs.getLong(2);
+        Position position = rs.wasNull() ? null : Position.offset(lsn);
         long timeline = rs.getLong(3);
         String apps = rs.getString(4);
         List<Endpoint> discovered = new ArrayList<>();
@@ -121,7 +120,7 @@ public final class PostgresTopologyProvider extends PgProbes {
         }
         if (completeTopology && !discovered.isEmpty()
                 && discovered.stream().noneMatch(d -> d.id().equalsIgnoreCase(endpoint.id()))) {
-            return new Probe(Role.UNKNOWN, 0, Long.MIN_VALUE, discovered, roundTrip); // a way in, never a target
+            return new Probe(Role.UNKNOWN, 0, null, discovered, roundTrip); // a way in, never a target
         }
         return new Probe(recovery ? Role.READER : Role.WRITER, timeline, position, discovered, roundTrip);
     }

@@ -7,6 +7,7 @@ import com.zaxxer.hikari.util.DriverDataSource;
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
 import dev.haven.HavenSession;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.Topology;
 import dev.haven.engine.Attempts;
@@ -78,9 +79,11 @@ public final class RoutingDataSource implements AutoCloseable {
     private final Map<String, AtomicInteger> poolInFlight = new ConcurrentHashMap<>();
     private volatile Candidates candidates;
     private volatile boolean closed;
+    private final ConnectionCredentials credentials; // of this data source's pools
 
     public RoutingDataSource(JdbcSettings settings) {
         this.settings = settings;
+        this.credentials = ConnectionCredentials.of(settings);
         this.events = new EventBus(settings.listeners());
         this.router = new Router(settings.region(), settings.zone());
         this.sessionWaitNanos = settings.keys().get(JdbcKeys.SESSION_WAIT).toNanos();
@@ -150,7 +153,9 @@ public final class RoutingDataSource implements AutoCloseable {
                 java.util.Arrays.asList(hosts, s.url().scheme(), s.url().database(), s.url().params(), s.username(),
                         s.password(), s.topologyProvider(), s.keys().get(JdbcKeys.PROVIDER),
                         s.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), s.keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS),
-                        s.region(), s.ticker(), s.clock()));
+                        s.region(), s.ticker(), s.clock(), s.keys().get(JdbcKeys.AUTH), s.keys().get(JdbcKeys.AUTH_REGION),
+                        s.keys().get(JdbcKeys.AUTH_SECRET_ID), s.keys().get(JdbcKeys.AUTH_SECRETS_MANAGER_ENDPOINT),
+                        s.awsCredentials()));
     }
 
     private static String describe(Map<String, String[]> locations) {
@@ -169,27 +174,33 @@ public final class RoutingDataSource implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // The probes' own credentials (a token or secret cache of their own): the monitor outlives the data source
+        // that started it, so it must not share that data source's.
+        ConnectionCredentials probeCredentials = settings.topologyProvider() != null ? null : ConnectionCredentials.of(settings);
         TopologyProvider provider = settings.topologyProvider() != null ? settings.topologyProvider()
                 : new ProviderSelection(settings.clusterName(), settings.keys().get(JdbcKeys.PROVIDER), Map.of(
                         JdbcProvider.POSTGRES,
-                        () -> new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter),
+                        () -> new PostgresTopologyProvider(settings.url(), probeCredentials, probeAborter),
                         JdbcProvider.RDS_MULTI_AZ_POSTGRES,
-                        () -> new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter,
+                        () -> new PostgresTopologyProvider(settings.url(), probeCredentials, probeAborter,
                                 true),
                         JdbcProvider.AURORA_POSTGRES,
-                        () -> new AuroraPostgresTopologyProvider(settings.url(), settings.username(), settings.password(),
+                        () -> new AuroraPostgresTopologyProvider(settings.url(), probeCredentials,
                                 probeAborter, AuroraPostgresTopologyProvider.hostPattern(
                                         settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts())),
                         JdbcProvider.AURORA_GLOBAL_POSTGRES,
-                        () -> new AuroraGlobalPostgresTopologyProvider(settings.url(), settings.username(), settings.password(),
+                        () -> new AuroraGlobalPostgresTopologyProvider(settings.url(), probeCredentials,
                                 probeAborter, AuroraGlobalPostgresTopologyProvider.patterns(
                                         settings.keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS),
                                         AuroraPostgresTopologyProvider.hostPatternIfKnown(
                                                 settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts()),
                                         settings.region()), settings.region())),
-                        new PostgresTopologyProvider(settings.url(), settings.username(), settings.password(), probeAborter));
+                        new PostgresTopologyProvider(settings.url(), probeCredentials, probeAborter));
         AutoCloseable resources = () -> {
             provider.close();
+            if (probeCredentials != null) {
+                probeCredentials.close();
+            }
             probeAborter.shutdown();
             if (!probeAborter.awaitTermination(5, TimeUnit.SECONDS)) {
                 probeAborter.shutdownNow();
@@ -269,7 +280,7 @@ public final class RoutingDataSource implements AutoCloseable {
         if (!consistency.allowsReplica()) {
             return acquireWrite(exclude, deadlineNanos);
         }
-        long sessionPosition = Long.MIN_VALUE;
+        Position sessionPosition = null;
         boolean fallback = settings.readFallbackToWriter();
         if (consistency.level() == Consistency.Level.SESSION) {
             HavenSession.Mark mark = session == null ? null : session.mark(settings.clusterName()).orElse(null);
@@ -292,7 +303,7 @@ public final class RoutingDataSource implements AutoCloseable {
         Candidates cands = candidates();
         long now = settings.ticker().nanoTime();
         double random = ThreadLocalRandom.current().nextDouble();
-        if (sessionPosition != Long.MIN_VALUE && sessionWaitNanos > 0) {
+        if (sessionPosition != null && sessionWaitNanos > 0) {
             cands = awaitSessionReplica(cands, consistency, sessionPosition, now, random, deadlineNanos);
             now = settings.ticker().nanoTime();
         }
@@ -347,7 +358,7 @@ public final class RoutingDataSource implements AutoCloseable {
      * probe rounds, which sample replica positions finely while SESSION reads are made, up to the wait; then the
      * candidates as they are (the writer serves the read if still none qualifies). Never past the statement's deadline.
      */
-    private Candidates awaitSessionReplica(Candidates cands, Consistency consistency, long sessionPosition, long now,
+    private Candidates awaitSessionReplica(Candidates cands, Consistency consistency, Position sessionPosition, long now,
             double random, long deadlineNanos) {
         long until = Math.min(now + sessionWaitNanos, deadlineNanos);
         while (router.firstForRead(cands.list, consistency, sessionPosition, false, now, random, null) == null
@@ -694,6 +705,9 @@ public final class RoutingDataSource implements AutoCloseable {
      * the same passive signal as a failed request, so threads stop waiting for that pool before its timeout.
      */
     private void onConnectFailure(String endpointId, SQLException e) {
+        if (ConnectionCredentials.loginRefused(e)) {
+            credentials.refused(endpointId); // a rotated secret, an expired token: fetched anew for the next connection
+        }
         if (closed || SqlErrors.classify(e) != SqlErrors.Kind.CONNECTION) {
             return; // e.g. authentication: the server is up
         }
@@ -713,21 +727,91 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     /**
-     * Where a write just committed on {@code c} (a connection to the writer) landed, for a session. Never throws: a
-     * mark that could not be read is one no replica reaches on the current lineage (the session's SESSION reads go to
-     * the writer until a failover), as the commit itself succeeded.
+     * A session's commits through one connection, not yet turned into a mark: the session asks it when it needs the
+     * mark ({@link HavenSession#recordPendingWrite}), so a commit costs no round trip, and a burst of commits, or commits
+     * whose mark no read or token ever needs, cost none at all.
      */
-    HavenSession.Mark writeMark(Connection c) {
-        if (!sessions()) {
-            return new HavenSession.Mark(monitor.writerEpoch(), Long.MAX_VALUE); // SESSION reads go to the writer anyway
+    final class PendingMark implements java.util.function.Supplier<HavenSession.Mark> {
+        private volatile long ackedNanos;
+
+        /** A write of the session was acknowledged just now: registers this mark with {@code session}. */
+        void committed(HavenSession session) {
+            ackedNanos = settings.ticker().nanoTime(); // before registering: a resolution asked after covers this write
+            session.recordPendingWrite(settings.clusterName(), this);
         }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
-            rs.next();
-            return new HavenSession.Mark(rs.getLong(2), rs.getLong(1));
+
+        @Override
+        public HavenSession.Mark get() {
+            return markSince(ackedNanos);
+        }
+    }
+
+    /** A writer position learnt by a query of ours, with the ticker time the query was sent. */
+    private record AskedMark(long sentNanos, HavenSession.Mark mark) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<AskedMark> lastAsked = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicLong markQueries = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many queries sessions' marks have cost so far (for tests and benchmarks: the rest came from probes). */
+    public long markQueries() {
+        return markQueries.get();
+    }
+
+    /**
+     * Where writes acknowledged before {@code ackNanos} landed at the latest. Without a query when a probe of the writer
+     * was sent since (its sampled position covers them) or a query of ours was; otherwise one query on a writer
+     * connection. Never throws: a mark that could not be learnt is one no replica reaches on the current lineage (the
+     * session's SESSION reads go to the writer until a failover), as the commits themselves succeeded.
+     */
+    HavenSession.Mark markSince(long ackNanos) {
+        if (!sessions()) {
+            return new HavenSession.Mark(monitor.writerEpoch(), Position.UNREACHABLE); // SESSION reads go to the writer anyway
+        }
+        HavenSession.Mark probed = monitor.writerMarkSince(ackNanos);
+        if (probed != null) {
+            return probed;
+        }
+        AskedMark asked = lastAsked.get();
+        if (asked != null && asked.sentNanos() - ackNanos >= 0) {
+            return asked.mark();
+        }
+        long sent = settings.ticker().nanoTime();
+        markQueries.incrementAndGet();
+        HavenSession.Mark mark = askWriteMark(sent + settings.statementDeadline().toNanos());
+        if (mark.position() != Position.UNREACHABLE) {
+            AskedMark now = new AskedMark(sent, mark);
+            lastAsked.accumulateAndGet(now, (a, b) -> a == null || b.sentNanos() - a.sentNanos() > 0 ? b : a);
+        }
+        return mark;
+    }
+
+    /** The writer's position now, asked on one of its pooled connections. */
+    private HavenSession.Mark askWriteMark(long deadlineNanos) {
+        Bound b = null;
+        try {
+            b = acquireWrite(null, deadlineNanos);
+            HavenSession.Mark m;
+            try (Statement st = b.connection().createStatement();
+                    ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
+                rs.next();
+                m = new HavenSession.Mark(rs.getLong(2), Position.offset(rs.getLong(1)));
+            }
+            Bound done = b;
+            b = null;
+            giveBack(done.state(), done.connection());
+            return m;
         } catch (SQLException | RuntimeException e) {
+            if (b != null) {
+                if (e instanceof SQLException se) {
+                    discard(b.state(), b.connection(), se);
+                } else {
+                    release(b.connection());
+                }
+            }
             log.debug("Haven {}: the position of a committed write could not be read ({}); the session reads from the writer",
                     settings.clusterName(), e.toString());
-            return new HavenSession.Mark(monitor.writerEpoch(), Long.MAX_VALUE);
+            return new HavenSession.Mark(monitor.writerEpoch(), Position.UNREACHABLE);
         }
     }
 
@@ -777,6 +861,9 @@ public final class RoutingDataSource implements AutoCloseable {
                     + ex.getMessage(), ex);
         }
         config.setPoolName("haven-" + settings.clusterName() + "-" + e.id());
+        if (!credentials.fixed()) {
+            config.setCredentialsProvider(credentials.forPool(e)); // asked for every new connection: rotation, token expiry
+        }
         config.setExceptionOverride(LostConnectionOverride.INSTANCE);
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout",
@@ -910,6 +997,7 @@ public final class RoutingDataSource implements AutoCloseable {
             }
             pools.clear();
         }
+        credentials.close();
         shutdownAborter();
     }
 

@@ -22,7 +22,7 @@ class AuroraGlobalProviderTest {
 
     private static AuroraGlobalPostgresTopologyProvider provider(Map<String, String> patterns, String home) {
         JdbcUrl url = JdbcUrl.parse("haven.jdbc.url", "jdbc:postgresql://orders.cluster-c9akciq32.us-east-1.rds.amazonaws.com:5432/app");
-        return new AuroraGlobalPostgresTopologyProvider(url, "u", "p", Runnable::run, patterns, home);
+        return new AuroraGlobalPostgresTopologyProvider(url, new ConnectionCredentials.Fixed("u", "p"), Runnable::run, patterns, home);
     }
 
     private static Endpoint at(String host) {

@@ -2,6 +2,7 @@ package dev.haven.redis.internal;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.engine.Attempts;
 import dev.haven.engine.Durations;
 import dev.haven.engine.EndpointState;
@@ -34,7 +35,7 @@ final class ReadAttempt {
 
     private final RouteContext ctx;
     private final Consistency consistency;
-    private final long sessionPosition;
+    private final Position sessionPosition; // null: none
     private final boolean fallback;
     private final Attempts attempts;
     private final long deadline; // how long the read may wait for a qualifying node: writer-wait
@@ -62,7 +63,7 @@ final class ReadAttempt {
         boolean isSession = consistency.level() == Consistency.Level.SESSION;
         // SESSION reads may always fall back to the primary: it has every write of the session.
         this.fallback = ctx.settings().readFallbackToWriter() || isSession;
-        this.sessionPosition = isSession ? sessionPosition : Long.MIN_VALUE;
+        this.sessionPosition = isSession && sessionPosition != Long.MIN_VALUE ? Position.offset(sessionPosition) : null;
         this.skips = ctx.events().hasListeners() ? this::skipped : null;
     }
 

@@ -1,6 +1,7 @@
 package dev.haven.redis.internal;
 
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.Ticker;
 import dev.haven.spi.Probe;
@@ -110,7 +111,7 @@ final class RedisTopologyProvider implements TopologyProvider {
                 unique.add(d);
             }
         }
-        return new Probe(role, epoch, info.offset(), unique);
+        return new Probe(role, epoch, info.offset() == Long.MIN_VALUE ? null : Position.offset(info.offset()), unique);
     }
 
     private ReplicationInfo info(Endpoint endpoint, Duration timeout) throws Exception {

@@ -1,6 +1,7 @@
 package dev.haven.redis.internal;
 
 import dev.haven.HavenSession;
+import dev.haven.Position;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -51,7 +52,7 @@ public final class Session {
         this.haven = haven;
         this.cluster = cluster;
         this.writerEpoch = writerEpoch;
-        this.pendingMark = haven == null ? null : () -> new HavenSession.Mark(lastWriteEpoch, position(source));
+        this.pendingMark = haven == null ? null : () -> new HavenSession.Mark(lastWriteEpoch, Position.offset(position(source)));
     }
 
     void onWrite(StatefulRedisConnection<String, String> via) {
@@ -88,7 +89,8 @@ public final class Session {
         if (m == null) {
             return Long.MIN_VALUE;
         }
-        return m.epoch() == writerEpoch.getAsLong() ? m.position() : Long.MAX_VALUE;
+        // a mark of another kind (not a Redis offset) is no mark any replica reaches
+        return m.epoch() == writerEpoch.getAsLong() && m.position() instanceof Position.Offset o ? o.value() : Long.MAX_VALUE;
     }
 
     StatefulRedisConnection<String, String> lastWriteConnection() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.Ticker;
 import dev.haven.engine.EventBus;
@@ -180,7 +181,7 @@ class AsyncRoutingTest {
 
     @Test
     void withoutAPrimaryAWriteFailsUnavailableAfterWriterWaitWithoutBeingSent() {
-        probes.put(PRIMARY.id(), new Probe(Role.READER, 0, 100, List.of()));
+        probes.put(PRIMARY.id(), new Probe(Role.READER, 0, Position.offset(100), List.of()));
         AsyncRouting routing = start(Duration.ofMillis(300));
         long t0 = System.nanoTime();
         CompletableFuture<Object> f = routing.write(new Session(), SET, new Object[] {"k", "v"});
@@ -211,9 +212,9 @@ class AsyncRoutingTest {
     private final AtomicInteger infoOffset = new AtomicInteger(-1);
 
     private AsyncRouting start(Duration writerWait) {
-        probes.putIfAbsent(PRIMARY.id(), new Probe(Role.WRITER, 1, 100, List.of()));
-        probes.putIfAbsent(R1.id(), new Probe(Role.READER, 0, 100, List.of()));
-        probes.putIfAbsent(R2.id(), new Probe(Role.READER, 0, 100, List.of()));
+        probes.putIfAbsent(PRIMARY.id(), new Probe(Role.WRITER, 1, Position.offset(100), List.of()));
+        probes.putIfAbsent(R1.id(), new Probe(Role.READER, 0, Position.offset(100), List.of()));
+        probes.putIfAbsent(R2.id(), new Probe(Role.READER, 0, Position.offset(100), List.of()));
         Ticker ticker = Ticker.system();
         dev.haven.config.Settings keys = dev.haven.redis.RedisKeys.SPEC.newBuilder()
                 .set(dev.haven.redis.RedisKeys.CLUSTER_NAME, "unit")

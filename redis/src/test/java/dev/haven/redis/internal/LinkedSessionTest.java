@@ -3,6 +3,7 @@ package dev.haven.redis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.HavenSession;
+import dev.haven.Position;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,7 @@ class LinkedSessionTest {
         Session s = new Session(haven, "cache", via -> Long.MAX_VALUE, epoch::get); // INFO failed: primary gone
         s.onWrite(null);
         assertThat(s.readPosition(via -> Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
-        assertThat(haven.mark("cache")).contains(new HavenSession.Mark(4, Long.MAX_VALUE));
+        assertThat(haven.mark("cache")).contains(new HavenSession.Mark(4, Position.UNREACHABLE));
     }
 
     @Test
@@ -73,7 +74,7 @@ class LinkedSessionTest {
         java.util.concurrent.atomic.AtomicReference<String> askedOn = new java.util.concurrent.atomic.AtomicReference<>();
         haven.recordPendingWrite("cache", () -> { // another connection's write: resolving it blocks (a sync INFO)
             askedOn.set(Thread.currentThread().getName());
-            return new HavenSession.Mark(4, 1_500);
+            return new HavenSession.Mark(4, Position.offset(1_500));
         });
         java.util.concurrent.ExecutorService computation = java.util.concurrent.Executors.newSingleThreadExecutor(
                 r -> new Thread(r, "computation"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.Position;
 import dev.haven.Role;
 import dev.haven.engine.LagTracker;
 import dev.haven.engine.RouteCandidate;
@@ -18,7 +19,11 @@ import org.junit.jupiter.api.Test;
  */
 class RedisRoutingDecisionTest {
 
-    record Node(Endpoint endpoint, boolean available, long freshAsOfNanos, long position) implements RouteCandidate {
+    record Node(Endpoint endpoint, boolean available, long freshAsOfNanos, long offset) implements RouteCandidate {
+        public Position position() {
+            return at(offset);
+        }
+
         public double latencyNanos() {
             return 100_000;
         }
@@ -39,6 +44,11 @@ class RedisRoutingDecisionTest {
 
     private final Router router = new Router("", "");
 
+    /** A Redis offset as a position; {@code Long.MIN_VALUE}: none. */
+    static Position at(long offset) {
+        return offset == Long.MIN_VALUE ? null : Position.offset(offset);
+    }
+
     @Test
     void pausedReplicaFallsOutOfTheLagBoundWhileTheOtherKeepsServing() {
         LagTracker lag = new LagTracker(256);
@@ -49,7 +59,7 @@ class RedisRoutingDecisionTest {
         for (int round = 0; round <= 30; round++) {
             now = round * 100 * MS;
             offset += 100;
-            lag.record(now, offset);
+            lag.record(now, at(offset));
             if (round == 10) {
                 pausedAt = offset;
             }
@@ -57,14 +67,14 @@ class RedisRoutingDecisionTest {
         long r1 = offset;
         long r2 = pausedAt;
         List<Node> nodes = List.of(new Node(PRIMARY, true, 0, offset),
-                new Node(R1, true, lag.freshAsOf(r1), r1), new Node(R2, true, lag.freshAsOf(r2), r2));
+                new Node(R1, true, lag.freshAsOf(at(r1)), r1), new Node(R2, true, lag.freshAsOf(at(r2)), r2));
         Consistency bound = Consistency.boundedStaleness(Duration.ofMillis(500));
         for (double random = 0; random < 1; random += 0.01) {
-            assertThat(router.firstForRead(nodes, bound, Long.MIN_VALUE, true, now, random, null)).isEqualTo(R1);
+            assertThat(router.firstForRead(nodes, bound, at(Long.MIN_VALUE), true, now, random, null)).isEqualTo(R1);
         }
-        assertThat(router.forRead(nodes, bound, Long.MIN_VALUE, true, now, 0.5, null)).containsExactly(R1, PRIMARY);
+        assertThat(router.forRead(nodes, bound, at(Long.MIN_VALUE), true, now, 0.5, null)).containsExactly(R1, PRIMARY);
         // EVENTUAL still uses the lagging replica.
-        assertThat(router.forRead(nodes, Consistency.EVENTUAL, Long.MIN_VALUE, false, now, 0.5, null)).containsExactlyInAnyOrder(R1, R2);
+        assertThat(router.forRead(nodes, Consistency.EVENTUAL, at(Long.MIN_VALUE), false, now, 0.5, null)).containsExactlyInAnyOrder(R1, R2);
     }
 
     @Test
@@ -72,20 +82,20 @@ class RedisRoutingDecisionTest {
         long written = 5000; // master_repl_offset read after the session's write
         List<Node> nodes = List.of(new Node(PRIMARY, true, 0, 5000), new Node(R1, true, 0, 5000), new Node(R2, true, 0, 4999));
         for (double random = 0; random < 1; random += 0.01) {
-            assertThat(router.firstForRead(nodes, Consistency.SESSION, written, true, 0, random, null)).isEqualTo(R1);
+            assertThat(router.firstForRead(nodes, Consistency.SESSION, at(written), true, 0, random, null)).isEqualTo(R1);
         }
         List<Node> allBehind = List.of(new Node(PRIMARY, true, 0, 5000), new Node(R1, true, 0, 10), new Node(R2, true, 0, 4999));
-        assertThat(router.forRead(allBehind, Consistency.SESSION, written, true, 0, 0.3, null)).containsExactly(PRIMARY);
+        assertThat(router.forRead(allBehind, Consistency.SESSION, at(written), true, 0, 0.3, null)).containsExactly(PRIMARY);
         // Unknown position (the offset could not be read after the write): only the primary qualifies.
-        assertThat(router.forRead(nodes, Consistency.SESSION, Long.MAX_VALUE, true, 0, 0.3, null)).containsExactly(PRIMARY);
+        assertThat(router.forRead(nodes, Consistency.SESSION, at(Long.MAX_VALUE), true, 0, 0.3, null)).containsExactly(PRIMARY);
         // No write yet: any replica.
-        assertThat(router.forRead(allBehind, Consistency.SESSION, Long.MIN_VALUE, true, 0, 0.3, null)).contains(R1, R2);
+        assertThat(router.forRead(allBehind, Consistency.SESSION, at(Long.MIN_VALUE), true, 0, 0.3, null)).contains(R1, R2);
     }
 
     @Test
     void strongReadsAndWritesUseThePrimaryOnly() {
         List<Node> nodes = List.of(new Node(PRIMARY, true, 0, 1), new Node(R1, true, 0, 1));
-        assertThat(router.forRead(nodes, Consistency.STRONG, Long.MIN_VALUE, false, 0, 0.5, null)).containsExactly(PRIMARY);
+        assertThat(router.forRead(nodes, Consistency.STRONG, at(Long.MIN_VALUE), false, 0, 0.5, null)).containsExactly(PRIMARY);
         assertThat(router.forWrite(nodes)).isEqualTo(PRIMARY);
         List<Node> primaryDown = List.of(new Node(PRIMARY, false, 0, 1), new Node(R1, true, 0, 1));
         assertThat(router.forWrite(primaryDown)).isNull();

@@ -49,7 +49,7 @@ class HavenDataSourceAutoConfigurationTest {
 
     /** A writer that is always there, without a server. */
     private static HavenDataSourceCustomizer fixedWriter() {
-        return b -> b.topologyProvider((endpoint, timeout) -> new Probe(Role.WRITER, 0, 0, List.of()));
+        return b -> b.topologyProvider((endpoint, timeout) -> new Probe(Role.WRITER, 0, null, List.of()));
     }
 
     @Test

@@ -15,7 +15,7 @@ class HavenEndpointTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(HavenDataSourceAutoConfiguration.class, HavenEndpointAutoConfiguration.class))
-            .withBean(HavenDataSourceCustomizer.class, () -> b -> b.topologyProvider((e, t) -> new Probe(Role.WRITER, 0, 0, List.of())))
+            .withBean(HavenDataSourceCustomizer.class, () -> b -> b.topologyProvider((e, t) -> new Probe(Role.WRITER, 0, null, List.of())))
             .withPropertyValues("haven.datasource.url=jdbc:postgresql://127.0.0.1:1/app", "haven.datasource.username=app",
                     "haven.datasource.password=s3cret", "haven.datasource.cluster-name=orders",
                     "haven.datasource.probe-interval=2s");

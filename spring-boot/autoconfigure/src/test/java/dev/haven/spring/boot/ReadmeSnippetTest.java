@@ -37,7 +37,7 @@ class ReadmeSnippetTest {
                 .withPropertyValues(properties.toArray(String[]::new))
                 .withPropertyValues("DB_PASSWORD=from-the-environment")
                 // the README's hosts do not exist here: a fixed topology stands in for them
-                .withBean(HavenDataSourceCustomizer.class, () -> b -> b.topologyProvider((e, t) -> new Probe(Role.WRITER, 0, 0, List.of())))
+                .withBean(HavenDataSourceCustomizer.class, () -> b -> b.topologyProvider((e, t) -> new Probe(Role.WRITER, 0, null, List.of())))
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     HavenDataSource ds = context.getBean(HavenDataSource.class);
