@@ -85,18 +85,18 @@ class EndpointDemotionTest {
         far.up(true);
         Router router = new Router("r1", "");
         List<EndpointState> both = List.of(local, far);
-        assertThat(router.forRead(both, Consistency.EVENTUAL, Long.MIN_VALUE, false, 0, 0.3, null))
+        assertThat(router.forRead(both, Consistency.EVENTUAL, null, false, 0, 0.3, null))
                 .extracting(Endpoint::id).containsExactly("local", "far");
         for (int i = 0; i < EndpointState.OUTPACED_TO_DEMOTE; i++) {
             local.outpaced(0, 10 * MS);
         }
         for (double r : new double[] {0.0, 0.3, 0.7, 0.99}) {
-            assertThat(router.forRead(both, Consistency.EVENTUAL, Long.MIN_VALUE, false, 0, r, null))
+            assertThat(router.forRead(both, Consistency.EVENTUAL, null, false, 0, r, null))
                     .extracting(Endpoint::id).containsExactly("far", "local");
-            assertThat(router.firstForRead(both, Consistency.EVENTUAL, Long.MIN_VALUE, false, 0, r, null).id()).isEqualTo("far");
+            assertThat(router.firstForRead(both, Consistency.EVENTUAL, null, false, 0, r, null).id()).isEqualTo("far");
         }
         // the only candidate: still chosen
-        assertThat(router.firstForRead(List.of(local), Consistency.EVENTUAL, Long.MIN_VALUE, false, 0, 0.5, null).id())
+        assertThat(router.firstForRead(List.of(local), Consistency.EVENTUAL, null, false, 0, 0.5, null).id())
                 .isEqualTo("local");
     }
 }

@@ -140,9 +140,9 @@ class CancelledHedgeTest {
     }
 
     /**
-     * The hedge budget spent (ratio 0: one token, then one a second), four threads reading, the first region stalled:
-     * reads still do not wait for the stall. Their waits demote the region, and a read waiting for a demoted region is
-     * hedged whatever the budget (the hedge replaces the retry its timeout would bring).
+     * The hedge budget spent (ratio 0: one token, then one a second), four threads reading, the first region hung
+     * (probes too): reads still do not wait for it. Their waits demote the region, and a read waiting for a demoted
+     * region is hedged on credit (the hedge replaces the retry its timeout would bring; later reads repay it).
      */
     @Test
     void aStalledRegionIsLeftBehindWhenTheHedgeBudgetIsSpent() throws Exception {
@@ -159,7 +159,7 @@ class CancelledHedgeTest {
                 .listener(events::add)
                 .build()) {
             warmUp(ddb);
-            local.stallMillis(5_000);
+            local.hangMillis(5_000);
             java.util.concurrent.ConcurrentLinkedQueue<Long> took = new java.util.concurrent.ConcurrentLinkedQueue<>();
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
             try {
@@ -181,8 +181,8 @@ class CancelledHedgeTest {
             }
             long slowestMs = TimeUnit.NANOSECONDS.toMillis(java.util.Collections.max(took));
             assertThat(took).hasSize(20);
-            assertThat(slowestMs).as("slowest of 20 reads, the first region stalled 5 s").isLessThan(1_000);
-            assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown);
+            assertThat(slowestMs).as("slowest of 20 reads, the first region hung 5 s").isLessThan(1_000);
+            local.hangMillis(0);
         }
     }
 
