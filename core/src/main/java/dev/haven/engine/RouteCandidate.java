@@ -30,8 +30,9 @@ public interface RouteCandidate {
     boolean saturated();
 
     /**
-     * Whether the request path has seen it fall silent while others answered ({@link EndpointState#outpaced}): it is
-     * tried after every other qualifying endpoint, like a saturated one, until it answers again.
+     * Whether the request path has seen it answer nothing while calls to it waited past their expected time
+     * ({@link EndpointState#outpaced}): it is tried after every other qualifying endpoint, like a saturated one, until
+     * it answers again.
      */
     default boolean demoted() {
         return false;

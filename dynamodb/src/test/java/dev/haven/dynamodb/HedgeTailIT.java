@@ -68,6 +68,8 @@ class HedgeTailIT {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration GRACE = Duration.ofMillis(100);
     private static final double MAX_EXTRA_REQUESTS = 0.05;
+    /** Fewer reads than this in the 3 s before the hang (12 threads; ~2,000 on a quiet 2-core machine): no measurement. */
+    private static final int MIN_NORMAL_READS = 100;
 
     private static CreateTableRequest table(String name) {
         return CreateTableRequest.builder().tableName(name)
@@ -216,10 +218,10 @@ class HedgeTailIT {
                         .map(r -> String.format("%.0f ms at +%d ms", ms(r.tookNanos), (r.startNanos - t0) / 1_000_000)).toList();
                 System.out.printf("[HedgeTailIT] %s: slowest reads during the hang (took, started after the hang): %s%n", how, slowest);
                 // A machine too loaded to serve the normal phase measures nothing: skip rather than fail on noise.
-                Assumptions.assumeTrue(before.size() >= 300 && errorsBeforeHang == 0, () -> "the normal phase could not be "
+                Assumptions.assumeTrue(before.size() >= MIN_NORMAL_READS && errorsBeforeHang == 0, () -> "the normal phase could not be "
                         + "measured (" + before.size() + " reads, " + errorsBeforeHang + " errors before the hang): machine overloaded");
                 assertThat(errors).as("read errors surfaced to the application").isEmpty();
-                assertThat(afterGrace.size()).as("reads during the hang").isGreaterThan(300);
+                assertThat(afterGrace.size()).as("reads during the hang").isGreaterThan(MIN_NORMAL_READS);
                 assertThat(maxAfterGrace).as("longest wait of a read from %d ms after the hang on, against hedge delay + 2 x p99 "
                         + "before it (%d ms + 2 x %.1f ms)", GRACE.toMillis(), HEDGE_DELAY.toMillis(), ms(p99Before))
                         .isLessThanOrEqualTo(bound);
