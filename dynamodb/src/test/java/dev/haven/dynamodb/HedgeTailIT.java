@@ -150,7 +150,6 @@ class HedgeTailIT {
             }
             long released;
             long hangTook;
-            long measuredFrom;
             long requestsBefore;
             long homeBefore;
             int errorsBeforeHang;
@@ -159,7 +158,6 @@ class HedgeTailIT {
                 requestsBefore = http.total();
                 homeBefore = http.count(regions.endpoint(HOME).getPort());
                 long hedgeCount = hedges(events);
-                measuredFrom = System.nanoTime();
                 measuring.set(true);
                 Thread.sleep(3000);
                 homeBefore = http.count(regions.endpoint(HOME).getPort()) - homeBefore;

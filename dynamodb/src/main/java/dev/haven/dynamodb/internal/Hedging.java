@@ -22,8 +22,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * second one and the first answer wins. With a client Haven built, the first call runs on the caller's thread and a
  * timer sends the hedge on a bounded pool; the loser is cancelled by aborting its HTTP request
  * ({@link CancellableHttpClient}). With a caller's client (which Haven cannot cancel) both calls run on the pool and
- * the caller waits; the loser ends by its own timeout. Hedges draw on the hedge budget ({@link HedgePolicy}, in the engine). The timer also serves the async
- * client's hedges.
+ * the caller waits; the loser ends by its own timeout. Hedges draw on the hedge budget ({@link HedgePolicy}, in the
+ * engine); a hedge the budget refuses is asked for again every hedge delay while the first call runs. Every wait past
+ * the hedge delay is reported to the first region's state ({@link RegionCalls#outpaced}), which demotes a region that
+ * answers nothing; a read waiting for a demoted region is hedged on credit ({@link HedgePolicy#borrowHedge()}). The
+ * timer also serves the async client's hedges.
  */
 final class Hedging {
 
