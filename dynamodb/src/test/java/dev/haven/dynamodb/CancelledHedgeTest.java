@@ -127,15 +127,19 @@ class CancelledHedgeTest {
             assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown);
             // 30 cancelled calls would open a breaker (10 calls, 50 %) if they counted as failures: then reads would
             // stay away from the local region for its 5 s open state. The demotion ends with the next probe round.
+            // (A read may also reach it as a hedge meanwhile: a demoted region is still a hedge target.)
             local.stallMillis(0);
-            long before = local.dataGets();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (local.dataGets() == before && System.nanoTime() < deadline) {
+            boolean firstAgain = false;
+            while (!firstAgain && System.nanoTime() < deadline) {
+                long before = local.dataGets();
                 ddb.getItem(GET);
-                Thread.sleep(20);
+                firstAgain = local.dataGets() > before && local.lastDataGetThread() == Thread.currentThread();
+                if (!firstAgain) {
+                    Thread.sleep(20);
+                }
             }
-            assertThat(local.dataGets() - before).as("reads that reached the local region first").isEqualTo(1);
-            assertThat(local.lastDataGetThread()).isSameAs(Thread.currentThread());
+            assertThat(firstAgain).as("a read went to the local region first, on the caller's thread").isTrue();
         }
     }
 
