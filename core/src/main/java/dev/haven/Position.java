@@ -222,17 +222,10 @@ public sealed interface Position permits Position.Offset, Position.MariaDbGtid, 
             return "g" + this;
         }
 
+        /** Equal when the canonical text (sorted, intervals merged) is. */
         @Override
         public boolean equals(Object o) {
-            if (!(o instanceof MariaDbGtid g) || g.domains.size() != domains.size()) {
-                return false;
-            }
-            for (Map.Entry<Long, long[]> e : domains.entrySet()) {
-                if (!Arrays.equals(e.getValue(), g.domains.get(e.getKey()))) {
-                    return false;
-                }
-            }
-            return true;
+            return o instanceof MariaDbGtid g && toString().equals(g.toString());
         }
 
         @Override
@@ -424,17 +417,10 @@ public sealed interface Position permits Position.Offset, Position.MariaDbGtid, 
             return "u" + this;
         }
 
+        /** Equal when the canonical text (sorted, intervals merged) is. */
         @Override
         public boolean equals(Object o) {
-            if (!(o instanceof MySqlGtidSet g) || g.sources.size() != sources.size()) {
-                return false;
-            }
-            for (Map.Entry<String, long[]> e : sources.entrySet()) {
-                if (!Arrays.equals(e.getValue(), g.sources.get(e.getKey()))) {
-                    return false;
-                }
-            }
-            return true;
+            return o instanceof MySqlGtidSet g && toString().equals(g.toString());
         }
 
         @Override

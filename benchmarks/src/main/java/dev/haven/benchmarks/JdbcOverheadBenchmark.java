@@ -65,7 +65,7 @@ public class JdbcOverheadBenchmark {
 
     static final String SQL = "SELECT ?";
     /** Pool settings shared by the baseline and Haven's per-server pools (Haven's defaults, made explicit). */
-    static final int POOL_SIZE = 4;
+    static final int POOL_SIZE = 16; // >= the most threads measured (16): threads wait for the server, not the pool
 
     /** Stub driver: a plain HikariCP pool and a Haven data source over two stub "servers" (port 1 writer, 2 reader). */
     @State(Scope.Benchmark)
@@ -102,6 +102,7 @@ public class JdbcOverheadBenchmark {
     public static class Postgres {
         PostgresCluster cluster;
         HikariDataSource raw;
+        HikariDataSource rawReplica;
         HavenDataSource haven;
 
         @Setup(Level.Trial)
@@ -114,6 +115,7 @@ public class JdbcOverheadBenchmark {
                 PgNode primary = cluster.primary();
                 PgNode replica = cluster.replicas().get(0);
                 raw = rawPool(primary.directJdbcUrl(), cluster.user(), cluster.password(), null);
+                rawReplica = rawPool(replica.directJdbcUrl(), cluster.user(), cluster.password(), null);
                 String seeds = cluster.nodes().stream().map(n -> n.host() + ":" + n.directPort())
                         .collect(Collectors.joining(","));
                 haven = HavenDataSource.builder()
@@ -140,6 +142,7 @@ public class JdbcOverheadBenchmark {
         public void tearDown() {
             closeQuietly(haven);
             closeQuietly(raw);
+            closeQuietly(rawReplica);
             if (cluster != null) {
                 cluster.close();
             }
@@ -173,6 +176,12 @@ public class JdbcOverheadBenchmark {
     @Benchmark
     public int pgHavenWrite(Postgres s) throws SQLException {
         return query(s.haven, false);
+    }
+
+    /** Baseline for {@code pgHavenRead}: the same read-only query through a plain pool on the replica. */
+    @Benchmark
+    public int pgRawReplica(Postgres s) throws SQLException {
+        return query(s.rawReplica, true);
     }
 
     @Benchmark

@@ -79,6 +79,8 @@ public class RedisOverheadBenchmark {
     RedisCommands<String, String> bounded;
     RedisCommands<String, String> strong;
     RedisCommands<String, String> cached;
+    io.lettuce.core.api.async.RedisAsyncCommands<String, String> rawAsync;
+    io.lettuce.core.api.async.RedisAsyncCommands<String, String> eventualAsync;
     NearCacheStats cacheAtStart;
 
     @Setup(Level.Trial)
@@ -94,6 +96,7 @@ public class RedisOverheadBenchmark {
             rawPrimary = lettuce.connect(RedisURI.create("127.0.0.1", primary.directPort()));
             rawReplica = lettuce.connect(RedisURI.create("127.0.0.1", replica.directPort()));
             raw = rawReplica.sync();
+            rawAsync = rawReplica.async();
             rawP = rawPrimary.sync();
 
             rawPrimary.sync().set(KEY, VALUE);
@@ -105,6 +108,7 @@ public class RedisOverheadBenchmark {
             eventual = session.reads(Consistency.EVENTUAL);
             bounded = session.sync();
             strong = session.reads(Consistency.STRONG);
+            eventualAsync = session.asyncReads(Consistency.EVENTUAL);
 
             cachedHaven = havenClient(primaryDirect, replicaDirect, NearCacheConfig.of(1_000, Duration.ofMinutes(30)));
             cachedSession = cachedHaven.connect();
@@ -185,6 +189,17 @@ public class RedisOverheadBenchmark {
     @Benchmark
     public String havenGetStrong() {
         return strong.get(KEY);
+    }
+
+    /** Baseline for {@code havenGetEventualAsync}: one asynchronous GET on the replica, awaited. */
+    @Benchmark
+    public String rawLettuceGetAsync() throws Exception {
+        return rawAsync.get(KEY).get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Benchmark
+    public String havenGetEventualAsync() throws Exception {
+        return eventualAsync.get(KEY).get(5, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Benchmark

@@ -10,7 +10,7 @@ import java.time.Duration;
  * DynamoDB regions). Implementations keep their own cheap probe connection per endpoint.
  *
  * <pre>{@code
- * TopologyProvider provider = (endpoint, timeout) -> new Probe(Role.WRITER, 1, 0, List.of());
+ * TopologyProvider provider = (endpoint, timeout) -> new Probe(Role.WRITER, 1, Position.offset(0), List.of());
  * }</pre>
  */
 @FunctionalInterface

@@ -35,8 +35,11 @@ import org.junit.jupiter.api.Test;
  *   <li>writes resume within three fast probe rounds of the newest writer answering.</li>
  * </ul>
  *
- * <p>A failing schedule is printed with its seed and its events up to the failure; {@code -Dhaven.sim.seed=N} replays
- * one seed, {@code -Dhaven.sim.schedules=N} runs more (the README's long run: 1,000,000).
+ * <p>Every random choice of the world (faults, their victims and durations, writes, replication) comes from a
+ * {@link Choices} sequence, 0 being the least eventful value of each draw. A failing schedule is shrunk (chunks of
+ * choices deleted, single choices set to 0, while it still fails) and printed with its seed, its events and its
+ * shrunk events; {@code -Dhaven.sim.seed=N} replays one seed, {@code -Dhaven.sim.schedules=N} runs more (the README's
+ * long run: 1,000,000).
  */
 class EngineSimulationTest {
 
@@ -81,6 +84,48 @@ class EngineSimulationTest {
         }
     }
 
+    /**
+     * The world's random choices: drawn from a seeded {@link Random} and recorded, or replayed from a recorded (maybe
+     * shrunk) sequence, where a choice past its end is 0. Each draw is in {@code [0, bound)}, 0 the least eventful.
+     */
+    static final class Choices {
+        private final Random random;
+        private final int[] replay;
+        private int[] recorded = new int[256];
+        private int size;
+
+        private Choices(Random random, int[] replay) {
+            this.random = random;
+            this.replay = replay;
+        }
+
+        static Choices seeded(long seed) {
+            return new Choices(new Random(seed), null);
+        }
+
+        static Choices replaying(int[] choices) {
+            return new Choices(null, choices);
+        }
+
+        int nextInt(int bound) {
+            int v;
+            if (replay != null) {
+                v = size < replay.length ? Math.min(replay[size], bound - 1) : 0;
+            } else {
+                v = random.nextInt(bound);
+            }
+            if (size == recorded.length) {
+                recorded = java.util.Arrays.copyOf(recorded, size * 2);
+            }
+            recorded[size++] = v;
+            return v;
+        }
+
+        int[] recorded() {
+            return java.util.Arrays.copyOf(recorded, size);
+        }
+    }
+
     /** One simulated server. */
     static final class Node {
         final Endpoint endpoint;
@@ -112,7 +157,7 @@ class EngineSimulationTest {
         }
 
         final List<Node> nodes = new ArrayList<>();
-        final Random random;
+        final Choices random;
         final List<String> log = new ArrayList<>();
         long epoch = 1;
         /** The newest epoch a writer has shown the client (a promotion the client cannot reach, it cannot know of). */
@@ -124,8 +169,8 @@ class EngineSimulationTest {
         int step;
         int writerAnsweringSince = 0;
 
-        Cluster(long seed) {
-            random = new Random(seed);
+        Cluster(Choices choices) {
+            random = choices;
             nodes.add(new Node("a", Role.WRITER, 1));
             nodes.add(new Node("b", Role.READER, 0));
             nodes.add(new Node("c", Role.READER, 0));
@@ -160,13 +205,13 @@ class EngineSimulationTest {
             }
             for (Node n : nodes) {
                 if (n.role == Role.READER && n.alive && n.hungSteps == 0 && n.pausedSteps == 0 && w != null && w.alive) {
-                    n.position = random.nextInt(5) == 0 ? Math.max(n.position, w.position - random.nextInt(3)) : w.position;
+                    n.position = random.nextInt(5) == 4 ? Math.max(n.position, w.position - random.nextInt(3)) : w.position;
                 }
                 n.hungSteps = Math.max(0, n.hungSteps - 1);
                 n.partitionedSteps = Math.max(0, n.partitionedSteps - 1);
                 n.pausedSteps = Math.max(0, n.pausedSteps - 1);
             }
-            int r = random.nextInt(100);
+            int r = 99 - random.nextInt(100); // choice 0: no fault this step
             Node victim = nodes.get(random.nextInt(nodes.size()));
             if (r < 3 && w != null && w.alive) {
                 w.alive = false;
@@ -237,7 +282,14 @@ class EngineSimulationTest {
 
     /** Runs one schedule; returns null, or a description of the first violated invariant. */
     static String run(long seed) {
-        Cluster cluster = new Cluster(seed);
+        return run(new Cluster(Choices.seeded(seed)), seed, c -> null);
+    }
+
+    /**
+     * Runs the world {@code cluster} (the client's own randomness from {@code seed}); returns null, or the first
+     * violated invariant, {@code extra} included (checked after every round, for tests of the simulator itself).
+     */
+    static String run(Cluster cluster, long seed, java.util.function.Function<Cluster, String> extra) {
         long[] now = {1};
         cluster.now = 1;
         MonitorSettings settings = new MonitorSettings("sim", cluster.nodes.stream().map(n -> n.endpoint).toList(), e -> e,
@@ -293,6 +345,10 @@ class EngineSimulationTest {
                                 + mustHave + ")";
                     }
                 }
+                String other = extra.apply(cluster);
+                if (other != null) {
+                    return other;
+                }
             }
             return null;
         } finally {
@@ -305,11 +361,94 @@ class EngineSimulationTest {
     }
 
     static String describe(long seed, String violation) {
-        Cluster replay = new Cluster(seed);
+        return describe(seed, violation, c -> null);
+    }
+
+    static String describe(long seed, String violation, java.util.function.Function<Cluster, String> extra) {
+        Cluster original = new Cluster(Choices.seeded(seed));
         for (int i = 0; i < STEPS; i++) {
-            replay.advance();
+            original.advance();
         }
-        return "seed " + seed + ": " + violation + "\n  schedule: " + String.join("\n            ", replay.log);
+        Shrunk shrunk = shrink(seed, extra);
+        return "seed " + seed + ": " + violation + "\n  schedule: " + String.join("\n            ", original.log)
+                + "\n  shrunk (" + shrunk.choices().length + " choices, " + shrunk.tries() + " tries): " + shrunk.violation()
+                + "\n            " + String.join("\n            ", shrunk.events());
+    }
+
+    record Shrunk(int[] choices, List<String> events, String violation, int tries) {
+    }
+
+    /**
+     * The failing schedule of {@code seed}, shrunk: chunks of its choices deleted and single choices set to 0 while the
+     * schedule still fails (any invariant), until no such step helps or 5,000 runs were spent.
+     */
+    static Shrunk shrink(long seed, java.util.function.Function<Cluster, String> extra) {
+        Cluster first = new Cluster(Choices.seeded(seed));
+        String violation = run(first, seed, extra);
+        if (violation == null) {
+            throw new IllegalArgumentException("seed " + seed + " does not fail");
+        }
+        int[] best = first.random.recorded();
+        int tries = 0;
+        boolean progress = true;
+        while (progress && tries < 5_000) {
+            progress = false;
+            for (int k = Math.max(1, best.length / 2); k >= 1 && tries < 5_000; k /= 2) {
+                for (int i = 0; i + k <= best.length && tries < 5_000; ) {
+                    int[] candidate = new int[best.length - k];
+                    System.arraycopy(best, 0, candidate, 0, i);
+                    System.arraycopy(best, i + k, candidate, i, best.length - i - k);
+                    tries++;
+                    String v = run(new Cluster(Choices.replaying(candidate)), seed, extra);
+                    if (v != null) {
+                        best = candidate;
+                        violation = v;
+                        progress = true;
+                    } else {
+                        i += k;
+                    }
+                }
+            }
+            for (int i = 0; i < best.length && tries < 5_000; i++) {
+                if (best[i] != 0) {
+                    int[] candidate = best.clone();
+                    candidate[i] = 0;
+                    tries++;
+                    String v = run(new Cluster(Choices.replaying(candidate)), seed, extra);
+                    if (v != null) {
+                        best = candidate;
+                        violation = v;
+                        progress = true;
+                    }
+                }
+            }
+        }
+        Cluster replay = new Cluster(Choices.replaying(best));
+        run(replay, seed, extra);
+        return new Shrunk(best, replay.log, violation, tries);
+    }
+
+    @Test
+    void aFailingScheduleShrinksToTheFewEventsThatMatter() {
+        // A deliberately wrong "invariant" (no writer is ever killed twice in a schedule) to see the shrinker work:
+        // the seed's schedule has many events; what is left must be the two kills and what they need.
+        java.util.function.Function<Cluster, String> noSecondKill = c -> c.log.stream().filter(l -> l.contains("kill writer"))
+                .count() >= 2 ? "a second writer kill" : null;
+        long seed = 1;
+        while (run(new Cluster(Choices.seeded(seed)), seed, noSecondKill) == null) {
+            seed++;
+        }
+        Cluster original = new Cluster(Choices.seeded(seed));
+        run(original, seed, noSecondKill);
+        Shrunk shrunk = shrink(seed, noSecondKill);
+        System.out.printf("shrinking: seed %d, %d events -> %d (%s) in %d runs%n", seed, original.log.size(),
+                shrunk.events().size(), shrunk.events(), shrunk.tries());
+        assertThat(shrunk.violation()).isEqualTo("a second writer kill");
+        assertThat(shrunk.events()).as("events left after shrinking").hasSizeLessThanOrEqualTo(4)
+                .filteredOn(e -> e.contains("kill writer")).hasSize(2);
+        assertThat(shrunk.events().size()).isLessThan(original.log.size());
+        assertThat(run(new Cluster(Choices.replaying(shrunk.choices())), seed, noSecondKill)).as("the shrunk schedule replays")
+                .isEqualTo("a second writer kill");
     }
 
     @Test

@@ -26,7 +26,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * A {@link DataSource} over a replicated PostgreSQL cluster that sends writes to the current primary and
+ * A {@link DataSource} over a replicated PostgreSQL, MySQL or MariaDB cluster that sends writes to the current primary and
  * reads to the nearest replica within a lag bound, follows failovers within about a second, and
  * retries where that is safe. One HikariCP pool per server underneath; a drop-in wherever a
  * {@code DataSource} is expected (Spring, jOOQ, Hibernate).
@@ -63,10 +63,13 @@ public final class HavenDataSource implements DataSource, Closeable {
 
     private final RoutingDataSource routing;
     private final java.util.function.BooleanSupplier readOnlyWhen;
+    private final java.util.function.Consumer<? super HavenConnection> connectionInitializer;
 
-    private HavenDataSource(JdbcSettings settings, java.util.function.BooleanSupplier readOnlyWhen) {
+    private HavenDataSource(JdbcSettings settings, java.util.function.BooleanSupplier readOnlyWhen,
+            java.util.function.Consumer<? super HavenConnection> connectionInitializer) {
         this.routing = new RoutingDataSource(settings);
         this.readOnlyWhen = readOnlyWhen;
+        this.connectionInitializer = connectionInitializer;
     }
 
     public static Builder builder() {
@@ -76,13 +79,22 @@ public final class HavenDataSource implements DataSource, Closeable {
     /**
      * A connection that binds to the writer or a replica at its first statement. Waits up to
      * {@code haven.jdbc.writer-wait} for a writer during a failover. It starts read-only when the builder's
-     * {@link Builder#readOnlyWhen readOnlyWhen} condition holds at this call.
+     * {@link Builder#readOnlyWhen readOnlyWhen} condition holds at this call, and has been handed to the builder's
+     * {@link Builder#connectionInitializer connectionInitializer}.
      */
     @Override
     public Connection getConnection() throws SQLException {
         Connection c = routing.getConnection();
         if (readOnlyWhen != null && readOnlyWhen.getAsBoolean()) {
             c.setReadOnly(true); // nothing is bound yet: no I/O, the first statement routes as a read
+        }
+        if (connectionInitializer != null) {
+            try {
+                connectionInitializer.accept((HavenConnection) c);
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
         }
         return c;
     }
@@ -121,6 +133,15 @@ public final class HavenDataSource implements DataSource, Closeable {
      */
     public Map<String, Duration> replicaStaleness() {
         return routing.replicaStaleness();
+    }
+
+    /**
+     * Each server's circuit breaker, by endpoint id: {@code closed} (in routing), {@code open} (kept out of routing
+     * until {@code breaker.wait-in-open} has passed), {@code half-open} (trial calls). Read from the monitor's snapshot:
+     * no I/O, never waits, for health checks and dashboards.
+     */
+    public Map<String, String> breakerStates() {
+        return routing.breakerStates();
     }
 
     public void addListener(HavenEventListener listener) {
@@ -210,6 +231,7 @@ public final class HavenDataSource implements DataSource, Closeable {
         private TopologyProvider topologyProvider;
         private Object awsCredentials; // an AwsCredentialsProvider; Object so that no SDK class is needed without it
         private java.util.function.BooleanSupplier readOnlyWhen;
+        private java.util.function.Consumer<? super HavenConnection> connectionInitializer;
 
         private Builder() {
             super(JdbcKeys.SPEC);
@@ -224,7 +246,10 @@ public final class HavenDataSource implements DataSource, Closeable {
             endpointLocationKey(rest, value, key);
         }
 
-        /** {@code haven.jdbc.url}: {@code jdbc:postgresql://host1:port1,host2:port2/db?params}, the seed servers. */
+        /**
+         * {@code haven.jdbc.url}: {@code jdbc:postgresql://host1:port1,host2:port2/db?params} (or {@code jdbc:mariadb://},
+         * {@code jdbc:mysql://}, with MariaDB or MySQL Connector/J on the class path), the seed servers.
+         */
         public Builder url(String url) {
             return set(JdbcKeys.URL, url);
         }
@@ -355,6 +380,17 @@ public final class HavenDataSource implements DataSource, Closeable {
         }
 
         /**
+         * HikariCP's own meters for every per-server pool ({@code hikaricp.connections.*}, tagged
+         * {@code pool=haven-<cluster>-<host:port>}): a Micrometer {@code MeterRegistry} or a Dropwizard
+         * {@code MetricRegistry}, as {@code HikariConfig.setMetricRegistry} takes it. The Spring Boot starter sets the
+         * context's registry.
+         */
+        public Builder poolMetricRegistry(Object registry) {
+            pool.put("metricRegistry", Objects.requireNonNull(registry, "registry"));
+            return this;
+        }
+
+        /**
          * Replaces the built-in PostgreSQL streaming-replication discovery with another source of roles and
          * positions (Patroni's REST API, a service registry, a fixed layout for tests). Haven closes it.
          * The per-server pools still connect with {@code haven.jdbc.url}'s parameters; give
@@ -380,6 +416,25 @@ public final class HavenDataSource implements DataSource, Closeable {
         }
 
         /**
+         * Every connection {@link HavenDataSource#getConnection()} hands out goes to {@code initializer} first, before
+         * the caller's first statement (nothing is bound to a server yet, so {@link HavenConnection#consistency} and
+         * {@link HavenConnection#session} may be set). For frameworks that carry a request's {@link dev.haven.HavenSession}
+         * or consistency in a context of their own (the Spring Boot starter's {@code @HavenConsistency} and session
+         * filter): called on the caller's thread, it must be cheap and run no statement. If it throws, the connection is
+         * closed and the exception reaches the caller.
+         *
+         * <pre>{@code
+         * HavenDataSource.builder().url(url)
+         *         .connectionInitializer(c -> currentSession().ifPresent(c::session))
+         *         .build();
+         * }</pre>
+         */
+        public Builder connectionInitializer(java.util.function.Consumer<? super HavenConnection> initializer) {
+            this.connectionInitializer = Objects.requireNonNull(initializer, "initializer");
+            return this;
+        }
+
+        /**
          * Validates every setting, starts the topology monitor (its first probe round runs before this
          * returns, so routing works at once) or joins the one another data source on the same cluster runs in this
          * JVM, and one pool per server.
@@ -389,7 +444,7 @@ public final class HavenDataSource implements DataSource, Closeable {
          *         {@code probe-timeout} or {@code endpoint.*} settings
          */
         public HavenDataSource build() {
-            return new HavenDataSource(settings(), readOnlyWhen);
+            return new HavenDataSource(settings(), readOnlyWhen, connectionInitializer);
         }
 
         /** Validates the settings into the form the engine uses (no I/O); visible for tests. */
@@ -403,8 +458,21 @@ public final class HavenDataSource implements DataSource, Closeable {
                 throw new IllegalArgumentException(p + "provider is ignored with a custom topologyProvider(...): was "
                         + JdbcKeys.PROVIDER.format(provider));
             }
-            if (provider == JdbcProvider.AURORA_POSTGRES) {
-                AuroraPostgresTopologyProvider.hostPattern(values.get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), parsed.hosts());
+            if (provider != JdbcProvider.AUTO && topologyProvider == null && mysqlProvider(provider) != parsed.dialect().mysqlFamily()) {
+                throw new IllegalArgumentException(p + "provider=" + JdbcKeys.PROVIDER.format(provider) + " needs a "
+                        + (mysqlProvider(provider) ? "jdbc:mariadb:// or jdbc:mysql://" : "jdbc:postgresql://") + " URL in " + p
+                        + "url: was " + parsed.scheme() + "://");
+            }
+            if (topologyProvider == null) {
+                try {
+                    parsed.dialect().driver(parsed.forEndpoint(parsed.hosts().get(0)));
+                } catch (SQLException e) {
+                    throw new IllegalArgumentException(p + "url needs a JDBC driver: " + e.getMessage(), e);
+                }
+            }
+            if (provider == JdbcProvider.AURORA_POSTGRES || provider == JdbcProvider.AURORA_MYSQL) {
+                AuroraPostgresTopologyProvider.hostPattern(values.get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), parsed.hosts(),
+                        JdbcKeys.PROVIDER.format(provider));
             }
             if (values.get(JdbcKeys.LOCAL_REGION).isEmpty()) {
                 // An RDS endpoint names its region: the application's home region unless told otherwise.
@@ -436,6 +504,10 @@ public final class HavenDataSource implements DataSource, Closeable {
             dev.haven.jdbc.internal.ConnectionCredentials.check(checked);
             return checked;
         }
+    }
+
+    private static boolean mysqlProvider(JdbcProvider p) {
+        return p == JdbcProvider.MYSQL || p == JdbcProvider.MARIADB || p == JdbcProvider.AURORA_MYSQL;
     }
 
     /**

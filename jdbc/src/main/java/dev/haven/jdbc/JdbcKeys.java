@@ -18,7 +18,8 @@ public final class JdbcKeys {
     }
 
     public static final Setting<String> URL = Setting.text("url", null,
-            "the seed servers: `jdbc:postgresql://host1:port1,host2:port2/db?params`; required; not logged (it may carry a password)")
+            "the seed servers: `jdbc:postgresql://host1:port1,host2:port2/db?params` (or `jdbc:mariadb://`, `jdbc:mysql://`); "
+                    + "required; not logged (it may carry a password)")
             .secret();
     public static final Setting<String> USERNAME = Setting.text("username", null, "the database user");
     public static final Setting<String> PASSWORD = Setting.text("password", null, "never logged, never in a message").secret();
@@ -40,7 +41,7 @@ public final class JdbcKeys {
             .atLeast(Duration.ofSeconds(1)).atMost(Duration.ofMinutes(14));
     public static final Setting<JdbcProvider> PROVIDER = Setting.choice("provider", JdbcProvider.class, JdbcProvider.AUTO,
             "the kind of database and deployment (`auto`, `postgres`, `aurora-postgres`, `aurora-global-postgres`, "
-                    + "`rds-multi-az-postgres`); `auto` "
+                    + "`rds-multi-az-postgres`, `mysql`, `mariadb`, `aurora-mysql`); `auto` "
                     + "detects it at the first "
                     + "contact and logs what it chose; a kind the server does not match fails every connection with a "
                     + "message naming it");

@@ -13,10 +13,12 @@ package dev.haven.jdbc;
  */
 public enum JdbcProvider {
     /**
-     * Detected at the first contact with a server, and logged: an Aurora Global Database when the server has
-     * {@code aurora_global_db_status()} listing two regions or more, Aurora PostgreSQL when it has
-     * {@code aurora_replica_status()}, an RDS Multi-AZ DB cluster when it has {@code rds_tools.show_topology()}, else
-     * PostgreSQL streaming replication.
+     * Detected at the first contact with a server, and logged. On a {@code jdbc:postgresql:} URL: an Aurora Global
+     * Database when the server has {@code aurora_global_db_status()} listing two regions or more, Aurora PostgreSQL when
+     * it has {@code aurora_replica_status()}, an RDS Multi-AZ DB cluster when it has {@code rds_tools.show_topology()},
+     * else PostgreSQL streaming replication. On a {@code jdbc:mariadb:} or {@code jdbc:mysql:} URL: Aurora MySQL when
+     * the server has {@code information_schema.replica_host_status}, MariaDB when {@code VERSION()} says so, else
+     * MySQL.
      */
     AUTO,
     /**
@@ -46,5 +48,25 @@ public enum JdbcProvider {
      * timelines and lag are PostgreSQL's, measured by Haven as for {@link #POSTGRES}; the instances come from
      * {@code rds_tools.show_topology()}, and the cluster and reader endpoints are only a way in, never routed to.
      */
-    RDS_MULTI_AZ_POSTGRES
+    RDS_MULTI_AZ_POSTGRES,
+    /**
+     * MySQL replication (self-managed, RDS MySQL with read replicas): roles from {@code @@read_only},
+     * {@code @@super_read_only}, {@code @@innodb_read_only} and {@code SHOW REPLICA STATUS}, replicas discovered from the
+     * writer's {@code SHOW REPLICAS} (their {@code report_host}/{@code report_port}), executed GTIDs from
+     * {@code @@gtid_executed}.
+     */
+    MYSQL,
+    /**
+     * MariaDB replication (self-managed, RDS MariaDB with read replicas): as {@link #MYSQL}, with MariaDB's variables
+     * (no {@code super_read_only}; GTIDs from {@code @@gtid_binlog_pos} on the writer and {@code @@gtid_slave_pos} on a
+     * replica) and {@code SHOW SLAVE HOSTS}.
+     */
+    MARIADB,
+    /**
+     * Aurora MySQL: instances and their roles from {@code information_schema.replica_host_status}, each instance reached
+     * on its instance endpoint ({@code aurora.instance-host-pattern}), never through the cluster endpoint; the instance
+     * that answers from {@code @@aurora_server_id}, its role from {@code @@innodb_read_only}; replica lag as Aurora
+     * reports it ({@code REPLICA_LAG_IN_MILLISECONDS}).
+     */
+    AURORA_MYSQL
 }

@@ -24,8 +24,13 @@ class HavenDataSourceConfigTest {
     @Test
     void everyRuleNamesItsProperty() {
         assertThatThrownBy(() -> valid().url(null).build()).hasMessage("haven.jdbc.url is required: was empty");
-        assertThatThrownBy(() -> valid().url("jdbc:mysql://h/db").build())
-                .hasMessageStartingWith("haven.jdbc.url must start with jdbc:postgresql://");
+        assertThatThrownBy(() -> valid().url("jdbc:oracle://h:1521/db").build())
+                .hasMessageStartingWith("haven.jdbc.url must start with jdbc:postgresql://, jdbc:mariadb:// or jdbc:mysql://");
+        assertThatThrownBy(() -> valid().provider(JdbcProvider.MARIADB).build())
+                .hasMessage("haven.jdbc.provider=mariadb needs a jdbc:mariadb:// or jdbc:mysql:// URL in haven.jdbc.url: "
+                        + "was jdbc:postgresql://");
+        assertThatThrownBy(() -> valid().url("jdbc:mysql://h/db").provider(JdbcProvider.POSTGRES).build())
+                .hasMessage("haven.jdbc.provider=postgres needs a jdbc:postgresql:// URL in haven.jdbc.url: was jdbc:mysql://");
         assertThatThrownBy(() -> valid().url("jdbc:postgresql://h:99999/db").build())
                 .hasMessage("haven.jdbc.url port must be in 1..65535: was 99999");
         assertThatThrownBy(() -> valid().probeInterval(Duration.ofMillis(10)).build())
@@ -50,7 +55,7 @@ class HavenDataSourceConfigTest {
     void providerSettingsAreCheckedBeforeAnyServerIsContacted() {
         assertThatThrownBy(() -> valid().properties(java.util.Map.of("haven.jdbc.provider", "oracle")).build())
                 .hasMessage("haven.jdbc.provider must be one of [auto, postgres, aurora-postgres, aurora-global-postgres, "
-                        + "rds-multi-az-postgres]: was oracle");
+                        + "rds-multi-az-postgres, mysql, mariadb, aurora-mysql]: was oracle");
         assertThatThrownBy(() -> valid().provider(JdbcProvider.AURORA_GLOBAL_POSTGRES).build())
                 .hasMessage("haven.jdbc.local-region is required with haven.jdbc.provider=aurora-global-postgres when no URL "
                         + "host is an RDS endpoint naming the region: was not set");

@@ -55,6 +55,31 @@ final class Workload implements AutoCloseable {
         }
     }
 
+    /** The same table on MySQL/MariaDB, repeated after a documented Haven failure as {@link #createSchema} is. */
+    static void createSchemaMySql(HavenDataSource ds) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = ds.getConnection()) {
+                c.createStatement().execute("CREATE TABLE IF NOT EXISTS items (id bigint PRIMARY KEY, payload text,"
+                        + " written_at timestamp(6) DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB");
+                return;
+            } catch (SQLException e) {
+                if (!(e instanceof dev.haven.HavenFailure) || attempt == 5) {
+                    throw e;
+                }
+                System.out.printf("createSchemaMySql: attempt %d failed (%s), repeated%n", attempt, e);
+            }
+        }
+    }
+
+    /** A workload in MySQL/MariaDB's SQL ({@code @@port}, no {@code RETURNING}). */
+    static Workload mysql(HavenDataSource ds, int threadCount, double writeShare, long maxOps) {
+        Workload w = new Workload(ds, threadCount, writeShare, maxOps);
+        w.mysql = true;
+        return w;
+    }
+
+    private volatile boolean mysql;
+
     Workload(HavenDataSource ds, int threadCount, double writeShare, long maxOps) {
         this.ds = ds;
         for (int i = 0; i < threadCount; i++) {
@@ -93,6 +118,21 @@ final class Workload implements AutoCloseable {
 
     private int write() throws SQLException {
         long id = ids.incrementAndGet();
+        if (mysql) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement("INSERT INTO items(id, payload) VALUES (?, ?)")) {
+                ps.setLong(1, id);
+                ps.setString(2, "w");
+                ps.executeUpdate();
+                acknowledged.add(id);
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT @@port")) {
+                    rs.next();
+                    return rs.getInt(1); // the same connection: the server that took the insert
+                } catch (SQLException e) {
+                    return -1; // acknowledged; only the port is unknown
+                }
+            }
+        }
         try (Connection c = ds.getConnection();
                 PreparedStatement ps = c.prepareStatement("INSERT INTO items(id, payload) VALUES (?, ?) RETURNING inet_server_port()")) {
             ps.setLong(1, id);
@@ -108,7 +148,8 @@ final class Workload implements AutoCloseable {
     private int read() throws SQLException {
         try (Connection c = ds.getConnection()) {
             c.setReadOnly(true);
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*), inet_server_port() FROM items WHERE id > ?")) {
+            try (PreparedStatement ps = c.prepareStatement(mysql ? "SELECT count(*), @@port FROM items WHERE id > ?"
+                    : "SELECT count(*), inet_server_port() FROM items WHERE id > ?")) {
                 ps.setLong(1, 0);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *       routed to (Haven does not guess a host name).</li>
  * </ul>
  */
-public final class AuroraGlobalPostgresTopologyProvider extends PgProbes {
+public final class AuroraGlobalPostgresTopologyProvider extends SqlProbes {
 
     private static final Logger log = LoggerFactory.getLogger(AuroraGlobalPostgresTopologyProvider.class);
 

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  *
  * <p>No epoch: Aurora's shared storage admits one writer, and an old writer comes back as a reader.
  */
-public final class AuroraPostgresTopologyProvider extends PgProbes {
+public final class AuroraPostgresTopologyProvider extends SqlProbes {
 
     static final String PROBE_SQL = "SELECT pg_catalog.aurora_db_instance_identifier(), pg_catalog.pg_is_in_recovery(),"
             + " (SELECT string_agg(s.server_id || '|' || CASE WHEN s.session_id = 'MASTER_SESSION_ID' THEN 'w' ELSE 'r' END"
@@ -65,6 +65,11 @@ public final class AuroraPostgresTopologyProvider extends PgProbes {
      * @throws IllegalArgumentException when none was given and no seed is an RDS endpoint
      */
     public static String hostPattern(String given, List<Endpoint> seeds) {
+        return hostPattern(given, seeds, "aurora-postgres");
+    }
+
+    /** {@link #hostPattern(String, List)} for {@code haven.jdbc.provider=<provider>} (named in the message). */
+    public static String hostPattern(String given, List<Endpoint> seeds, String provider) {
         if (given != null) {
             return given;
         }
@@ -76,7 +81,7 @@ public final class AuroraPostgresTopologyProvider extends PgProbes {
             }
         }
         throw new IllegalArgumentException("haven.jdbc.aurora.instance-host-pattern is required with haven.jdbc.provider="
-                + "aurora-postgres when no URL host is an RDS endpoint (*.rds.amazonaws.com): was not set, hosts "
+                + provider + " when no URL host is an RDS endpoint (*.rds.amazonaws.com): was not set, hosts "
                 + seeds.stream().map(Endpoint::host).toList());
     }
 

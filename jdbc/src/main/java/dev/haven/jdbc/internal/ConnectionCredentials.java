@@ -108,6 +108,11 @@ public abstract class ConnectionCredentials implements AutoCloseable {
         return derived;
     }
 
+    /** A user and password that never change (tests, custom topology providers). */
+    public static ConnectionCredentials fixed(String user, String password) {
+        return new Fixed(user, password);
+    }
+
     /** {@code auth=password}: what was configured. */
     static final class Fixed extends ConnectionCredentials {
         private final Credentials credentials;

@@ -650,7 +650,7 @@ final class ConnectionHandler implements HavenConnection {
             // A read that fell back to the writer: make the server refuse writes (the driver enforces
             // read-only only inside transactions), so that re-running the statement elsewhere stays safe.
             try (Statement st = c.createStatement()) {
-                st.execute("SET default_transaction_read_only = on");
+                st.execute(ds.dialect().enforceReadOnlySql());
                 enforcedReadOnly = true;
             } catch (SQLException e) {
                 throw setupFailed(b, c, e);
@@ -705,7 +705,7 @@ final class ConnectionHandler implements HavenConnection {
                 if (!b.connection().getAutoCommit()) {
                     b.connection().rollback(); // an open (maybe failed) transaction would refuse the RESET
                 }
-                st.execute("RESET default_transaction_read_only");
+                st.execute(ds.dialect().resetReadOnlySql());
             } catch (SQLException e) {
                 ds.evict(b.state(), b.connection()); // never hand a read-only session to a writer again
                 enforcedReadOnly = false;
@@ -790,12 +790,25 @@ final class ConnectionHandler implements HavenConnection {
         if (b == null || (endpointId != null && !b.state().id().equals(endpointId))) {
             return false;
         }
+        Connection c = b.connection();
+        // On the abort executor, not the caller's (the monitor's) thread: MariaDB Connector/J's abort() of a connection
+        // whose query is running first opens a new connection to send KILL, which against a frozen server blocks up to
+        // the connect timeout; inline, one such abort held the monitor (and the EndpointDown it was about to publish)
+        // for 3.3 s (MySqlFailoverIT, writer frozen at its proxy).
         try {
-            b.connection().abort(executor);
+            executor.execute(() -> abortNow(c, executor));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            abortNow(c, Runnable::run); // shutting down: abort here
+        }
+        return true;
+    }
+
+    private static void abortNow(Connection c, Executor executor) {
+        try {
+            c.abort(executor);
         } catch (SQLException | RuntimeException ignored) {
             // the connection may be closing already
         }
-        return true;
     }
 
     boolean txBroken() {

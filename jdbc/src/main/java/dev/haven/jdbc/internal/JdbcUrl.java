@@ -8,8 +8,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A parsed {@code jdbc:postgresql://h1:p1,h2:p2/db?params} URL: the seed endpoints, the database and
- * the parameters, which every per-endpoint URL keeps.
+ * A parsed {@code jdbc:postgresql://h1:p1,h2:p2/db?params} (or {@code jdbc:mariadb:}, {@code jdbc:mysql:}) URL: the seed
+ * endpoints, the database and the parameters, which every per-endpoint URL keeps. A driver's own multi-host mode
+ * ({@code jdbc:mariadb:sequential:}, {@code jdbc:mysql:replication:}...) is dropped: Haven does the routing, one server
+ * per connection.
  */
 public record JdbcUrl(String scheme, List<Endpoint> hosts, String database, String params) {
 
@@ -19,14 +21,23 @@ public record JdbcUrl(String scheme, List<Endpoint> hosts, String database, Stri
 
     private static final Pattern SCHEME = Pattern.compile("(jdbc:[a-z][a-z0-9:+.-]*)://");
 
-    /** A {@code jdbc:postgresql://} URL: what the built-in providers talk to. */
+    /** The driver modes of MariaDB and MySQL Connector/J that route across hosts themselves: dropped. */
+    private static final Pattern HA_MODE = Pattern.compile(
+            "(jdbc:(?:mariadb|mysql)):(?:sequential|loadbalance|load-balance|replication|aurora|failover)");
+
+    /** A {@code jdbc:postgresql://}, {@code jdbc:mariadb://} or {@code jdbc:mysql://} URL: what the built-in providers talk to. */
     public static JdbcUrl parse(String property, String url) {
         JdbcUrl u = parseAny(property, url);
-        if (!u.scheme().equals("jdbc:postgresql")) {
-            throw new IllegalArgumentException(property + " must start with jdbc:postgresql:// (another database needs a "
-                    + "custom topologyProvider): was " + redact(url));
+        if (u.dialect() == null) {
+            throw new IllegalArgumentException(property + " must start with jdbc:postgresql://, jdbc:mariadb:// or jdbc:mysql:// "
+                    + "(another database needs a custom topologyProvider): was " + redact(url));
         }
         return u;
+    }
+
+    /** The driver dialect of this URL's scheme, or {@code null} for a scheme without a built-in provider. */
+    public SqlDialect dialect() {
+        return SqlDialect.of(scheme);
     }
 
     /** A {@code jdbc:<scheme>://hosts/db?params} URL of any driver (with a custom topology provider). */
@@ -40,6 +51,10 @@ public record JdbcUrl(String scheme, List<Endpoint> hosts, String database, Stri
                     + redact(url));
         }
         String scheme = m.group(1);
+        Matcher ha = HA_MODE.matcher(scheme);
+        if (ha.matches()) {
+            scheme = ha.group(1);
+        }
         Integer defaultPort = DEFAULT_PORTS.get(scheme);
         String rest = url.substring(m.end());
         int slash = rest.indexOf('/');

@@ -31,7 +31,7 @@ import java.util.concurrent.Executor;
  *       {@code pg_stat_replication} (needs {@code pg_monitor} for a non-superuser).</li>
  * </ul>
  */
-public final class PostgresTopologyProvider extends PgProbes {
+public final class PostgresTopologyProvider extends SqlProbes {
 
     /**
      * The writer's WAL insert position as an end-of-record position: at the start of a page PostgreSQL reports it past

@@ -34,14 +34,21 @@ public final class ProviderSelection implements TopologyProvider {
             + " EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
             + " WHERE n.nspname = 'pg_catalog' AND p.proname = 'aurora_global_db_status')";
 
+    /**
+     * On a MySQL-family URL: the version (MariaDB says so in it), the version comment, and whether the server has
+     * Aurora MySQL's status table.
+     */
+    static final String DETECT_MYSQL_SQL = "SELECT VERSION(), @@version_comment, (SELECT COUNT(*) FROM information_schema.TABLES"
+            + " WHERE TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = 'REPLICA_HOST_STATUS')";
+
     /** Asked only where the function exists: an Aurora cluster is part of a Global Database with two regions or more. */
     static final String GLOBAL_REGIONS_SQL = "SELECT count(*) FROM pg_catalog.aurora_global_db_status()";
 
     private final String cluster;
     private final JdbcProvider configured;
-    private final Map<JdbcProvider, Supplier<PgProbes>> providers;
-    private final PgProbes detector;
-    private volatile PgProbes chosen;
+    private final Map<JdbcProvider, Supplier<SqlProbes>> providers;
+    private final SqlProbes detector;
+    private volatile SqlProbes chosen;
     private volatile JdbcProvider chosenKind = JdbcProvider.AUTO;
     private volatile String mismatch;
 
@@ -50,8 +57,8 @@ public final class ProviderSelection implements TopologyProvider {
      *                  such as Aurora's host pattern: the message then says why that kind cannot be used)
      * @param detector  opens the detection connections (a provider whose probe connections are not used)
      */
-    public ProviderSelection(String cluster, JdbcProvider configured, Map<JdbcProvider, Supplier<PgProbes>> providers,
-            PgProbes detector) {
+    public ProviderSelection(String cluster, JdbcProvider configured, Map<JdbcProvider, Supplier<SqlProbes>> providers,
+            SqlProbes detector) {
         this.cluster = cluster;
         this.configured = configured;
         this.providers = Map.copyOf(providers);
@@ -76,20 +83,20 @@ public final class ProviderSelection implements TopologyProvider {
         if (mismatch != null) {
             return mismatch;
         }
-        PgProbes p = chosen;
+        SqlProbes p = chosen;
         return p == null ? null : p.configurationError();
     }
 
     @Override
     public Probe probe(Endpoint endpoint, Duration timeout) throws Exception {
-        PgProbes p = chosen;
+        SqlProbes p = chosen;
         if (p == null) {
             p = choose(endpoint, timeout);
         }
         return p.probe(endpoint, timeout);
     }
 
-    private synchronized PgProbes choose(Endpoint endpoint, Duration timeout) throws SQLException {
+    private synchronized SqlProbes choose(Endpoint endpoint, Duration timeout) throws SQLException {
         if (chosen != null) {
             return chosen;
         }
@@ -98,6 +105,15 @@ public final class ProviderSelection implements TopologyProvider {
         }
         JdbcProvider kind;
         String server;
+        if (detector.url.dialect() != null && detector.url.dialect().mysqlFamily()) {
+            try (Connection c = detector.open(endpoint, timeout); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(DETECT_MYSQL_SQL)) {
+                rs.next();
+                kind = mysqlKind(rs.getString(1), rs.getString(2), rs.getLong(3) > 0);
+                server = describeMysql(kind, rs.getString(1), rs.getString(2));
+            }
+            return chose(endpoint, kind, server);
+        }
         try (Connection c = detector.open(endpoint, timeout); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(DETECT_SQL)) {
             rs.next();
@@ -123,6 +139,28 @@ public final class ProviderSelection implements TopologyProvider {
             kind = JdbcProvider.POSTGRES;
             server += ", treated as PostgreSQL streaming replication";
         }
+        return chose(endpoint, kind, server);
+    }
+
+    /** What a MySQL-family server is, from {@code VERSION()}, {@code @@version_comment} and Aurora's status table. */
+    static JdbcProvider mysqlKind(String version, String comment, boolean auroraTable) {
+        if (auroraTable) {
+            return JdbcProvider.AURORA_MYSQL;
+        }
+        String v = (version == null ? "" : version) + " " + (comment == null ? "" : comment);
+        return v.toLowerCase(Locale.ROOT).contains("mariadb") ? JdbcProvider.MARIADB : JdbcProvider.MYSQL;
+    }
+
+    private static String describeMysql(JdbcProvider kind, String version, String comment) {
+        String v = version + (comment == null || comment.isBlank() ? "" : ", " + comment);
+        return switch (kind) {
+            case AURORA_MYSQL -> "Aurora MySQL (" + v + ")";
+            case MARIADB -> "MariaDB without information_schema.replica_host_status (" + v + ")";
+            default -> "MySQL without information_schema.replica_host_status (" + v + ")";
+        };
+    }
+
+    private SqlProbes chose(Endpoint endpoint, JdbcProvider kind, String server) {
         if (configured != JdbcProvider.AUTO && configured != kind) {
             mismatch = "haven.jdbc.provider=" + name(configured) + " does not match the server: " + endpoint.id() + " is "
                     + server + "; use haven.jdbc.provider=" + name(kind) + " or auto";
@@ -163,13 +201,13 @@ public final class ProviderSelection implements TopologyProvider {
     /** The chosen provider's (PostgreSQL timelines only grow; Aurora has no epoch); asked by the monitor every round. */
     @Override
     public boolean monotonicEpochs() {
-        PgProbes p = chosen;
+        SqlProbes p = chosen;
         return p != null && p.monotonicEpochs();
     }
 
     @Override
     public void discard(Endpoint endpoint) {
-        PgProbes p = chosen;
+        SqlProbes p = chosen;
         if (p != null) {
             p.discard(endpoint);
         }
@@ -177,7 +215,7 @@ public final class ProviderSelection implements TopologyProvider {
 
     @Override
     public void close() {
-        PgProbes p = chosen;
+        SqlProbes p = chosen;
         if (p != null) {
             p.close();
         }

@@ -72,6 +72,7 @@ public final class RoutingDataSource implements AutoCloseable {
     private final long sessionWaitNanos;
     private final RetryBudget budget;
     private final ExecutorService aborter;
+    private static final int ABORT_THREADS = 8;
     private final Map<String, HikariDataSource> pools = new ConcurrentHashMap<>();
     private final BoundConnections bound = new BoundConnections();
     private final int maxPoolSize;
@@ -88,11 +89,16 @@ public final class RoutingDataSource implements AutoCloseable {
         this.router = new Router(settings.region(), settings.zone());
         this.sessionWaitNanos = settings.keys().get(JdbcKeys.SESSION_WAIT).toNanos();
         this.budget = settings.newRetryBudget();
-        this.aborter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), r -> {
-            Thread t = new Thread(r, "haven-abort-" + settings.clusterName());
-            t.setDaemon(true);
-            return t;
-        });
+        // Several aborts at once (MariaDB Connector/J's may each wait for a KILL connection to a frozen server); threads
+        // only while there is work.
+        ThreadPoolExecutor abortPool = new ThreadPoolExecutor(ABORT_THREADS, ABORT_THREADS, 5, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(10_000), r -> {
+                    Thread t = new Thread(r, "haven-abort-" + settings.clusterName());
+                    t.setDaemon(true);
+                    return t;
+                });
+        abortPool.allowCoreThreadTimeOut(true);
+        this.aborter = abortPool;
         this.maxPoolSize = Integer.parseInt(settings.pool().getProperty("maximumPoolSize", "10"));
         this.defaultReadConsistency = settings.defaultConsistency();
         CircuitBreakerConfig breaker = dev.haven.config.CommonKeys.breakerConfig(settings.keys());
@@ -194,7 +200,18 @@ public final class RoutingDataSource implements AutoCloseable {
                                         settings.keys().get(JdbcKeys.AURORA_GLOBAL_INSTANCE_HOST_PATTERNS),
                                         AuroraPostgresTopologyProvider.hostPatternIfKnown(
                                                 settings.keys().get(JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts()),
-                                        settings.region()), settings.region())),
+                                        settings.region()), settings.region()),
+                        JdbcProvider.MYSQL,
+                        () -> new MySqlTopologyProvider(settings.url(), probeCredentials, probeAborter,
+                                false, settings.clusterName()),
+                        JdbcProvider.MARIADB,
+                        () -> new MySqlTopologyProvider(settings.url(), probeCredentials, probeAborter,
+                                true, settings.clusterName()),
+                        JdbcProvider.AURORA_MYSQL,
+                        () -> new AuroraMySqlTopologyProvider(settings.url(), probeCredentials,
+                                probeAborter, AuroraMySqlTopologyProvider.Source.AURORA, AuroraMySqlTopologyProvider.pattern(
+                                        AuroraPostgresTopologyProvider.hostPattern(settings.keys().get(
+                                                JdbcKeys.AURORA_INSTANCE_HOST_PATTERN), settings.url().hosts(), "aurora-mysql")))),
                         new PostgresTopologyProvider(settings.url(), probeCredentials, probeAborter));
         AutoCloseable resources = () -> {
             provider.close();
@@ -239,6 +256,18 @@ public final class RoutingDataSource implements AutoCloseable {
 
     public boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * Each server's circuit breaker state ({@code closed}, {@code open}, {@code half-open}, ...), by endpoint id, from
+     * the monitor's last snapshot (no I/O).
+     */
+    public Map<String, String> breakerStates() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (EndpointState s : monitor.snapshot().states()) {
+            out.put(s.id(), s.breaker().getState().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
+        return out;
     }
 
     /**
@@ -389,11 +418,19 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     /**
-     * Whether SESSION reads can be routed to replicas: only PostgreSQL streaming replication says where a write landed
-     * in positions its replicas report (Aurora replicas replay no WAL; a custom provider's positions are its own).
+     * Whether SESSION reads can be routed to replicas: PostgreSQL streaming replication and MySQL/MariaDB replication say
+     * where a write landed in positions their replicas report (WAL LSNs, GTIDs); Aurora replicas replay no WAL or
+     * GTIDs, and a custom provider's positions are its own.
      */
     private boolean sessions() {
-        return monitor.provider() instanceof ProviderSelection p && p.chosen() instanceof PostgresTopologyProvider;
+        return monitor.provider() instanceof ProviderSelection p
+                && (p.chosen() instanceof PostgresTopologyProvider || p.chosen() instanceof MySqlTopologyProvider);
+    }
+
+    /** The URL's driver dialect; PostgreSQL's for a scheme Haven has no provider for (with a custom topology provider). */
+    SqlDialect dialect() {
+        SqlDialect d = settings.url().dialect();
+        return d == null ? SqlDialect.POSTGRESQL : d;
     }
 
     /** The provider in use ({@code AUTO} until the first server answered; {@code null} with a custom topology provider). */
@@ -792,10 +829,14 @@ public final class RoutingDataSource implements AutoCloseable {
         try {
             b = acquireWrite(null, deadlineNanos);
             HavenSession.Mark m;
-            try (Statement st = b.connection().createStatement();
-                    ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
-                rs.next();
-                m = new HavenSession.Mark(rs.getLong(2), Position.offset(rs.getLong(1)));
+            if (monitor.provider() instanceof ProviderSelection p && p.chosen() instanceof MySqlTopologyProvider mysql) {
+                m = new HavenSession.Mark(monitor.writerEpoch(), mysql.writePosition(b.connection()));
+            } else {
+                try (Statement st = b.connection().createStatement();
+                        ResultSet rs = st.executeQuery(PostgresTopologyProvider.WRITE_MARK_SQL)) {
+                    rs.next();
+                    m = new HavenSession.Mark(rs.getLong(2), Position.offset(rs.getLong(1)));
+                }
             }
             Bound done = b;
             b = null;
@@ -866,8 +907,7 @@ public final class RoutingDataSource implements AutoCloseable {
         }
         config.setExceptionOverride(LostConnectionOverride.INSTANCE);
         config.addDataSourceProperty("tcpKeepAlive", "true");
-        config.addDataSourceProperty("connectTimeout",
-                Long.toString(Math.max(1, (settings.probeTimeout().toMillis() * 2 + 999) / 1000)));
+        config.addDataSourceProperty("connectTimeout", dialect().timeoutValue(settings.probeTimeout().multipliedBy(2)));
         // What HikariCP builds from a jdbcUrl, wrapped so that its failures to connect reach the monitor at once.
         DataSource driver = new DriverDataSource(settings.url().forEndpoint(e), config.getDriverClassName(),
                 config.getDataSourceProperties(), settings.username(), settings.password());

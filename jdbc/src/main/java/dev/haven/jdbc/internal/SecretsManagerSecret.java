@@ -26,6 +26,8 @@ final class SecretsManagerSecret extends ConnectionCredentials {
 
     /** Fetches after a refusal are this far apart at least. */
     static final Duration MIN_REFETCH = Duration.ofSeconds(1);
+    /** One fetch of the secret, retries included, takes at most this. */
+    static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
 
     private record Secret(Credentials credentials, Instant fetched) {
     }
@@ -42,7 +44,9 @@ final class SecretsManagerSecret extends ConnectionCredentials {
         this.secretId = settings.keys().get(JdbcKeys.AUTH_SECRET_ID);
         this.refresh = settings.keys().get(JdbcKeys.AUTH_REFRESH);
         this.clock = settings.clock();
-        SecretsManagerClientBuilder b = SecretsManagerClient.builder().region(Region.of(region(settings, "secrets-manager")));
+        // Bounded: a fetch holds the other connection attempts (single flight); a cached secret is kept if it fails.
+        SecretsManagerClientBuilder b = SecretsManagerClient.builder().region(Region.of(region(settings, "secrets-manager")))
+                .overrideConfiguration(o -> o.apiCallTimeout(FETCH_TIMEOUT).apiCallAttemptTimeout(FETCH_TIMEOUT));
         String endpoint = settings.keys().get(JdbcKeys.AUTH_SECRETS_MANAGER_ENDPOINT);
         if (endpoint != null) {
             b.endpointOverride(URI.create(endpoint));

@@ -11,15 +11,33 @@ import java.sql.SQLTransientConnectionException;
  * <ul>
  *   <li>connection errors (SQLState class 08, 57P01..57P03 admin/crash shutdown, I/O and timeouts):
  *       the endpoint may be gone; the monitor is woken and, where safe, the work moves elsewhere;</li>
- *   <li>read-only violations (PostgreSQL 25006, MySQL 1290/1836) on the writer: it was demoted; the
- *       statement was rejected before running, so it is safe to send to the new writer;</li>
- *   <li>serialization failures and deadlocks (40001, 40P01): the transaction may be run again;</li>
+ *   <li>read-only violations (PostgreSQL 25006, MySQL/MariaDB 1290 for {@code --read-only} or
+ *       {@code --super-read-only}, 1836) on the writer: it was demoted; the statement was rejected before running, so it
+ *       is safe to send to the new writer;</li>
+ *   <li>serialization failures and deadlocks (40001, 40P01; MySQL/MariaDB deadlock 1213 is 40001): the transaction may
+ *       be run again ({@code transaction(work)}); no failover, nothing signalled;</li>
+ *   <li>MySQL/MariaDB's own connection ends: 1053 (shutdown), 1927 (killed); both drivers' lost connections are
+ *       class 08 ({@code CommunicationsException} 08S01, MariaDB's {@code SQLNonTransientConnectionException} 08000)
+ *       or {@code SQLRecoverableException}s;</li>
+ *   <li>a lock wait timeout (1205, HY000) is the application's: InnoDB rolled back the statement only;</li>
  *   <li>everything else belongs to the application and is passed through untouched.</li>
  * </ul>
  */
 public final class SqlErrors {
 
     public enum Kind { CONNECTION, READ_ONLY, SERIALIZATION, APPLICATION }
+
+    /**
+     * MySQL/MariaDB: "running with the --read-only (--super-read-only) option"; the same code also reports
+     * {@code --secure-file-priv} and {@code --skip-grant-tables}, which are the application's business.
+     */
+    static final int ER_OPTION_PREVENTS_STATEMENT = 1290;
+    /** MySQL/MariaDB: {@code innodb_read_only} ("Running in read-only mode"). */
+    static final int ER_READ_ONLY_MODE = 1836;
+    /** MySQL: server shutdown in progress (SQLState 08S01 from MySQL, 70100 from some MariaDB versions). */
+    static final int ER_SERVER_SHUTDOWN = 1053;
+    /** MariaDB: "Connection was killed" (SQLState 70100): the server ended the session. */
+    static final int ER_CONNECTION_KILLED = 1927;
 
     private SqlErrors() {
     }
@@ -37,6 +55,14 @@ public final class SqlErrors {
         return Kind.APPLICATION;
     }
 
+    private static boolean readOnlyOption(String message) {
+        if (message == null) {
+            return true; // no message to tell the options apart: the code's first meaning
+        }
+        String m = message.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("read-only") || m.contains("read_only");
+    }
+
     private static Kind classifyOne(SQLException e) {
         String state = e.getSQLState();
         if (state != null) {
@@ -51,8 +77,11 @@ public final class SqlErrors {
             }
         }
         int code = e.getErrorCode();
-        if (code == 1290 || code == 1836) { // MySQL/MariaDB --read-only / super-read-only
+        if (code == ER_READ_ONLY_MODE || (code == ER_OPTION_PREVENTS_STATEMENT && readOnlyOption(e.getMessage()))) {
             return Kind.READ_ONLY;
+        }
+        if (code == ER_CONNECTION_KILLED || code == ER_SERVER_SHUTDOWN) {
+            return Kind.CONNECTION;
         }
         if (e instanceof SQLTransientConnectionException || e instanceof SQLRecoverableException) {
             return Kind.CONNECTION;

@@ -88,8 +88,9 @@ public final class AuroraCatalog {
             "         WHEN self THEN pg_last_wal_replay_lsn() - '0/0'",
             "         WHEN streaming THEN replay_lsn - '0/0' ELSE stored_read END,",
             "    NULL::bigint, NULL::bigint, NULL::boolean, NULL::integer, NULL::timestamptz,",
-            "    CASE WHEN self THEN NULL WHEN streaming THEN least(greatest(stored_update, reply_time), clock_timestamp())",
-            "         ELSE stored_update END,",
+            // never after the statement's now(): a client computing now() - last_update_timestamp gets an age >= 0
+            "    CASE WHEN self THEN NULL WHEN streaming THEN least(greatest(stored_update, reply_time), now())",
+            "         ELSE least(stored_update, now()) END,",
             "    NULL::bigint, NULL::integer,",
             "    CASE WHEN session_id = '" + MASTER_SESSION_ID + "' THEN 0::float8",
             "         WHEN self AND standby THEN",

@@ -3,6 +3,7 @@ package dev.haven.spring.boot;
 import dev.haven.jdbc.HavenDataSource;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -21,8 +22,12 @@ import org.springframework.util.ClassUtils;
  * {@link HavenDataSourceProperties} for the names), so Haven's own rules and defaults apply; a refused value stops the
  * start with {@link HavenPropertyException}. Inside a Spring transaction marked read-only, the data source hands out
  * read-only connections (routed to a replica) even when the framework asks for the connection lazily and never calls
- * {@code setReadOnly} itself. {@link HavenDataSourceCustomizer} beans can adjust the builder (listeners, a topology
- * provider) before it is built.
+ * {@code setReadOnly} itself. Every connection gets the {@link HavenContext}'s session and consistency (the request's
+ * session, the innermost {@link HavenConsistency}). With Micrometer, HikariCP's own meters of every per-server pool
+ * ({@code hikaricp.connections.*}, tagged {@code pool=haven-<cluster>-<host:port>}) go to the context's
+ * {@code MeterRegistry}. {@link HavenDataSourceCustomizer} beans can adjust the builder (listeners, a topology
+ * provider) before it is built. {@code spring.datasource.*} properties set beside {@code haven.datasource.url} configure
+ * nothing: a start-up warning names them (never their values).
  *
  * <pre>{@code
  * haven.datasource.url=jdbc:postgresql://db-1:5432,db-2:5432,db-3:5432/app
@@ -38,23 +43,52 @@ import org.springframework.util.ClassUtils;
 @ConditionalOnProperty(prefix = "haven.datasource", name = "url")
 public final class HavenDataSourceAutoConfiguration {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HavenDataSourceAutoConfiguration.class);
+
     private static final boolean SPRING_TX = ClassUtils.isPresent(
             "org.springframework.transaction.support.TransactionSynchronizationManager",
             HavenDataSourceAutoConfiguration.class.getClassLoader());
 
     @Bean
     @ConditionalOnMissingBean(DataSource.class)
-    HavenDataSource dataSource(Environment environment, ObjectProvider<HavenDataSourceCustomizer> customizers) {
+    HavenDataSource dataSource(Environment environment, ObjectProvider<HavenDataSourceCustomizer> customizers,
+            BeanFactory beans) {
         Map<String, String> properties = HavenDataSourceProperties.read(environment);
+        java.util.List<String> ignored = HavenDataSourceProperties.ignoredSpringDataSourceProperties(environment);
+        if (!ignored.isEmpty()) {
+            LOG.warn("{} {} ignored: the application's DataSource is Haven's, configured by haven.datasource.* "
+                    + "(server list, credentials and every haven.jdbc key; HikariCP settings under haven.datasource.pool.*)",
+                    ignored, ignored.size() == 1 ? "is" : "are");
+        }
         try {
             HavenDataSource.Builder builder = HavenDataSource.builder().properties(properties);
             if (SPRING_TX) {
                 builder.readOnlyWhen(SpringTransactions::currentTransactionReadOnly);
             }
+            builder.connectionInitializer(HavenContext::applyTo);
+            if (MICROMETER) {
+                Object registry = Micrometer.registry(beans);
+                if (registry != null) {
+                    builder.poolMetricRegistry(registry); // HikariCP's hikaricp.connections.* per server pool
+                }
+            }
             customizers.orderedStream().forEach(c -> c.customize(builder));
             return builder.build();
         } catch (IllegalArgumentException e) {
             throw HavenDataSourceProperties.translate(e);
+        }
+    }
+
+    private static final boolean MICROMETER = ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry",
+            HavenDataSourceAutoConfiguration.class.getClassLoader());
+
+    /** Kept apart so that the class loads without Micrometer. */
+    static final class Micrometer {
+        private Micrometer() {
+        }
+
+        static Object registry(BeanFactory beans) {
+            return beans.getBeanProvider(io.micrometer.core.instrument.MeterRegistry.class).getIfAvailable();
         }
     }
 

@@ -46,6 +46,17 @@ final class HavenDataSourceProperties {
         return toHavenKeys(bound);
     }
 
+    /**
+     * The {@code spring.datasource.*} properties the environment sets (names only, sorted; never values): once the
+     * application's data source is Haven's, Spring Boot's own data source properties configure nothing, and an
+     * application that sets both is told so at start-up.
+     */
+    static java.util.List<String> ignoredSpringDataSourceProperties(Environment environment) {
+        Map<String, String> bound = Binder.get(environment)
+                .bind("spring.datasource", Bindable.mapOf(String.class, String.class)).orElseGet(Map::of);
+        return bound.keySet().stream().map(k -> "spring.datasource." + k).sorted().toList();
+    }
+
     /** Maps relaxed {@code haven.datasource} names (without the prefix) to canonical {@code haven.jdbc.*} keys. */
     static Map<String, String> toHavenKeys(Map<String, String> bound) {
         String jdbc = JdbcKeys.SPEC.prefix();

@@ -1,6 +1,7 @@
 package dev.haven.spring.boot;
 
 import dev.haven.jdbc.HavenDataSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -18,7 +19,13 @@ public final class HavenEndpointAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnAvailableEndpoint(endpoint = HavenEndpoint.class)
-    HavenEndpoint havenEndpoint(HavenDataSource dataSource) {
-        return new HavenEndpoint(dataSource);
+    HavenEndpoint havenEndpoint(HavenDataSource dataSource, ObjectProvider<HavenFailovers> failovers) {
+        return new HavenEndpoint(dataSource, failovers.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    HavenFailovers havenFailovers(HavenDataSource dataSource) {
+        return new HavenFailovers(dataSource);
     }
 }

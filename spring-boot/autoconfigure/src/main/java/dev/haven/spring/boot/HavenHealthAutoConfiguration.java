@@ -1,6 +1,7 @@
 package dev.haven.spring.boot;
 
 import dev.haven.jdbc.HavenDataSource;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -21,7 +22,13 @@ public final class HavenHealthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = {"dbHealthIndicator", "dbHealthContributor"})
-    HavenHealthIndicator dbHealthIndicator(HavenDataSource dataSource) {
-        return new HavenHealthIndicator(dataSource);
+    HavenHealthIndicator dbHealthIndicator(HavenDataSource dataSource, ObjectProvider<HavenFailovers> failovers) {
+        return new HavenHealthIndicator(dataSource, failovers.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    HavenFailovers havenFailovers(HavenDataSource dataSource) {
+        return new HavenFailovers(dataSource);
     }
 }

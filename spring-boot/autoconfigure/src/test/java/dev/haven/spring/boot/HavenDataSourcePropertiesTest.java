@@ -44,4 +44,18 @@ class HavenDataSourcePropertiesTest {
         assertThat(e.rule()).isEqualTo("must be <= haven.datasource.probe-interval (1s)");
         assertThat(e.value()).isEqualTo("2s");
     }
+
+    @Test
+    void springDataSourcePropertiesBesideHavensAreNamedNeverShown() {
+        org.springframework.mock.env.MockEnvironment env = new org.springframework.mock.env.MockEnvironment()
+                .withProperty("haven.datasource.url", "jdbc:postgresql://h1:5432/app")
+                .withProperty("spring.datasource.url", "jdbc:postgresql://old:5432/app")
+                .withProperty("spring.datasource.password", "s3cret")
+                .withProperty("spring.datasource.hikari.maximum-pool-size", "30")
+                .withProperty("spring.sql.init.mode", "always");
+        assertThat(HavenDataSourceProperties.ignoredSpringDataSourceProperties(env)).containsExactly(
+                "spring.datasource.hikari.maximum-pool-size", "spring.datasource.password", "spring.datasource.url");
+        assertThat(HavenDataSourceProperties.ignoredSpringDataSourceProperties(new org.springframework.mock.env.MockEnvironment()
+                .withProperty("haven.datasource.url", "jdbc:postgresql://h1:5432/app"))).isEmpty();
+    }
 }

@@ -36,7 +36,11 @@ class SpringDynamoDbIT {
     }
 
     private static ApplicationContextRunner context(DynamoDbRegions regions) {
-        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenDynamoDbAutoConfiguration.class))
+        return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenDynamoDbAutoConfiguration.class,
+                        HavenStoresAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class))
                 .withBean(HavenDynamoDbClientCustomizer.class, () -> b -> b.credentialsProvider(regions.credentials()))
                 .withPropertyValues("haven.dynamodb.regions=us-east-1,us-west-2", "haven.dynamodb.home-region=us-east-1",
                         "haven.dynamodb.local-region=us-west-2", "haven.dynamodb.heartbeat-table=haven-heartbeat",
@@ -67,11 +71,91 @@ class SpringDynamoDbIT {
             System.out.printf("DynamoDbClient bean %s: %d of %d items written are in the home region%n",
                     ddb.getClass().getSimpleName(), onHome, ITEMS);
             assertThat(onHome).isEqualTo(ITEMS);
+
+            org.springframework.boot.health.contributor.Health health = context.getBean("havenDynamoDbHealthIndicator",
+                    org.springframework.boot.health.contributor.HealthIndicator.class).health();
+            System.out.println("havenDynamoDb health: " + health);
+            assertThat(health.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+            assertThat(health.getDetails()).containsEntry("cluster", "spring-ddb-it").containsKey("servers");
+            assertThat(((Map<?, ?>) health.getDetails().get("servers"))).hasSize(2);
+            io.micrometer.core.instrument.MeterRegistry registry = context.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+            assertThat(registry.get("haven.endpoints").tag("cluster", "spring-ddb-it").tag("role", "writer").gauge().value())
+                    .isEqualTo(1.0);
         });
         context(regions).withPropertyValues("haven.dynamodb.deadline=-1s").run(context -> {
             FailureAnalysis analysis = new HavenPropertyFailureAnalyzer().analyze(context.getStartupFailure());
             assertThat(analysis.getDescription()).contains("Property: haven.dynamodb.deadline").contains("Value: -1s")
                     .contains("Rule: must be > 0");
         });
+    }
+
+    /** An application's DynamoDB code: the session and consistency come from {@link HavenContext}. */
+    static class Orders {
+        private final HavenDynamoDbClient ddb;
+
+        Orders(DynamoDbClient ddb) {
+            this.ddb = (HavenDynamoDbClient) ddb;
+        }
+
+        public void put(String pk) {
+            view().putItem(b -> b.tableName("orders").item(Map.of("pk", AttributeValue.fromS(pk))));
+        }
+
+        @HavenConsistency("session")
+        public boolean findOwn(String pk) {
+            return find(pk);
+        }
+
+        @HavenConsistency("eventual")
+        public boolean findAny(String pk) {
+            return find(pk);
+        }
+
+        private boolean find(String pk) {
+            HavenDynamoDbClient v = view();
+            return v.withConsistency(HavenContext.consistency().orElse(v.consistency()))
+                    .getItem(b -> b.tableName("orders").key(Map.of("pk", AttributeValue.fromS(pk)))).hasItem();
+        }
+
+        private HavenDynamoDbClient view() {
+            return HavenContext.session().map(ddb::withSession).orElse(ddb);
+        }
+    }
+
+    @Test
+    void sessionReadsThroughTheContextSeeTheirWritesWhileReplicationIsPaused(DynamoDbRegions regions) {
+        regions.createGlobalTable(table("haven-heartbeat"));
+        regions.createGlobalTable(table("orders"));
+        context(regions).withConfiguration(AutoConfigurations.of(HavenContextAutoConfiguration.class)).withBean(Orders.class)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    Orders orders = context.getBean(Orders.class);
+                    regions.pauseReplication();
+                    String token = null;
+                    int sessionStale = 0;
+                    int eventualStale = 0;
+                    try {
+                        for (int i = 0; i < ITEMS; i++) {
+                            String pk = "s-" + i;
+                            dev.haven.HavenSession write = dev.haven.HavenSession.fromToken(token);
+                            HavenContext.callInSession(write, () -> {
+                                orders.put(pk);
+                                return null;
+                            });
+                            token = write.token();
+                            boolean own = HavenContext.callInSession(dev.haven.HavenSession.fromToken(token), () -> orders.findOwn(pk));
+                            sessionStale += own ? 0 : 1;
+                            eventualStale += orders.findAny(pk) ? 0 : 1;
+                        }
+                    } finally {
+                        regions.resumeReplication();
+                    }
+                    System.out.printf("DynamoDB through HavenContext, replication to the local region paused: session reads "
+                            + "%d of %d stale, eventual reads %d of %d stale; token %s%n", sessionStale, ITEMS, eventualStale,
+                            ITEMS, token);
+                    assertThat(sessionStale).as("session reads that missed the request's own write").isZero();
+                    assertThat(eventualStale).as("eventual reads of the local region miss writes (the control)").isPositive();
+                    assertThat(token).contains("spring-ddb-it@");
+                });
     }
 }

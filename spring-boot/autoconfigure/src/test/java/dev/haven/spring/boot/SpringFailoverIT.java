@@ -90,6 +90,9 @@ class SpringFailoverIT {
             }
             assertThat(down).as("health DOWN within 15 s of the kill").isNotNull();
             assertThat(down.getDetails()).containsEntry("writer", "none");
+            String oldWriter = writer.host() + ":" + writer.port();
+            assertThat(down.getDetails().get("failoverInProgress")).as("failover under way, in the health details")
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP).containsEntry("from", oldWriter);
 
             PgNode promoted = cluster.promote(cluster.mostAdvancedReplica());
             Health again = null;
@@ -106,6 +109,23 @@ class SpringFailoverIT {
             }
             assertThat(again).as("health UP within 15 s of the promotion").isNotNull();
             assertThat(again.getDetails()).containsEntry("writer", promoted.host() + ":" + promoted.port());
+            // the failover's completion event may follow the snapshot by a moment: read it within a bounded wait
+            Map<String, Object> lastFailover = null;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (lastFailover == null && System.nanoTime() < deadline) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> last = (Map<String, Object>) health.health().getDetails().get("lastFailover");
+                lastFailover = last;
+                TimeUnit.MILLISECONDS.sleep(lastFailover == null ? 20 : 0);
+            }
+            System.out.println("health after the promotion: " + health.health().getDetails());
+            assertThat(lastFailover).as("the last failover in the health details").isNotNull()
+                    .containsEntry("from", oldWriter).containsEntry("to", promoted.host() + ":" + promoted.port());
+            assertThat((Long) lastFailover.get("durationMs")).as("time without a writer, ms").isPositive();
+            Map<String, Object> endpoint = new HavenEndpoint(ds, context.getBean(HavenFailovers.class)).topology();
+            assertThat(endpoint.get("lastFailover")).isEqualTo(lastFailover);
+            assertThat((java.util.List<?>) endpoint.get("servers")).hasSize(3).allSatisfy(server -> assertThat(
+                    ((Map<?, ?>) server).get("breaker")).isIn("closed", "open", "half-open"));
             System.out.printf("write in flight: %s; health DOWN then UP on %s:%d; slowest health() %d ms (writer-wait 3 s)%n",
                     failure.getClass().getSimpleName(), promoted.host(), promoted.port(), slowestHealthMs);
             assertThat(slowestHealthMs).as("slowest health() call, ms").isLessThan(1_000);

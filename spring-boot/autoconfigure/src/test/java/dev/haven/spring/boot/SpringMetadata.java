@@ -10,7 +10,8 @@ import java.util.Locale;
 
 /**
  * Generates {@code META-INF/spring-configuration-metadata.json} (IDE completion of {@code haven.datasource.*}, with
- * descriptions, defaults, allowed values and deprecations) from {@link JdbcKeys#SPEC}, so the keys are described once.
+ * descriptions, defaults, allowed values and deprecations) from {@link JdbcKeys#SPEC}, {@link HavenWebKeys#SPEC}, {@code RedisKeys.SPEC} and {@code DynamoDbKeys.SPEC}, so the
+ * keys are described once.
  * {@link SpringMetadataTest} keeps the checked-in file equal to it ({@code -Dhaven.regenerate=true} rewrites it).
  */
 final class SpringMetadata {
@@ -19,35 +20,52 @@ final class SpringMetadata {
     }
 
     static String generate() {
-        return generate(JdbcKeys.SPEC, HavenDataSourceProperties.PREFIX, "dev.haven.jdbc.HavenDataSource",
-                "Haven's routing DataSource (haven.jdbc.* keys under Spring's haven.datasource.* names)");
+        return generate(List.of(
+                new Source(JdbcKeys.SPEC, HavenDataSourceProperties.PREFIX, "dev.haven.jdbc.HavenDataSource",
+                        "Haven's routing DataSource (haven.jdbc.* keys under Spring's haven.datasource.* names)"),
+                new Source(HavenWebKeys.SPEC, HavenWebKeys.SPEC.prefix(), HavenWebKeys.class.getName(),
+                        "Haven's web support: a HavenSession carried between HTTP requests"),
+                new Source(dev.haven.redis.RedisKeys.SPEC, dev.haven.redis.RedisKeys.SPEC.prefix(),
+                        "dev.haven.redis.HavenRedisClient", "Haven's Redis client (haven-redis on the class path)"),
+                new Source(dev.haven.dynamodb.DynamoDbKeys.SPEC, dev.haven.dynamodb.DynamoDbKeys.SPEC.prefix(),
+                        "dev.haven.dynamodb.HavenDynamoDbClient", "Haven's DynamoDB client (haven-dynamodb on the class path)")));
     }
 
-    static String generate(SettingsSpec spec, String springPrefix, String sourceType, String groupDescription) {
-        String group = springPrefix.substring(0, springPrefix.length() - 1);
+    /** One group of keys: Haven's {@code spec} under {@code springPrefix}. */
+    record Source(SettingsSpec spec, String springPrefix, String sourceType, String groupDescription) {
+    }
+
+    static String generate(List<Source> sources) {
+        List<String> groups = new ArrayList<>();
         List<String> properties = new ArrayList<>();
         List<String> hints = new ArrayList<>();
-        for (Setting<?> s : spec.settings()) {
-            properties.add(property(springPrefix + s.key(), s, sourceType, s.deprecation() == null ? null
-                    : springPrefix + s.deprecation().replaceFirst("=.*", "")));
-            for (String former : s.formerNames()) {
-                properties.add(property(springPrefix + former, s, sourceType, springPrefix + s.key()));
-            }
-            if (s.type().isEnum()) {
-                List<String> values = new ArrayList<>();
-                for (Object c : s.type().getEnumConstants()) {
-                    values.add("{\"value\": " + json(((Enum<?>) c).name().toLowerCase(Locale.ROOT).replace('_', '-')) + "}");
+        for (Source src : sources) {
+            String springPrefix = src.springPrefix();
+            String sourceType = src.sourceType();
+            String group = springPrefix.substring(0, springPrefix.length() - 1);
+            groups.add("    {\"name\": " + json(group) + ", \"type\": " + json(sourceType) + ", \"sourceType\": "
+                    + json(sourceType) + ", \"description\": " + json(src.groupDescription()) + "}");
+            for (Setting<?> s : src.spec().settings()) {
+                properties.add(property(springPrefix + s.key(), s, sourceType, s.deprecation() == null ? null
+                        : springPrefix + s.deprecation().replaceFirst("=.*", "")));
+                for (String former : s.formerNames()) {
+                    properties.add(property(springPrefix + former, s, sourceType, springPrefix + s.key()));
                 }
-                hints.add("    {\"name\": " + json(springPrefix + s.key()) + ", \"values\": [" + String.join(", ", values) + "]}");
+                if (s.type().isEnum()) {
+                    List<String> values = new ArrayList<>();
+                    for (Object c : s.type().getEnumConstants()) {
+                        values.add("{\"value\": " + json(((Enum<?>) c).name().toLowerCase(Locale.ROOT).replace('_', '-')) + "}");
+                    }
+                    hints.add("    {\"name\": " + json(springPrefix + s.key()) + ", \"values\": [" + String.join(", ", values) + "]}");
+                }
+            }
+            for (SettingsSpec.Family f : src.spec().families()) {
+                properties.add("    {\"name\": " + json(springPrefix + f.name()) + ", \"type\": \"java.util.Map<java.lang.String,java.lang.String>\", "
+                        + "\"sourceType\": " + json(sourceType) + ", \"description\": " + json(text(f.name() + "." + f.placeholder() + ": "
+                        + f.description())) + "}");
             }
         }
-        for (SettingsSpec.Family f : spec.families()) {
-            properties.add("    {\"name\": " + json(springPrefix + f.name()) + ", \"type\": \"java.util.Map<java.lang.String,java.lang.String>\", "
-                    + "\"sourceType\": " + json(sourceType) + ", \"description\": " + json(text(f.name() + "." + f.placeholder() + ": "
-                    + f.description())) + "}");
-        }
-        return "{\n  \"groups\": [\n    {\"name\": " + json(group) + ", \"type\": " + json(sourceType) + ", \"sourceType\": "
-                + json(sourceType) + ", \"description\": " + json(groupDescription) + "}\n  ],\n  \"properties\": [\n"
+        return "{\n  \"groups\": [\n" + String.join(",\n", groups) + "\n  ],\n  \"properties\": [\n"
                 + String.join(",\n", properties) + "\n  ],\n  \"hints\": [\n" + String.join(",\n", hints) + "\n  ]\n}\n";
     }
 

@@ -33,8 +33,21 @@ class SpringMetadataTest {
         List<String> names = doc.read("$.properties[*].name");
         int current = (int) JdbcKeys.SPEC.settings().stream().count();
         int former = JdbcKeys.SPEC.settings().stream().mapToInt(s -> s.formerNames().size()).sum();
-        assertThat(names).hasSize(current + former + JdbcKeys.SPEC.families().size()).doesNotHaveDuplicates()
-                .allMatch(n -> n.startsWith("haven.datasource."));
+        int redis = dev.haven.redis.RedisKeys.SPEC.settings().size()
+                + dev.haven.redis.RedisKeys.SPEC.settings().stream().mapToInt(s -> s.formerNames().size()).sum()
+                + dev.haven.redis.RedisKeys.SPEC.families().size();
+        int dynamodb = dev.haven.dynamodb.DynamoDbKeys.SPEC.settings().size()
+                + dev.haven.dynamodb.DynamoDbKeys.SPEC.settings().stream().mapToInt(s -> s.formerNames().size()).sum()
+                + dev.haven.dynamodb.DynamoDbKeys.SPEC.families().size();
+        assertThat(names).hasSize(current + former + JdbcKeys.SPEC.families().size() + HavenWebKeys.SPEC.settings().size()
+                + redis + dynamodb).doesNotHaveDuplicates().allMatch(n -> n.startsWith("haven.datasource.")
+                        || n.startsWith("haven.web.") || n.startsWith("haven.redis.") || n.startsWith("haven.dynamodb."));
+        assertThat(names).contains("haven.redis.sentinel", "haven.redis.cluster-name", "haven.dynamodb.regions",
+                "haven.dynamodb.home-region");
+        assertThat(doc.<List<Object>>read("$.properties[?(@.name == 'haven.web.session.header')].defaultValue"))
+                .containsExactly("X-Haven-Session");
+        assertThat(doc.<List<Object>>read("$.properties[?(@.name == 'haven.web.session.enabled')].defaultValue"))
+                .containsExactly(false);
         assertThat(names).contains("haven.datasource.url", "haven.datasource.retry.max-attempts", "haven.datasource.pool");
         assertThat(doc.<List<Object>>read("$.properties[?(@.name == 'haven.datasource.probe-timeout')].defaultValue"))
                 .containsExactly("500ms");
@@ -46,6 +59,7 @@ class SpringMetadataTest {
         assertThat(doc.<List<String>>read("$.properties[?(@.name == 'haven.datasource.statement-deadline')].deprecation.replacement"))
                 .containsExactly("haven.datasource.deadline");
         assertThat(doc.<List<String>>read("$.hints[?(@.name == 'haven.datasource.provider')].values[*].value"))
-                .containsExactly("auto", "postgres", "aurora-postgres", "aurora-global-postgres", "rds-multi-az-postgres");
+                .containsExactly("auto", "postgres", "aurora-postgres", "aurora-global-postgres", "rds-multi-az-postgres", "mysql",
+                        "mariadb", "aurora-mysql");
     }
 }

@@ -22,7 +22,11 @@ class SpringRedisIT {
 
     @Test
     void theClientFromPropertiesWritesToThePrimaryAndReadsBack(RedisTopology redis) throws Exception {
-        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenRedisAutoConfiguration.class))
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenRedisAutoConfiguration.class,
+                        HavenStoresAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
+                        org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class))
                 .withPropertyValues("haven.redis.sentinel=" + redis.sentinelUri(), "haven.redis.cluster-name=spring-redis-it",
                         // a shared 2-core machine: the testkit's own ITs use these timeouts too
                         "haven.redis.attempt-timeout=1s", "haven.redis.probe-timeout=1s", "haven.redis.writer-wait=15s")
@@ -44,6 +48,18 @@ class SpringRedisIT {
                     }
                     System.out.printf("haven.redis.* client: %d of %d keys read back from the primary%n", readBack, KEYS);
                     assertThat(readBack).isEqualTo(KEYS);
+
+                    org.springframework.boot.health.contributor.Health health = context.getBean("havenRedisHealthIndicator",
+                            org.springframework.boot.health.contributor.HealthIndicator.class).health();
+                    String primary = client.topology().writer().orElseThrow().id();
+                    System.out.println("havenRedis health: " + health);
+                    assertThat(health.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+                    assertThat(health.getDetails()).containsEntry("cluster", "spring-redis-it").containsEntry("writer", primary)
+                            .containsEntry("replicas", 1);
+                    io.micrometer.core.instrument.MeterRegistry registry =
+                            context.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+                    assertThat(registry.get("haven.endpoints").tag("cluster", "spring-redis-it").tag("role", "writer").gauge()
+                            .value()).isEqualTo(1.0);
                 });
     }
 }

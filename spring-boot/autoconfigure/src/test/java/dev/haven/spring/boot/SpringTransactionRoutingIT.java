@@ -143,6 +143,43 @@ class SpringTransactionRoutingIT {
         }
     }
 
+    @Test
+    void everyServersPoolReportsHikariMetersToTheContextsRegistry(PostgresCluster cluster) throws Exception {
+        context(cluster).withConfiguration(AutoConfigurations.of(HavenMetricsAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class))
+                .withPropertyValues("haven.datasource.default-consistency=eventual").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    HavenDataSource ds = context.getBean(HavenDataSource.class);
+                    await("writer and 2 replicas", Duration.ofSeconds(15),
+                            () -> ds.topology().writer().isPresent() && ds.topology().readers().size() == 2);
+                    JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+                    TransactionTemplate readOnly = new TransactionTemplate(context.getBean(PlatformTransactionManager.class));
+                    readOnly.setReadOnly(true);
+                    for (int i = 0; i < RUNS; i++) {
+                        jdbc.queryForObject("select 1", Integer.class);
+                        readOnly.execute(s -> inRecovery(jdbc));
+                    }
+                    io.micrometer.core.instrument.MeterRegistry registry =
+                            context.getBean(io.micrometer.core.instrument.MeterRegistry.class);
+                    java.util.Set<String> pools = new java.util.TreeSet<>();
+                    for (io.micrometer.core.instrument.Meter m : registry.find("hikaricp.connections").meters()) {
+                        pools.add(m.getId().getTag("pool"));
+                    }
+                    String writer = ds.topology().writer().orElseThrow().id();
+                    double writerConnections = registry.get("hikaricp.connections").tag("pool", "haven-spring-it-" + writer)
+                            .gauge().value();
+                    System.out.printf("hikaricp.connections pools: %s; the writer's pool holds %.0f connections%n", pools,
+                            writerConnections);
+                    assertThat(pools).as("one pool per server that served work").contains("haven-spring-it-" + writer)
+                            .hasSizeBetween(2, 3).allMatch(p -> p.startsWith("haven-spring-it-127.0.0.1:"));
+                    assertThat(writerConnections).isBetween(1.0, 4.0);
+                    assertThat(registry.get("haven.endpoints").tag("cluster", "spring-it").tag("role", "writer").gauge()
+                            .value()).isEqualTo(1.0);
+                });
+    }
+
     static boolean inRecovery(JdbcTemplate jdbc) {
         return Boolean.TRUE.equals(jdbc.queryForObject("select pg_is_in_recovery()", Boolean.class));
     }

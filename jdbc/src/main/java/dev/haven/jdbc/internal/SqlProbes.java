@@ -15,29 +15,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
- * The probe connections of a PostgreSQL-family topology provider: one dedicated connection per endpoint (not from the
- * application's pools, so an exhausted pool cannot hide a live server), opened with the probe timeout, tried once more
- * on a fresh connection when a cached one was cut, aborted when a probe times out. Subclasses say what to ask
- * ({@link #query}).
+ * The probe connections of a built-in topology provider: one dedicated connection per endpoint (not from the
+ * application's pools, so an exhausted pool cannot hide a live server), opened with the probe timeout in the driver's
+ * units ({@link SqlDialect}), tried once more on a fresh connection when a cached one was cut, aborted when a probe
+ * times out. Subclasses say what to ask ({@link #probeSql}, or {@link #ask} for more than one statement).
  */
-abstract class PgProbes implements TopologyProvider {
+abstract class SqlProbes implements TopologyProvider {
 
     final JdbcUrl url;
-    private final Properties baseProps;
     private final Executor abortExecutor;
-    private final org.postgresql.Driver driver = new org.postgresql.Driver();
+    private final SqlDialect dialect;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
     private final ConnectionCredentials credentials;
 
-    protected PgProbes(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor) {
+    protected SqlProbes(JdbcUrl url, ConnectionCredentials credentials, Executor abortExecutor) {
         this.url = url;
         this.credentials = credentials;
         this.abortExecutor = abortExecutor;
-        this.baseProps = new Properties();
-        baseProps.setProperty("ApplicationName", "haven-probe");
-        baseProps.setProperty("tcpKeepAlive", "true");
-        baseProps.setProperty("prepareThreshold", "0");
+        this.dialect = url.dialect();
     }
 
     /** The probe query: one row. */
@@ -51,11 +47,18 @@ abstract class PgProbes implements TopologyProvider {
     /** The probe's answer from {@code endpoint}: the query's row ({@code rs} is on it), taken in {@code roundTripNanos}. */
     abstract Probe read(Endpoint endpoint, ResultSet rs, long roundTripNanos) throws SQLException;
 
-    /** Asks {@code endpoint} over its probe connection {@code c}, within {@code timeout}; times the query alone. */
+    /** Asks {@code endpoint} over its probe connection {@code c}, within {@code timeout}. */
     private Probe query(Endpoint endpoint, Connection c, Duration timeout) throws SQLException {
         c.setNetworkTimeout(abortExecutor, (int) Math.max(1, timeout.toMillis()));
+        try (Statement st = c.createStatement()) {
+            return ask(endpoint, st);
+        }
+    }
+
+    /** The probe: by default {@link #probeSql()}'s one row, read by {@link #read}, timing the query alone. */
+    Probe ask(Endpoint endpoint, Statement st) throws SQLException {
         long start = System.nanoTime();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(probeSql())) {
+        try (ResultSet rs = st.executeQuery(probeSql())) {
             long roundTrip = System.nanoTime() - start;
             rs.next();
             return read(endpoint, rs, roundTrip);
@@ -92,12 +95,7 @@ abstract class PgProbes implements TopologyProvider {
 
     /** A new probe connection to {@code endpoint}: connect, login and socket timeouts of {@code timeout}. */
     final Connection open(Endpoint endpoint, Duration timeout) throws SQLException {
-        Properties p = new Properties();
-        p.putAll(baseProps);
-        int seconds = (int) Math.max(1, (timeout.toMillis() + 999) / 1000);
-        p.setProperty("connectTimeout", Integer.toString(seconds));
-        p.setProperty("loginTimeout", Integer.toString(seconds));
-        p.setProperty("socketTimeout", Integer.toString(seconds));
+        Properties p = dialect.probeProperties(timeout);
         Connection c;
         try {
             c = connect(endpoint, p);
@@ -111,7 +109,7 @@ abstract class PgProbes implements TopologyProvider {
             c = connect(endpoint, p);
         }
         if (c == null) {
-            throw new SQLException("pgjdbc did not accept the URL for " + endpoint.address(), "08001");
+            throw new SQLException(dialect.driverName() + " did not accept the URL for " + endpoint.address(), "08001");
         }
         c.setAutoCommit(true);
         return c;
@@ -125,7 +123,8 @@ abstract class PgProbes implements TopologyProvider {
         if (login.getPassword() != null) {
             p.setProperty("password", login.getPassword());
         }
-        return driver.connect(url.forEndpoint(endpoint), p);
+        String target = url.forEndpoint(endpoint);
+        return dialect.driver(target).connect(target, p);
     }
 
     @Override

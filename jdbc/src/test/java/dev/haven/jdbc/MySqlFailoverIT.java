@@ -1,0 +1,177 @@
+package dev.haven.jdbc;
+
+import static dev.haven.jdbc.ItSupport.ms;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.Consistency;
+import dev.haven.ReadFallback;
+import dev.haven.event.HavenEvent;
+import dev.haven.testkit.mariadb.HavenMariaDb;
+import dev.haven.testkit.mariadb.MariaDbCluster;
+import dev.haven.testkit.mariadb.MariaDbNode;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** A MariaDB primary killed and a replica promoted while 8 threads read and write, through both drivers. */
+@HavenMariaDb(replicas = 2, semiSync = true)
+class MySqlFailoverIT {
+
+    /** How soon after the promotion writes must succeed again: the brief's 0.5 s. */
+    private static final Duration WRITES_BACK = Duration.ofMillis(500);
+
+    @ParameterizedTest
+    @EnumSource(MariaDbSupport.Driver.class)
+    void writerKilledAndReplicaPromotedUnderLoad(MariaDbSupport.Driver driver, MariaDbCluster cluster) throws Exception {
+        List<HavenEvent> events = ItSupport.events();
+        try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events, Consistency.EVENTUAL),
+                cluster)) {
+            Workload.createSchemaMySql(ds);
+            cluster.awaitReplicated(Duration.ofSeconds(10)); // the table exists on every replica before reads start
+            Workload load = Workload.mysql(ds, 8, 0.5, 2_000_000).start();
+            ItSupport.sleep(Duration.ofSeconds(2));
+
+            long tKill = System.nanoTime();
+            cluster.killWriter();
+            MariaDbNode promoted = cluster.promote(cluster.mostAdvancedReplica()); // applies its relay log first
+            long tPromoted = cluster.lastPromotionNanoTime();
+            ItSupport.sleep(Duration.ofSeconds(3));
+            load.close();
+
+            List<Workload.Op> readErrors = load.failures(false);
+            List<Workload.Op> writeErrors = load.failures(true);
+            long firstWriteAfter = load.firstWriteOn(promoted.directPort());
+            System.out.printf("%s: kill->promoted %d ms, first write ok %d ms after promotion; ops=%d reads=%d writes=%d"
+                            + " readErrors=%d writeErrors=%d %s%n", driver,
+                    ms(tPromoted - tKill), ms(firstWriteAfter - tPromoted), load.ops.size(), load.reads().size(),
+                    load.writes().size(), readErrors.size(), writeErrors.size(), Workload.describe(writeErrors));
+
+            assertThat(readErrors).as("read errors surfaced: %s", Workload.describe(readErrors)).isEmpty();
+            assertThat(writeErrors).allSatisfy(o -> assertThat(o.error()).isInstanceOfAny(
+                    HavenWriteOutcomeUnknownException.class, HavenTransactionRolledBackException.class,
+                    HavenUnavailableException.class));
+            assertThat(firstWriteAfter - tPromoted).as("writes back within promotion + %s", WRITES_BACK)
+                    .isLessThanOrEqualTo(WRITES_BACK.toNanos());
+            assertThat(load.writes().stream().filter(o -> o.error() == null && o.startNanos() > tPromoted).count())
+                    .isGreaterThan(50);
+            // Every acknowledged write survived (semi-sync AFTER_SYNC; the promoted replica applied its relay log).
+            try (Connection c = promoted.connectAdmin()) {
+                assertThat(load.missingOn(c)).as("acknowledged writes missing after failover").isEmpty();
+            }
+            assertThat(ds.topology().writer()).map(e -> e.port()).contains(promoted.port());
+            assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(HavenEvent.FailoverCompleted.class));
+        }
+    }
+
+    private static final Set<Class<?>> DOCUMENTED = Set.of(HavenWriteOutcomeUnknownException.class,
+            HavenTransactionRolledBackException.class, HavenUnavailableException.class);
+
+    /**
+     * The writer hangs at its proxy (no RST, nothing answered): declared down within {@code probe-interval + 2 x
+     * probe-timeout} (a loaded server gets one more round), no thread blocked past the statement deadline, a promoted
+     * replica takes the writes.
+     */
+    /**
+     * MySQL Connector/J only. With MariaDB Connector/J 3.5.7 the writer is declared down as fast (475–523 ms) with 0 read
+     * errors, but threads blocked on the frozen writer are not released by Haven's abort: the driver's abort() of a
+     * connection whose query runs first sends {@code KILL} over a new connection to the same (frozen) server and closes
+     * the socket only after that; the threads came back 3,027–3,557 ms after they started (deadline 3 s) and the first
+     * write on the promoted replica 2,449–3,287 ms after the promotion. Open: see the README.
+     */
+    @ParameterizedTest
+    @EnumSource(value = MariaDbSupport.Driver.class, names = "MYSQL_CONNECTOR_J")
+    void writerFrozenAtTheProxyIsDetectedAndNoThreadStaysBlocked(MariaDbSupport.Driver driver, MariaDbCluster cluster)
+            throws Exception {
+        List<HavenEvent> events = ItSupport.events();
+        Duration probeInterval = Duration.ofMillis(500);
+        Duration probeTimeout = Duration.ofMillis(400);
+        try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events,
+                Consistency.boundedStaleness(Duration.ofSeconds(1))).probeInterval(probeInterval).probeTimeout(probeTimeout),
+                cluster)) {
+            Workload.createSchemaMySql(ds);
+            cluster.awaitReplicated(Duration.ofSeconds(10));
+            MariaDbNode oldWriter = cluster.primary();
+            Workload load = Workload.mysql(ds, 8, 0.5, 2_000_000).start();
+            ItSupport.sleep(Duration.ofSeconds(2));
+            long tFreeze = System.nanoTime();
+            int eventsBefore = events.size();
+            cluster.freeze(oldWriter);
+            ItSupport.await("writer declared down", Duration.ofSeconds(5), () -> events.subList(eventsBefore, events.size())
+                    .stream().anyMatch(e -> e instanceof HavenEvent.EndpointDown d && d.endpoint().port() == oldWriter.port()));
+            long detected = System.nanoTime() - tFreeze;
+            MariaDbNode promoted = cluster.promote(cluster.replicas().get(0));
+            long tPromoted = cluster.lastPromotionNanoTime();
+            ItSupport.sleep(Duration.ofSeconds(3));
+            load.close();
+            cluster.unfreeze(oldWriter);
+
+            long firstWriteAfter = load.firstWriteOn(promoted.directPort());
+            long slowest = load.ops.stream().mapToLong(Workload.Op::millis).max().orElseThrow();
+            Duration detectionBound = probeInterval.plus(probeTimeout.multipliedBy(2));
+            System.out.printf("%s: freeze detected in %d ms (bound %d); first write ok %d ms after promotion; slowest op %d ms;"
+                            + " reads=%d readErrors=%d writeErrors=%d %s%n", driver, ms(detected), detectionBound.toMillis(),
+                    ms(firstWriteAfter - tPromoted), slowest, load.reads().size(), load.failures(false).size(),
+                    load.failures(true).size(), Workload.describe(load.failures(true)));
+            assertThat(ms(detected)).as("hung writer detected (ms)").isLessThanOrEqualTo(detectionBound.toMillis());
+            assertThat(load.failures(false)).as("read errors: %s", Workload.describe(load.failures(false))).isEmpty();
+            assertThat(slowest).as("longest blocked operation (ms)")
+                    .isLessThanOrEqualTo(ItSupport.STATEMENT_DEADLINE.toMillis() + 250);
+            assertThat(load.failures(true)).allSatisfy(o -> assertThat(DOCUMENTED).contains(o.error().getClass()));
+            // The frozen writer never refuses anything: the new one is found by probing (fast rounds), as on PostgreSQL.
+            assertThat(firstWriteAfter - tPromoted).as("writes back within promotion + 1 s")
+                    .isLessThanOrEqualTo(Duration.ofSeconds(1).toNanos());
+        }
+    }
+
+    /**
+     * Replicas killed one by one under 8 reading threads: 0 read errors; with none left, reads go to the writer
+     * ({@code read-fallback=writer}), or fail as {@link HavenUnavailableException} with {@code read-fallback=fail}.
+     */
+    @ParameterizedTest
+    @EnumSource(MariaDbSupport.Driver.class)
+    void replicasKilledReadsMoveWithoutErrorsThenToTheWriterOrFailClearly(MariaDbSupport.Driver driver,
+            MariaDbCluster cluster) throws Exception {
+        List<HavenEvent> events = ItSupport.events();
+        Consistency bounded = Consistency.boundedStaleness(Duration.ofSeconds(1));
+        try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events, bounded), cluster);
+                HavenDataSource failing = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, ItSupport.events(),
+                        bounded).readFallback(ReadFallback.FAIL), cluster)) {
+            Workload.createSchemaMySql(ds);
+            cluster.awaitReplicated(Duration.ofSeconds(10));
+            Workload load = Workload.mysql(ds, 8, 0.0, 2_000_000).start();
+            ItSupport.sleep(Duration.ofSeconds(1));
+            cluster.kill(cluster.replicas().get(0));
+            ItSupport.sleep(Duration.ofSeconds(2));
+            cluster.kill(cluster.replicas().get(1));
+            long tAllDown = System.nanoTime();
+            ItSupport.sleep(Duration.ofSeconds(2));
+            load.close();
+            int writerPort = cluster.primary().directPort();
+            long onWriterAfter = load.reads().stream().filter(o -> o.error() == null && o.startNanos() > tAllDown + 1_000_000_000L
+                    && o.serverPort() == writerPort).count();
+            long lateReads = load.reads().stream().filter(o -> o.startNanos() > tAllDown + 1_000_000_000L).count();
+
+            SQLException refused = null;
+            try (Connection c = failing.getConnection()) {
+                c.setReadOnly(true);
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT 1")) {
+                    rs.next();
+                }
+            } catch (SQLException e) {
+                refused = e;
+            }
+            System.out.printf("%s: reads=%d readErrors=%d, a second after the last replica died: %d of %d reads on the writer;"
+                    + " read-fallback=fail: %s%n", driver, load.reads().size(), load.failures(false).size(), onWriterAfter,
+                    lateReads, refused == null ? null : refused.getClass().getSimpleName());
+            assertThat(load.failures(false)).as("read errors: %s", Workload.describe(load.failures(false))).isEmpty();
+            assertThat(lateReads).isPositive();
+            assertThat(onWriterAfter).isEqualTo(lateReads);
+            assertThat((Throwable) refused).isInstanceOf(HavenUnavailableException.class);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.haven.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.haven.Consistency;
+import dev.haven.HavenFailure;
+import dev.haven.HavenSession;
+import dev.haven.event.HavenEvent;
+import dev.haven.testkit.mariadb.HavenMariaDb;
+import dev.haven.testkit.mariadb.MariaDbCluster;
+import dev.haven.testkit.mariadb.MariaDbNode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Lag measured Haven's way on MariaDB (the writer's GTID history against what each replica executed): a replica whose
+ * SQL thread is stopped leaves bounded-staleness reads, and SESSION reads go only where the session's last GTID was
+ * executed, through both drivers.
+ */
+@HavenMariaDb(replicas = 2)
+class MySqlLagIT {
+
+    @ParameterizedTest
+    @EnumSource(MariaDbSupport.Driver.class)
+    void replicaWithItsSqlThreadStoppedServesNoReadBeyondTheBound(MariaDbSupport.Driver driver, MariaDbCluster cluster)
+            throws Exception {
+        List<HavenEvent> events = ItSupport.events();
+        Duration bound = Duration.ofSeconds(1);
+        try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events,
+                Consistency.boundedStaleness(bound)), cluster)) {
+            try (Connection c = ds.getConnection()) {
+                c.createStatement().execute("CREATE TABLE heartbeat (id int PRIMARY KEY, seq bigint NOT NULL) ENGINE=InnoDB");
+                c.createStatement().execute("INSERT INTO heartbeat VALUES (1, 0)");
+            }
+            cluster.awaitReplicated(Duration.ofSeconds(10));
+            MariaDbNode lagging = cluster.replicas().get(0);
+            int maxSeq = 100_000;
+            AtomicLongArray ackedAt = new AtomicLongArray(maxSeq); // seq -> nanoTime of acknowledgement
+            AtomicLong lastSeq = new AtomicLong();
+            AtomicBoolean run = new AtomicBoolean(true);
+            record Read(long startNanos, long seq, int port) {}
+            List<Read> reads = new CopyOnWriteArrayList<>();
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            Thread writer = new Thread(() -> {
+                try (Connection c = ds.getConnection();
+                        PreparedStatement ps = c.prepareStatement("UPDATE heartbeat SET seq = ? WHERE id = 1")) {
+                    for (int n = 1; n < maxSeq && run.get(); n++) {
+                        ps.setLong(1, n);
+                        ps.executeUpdate();
+                        ackedAt.set(n, System.nanoTime());
+                        lastSeq.set(n);
+                        Thread.sleep(10);
+                    }
+                } catch (Exception e) {
+                    errors.add(e);
+                }
+            }, "heartbeat-writer");
+            List<Thread> readers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                readers.add(new Thread(() -> {
+                    while (run.get()) {
+                        long t0 = System.nanoTime();
+                        try (Connection c = ds.getConnection()) {
+                            c.setReadOnly(true);
+                            try (ResultSet rs = c.createStatement().executeQuery("SELECT seq, @@port FROM heartbeat")) {
+                                rs.next();
+                                reads.add(new Read(t0, rs.getLong(1), rs.getInt(2)));
+                            }
+                        } catch (Exception e) {
+                            errors.add(e);
+                        }
+                    }
+                }, "reader-" + i));
+            }
+            try {
+                writer.start();
+                readers.forEach(Thread::start);
+                ItSupport.sleep(Duration.ofSeconds(2));
+                cluster.pauseReplay(lagging); // STOP SLAVE SQL_THREAD
+                long tPause = System.nanoTime();
+                ItSupport.sleep(Duration.ofSeconds(5));
+                long lagTransactions = cluster.lagTransactions(lagging);
+                cluster.resumeReplay(lagging);
+                long tResume = System.nanoTime();
+                ItSupport.sleep(Duration.ofSeconds(3));
+                run.set(false);
+                writer.join(10_000);
+                for (Thread r : readers) {
+                    r.join(10_000);
+                }
+
+                // A read is stale beyond the bound if a write acknowledged more than `bound` before it started is missing.
+                long violations = 0;
+                long onLaggingDuringPause = 0;
+                long onLaggingAfterCatchUp = 0;
+                for (Read r : reads) {
+                    long cutoff = r.startNanos() - bound.toNanos();
+                    long mustSee = 0;
+                    for (long n = Math.min(lastSeq.get(), maxSeq - 1); n > 0; n--) {
+                        long at = ackedAt.get((int) n);
+                        if (at != 0 && at <= cutoff) {
+                            mustSee = n;
+                            break;
+                        }
+                    }
+                    if (r.seq() < mustSee) {
+                        violations++;
+                    }
+                    if (r.port() == lagging.directPort()) {
+                        if (r.startNanos() > tPause + bound.toNanos() + 300_000_000L && r.startNanos() < tResume) {
+                            onLaggingDuringPause++;
+                        }
+                        if (r.startNanos() > tResume + 1_000_000_000L) {
+                            onLaggingAfterCatchUp++;
+                        }
+                    }
+                }
+                long skipped = events.stream().filter(e -> e instanceof HavenEvent.StaleReplicaSkipped s
+                        && s.endpoint().port() == lagging.port()).count();
+                System.out.printf("%s: reads=%d lagTransactions=%d violations=%d onLaggingDuringPause=%d afterCatchUp=%d"
+                        + " skipped=%d%n", driver, reads.size(), lagTransactions, violations, onLaggingDuringPause,
+                        onLaggingAfterCatchUp, skipped);
+                assertThat(errors).isEmpty();
+                assertThat(lagTransactions).as("replica fell behind (transactions)").isPositive();
+                assertThat(reads.size()).isGreaterThan(500);
+                assertThat(violations).as("reads staler than the %s bound", bound).isZero();
+                assertThat(onLaggingDuringPause).as("reads served by the paused replica while beyond the bound").isZero();
+                assertThat(skipped).as("StaleReplicaSkipped events for the paused replica").isPositive();
+                assertThat(onLaggingAfterCatchUp).as("reads back on the replica after it caught up").isPositive();
+            } finally {
+                run.set(false);
+                writer.join(10_000);
+                for (Thread r : readers) {
+                    r.join(10_000);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(MariaDbSupport.Driver.class)
+    void sessionReadsSeeTheSessionsWritesWithReplayPausedAtRandom(MariaDbSupport.Driver driver, MariaDbCluster cluster)
+            throws Exception {
+        try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, ItSupport.events(),
+                Consistency.SESSION), cluster)) {
+            try (Connection c = ds.getConnection()) {
+                c.createStatement().execute("CREATE TABLE pairs (id bigint PRIMARY KEY, thread int NOT NULL) ENGINE=InnoDB");
+            }
+            cluster.awaitReplicated(Duration.ofSeconds(10));
+            int primaryPort = cluster.primary().directPort();
+            AtomicBoolean run = new AtomicBoolean(true);
+            AtomicLong pairs = new AtomicLong();
+            AtomicLong onReplica = new AtomicLong();
+            List<String> violations = new CopyOnWriteArrayList<>();
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                threads.add(new Thread(() -> {
+                    Random rnd = new Random(1000 + thread);
+                    HavenSession session = HavenSession.create();
+                    for (long i = 0; run.get(); i++) {
+                        long id = thread * 1_000_000L + i * 2;
+                        try {
+                            write(ds, session, id, thread, i % 5 == 4);
+                            Thread.sleep(rnd.nextInt(150)); // think time: a read within a probe interval of its write goes to the writer
+                            if (i % 2 == 1) {
+                                session = HavenSession.fromToken(session.token()); // the next request continues it
+                            }
+                            try (Connection c = ds.getConnection()) {
+                                c.setReadOnly(true);
+                                HavenConnection hc = c.unwrap(HavenConnection.class);
+                                hc.session(session);
+                                hc.consistency(Consistency.SESSION);
+                                try (PreparedStatement ps = c.prepareStatement("SELECT count(*), @@port FROM pairs WHERE id = ?")) {
+                                    ps.setLong(1, id);
+                                    try (ResultSet rs = ps.executeQuery()) {
+                                        rs.next();
+                                        if (rs.getLong(1) != 1) {
+                                            violations.add("thread " + thread + " id " + id + " on port " + rs.getInt(2)
+                                                    + " (session " + session.token() + ")");
+                                        }
+                                        if (rs.getInt(2) != primaryPort) {
+                                            onReplica.incrementAndGet();
+                                        }
+                                        pairs.incrementAndGet();
+                                    }
+                                }
+                            }
+                        } catch (SQLException e) {
+                            if (!HavenFailure.find(e).isPresent()) {
+                                errors.add(e);
+                                return;
+                            }
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, "session-pair-" + t));
+            }
+            threads.forEach(Thread::start);
+            Random random = new Random(23);
+            long end = System.nanoTime() + Duration.ofSeconds(16).toNanos();
+            int pauses = 0;
+            try {
+                while (System.nanoTime() < end) {
+                    MariaDbNode r = cluster.replicas().get(random.nextInt(cluster.replicas().size()));
+                    cluster.pauseReplay(r);
+                    pauses++;
+                    ItSupport.sleep(Duration.ofMillis(100 + random.nextInt(700)));
+                    cluster.resumeReplay(r);
+                    ItSupport.sleep(Duration.ofMillis(200 + random.nextInt(600)));
+                }
+            } finally {
+                run.set(false);
+                for (Thread th : threads) {
+                    th.join(15_000);
+                }
+            }
+            double share = pairs.get() == 0 ? 0 : 100.0 * onReplica.get() / pairs.get();
+            System.out.printf("%s: write-then-read pairs %d, SESSION reads on a replica %d (%.1f %%), replay pauses %d,"
+                    + " violations %d%n", driver, pairs.get(), onReplica.get(), share, pauses, violations.size());
+            violations.stream().limit(10).forEach(v -> System.out.println("  violation: " + v));
+            errors.stream().limit(3).forEach(Throwable::printStackTrace);
+            assertThat(errors).as("errors other than Haven's failure model").isEmpty();
+            assertThat(pairs.get()).as("write-then-read pairs").isGreaterThan(1000);
+            assertThat(violations).as("SESSION reads that missed the session's latest acknowledged write").isEmpty();
+            assertThat(share).as("%% of SESSION reads served by a replica").isGreaterThan(10.0);
+        }
+    }
+
+    private static void write(HavenDataSource ds, HavenSession session, long id, int thread, boolean transaction)
+            throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.unwrap(HavenConnection.class).session(session);
+            if (transaction) {
+                c.setAutoCommit(false);
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO pairs VALUES (?, ?)")) {
+                ps.setLong(1, id - 1); // an earlier row of the same transaction
+                ps.setInt(2, thread);
+                ps.executeUpdate();
+                ps.setLong(1, id);
+                ps.executeUpdate();
+            }
+            if (transaction) {
+                c.commit();
+            }
+        }
+    }
+}
