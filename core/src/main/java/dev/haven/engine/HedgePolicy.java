@@ -78,18 +78,6 @@ public final class HedgePolicy {
         return budget.tryAcquire();
     }
 
-    /** Hedges the budget may owe at most ({@link #borrowHedge()}): as many as it holds at most. */
-    public static final int MAX_DEBT = 10;
-
-    /**
-     * Takes one hedge from the budget even when it is spent, down to a debt of {@link #MAX_DEBT} hedges that the
-     * following reads repay: for a read still waiting for an endpoint that answers nothing (demoted), whose hedge
-     * replaces the retry its timeout would bring. Hedges stay a share of the reads over time.
-     */
-    public boolean borrowHedge() {
-        return budget.tryBorrow(MAX_DEBT);
-    }
-
     /** Whether hedging is on ({@code hedge.enabled}). */
     public boolean enabled() {
         return enabled;

@@ -59,25 +59,6 @@ public final class RetryBudget {
         }
     }
 
-    /**
-     * Takes a token even when the budget is spent, running a debt of at most {@code maxDebt} tokens that later deposits
-     * repay: for a call that stands in for one the budget would pay for anyway (a hedge away from an endpoint that
-     * answers nothing, whose timeout would bring a retry). Over time the calls stay within the budget's share.
-     */
-    public boolean tryBorrow(int maxDebt) {
-        refill();
-        long floor = -(long) maxDebt * SCALE;
-        while (true) {
-            long b = balance.get();
-            if (b - SCALE < floor) {
-                return false;
-            }
-            if (balance.compareAndSet(b, b - SCALE)) {
-                return true;
-            }
-        }
-    }
-
     /** Whole retries available now. */
     public long available() {
         refill();

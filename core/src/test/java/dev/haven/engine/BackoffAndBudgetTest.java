@@ -38,24 +38,6 @@ class BackoffAndBudgetTest {
     }
 
     @Test
-    void aBorrowedTokenIsRepaidByLaterDepositsAndTheDebtIsBounded() {
-        AtomicLong now = new AtomicLong();
-        RetryBudget budget = new RetryBudget(0.5, 0, now::get);
-        assertThat(budget.tryAcquire()).isFalse();
-        for (int i = 0; i < 3; i++) {
-            assertThat(budget.tryBorrow(3)).isTrue();
-        }
-        assertThat(budget.tryBorrow(3)).as("at most 3 owed").isFalse();
-        for (int i = 0; i < 6; i++) {
-            budget.onRequest(); // 6 x 0.5 tokens repay the debt of 3
-        }
-        assertThat(budget.tryAcquire()).as("repaid, nothing left over").isFalse();
-        budget.onRequest();
-        budget.onRequest();
-        assertThat(budget.tryAcquire()).isTrue();
-    }
-
-    @Test
     void reserveAllowsAQuietClientToRetryAndRefillsOverTime() {
         AtomicLong now = new AtomicLong();
         RetryBudget budget = new RetryBudget(0.1, 5, now::get);

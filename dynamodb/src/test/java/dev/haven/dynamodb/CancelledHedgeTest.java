@@ -146,7 +146,7 @@ class CancelledHedgeTest {
     /**
      * The hedge budget spent (ratio 0: one token, then one a second), four threads reading, the first region hung
      * (probes too): reads still do not wait for it. Their waits demote the region, and a read waiting for a demoted
-     * region is hedged on credit (the hedge replaces the retry its timeout would bring; later reads repay it).
+     * region is hedged from the retry budget (the hedge replaces the retry its timeout would bring).
      */
     @Test
     void aStalledRegionIsLeftBehindWhenTheHedgeBudgetIsSpent() throws Exception {

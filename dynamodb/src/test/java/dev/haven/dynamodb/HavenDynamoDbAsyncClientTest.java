@@ -212,7 +212,7 @@ class HavenDynamoDbAsyncClientTest {
 
     /**
      * The hedge budget spent (ratio 0: one token), eight reads at once, the first region answering nothing for 3 s: their
-     * waits demote it, and reads waiting for a demoted region are hedged whatever the budget.
+     * waits demote it, and reads waiting for a demoted region are hedged from the retry budget.
      */
     @Test
     void aSilentFirstRegionIsLeftBehindWhenTheHedgeBudgetIsSpent() throws Exception {

@@ -2,6 +2,7 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.engine.EventBus;
 import dev.haven.engine.HedgePolicy;
+import dev.haven.engine.RetryBudget;
 import dev.haven.event.HavenEvent;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -25,14 +26,15 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * the caller waits; the loser ends by its own timeout. Hedges draw on the hedge budget ({@link HedgePolicy}, in the
  * engine); a hedge the budget refuses is asked for again every hedge delay while the first call runs. Every wait past
  * the hedge delay is reported to the first region's state ({@link RegionCalls#outpaced}), which demotes a region that
- * answers nothing; a read waiting for a demoted region is hedged on credit ({@link HedgePolicy#borrowHedge()}). The
- * timer also serves the async client's hedges.
+ * answers nothing; a read waiting for a demoted region may take its hedge from the retry budget instead (the retry its
+ * timeout would bring). The timer also serves the async client's hedges.
  */
 final class Hedging {
 
     private final DynamoDbSettings settings;
     private final EventBus events;
     private final HedgePolicy hedges;
+    private final RetryBudget retryBudget;
     private final RegionClients clients;
     private final RegionCalls calls;
     private final RegionView regions;
@@ -41,11 +43,12 @@ final class Hedging {
     private final ScheduledThreadPoolExecutor timer;
     private final long waitCapNanos;
 
-    Hedging(DynamoDbSettings settings, EventBus events, HedgePolicy hedges, RegionClients clients, RegionCalls calls,
-            RegionView regions) {
+    Hedging(DynamoDbSettings settings, EventBus events, HedgePolicy hedges, RetryBudget retryBudget, RegionClients clients,
+            RegionCalls calls, RegionView regions) {
         this.settings = settings;
         this.events = events;
         this.hedges = hedges;
+        this.retryBudget = retryBudget;
         this.clients = clients;
         this.calls = calls;
         this.regions = regions;
@@ -71,13 +74,13 @@ final class Hedging {
 
     /**
      * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when the hedge budget gives a
-     * hedge; or, {@code first} being demoted and {@code second} not, when the budget lends one
-     * ({@link HedgePolicy#borrowHedge()}): a call to a region that answers nothing is not expected to answer, and its
-     * timeout would bring a retry anyway, so the hedge takes that retry's place now instead of after the timeout, and the
-     * following reads repay it. When both are demoted the silence is likely this machine's own: the budget decides.
+     * hedge; or, {@code first} being demoted and {@code second} not, when the <b>retry</b> budget gives a retry: a call
+     * to a region that answers nothing is not expected to answer, and its timeout would bring a retry (paid from the
+     * retry budget) anyway, so the hedge takes that retry's place, and its token, now instead of after the timeout.
+     * When both are demoted the silence is likely this machine's own: only the hedge budget decides.
      */
     private boolean mayHedge(String first, String second) {
-        return hedges.tryHedge() || (calls.demoted(first) && !calls.demoted(second) && hedges.borrowHedge());
+        return hedges.tryHedge() || (calls.demoted(first) && !calls.demoted(second) && retryBudget.tryAcquire());
     }
 
     /**

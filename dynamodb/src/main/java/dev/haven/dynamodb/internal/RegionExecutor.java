@@ -88,7 +88,7 @@ public final class RegionExecutor implements AutoCloseable {
             RegionView regions = new RegionView(monitor, settings.homeRegion());
             this.calls = new RegionCalls(settings, regions, monitor, clients);
             this.planner = new ReadPlanner(settings, events, router, monitor, regions, hedges);
-            this.hedging = new Hedging(settings, events, hedges, clients, calls, regions);
+            this.hedging = new Hedging(settings, events, hedges, retryBudget, clients, calls, regions);
             this.writes = new WritePath(settings, events, router, retryBudget, regions, calls, itemCache);
         } catch (RuntimeException | Error e) {
             if (l != null) {
@@ -263,8 +263,8 @@ public final class RegionExecutor implements AutoCloseable {
 
     /**
      * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when the hedge budget gives a
-     * hedge, or {@code first} is demoted ({@code second} not) and the budget lends one (the hedge replaces the retry the
-     * first call's timeout would bring); on success publishes {@code HedgeSent} for {@code second}.
+     * hedge, or {@code first} is demoted ({@code second} not) and the retry budget gives the retry the hedge replaces
+     * (the one the first call's timeout would bring); on success publishes {@code HedgeSent} for {@code second}.
      */
     public boolean tryHedge(String first, String second, long delayNanos) {
         return hedging.tryHedge(first, second, delayNanos);
