@@ -29,6 +29,12 @@ public final class EndpointState implements RouteCandidate {
     private final AtomicLong suspectSince = new AtomicLong(NOT_SUSPECT);
     // Ticker time of the latest request this endpoint answered, to the millisecond (written at most once per ms).
     private volatile long lastAnswerNanos = Long.MIN_VALUE;
+    // Ticker time since which the endpoint is demoted (outpaced()), NOT_DEMOTED when it is not.
+    private final AtomicLong demotedSince = new AtomicLong(NOT_DEMOTED);
+    // Calls outpaced (outpaced()) since the endpoint last answered a request.
+    private final AtomicInteger outpacedSinceAnswer = new AtomicInteger();
+    // Demotions and their ends so far (see demotionEpoch()).
+    private final AtomicLong demotionEpoch = new AtomicLong();
     private final CircuitBreaker breaker;
     // Successes in a row since the breaker last saw an error or changed state, counted up to its window size: once its
     // count-based window holds nothing but successes, recording one more changes nothing, so the request path leaves the
@@ -65,6 +71,14 @@ public final class EndpointState implements RouteCandidate {
     }
 
     private static final long NOT_SUSPECT = Long.MIN_VALUE;
+    private static final long NOT_DEMOTED = Long.MIN_VALUE;
+
+    /**
+     * How many waits past a call's expected time ({@link #outpaced}), with no answer from the endpoint in between,
+     * demote it: one is a slow request (a single-threaded client sees one every now and then); three with nothing
+     * answered meanwhile are an endpoint that has stopped answering.
+     */
+    public static final int OUTPACED_TO_DEMOTE = 3;
 
     /**
      * Up by the last probe, not suspected since, and admitted by its circuit breaker. A connection failure reported
@@ -143,6 +157,54 @@ public final class EndpointState implements RouteCandidate {
         end(took);
         breakerSuccess(took);
         answered(nowNanos);
+        long demoted = demotedSince.get();
+        if (demoted != NOT_DEMOTED && startNanos - demoted > 0) {
+            lift(demoted); // a request sent after the demotion was answered
+        }
+    }
+
+    private void lift(long demoted) {
+        if (demotedSince.compareAndSet(demoted, NOT_DEMOTED)) {
+            demotionEpoch.incrementAndGet();
+        }
+    }
+
+    /**
+     * Request path: a call to this endpoint has waited from {@code sinceNanos} to {@code nowNanos} without an answer,
+     * longer than a call there should take (a read's hedge delay passed, or an attempt timed out). When the endpoint
+     * answered no request at all in that time (a busy endpoint that answers others is slow, not silent), it counts;
+     * {@link #OUTPACED_TO_DEMOTE} counts with no answer in between and the endpoint has fallen silent: it is
+     * <b>demoted</b> ({@link #demoted()}): the router tries it after every other qualifying endpoint (it still serves
+     * what only it can serve: writes, strong reads), until a probe or a request sent after the demotion answers.
+     * Being declared down stays the monitor's verdict (its probe timeout); this only stops reads from going to a
+     * silent endpoint first, and from waiting there, while the monitor finds out.
+     *
+     * @return whether this call demoted it (then the store signals the monitor, which probes it at once)
+     */
+    public boolean outpaced(long sinceNanos, long nowNanos) {
+        if (answeredSince(sinceNanos) || outpacedSinceAnswer.incrementAndGet() < OUTPACED_TO_DEMOTE) {
+            return false;
+        }
+        if (demotedSince.get() == NOT_DEMOTED && demotedSince.compareAndSet(NOT_DEMOTED, nowNanos)) {
+            demotionEpoch.incrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * How many times the endpoint was demoted or its demotion lifted so far: a caller that reported a wait
+     * ({@link #outpaced}) and sees the endpoint routable again under another epoch may report its wait again (a probe
+     * lifted the demotion while the caller's own call still gets no answer).
+     */
+    public long demotionEpoch() {
+        return demotionEpoch.get();
+    }
+
+    /** Whether the endpoint is demoted ({@link #outpaced}): routed after every other qualifying endpoint. */
+    @Override
+    public boolean demoted() {
+        return demotedSince.get() != NOT_DEMOTED;
     }
 
     /**
@@ -200,6 +262,9 @@ public final class EndpointState implements RouteCandidate {
         if (last == Long.MIN_VALUE || nowNanos - last > 1_000_000L) {
             lastAnswerNanos = nowNanos;
         }
+        if (outpacedSinceAnswer.get() != 0) { // read first: a healthy endpoint's answers write nothing here
+            outpacedSinceAnswer.set(0);
+        }
         long since = suspectSince.get();
         if (since != NOT_SUSPECT && nowNanos - since > 0) {
             // An answer after the reported failure: the server is alive (one connection broke, or the server was only
@@ -209,7 +274,7 @@ public final class EndpointState implements RouteCandidate {
     }
 
     /** Whether a request was answered at or after {@code nanos} (within the millisecond {@link #answered} keeps). */
-    boolean answeredSince(long nanos) {
+    public boolean answeredSince(long nanos) {
         long last = lastAnswerNanos;
         return last != Long.MIN_VALUE && last - nanos >= -1_000_000L;
     }
@@ -219,11 +284,15 @@ public final class EndpointState implements RouteCandidate {
         return suspectSince.get() != NOT_SUSPECT;
     }
 
-    /** Monitor: a probe sent at {@code sentNanos} answered; it clears any suspicion raised before it was sent. */
+    /** Monitor: a probe sent at {@code sentNanos} answered; it clears any suspicion or demotion raised before it was sent. */
     void probeAnswered(long sentNanos) {
         long since = suspectSince.get();
         if (since != NOT_SUSPECT && sentNanos - since > 0) {
             suspectSince.compareAndSet(since, NOT_SUSPECT); // a newer failure reported meanwhile stays
+        }
+        long demoted = demotedSince.get();
+        if (demoted != NOT_DEMOTED && sentNanos - demoted > 0) {
+            lift(demoted);
         }
     }
 
@@ -261,7 +330,7 @@ public final class EndpointState implements RouteCandidate {
 
     @Override
     public String toString() {
-        return endpoint.id() + "{" + endpoint.role() + (up ? ",up" : ",down") + (suspected() ? ",suspect" : "") + ",breaker=" + breaker.getState()
+        return endpoint.id() + "{" + endpoint.role() + (up ? ",up" : ",down") + (suspected() ? ",suspect" : "") + (demoted() ? ",demoted" : "") + ",breaker=" + breaker.getState()
                 + ",pos=" + position + "}";
     }
 }

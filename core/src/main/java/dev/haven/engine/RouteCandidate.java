@@ -30,6 +30,15 @@ public interface RouteCandidate {
     boolean saturated();
 
     /**
+     * Whether the request path has seen it answer nothing while calls to it waited past their expected time
+     * ({@link EndpointState#outpaced}): it is tried after every other qualifying endpoint, like a saturated one, until
+     * it answers again.
+     */
+    default boolean demoted() {
+        return false;
+    }
+
+    /**
      * A candidate that presents an {@link EndpointState} with some answers of its own (a store's view: a pool that is
      * saturated, a home region presented as a reader): every method not overridden asks the state.
      */
@@ -71,6 +80,11 @@ public interface RouteCandidate {
         @Override
         default boolean saturated() {
             return state().saturated();
+        }
+
+        @Override
+        default boolean demoted() {
+            return state().demoted();
         }
     }
 }

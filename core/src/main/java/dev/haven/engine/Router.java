@@ -13,8 +13,9 @@ import java.util.function.Consumer;
  * time and a random number: no I/O, no locks, exhaustively unit-tested.
  *
  * <p>Reads: replicas that are available and satisfy the consistency are grouped into tiers by
- * nearness &mdash; same zone, same region, elsewhere, then saturated ones &mdash; so traffic stays in
- * the application's zone while the local replicas are healthy, fresh and not saturated. Within a tier
+ * nearness &mdash; same zone, same region, elsewhere, then saturated or demoted ones (fallen silent while others
+ * answered: {@link EndpointState#outpaced}) &mdash; so traffic stays in the application's zone while the local
+ * replicas are healthy, fresh, answering and not saturated. Within a tier
  * the first choice is made by "power of two choices" on {@code latency * (inFlight + 1)}: of two random
  * members the better one, or either at random when their scores are within 25 % or 0.5 ms (equals share the load
  * even when the application sends one request at a time); the rest follow by score, as retry candidates.
@@ -236,10 +237,10 @@ public final class Router {
         return (b != null && takeSecond(a, b, random) ? b : a).endpoint();
     }
 
-    /** 0 same zone, 1 same region, 2 elsewhere, 3 saturated. */
+    /** 0 same zone, 1 same region, 2 elsewhere, 3 saturated or demoted. */
     private int tier(RouteCandidate c) {
         Endpoint e = c.endpoint();
-        if (c.saturated()) {
+        if (c.saturated() || c.demoted()) {
             return 3;
         }
         if (!localZone.isEmpty() && localZone.equals(e.zone())) {

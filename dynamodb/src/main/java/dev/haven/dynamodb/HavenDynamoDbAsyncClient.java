@@ -146,9 +146,9 @@ import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbAsyncWaiter;
  * }</pre>
  *
  * <p>Every {@code DynamoDbAsyncClient} operation is overridden (a test enumerates them). EVENTUAL, bounded and
- * SESSION reads with two qualifying regions are hedged like the sync client's (same delay, same budget), without a
- * waiting thread: the hedge is sent from the sync client's hedge timer (one daemon thread, cancelled when the
- * read completes first), the loser is cancelled. The sync client's item cache (if any) serves and is invalidated by
+ * SESSION reads with two qualifying regions are hedged like the sync client's (same delay, same budget, same demotion
+ * of a region that answers nothing), without a waiting thread: the hedge is sent from the sync client's hedge timer
+ * (one daemon thread, cancelled when the read completes first), the loser is cancelled. The sync client's item cache (if any) serves and is invalidated by
  * this client's {@code GetItem}s and writes too. Retries happen on the SDK's completion thread
  * (throttling backoff on {@link CompletableFuture#delayedExecutor}). {@link #close()} closes the async clients only
  * (the sync client stays the caller's).
@@ -236,6 +236,7 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         String first = plan.regions().get(0);
         String second = plan.regions().get(1);
         long delay = executor.hedgeDelayNanos(first);
+        long started = executor.nanoTime();
         CompletableFuture<R> f1 = send(first, plan.request(), call);
         java.util.concurrent.atomic.AtomicReference<CompletableFuture<R>> f2 = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
@@ -275,21 +276,56 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
             }
         };
         f1.whenComplete(race);
-        java.util.concurrent.ScheduledFuture<?> armed;
-        try {
-            armed = executor.timer().schedule(() -> {
-                if (result.isDone() || f1.isDone() || !hedge.open() || !executor.tryHedge(second, delay)
-                        || !hedge.launch()) {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> armed = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable launch = new Runnable() {
+            private long waitingSince = started; // on the timer thread only
+            private long reportedEpoch = -1;
+
+            @Override
+            public void run() {
+                if (result.isDone() || f1.isDone() || !hedge.open()) {
+                    return;
+                }
+                // no answer within (another) hedge delay: told until it counts (again after a lifted demotion)
+                reportedEpoch = executor.hedgeDelayPassed(first, waitingSince, reportedEpoch);
+                if (!executor.tryHedge(first, second, delay)) {
+                    // refused (budget spent): ask again while the first call runs; a demoted first region is hedged
+                    waitingSince = executor.nanoTime();
+                    arm(this, RegionExecutor.hedgeRecheckNanos(delay));
+                    return;
+                }
+                if (!hedge.launch()) {
                     return;
                 }
                 CompletableFuture<R> f = send(second, plan.request(), call);
                 f2.set(f);
                 f.whenComplete(race);
-            }, delay, TimeUnit.NANOSECONDS);
+            }
+
+            private void arm(Runnable task, long nanos) {
+                try {
+                    armed.set(executor.timer().schedule(task, nanos, TimeUnit.NANOSECONDS));
+                } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    // closing: the first attempt alone decides
+                }
+                if (result.isDone()) {
+                    cancelArmed(armed);
+                }
+            }
+        };
+        try {
+            armed.set(executor.timer().schedule(launch, delay, TimeUnit.NANOSECONDS));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             return; // closing: the first attempt alone decides
         }
-        result.whenComplete((r, t) -> armed.cancel(false));
+        result.whenComplete((r, t) -> cancelArmed(armed));
+    }
+
+    private static void cancelArmed(java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> armed) {
+        java.util.concurrent.ScheduledFuture<?> f = armed.get();
+        if (f != null) {
+            f.cancel(false);
+        }
     }
 
     private <Q, R> void readAttempt(RegionExecutor.ReadPlan<Q> plan, int idx,

@@ -210,6 +210,34 @@ class HavenDynamoDbAsyncClientTest {
         assertThat(events).anyMatch(e -> e instanceof dev.haven.event.HavenEvent.HedgeSent);
     }
 
+    /**
+     * The hedge budget spent (ratio 0: one token), eight reads at once, the first region answering nothing for 3 s: their
+     * waits demote it, and reads waiting for a demoted region are hedged from the retry budget.
+     */
+    @Test
+    void aSilentFirstRegionIsLeftBehindWhenTheHedgeBudgetIsSpent() throws Exception {
+        List<dev.haven.event.HavenEvent> events = new CopyOnWriteArrayList<>();
+        HavenDynamoDbClient noBudget = fakes.builder("us-east-1").localRegion("us-west-2")
+                .hedgeDelay(java.time.Duration.ofMillis(20)).hedgeBudgetRatio(0.0).listener(events::add).build();
+        extra.add(noBudget);
+        Map<String, DynamoDbAsyncClient> regions = new LinkedHashMap<>();
+        for (String r : List.of("us-east-1", "us-west-2", "eu-west-1")) {
+            regions.put(r, fakeAsync(r));
+        }
+        HavenDynamoDbAsyncClient hedging = HavenDynamoDbAsyncClient.over(noBudget, regions);
+        extra.add(hedging);
+        delaysMillis.put("us-west-2", 3_000L);
+        long t0 = System.nanoTime();
+        List<CompletableFuture<?>> reads = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            reads.add(hedging.getItem(GetItemRequest.builder().tableName("t").build()));
+        }
+        CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(tookMs).as("8 reads answered by hedges, not after the 3 s region").isLessThan(1_000);
+        assertThat(events).filteredOn(e -> e instanceof dev.haven.event.HavenEvent.HedgeSent).hasSize(8);
+    }
+
     @Test
     void aFastFirstRegionIsNotHedged_andStrongIsNeverHedged() throws Exception {
         List<dev.haven.event.HavenEvent> events = new CopyOnWriteArrayList<>();

@@ -3,6 +3,8 @@ package dev.haven.dynamodb.internal;
 import dev.haven.dynamodb.HavenRegionUnavailableException;
 import dev.haven.engine.Fault;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -40,6 +42,20 @@ public final class DynamoDbErrors {
             return WriteOutcome.neverSent(t) ? Fault.NOT_SENT : Fault.OUTCOME_UNKNOWN;
         }
         return Fault.APPLICATION;
+    }
+
+    /**
+     * Whether {@code t} is a call that got no answer in time: the SDK's attempt or api-call timeout, or a socket read
+     * timeout underneath (as cause).
+     */
+    public static boolean timedOut(Throwable t) {
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof ApiCallAttemptTimeoutException || t instanceof ApiCallTimeoutException
+                    || t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isThrottlingCode(String code) {

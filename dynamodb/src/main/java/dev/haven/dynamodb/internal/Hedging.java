@@ -2,6 +2,7 @@ package dev.haven.dynamodb.internal;
 
 import dev.haven.engine.EventBus;
 import dev.haven.engine.HedgePolicy;
+import dev.haven.engine.RetryBudget;
 import dev.haven.event.HavenEvent;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -22,14 +23,18 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * second one and the first answer wins. With a client Haven built, the first call runs on the caller's thread and a
  * timer sends the hedge on a bounded pool; the loser is cancelled by aborting its HTTP request
  * ({@link CancellableHttpClient}). With a caller's client (which Haven cannot cancel) both calls run on the pool and
- * the caller waits; the loser ends by its own timeout. Hedges draw on the hedge budget ({@link HedgePolicy}, in the engine). The timer also serves the async
- * client's hedges.
+ * the caller waits; the loser ends by its own timeout. Hedges draw on the hedge budget ({@link HedgePolicy}, in the
+ * engine); a hedge the budget refuses is asked for again every hedge delay while the first call runs. Every wait past
+ * the hedge delay is reported to the first region's state ({@link RegionCalls#outpaced}), which demotes a region that
+ * answers nothing; a read waiting for a demoted region may take its hedge from the retry budget instead (the retry its
+ * timeout would bring). The timer also serves the async client's hedges.
  */
 final class Hedging {
 
     private final DynamoDbSettings settings;
     private final EventBus events;
     private final HedgePolicy hedges;
+    private final RetryBudget retryBudget;
     private final RegionClients clients;
     private final RegionCalls calls;
     private final RegionView regions;
@@ -38,11 +43,12 @@ final class Hedging {
     private final ScheduledThreadPoolExecutor timer;
     private final long waitCapNanos;
 
-    Hedging(DynamoDbSettings settings, EventBus events, HedgePolicy hedges, RegionClients clients, RegionCalls calls,
-            RegionView regions) {
+    Hedging(DynamoDbSettings settings, EventBus events, HedgePolicy hedges, RetryBudget retryBudget, RegionClients clients,
+            RegionCalls calls, RegionView regions) {
         this.settings = settings;
         this.events = events;
         this.hedges = hedges;
+        this.retryBudget = retryBudget;
         this.clients = clients;
         this.calls = calls;
         this.regions = regions;
@@ -66,13 +72,36 @@ final class Hedging {
         return hedges.delayNanos(regions.state(region));
     }
 
-    /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
-    boolean tryHedge(String region, long delayNanos) {
-        if (!hedges.tryHedge()) {
+    /**
+     * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when the hedge budget gives a
+     * hedge; or, {@code first} being demoted and {@code second} not, when the <b>retry</b> budget gives a retry: a call
+     * to a region that answers nothing is not expected to answer, and its timeout would bring a retry (paid from the
+     * retry budget) anyway, so the hedge takes that retry's place, and its token, now instead of after the timeout.
+     * When both are demoted the silence is likely this machine's own: only the hedge budget decides.
+     */
+    private boolean mayHedge(String first, String second) {
+        return hedges.tryHedge() || (calls.demoted(first) && !calls.demoted(second) && retryBudget.tryAcquire());
+    }
+
+    /**
+     * Whether the async client's read waiting for {@code first} may send its hedge to {@code second} now
+     * ({@link #mayHedge}); when it may, publishes {@code HedgeSent} for {@code second}.
+     */
+    boolean tryHedge(String first, String second, long delayNanos) {
+        if (!mayHedge(first, second)) {
             return false;
         }
-        hedgeSent(region, delayNanos);
+        hedgeSent(second, delayNanos);
         return true;
+    }
+
+    /**
+     * How long a read whose hedge was refused (budget spent) waits before asking again: the hedge delay (at least a
+     * millisecond). A refused hedge is not given up: when the first region is demoted meanwhile, or the budget
+     * refills, the read is hedged then instead of waiting for its attempt timeout.
+     */
+    static long recheckNanos(long delayNanos) {
+        return Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     private void hedgeSent(String region, long delayNanos) {
@@ -95,9 +124,11 @@ final class Hedging {
     private <Q, R> R raced(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
         long delay = delayNanos(first);
         HedgeRace<R> race = new HedgeRace<>();
+        long started = settings.ticker().nanoTime();
         java.util.concurrent.ScheduledFuture<?> armed;
         try {
-            armed = timer.schedule(() -> launchHedge(race, second, req, call, delay, sent), delay, TimeUnit.NANOSECONDS);
+            armed = timer.schedule(() -> launchHedge(race, first, second, req, call, delay, started, -1, sent), delay,
+                    TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             return calls.attempt(first, req, call, null);
         }
@@ -121,15 +152,33 @@ final class Hedging {
         return r;
     }
 
-    /** On the timer thread: sends the hedge to {@code second} unless the first call ended or the budget says no. */
-    private <Q, R> void launchHedge(HedgeRace<R> race, String second, Q req, BiFunction<DynamoDbClient, Q, R> call,
-            long delay, boolean[] sent) {
-        if (!race.launch()) {
+    /**
+     * On the timer thread: sends the hedge to {@code second} unless the first call ended. Each time it runs, the first
+     * call has waited another hedge delay (since {@code waitingSince}) without an answer: {@code first}'s state is told
+     * so ({@link RegionCalls#outpaced}) when {@link RegionCalls#mayReport} (the read has not counted yet, under
+     * {@code reportedEpoch}), whether or not a hedge may go, so that a region that answers nothing is demoted also when
+     * the hedge budget is spent. When the hedge may not go yet ({@link #mayHedge}), asks again after
+     * {@link #recheckNanos} for as long as the first call runs.
+     */
+    private <Q, R> void launchHedge(HedgeRace<R> race, String first, String second, Q req,
+            BiFunction<DynamoDbClient, Q, R> call, long delay, long waitingSince, long reportedEpoch, boolean[] sent) {
+        if (!race.open()) {
             return;
         }
-        if (!hedges.tryHedge()) {
-            race.noHedge();
+        long epoch = calls.mayReport(first, reportedEpoch) ? Math.max(reportedEpoch, calls.outpaced(first, waitingSince))
+                : reportedEpoch;
+        if (!mayHedge(first, second)) {
+            try {
+                long now = settings.ticker().nanoTime();
+                timer.schedule(() -> launchHedge(race, first, second, req, call, delay, now, epoch, sent),
+                        recheckNanos(delay), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                // closing: the first call alone decides
+            }
             return;
+        }
+        if (!race.launch()) {
+            return; // the first call ended meanwhile
         }
         sent[0] = true; // before the hedge runs: the caller reads it after the hedge's answer
         try {
@@ -154,23 +203,38 @@ final class Hedging {
 
     /** A hedged read over a caller's client: both calls on the pool, the caller waits for the first answer. */
     private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+        long started = settings.ticker().nanoTime();
         CompletableFuture<R> f1 = submit(first, req, call);
         if (f1 == null) {
             return calls.attempt(first, req, call, null); // pool saturated: no hedging, no handoff
         }
         long delay = delayNanos(first);
-        try {
-            return f1.get(delay, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException slow) {
-            // hedge below
-        } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
-        }
-        if (!hedges.tryHedge()) {
-            return await(f1, first);
+        long wait = delay;
+        long giveUp = started + waitCapNanos;
+        long reportedEpoch = -1;
+        while (true) {
+            try {
+                return f1.get(wait, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException slow) {
+                // hedge below, or wait again
+            } catch (ExecutionException e) {
+                throw unwrap(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
+            }
+            // no answer within (another) hedge delay: told until it counts (again after a lifted demotion)
+            if (calls.mayReport(first, reportedEpoch)) {
+                reportedEpoch = Math.max(reportedEpoch, calls.outpaced(first, settings.ticker().nanoTime() - wait));
+            }
+            if (mayHedge(first, second)) {
+                break;
+            }
+            long left = giveUp - settings.ticker().nanoTime();
+            if (left <= 0) {
+                return await(f1, first);
+            }
+            wait = Math.min(left, recheckNanos(delay)); // refused: ask again while the first call runs
         }
         CompletableFuture<R> f2 = submit(second, req, call);
         if (f2 == null) {

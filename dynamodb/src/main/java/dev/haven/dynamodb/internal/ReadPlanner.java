@@ -63,7 +63,9 @@ final class ReadPlanner {
         if (order.isEmpty()) {
             throw new HavenRegionUnavailableException(noRegionMessage(asked), settings.clusterName(), null, null);
         }
-        // counted for the hedge budget here; the retry budget counts it when its Attempts start
+        // counted for the hedge budget here; the retry budget counts it when its Attempts start. A demoted region
+        // (last in the order) is still a hedge target: demoted for a stall that has ended, it is what answers a slow
+        // first region's reads; silent still, a hedge there is cancelled with the first answer and drew on the budget.
         boolean hedgeable = hedges.onRead(routed.level() == Consistency.Level.STRONG, order.size());
         return new Route<>(req, order, hedgeable);
     }

@@ -16,6 +16,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  */
 final class RegionCalls {
 
+    /** Logs under the engine's name, as the rest of the request path. */
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RegionExecutor.class);
+
     private final DynamoDbSettings settings;
     private final RegionView regions;
     private final TopologyMonitor monitor;
@@ -68,10 +71,63 @@ final class RegionCalls {
     }
 
     private void fault(EndpointState st, long startNanos, Fault fault, Throwable failure) {
-        st.failed(startNanos, settings.ticker().nanoTime(), fault, failure);
+        long now = settings.ticker().nanoTime();
+        st.failed(startNanos, now, fault, failure);
         if (fault.endpointFault()) {
+            if (DynamoDbErrors.timedOut(failure) && st.outpaced(startNanos, now)) {
+                demoted(st, "attempts timed out");
+            }
             monitor.signal(st.id(), fault + " " + failure.getClass().getSimpleName());
         }
+    }
+
+    /**
+     * A hedgeable read's call in {@code region} has waited since {@code sinceNanos} for (another) hedge delay without
+     * an answer: the moment a hedge goes, or would go if the budget allowed, so every hedge that wins was seen here
+     * first. When the region answered nothing at all in that time, it counts for the region's state
+     * ({@link EndpointState#outpaced}): a region that answers nothing while several reads outwait their hedge delay is
+     * demoted, so that the following reads go elsewhere first (and reads still waiting there are hedged whatever the
+     * budget), and the monitor probes it at once. A read reports until one of its waits counts, and no more (one slow
+     * call of a single-threaded client never demotes a region that answers), unless the region's demotion was lifted
+     * since (a probe answered) while the read still waits: see {@link #mayReport}.
+     *
+     * @return the region's demotion epoch after a wait that counted (the region was silent since {@code sinceNanos}),
+     *         else {@code -1}
+     */
+    long outpaced(String region, long sinceNanos) {
+        EndpointState st = regions.state(region);
+        if (st == null || st.answeredSince(sinceNanos)) {
+            return -1;
+        }
+        if (st.outpaced(sinceNanos, settings.ticker().nanoTime())) {
+            demoted(st, "reads outwaited their hedge delay");
+        }
+        return st.demotionEpoch();
+    }
+
+    /**
+     * Whether a read waiting for {@code region} reports its wait ({@link #outpaced}): when it has not counted yet
+     * ({@code reportedEpoch} -1), or when the region, demoted since, is routable again under a newer epoch (a probe lifted
+     * the demotion) while this read's call still gets no answer.
+     */
+    boolean mayReport(String region, long reportedEpoch) {
+        if (reportedEpoch < 0) {
+            return true;
+        }
+        EndpointState st = regions.state(region);
+        return st != null && !st.demoted() && st.demotionEpoch() != reportedEpoch;
+    }
+
+    private void demoted(EndpointState st, String why) {
+        log.debug("Haven {}: region {} demoted in read routing: {} {} times with no answer from it meanwhile", settings.clusterName(),
+                st.id(), why, EndpointState.OUTPACED_TO_DEMOTE);
+        monitor.signal(st.id(), "demoted: " + why);
+    }
+
+    /** Whether {@code region} is demoted ({@link EndpointState#demoted()}): routed after the others. */
+    boolean demoted(String region) {
+        EndpointState st = regions.state(region);
+        return st != null && st.demoted();
     }
 
     /** The operation's backoff before the retry it was just granted. */

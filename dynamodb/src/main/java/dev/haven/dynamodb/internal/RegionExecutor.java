@@ -88,7 +88,7 @@ public final class RegionExecutor implements AutoCloseable {
             RegionView regions = new RegionView(monitor, settings.homeRegion());
             this.calls = new RegionCalls(settings, regions, monitor, clients);
             this.planner = new ReadPlanner(settings, events, router, monitor, regions, hedges);
-            this.hedging = new Hedging(settings, events, hedges, clients, calls, regions);
+            this.hedging = new Hedging(settings, events, hedges, retryBudget, clients, calls, regions);
             this.writes = new WritePath(settings, events, router, retryBudget, regions, calls, itemCache);
         } catch (RuntimeException | Error e) {
             if (l != null) {
@@ -261,9 +261,39 @@ public final class RegionExecutor implements AutoCloseable {
         return hedging.delayNanos(region);
     }
 
-    /** Takes one hedge from the hedge budget; on success publishes {@code HedgeSent} for {@code region}. */
-    public boolean tryHedge(String region, long delayNanos) {
-        return hedging.tryHedge(region, delayNanos);
+    /**
+     * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when the hedge budget gives a
+     * hedge, or {@code first} is demoted ({@code second} not) and the retry budget gives the retry the hedge replaces
+     * (the one the first call's timeout would bring); on success publishes {@code HedgeSent} for {@code second}.
+     */
+    public boolean tryHedge(String first, String second, long delayNanos) {
+        return hedging.tryHedge(first, second, delayNanos);
+    }
+
+    /** How long a read whose hedge was refused waits before asking {@link #tryHedge} again. */
+    public static long hedgeRecheckNanos(long delayNanos) {
+        return Hedging.recheckNanos(delayNanos);
+    }
+
+    /**
+     * A hedgeable read's call in {@code region} has waited since {@code sinceNanos} (ticker time) for (another) hedge
+     * delay without an answer. A region that answers nothing while several reads outwait their hedge delay is demoted
+     * in read routing and probed at once ({@code EndpointState.outpaced}).
+     *
+     * @param reportedEpoch what this method returned for the read's last wait that counted, or -1
+     * @return what to pass as {@code reportedEpoch} next time: a read reports until a wait counts, and again only once
+     *         a lifted demotion left the region routable while the read still waits
+     */
+    public long hedgeDelayPassed(String region, long sinceNanos, long reportedEpoch) {
+        if (!calls.mayReport(region, reportedEpoch)) {
+            return reportedEpoch;
+        }
+        return Math.max(reportedEpoch, calls.outpaced(region, sinceNanos));
+    }
+
+    /** Ticker time, as {@link #hedgeDelayPassed} takes it. */
+    public long nanoTime() {
+        return settings.ticker().nanoTime();
     }
 
     /** The retry state of one operation, started now (counts it for the retry budget). */

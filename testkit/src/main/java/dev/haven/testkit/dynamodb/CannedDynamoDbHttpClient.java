@@ -61,6 +61,7 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
     private final AtomicLong dataGets = new AtomicLong();
     private final AtomicLong aborts = new AtomicLong();
     private volatile long stallMillis;
+    private volatile long hangMillis;
     private volatile Thread lastDataGetThread;
 
     public CannedDynamoDbHttpClient(Counter counter) {
@@ -82,6 +83,14 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
     /** Requests aborted while they stalled. */
     public long aborts() {
         return aborts.get();
+    }
+
+    /**
+     * From now on every request, heartbeat probes included, stalls {@code millis} (0: none) unless aborted: a region
+     * that answers nothing at all (a frozen server), where {@link #stallMillis} is one whose data reads are slow.
+     */
+    public void hangMillis(long millis) {
+        this.hangMillis = millis;
     }
 
     /** From now on every data GetItem stalls {@code millis} (0: none) unless aborted. */
@@ -139,6 +148,10 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
 
     HttpExecuteResponse answer(HttpExecuteRequest request, Call call) throws IOException {
         String target = request.httpRequest().firstMatchingHeader(TARGET).orElse("");
+        long hang = hangMillis;
+        if (hang > 0) {
+            call.stall(hang);
+        }
         byte[] body;
         switch (target.substring(target.indexOf('.') + 1)) {
             case "GetItem" -> {

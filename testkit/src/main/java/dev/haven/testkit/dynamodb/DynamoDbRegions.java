@@ -275,6 +275,32 @@ public final class DynamoDbRegions implements AutoCloseable {
         proxy(region).unfreeze();
     }
 
+    /**
+     * SIGSTOP to the region's server: the whole process hangs without closing a socket (proxied and direct
+     * connections, and replication from and to it), like a server stuck in a stall or a frozen VM. The kernel still
+     * completes new TCP handshakes into its backlog, so SDK calls hang until their timeout. {@link #resume} sends
+     * SIGCONT; {@link #kill}, {@link #restart} and {@link #close} work on a suspended region.
+     */
+    public synchronized void suspend(String region) {
+        requireOpen();
+        Process p = node(region).process;
+        if (p == null || !p.isAlive()) {
+            throw new IllegalStateException("DynamoDB Local for " + region + " is not running");
+        }
+        ServerProcesses.signal(p.pid(), "STOP");
+        LOG.info("Suspended DynamoDB Local for {} (SIGSTOP to pid {})", region, p.pid());
+    }
+
+    /** SIGCONT to the region's server ({@link #suspend}); a no-op when it runs. */
+    public synchronized void resume(String region) {
+        requireOpen();
+        Process p = node(region).process;
+        if (p != null && p.isAlive()) {
+            ServerProcesses.signal(p.pid(), "CONT");
+            LOG.info("Resumed DynamoDB Local for {} (SIGCONT to pid {})", region, p.pid());
+        }
+    }
+
     /** Closes every connection through the region's proxy; new ones work. */
     public void reset(String region) {
         proxy(region).reset();
