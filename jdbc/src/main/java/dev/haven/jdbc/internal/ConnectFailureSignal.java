@@ -1,6 +1,8 @@
 package dev.haven.jdbc.internal;
 
 import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
@@ -22,6 +24,16 @@ import javax.sql.DataSource;
  * long and logged "Timed-out waiting for add connection executor to shutdown". {@link #closing()} refuses further
  * attempts and interrupts the adder, whose loop ends on an interrupt ({@code Thread.interrupted()} is one of its
  * conditions; a backoff sleep or pgjdbc's login wait end at once).
+ *
+ * <p>Until the pool has read its server's default transaction isolation once, its connections carry a thin guard of
+ * {@code getTransactionIsolation()}. HikariCP reads that level on the first connection it sets up, within its
+ * {@code validationTimeout} (Haven's probe timeout); when that read times out on a slow or loaded server HikariCP logs
+ * it, keeps a level of -1, never reads it again, and every later connection of the pool fails with "Transaction
+ * isolation level -1 not supported": the pool is broken for good. The guard turns such a connection-class failure
+ * ({@code 08xxx}, which HikariCP swallows there) into one HikariCP rethrows, so the connection is discarded and the
+ * next one reads the level again. The first connection whose read succeeds keeps the guard (a reflective hop per
+ * {@code Connection} call, not per statement) until HikariCP retires it; the pool's later connections are the
+ * driver's own.
  */
 final class ConnectFailureSignal implements DataSource, ThreadFactory {
 
@@ -31,6 +43,7 @@ final class ConnectFailureSignal implements DataSource, ThreadFactory {
     private final AtomicInteger threads = new AtomicInteger();
     private volatile boolean closing;
     private volatile Thread adder;
+    private volatile boolean isolationRead;
 
     ConnectFailureSignal(DataSource driver, String poolName, Consumer<SQLException> onFailure) {
         this.driver = driver;
@@ -83,7 +96,7 @@ final class ConnectFailureSignal implements DataSource, ThreadFactory {
     public Connection getConnection() throws SQLException {
         connecting();
         try {
-            return driver.getConnection();
+            return guarded(driver.getConnection());
         } catch (SQLException e) {
             failed(e);
             throw e;
@@ -94,10 +107,47 @@ final class ConnectFailureSignal implements DataSource, ThreadFactory {
     public Connection getConnection(String username, String password) throws SQLException {
         connecting();
         try {
-            return driver.getConnection(username, password);
+            return guarded(driver.getConnection(username, password));
         } catch (SQLException e) {
             failed(e);
             throw e;
+        }
+    }
+
+    private Connection guarded(Connection c) {
+        if (isolationRead || c == null) {
+            return c;
+        }
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    if (args == null && method.getName().equals("getTransactionIsolation")) {
+                        return isolation(c);
+                    }
+                    if (method.getName().equals("equals") && args != null && args.length == 1) {
+                        return proxy == args[0];
+                    }
+                    try {
+                        return method.invoke(c, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private int isolation(Connection c) throws SQLException {
+        try {
+            int level = c.getTransactionIsolation();
+            isolationRead = true;
+            return level;
+        } catch (SQLException e) {
+            String state = e.getSQLState();
+            if (isolationRead || state == null || !state.startsWith("08")) {
+                throw e;
+            }
+            // HikariCP swallows 08xxx here and keeps an isolation level of -1 for the pool's life: make it a failure
+            // of this connection's set-up instead, so that the next connection reads the level again.
+            throw new SQLException(poolName + ": the server did not tell this new connection its default transaction"
+                    + " isolation (" + e.getMessage() + "); the connection is dropped and the pool asks again", "HY000", e);
         }
     }
 
