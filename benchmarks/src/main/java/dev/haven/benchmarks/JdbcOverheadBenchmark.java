@@ -107,7 +107,7 @@ public class JdbcOverheadBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
-            cluster = PostgresCluster.builder().replicas(1).start();
+            cluster = PostgresCluster.builder().replicas(1).discoverDirectPorts().start();
             try {
                 // start() returns once the replica streams, not once it replayed CREATE DATABASE: without this
                 // Haven's first probe of the replica can fail with "database does not exist".

@@ -86,7 +86,7 @@ public class RedisOverheadBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         try {
-            topology = RedisTopology.builder().replicas(1).sentinels(0).start();
+            topology = RedisTopology.builder().replicas(1).sentinels(0).announceDirectPorts().start();
             RedisNode primary = topology.primary();
             RedisNode replica = topology.replicas().get(0);
             String primaryDirect = "127.0.0.1:" + primary.directPort();

@@ -30,6 +30,8 @@ public final class PgNode {
     final Path dataDir;
     final Path logFile;
     volatile int directPort;
+    /** This node names its server's own port, not its proxy's, to its primary (see {@code discoverDirectPorts()}). */
+    volatile boolean advertiseDirect;
     volatile FaultProxy proxy;
     volatile Process process;
 

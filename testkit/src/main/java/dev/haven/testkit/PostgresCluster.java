@@ -88,6 +88,7 @@ public final class PostgresCluster implements AutoCloseable {
     private final IntSupplier ports;
     private final NodeLayout layout;
     private final Tls tls;
+    private final boolean discoverDirectPorts;
     private volatile TlsCertificates certificates;
     private volatile TopologyListener listener = TopologyListener.NONE;
     private volatile int sharedProxyPort;
@@ -112,6 +113,7 @@ public final class PostgresCluster implements AutoCloseable {
         this.ports = b.ports;
         this.layout = b.layout;
         this.tls = b.tls;
+        this.discoverDirectPorts = b.discoverDirectPorts;
         this.binaries = binaries;
         this.group = group;
         this.runDir = group.runDir();
@@ -335,6 +337,7 @@ public final class PostgresCluster implements AutoCloseable {
         int index = nextIndex++;
         PgNode n = new PgNode("pg" + index, index, runDir.resolve("pg" + index), database, layout.proxyHost(index),
                 layout.serverSettings(index));
+        n.advertiseDirect = discoverDirectPorts;
         Files.createDirectory(n.nodeDir);
         Files.createDirectory(n.dataDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         ServerProcesses.ownForServer(n.dataDir, false);
@@ -459,7 +462,7 @@ public final class PostgresCluster implements AutoCloseable {
      * Haven discovers replicas from the primary's {@code pg_stat_replication}.
      */
     static String applicationName(PgNode standby) {
-        return standby.host() + ":" + standby.port();
+        return standby.advertiseDirect ? "127.0.0.1:" + standby.directPort : standby.host() + ":" + standby.port();
     }
 
     /** Rewrites postgresql.auto.conf of a stopped standby: any previous primary_conninfo replaced. */
@@ -1177,6 +1180,7 @@ public final class PostgresCluster implements AutoCloseable {
         IntSupplier ports = FreePorts::pick; // tests substitute taken ports to prove the retry
         NodeLayout layout = NodeLayout.DEFAULT;
         Tls tls = Tls.OFF;
+        boolean discoverDirectPorts;
 
         private Builder() {
         }
@@ -1268,6 +1272,17 @@ public final class PostgresCluster implements AutoCloseable {
          */
         public Builder tls() {
             this.tls = Tls.ON;
+            return this;
+        }
+
+        /**
+         * Standbys name their server's own port, not their proxy's, as the {@code application_name} replicas are
+         * discovered by: a client seeded with {@link PgNode#directPort() direct ports} then finds every replica on its
+         * direct port too and never goes through a fault proxy. For benchmarks against a raw client on the direct
+         * ports; faults injected at the proxies do not reach such a client.
+         */
+        public Builder discoverDirectPorts() {
+            this.discoverDirectPorts = true;
             return this;
         }
 

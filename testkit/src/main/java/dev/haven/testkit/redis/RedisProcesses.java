@@ -58,7 +58,7 @@ final class RedisProcesses {
         c.append("save \"\"\nappendonly no\n");
         c.append(PROC_TITLE).append('\n');
         c.append("replica-announce-ip 127.0.0.1\n");
-        c.append("replica-announce-port ").append(n.port()).append('\n');
+        c.append("replica-announce-port ").append(state.announceDirectPorts ? n.directPort : n.port()).append('\n');
         // a paused replication link must not be dropped by either side for a while, nor by the output buffer limit
         c.append("repl-timeout 300\n");
         c.append("client-output-buffer-limit replica 0 0 0\n");

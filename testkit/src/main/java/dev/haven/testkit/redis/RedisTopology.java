@@ -571,6 +571,7 @@ public final class RedisTopology implements AutoCloseable {
         private boolean sentinelsSet;
         String password;
         boolean elastiCacheMode;
+        boolean announceDirectPorts;
         final List<String> regions = new ArrayList<>();
         Duration startupTimeout = Duration.ofSeconds(60);
         Duration downAfter = DEFAULT_DOWN_AFTER;
@@ -596,6 +597,17 @@ public final class RedisTopology implements AutoCloseable {
             }
             this.sentinels = sentinels;
             this.sentinelsSet = true;
+            return this;
+        }
+
+        /**
+         * Replicas announce their server's own port, not their proxy's ({@code replica-announce-port}): a client seeded
+         * with {@link RedisNode#directPort() direct ports} then discovers every replica on its direct port too and never
+         * goes through a fault proxy. For benchmarks against a raw client on the direct ports; without Sentinels (which
+         * would hand out the announced addresses); faults injected at the proxies do not reach such a client.
+         */
+        public Builder announceDirectPorts() {
+            this.announceDirectPorts = true;
             return this;
         }
 

@@ -23,6 +23,7 @@ final class TopologyState {
     final int sentinelCount;
     final String password;
     final boolean elastiCacheMode;
+    final boolean announceDirectPorts;
     final List<String> regions; // Global Datastore mode: configured order; empty otherwise
     final Map<String, RedisNode> regionPrimaries = new ConcurrentHashMap<>();
     volatile String primaryRegion = "";
@@ -43,6 +44,7 @@ final class TopologyState {
         this.sentinelCount = b.elastiCacheMode || !regions.isEmpty() ? 0 : b.sentinels;
         this.password = b.password;
         this.elastiCacheMode = b.elastiCacheMode;
+        this.announceDirectPorts = b.announceDirectPorts;
         this.startupTimeout = b.startupTimeout;
         this.downAfter = b.downAfter;
         this.binaries = binaries;
