@@ -76,6 +76,8 @@ public final class RoutingDataSource implements AutoCloseable {
     private final Map<String, HikariDataSource> pools = new ConcurrentHashMap<>();
     private final BoundConnections bound = new BoundConnections();
     private final int maxPoolSize;
+    /** The pools' {@code minimumIdle} while their server is up (HikariCP's validated value), -1 before the first pool. */
+    private volatile int poolMinimumIdle = -1;
     private final Consistency defaultReadConsistency;
     private final Map<String, AtomicInteger> poolInFlight = new ConcurrentHashMap<>();
     private volatile Candidates candidates;
@@ -914,7 +916,27 @@ public final class RoutingDataSource implements AutoCloseable {
         ConnectFailureSignal signal = new ConnectFailureSignal(driver, config.getPoolName(), ex -> onConnectFailure(e.id(), ex));
         config.setDataSource(signal);
         config.setThreadFactory(signal);
-        return new HikariDataSource(config);
+        HikariDataSource pool = new HikariDataSource(config);
+        poolMinimumIdle = pool.getMinimumIdle(); // as HikariCP validated it (it defaults to the maximum pool size)
+        return pool;
+    }
+
+    /**
+     * A pool keeps no idle connections to a server that is down, so that HikariCP does not try to connect to it in the
+     * background (with a backoff of up to a few seconds, forever, and a WARN "Pool is empty, failed to create/setup
+     * connection" per attempt once it has failed for a minute): the monitor's probes watch the server, no thread is
+     * routed to it, and the pool fills again once it is up.
+     */
+    private void keepIdle(EndpointState s) {
+        HikariDataSource p = pools.get(s.id());
+        if (p == null || poolMinimumIdle < 0) {
+            return;
+        }
+        com.zaxxer.hikari.HikariConfigMXBean config = p.getHikariConfigMXBean();
+        int want = s.up() ? poolMinimumIdle : 0;
+        if (config.getMinimumIdle() != want) {
+            config.setMinimumIdle(want); // HikariCP's adder and housekeeper read it on each decision
+        }
     }
 
     private void onTopology(TopologyMonitor.Snapshot previous, TopologyMonitor.Snapshot current) {
@@ -928,6 +950,7 @@ public final class RoutingDataSource implements AutoCloseable {
             if (lostWriter || down) {
                 evict(s, lostWriter ? "no longer the writer" : "down");
             }
+            keepIdle(s);
         }
         for (EndpointState s : previous.states()) {
             if (current.state(s.id()) == null) {
