@@ -53,14 +53,23 @@ public final class Alternating {
         JdbcOverheadBenchmark.Stub stub = new JdbcOverheadBenchmark.Stub();
         JdbcOverheadBenchmark.Postgres pg = new JdbcOverheadBenchmark.Postgres();
         RedisOverheadBenchmark redis = new RedisOverheadBenchmark();
+        com.zaxxer.hikari.HikariDataSource rawTimed = null;
         try {
             stub.setUp();
             pg.setUp();
             redis.setUp();
+            // The raw pool as a careful user configures it: pgjdbc's socketTimeout, so that a hung server cannot hold
+            // a thread for ever. Its socket reads are then timed, as Haven's are (Haven bounds every read by the
+            // statement deadline).
+            rawTimed = JdbcOverheadBenchmark.rawPool(pg.cluster.primary().directJdbcUrl() + "?socketTimeout=30",
+                    pg.cluster.user(), pg.cluster.password(), null);
+            com.zaxxer.hikari.HikariDataSource timed = rawTimed;
             List<Pair> pairs = List.of(
                     new Pair("stub write", () -> JdbcOverheadBenchmark.query(stub.raw, false),
                             () -> JdbcOverheadBenchmark.query(stub.haven, false)),
                     new Pair("pg write (primary)", () -> JdbcOverheadBenchmark.query(pg.raw, false),
+                            () -> JdbcOverheadBenchmark.query(pg.haven, false)),
+                    new Pair("pg write, raw with socketTimeout", () -> JdbcOverheadBenchmark.query(timed, false),
                             () -> JdbcOverheadBenchmark.query(pg.haven, false)),
                     new Pair("pg read (replica)", () -> JdbcOverheadBenchmark.query(pg.rawReplica, true),
                             () -> JdbcOverheadBenchmark.query(pg.haven, true)),
@@ -81,6 +90,9 @@ public final class Alternating {
                 }
             }
         } finally {
+            if (rawTimed != null) {
+                rawTimed.close();
+            }
             redis.tearDown();
             pg.tearDown();
             stub.tearDown();
