@@ -96,7 +96,10 @@ final class ConnectFailureSignal implements DataSource, ThreadFactory {
     public Connection getConnection() throws SQLException {
         connecting();
         try {
-            return guarded(driver.getConnection());
+            AbortableSockets.connecting();
+            Connection c = guarded(driver.getConnection());
+            AbortableSockets.connected(c);
+            return c;
         } catch (SQLException e) {
             failed(e);
             throw e;
@@ -107,7 +110,10 @@ final class ConnectFailureSignal implements DataSource, ThreadFactory {
     public Connection getConnection(String username, String password) throws SQLException {
         connecting();
         try {
-            return guarded(driver.getConnection(username, password));
+            AbortableSockets.connecting();
+            Connection c = guarded(driver.getConnection(username, password));
+            AbortableSockets.connected(c);
+            return c;
         } catch (SQLException e) {
             failed(e);
             throw e;

@@ -201,6 +201,7 @@ final class ConnectionHandler implements HavenConnection {
         closed = true;
         RoutingDataSource.Bound b = bound;
         if (b != null) {
+            AbortableSockets.closeSocketOf(b.connection());
             b.connection().abort(executor);
             unbind(true);
         }
@@ -804,6 +805,7 @@ final class ConnectionHandler implements HavenConnection {
     }
 
     private static void abortNow(Connection c, Executor executor) {
+        AbortableSockets.closeSocketOf(c); // MariaDB Connector/J: a blocked read ends now, not at its socket timeout
         try {
             c.abort(executor);
         } catch (SQLException | RuntimeException ignored) {

@@ -910,6 +910,10 @@ public final class RoutingDataSource implements AutoCloseable {
         config.setExceptionOverride(LostConnectionOverride.INSTANCE);
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout", dialect().timeoutValue(settings.probeTimeout().multipliedBy(2)));
+        if (dialect() == SqlDialect.MARIADB && !config.getDataSourceProperties().containsKey("socketFactory")) {
+            // so that an abort closes the socket of a thread blocked on a frozen server at once (AbortableSockets)
+            config.addDataSourceProperty("socketFactory", AbortableSockets.class.getName());
+        }
         // What HikariCP builds from a jdbcUrl, wrapped so that its failures to connect reach the monitor at once.
         DataSource driver = new DriverDataSource(settings.url().forEndpoint(e), config.getDriverClassName(),
                 config.getDataSourceProperties(), settings.username(), settings.password());
