@@ -6,11 +6,13 @@ import dev.haven.event.HavenEventListener;
 import dev.haven.jdbc.HavenDataSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * The last failover of a {@link HavenDataSource} and the one in progress, from its events, for the {@code haven}
- * endpoint and the health details: when it completed, the writer before and after, and how long the cluster had no
- * writer. Registered as the data source's listener when the bean is created (at start-up); keeps two references.
+ * The last failover of a {@link HavenDataSource} (or a Redis or DynamoDB client) and the one in progress, from its
+ * events, for the {@code haven} endpoint and the health details: when it completed, the writer (Redis: the primary;
+ * DynamoDB: the home region) before and after, and how long the cluster had none. Registered as the store's listener
+ * when it is created (at start-up); keeps two references.
  */
 final class HavenFailovers implements HavenEventListener {
 
@@ -18,7 +20,12 @@ final class HavenFailovers implements HavenEventListener {
     private volatile HavenEvent.FailoverCompleted last;
 
     HavenFailovers(HavenDataSource dataSource) {
-        dataSource.addListener(this);
+        this(dataSource::addListener);
+    }
+
+    /** Registers itself with {@code addListener}: e.g. {@code redisClient::addListener}. */
+    HavenFailovers(Consumer<HavenEventListener> addListener) {
+        addListener.accept(this);
     }
 
     @Override

@@ -28,18 +28,7 @@ final class HavenHealthDetails {
             return false;
         }
         Topology t = dataSource.topology();
-        b.put("topologyVersion", t.version());
-        b.put("writer", t.writer().map(Endpoint::id).orElse("none"));
-        b.put("replicas", t.readers().size());
-        Map<String, String> servers = new LinkedHashMap<>();
-        List<String> down = new ArrayList<>();
-        for (Endpoint e : t.endpoints()) {
-            servers.put(e.id(), e.role().name().toLowerCase(Locale.ROOT));
-            if (e.role() == Role.UNKNOWN) {
-                down.add(e.id());
-            }
-        }
-        b.put("servers", servers);
+        List<String> down = topology(t, b);
         Map<String, Long> lag = new LinkedHashMap<>();
         dataSource.replicaStaleness().forEach((id, d) -> lag.put(id, d.toMillis()));
         b.put("replicaLagMs", lag);
@@ -51,16 +40,7 @@ final class HavenHealthDetails {
         if (!breakers.isEmpty()) {
             b.put("breakersNotClosed", breakers);
         }
-        if (failovers != null) {
-            Map<String, Object> last = failovers.last();
-            if (last != null) {
-                b.put("lastFailover", last);
-            }
-            Map<String, Object> now = failovers.inProgress();
-            if (now != null) {
-                b.put("failoverInProgress", now);
-            }
-        }
+        failovers(failovers, b);
         return t.writer().isPresent();
     }
 
@@ -69,8 +49,18 @@ final class HavenHealthDetails {
      * (Redis: the primary; DynamoDB: the home region), every server's or region's role and those unreachable. UP with a
      * writer.
      */
-    static boolean fillStore(String cluster, Topology t, Map<String, Object> b) {
+    static boolean fillStore(String cluster, Topology t, HavenFailovers failovers, Map<String, Object> b) {
         b.put("cluster", cluster);
+        List<String> down = topology(t, b);
+        if (!down.isEmpty()) {
+            b.put("unreachable", down);
+        }
+        failovers(failovers, b);
+        return t.writer().isPresent();
+    }
+
+    /** Topology version, writer, replica count and every server's role into {@code b}; the ids of those unreachable. */
+    private static List<String> topology(Topology t, Map<String, Object> b) {
         b.put("topologyVersion", t.version());
         b.put("writer", t.writer().map(Endpoint::id).orElse("none"));
         b.put("replicas", t.readers().size());
@@ -83,9 +73,21 @@ final class HavenHealthDetails {
             }
         }
         b.put("servers", servers);
-        if (!down.isEmpty()) {
-            b.put("unreachable", down);
+        return down;
+    }
+
+    /** The last failover and the one in progress, when there are. */
+    private static void failovers(HavenFailovers failovers, Map<String, Object> b) {
+        if (failovers == null) {
+            return;
         }
-        return t.writer().isPresent();
+        Map<String, Object> last = failovers.last();
+        if (last != null) {
+            b.put("lastFailover", last);
+        }
+        Map<String, Object> now = failovers.inProgress();
+        if (now != null) {
+            b.put("failoverInProgress", now);
+        }
     }
 }

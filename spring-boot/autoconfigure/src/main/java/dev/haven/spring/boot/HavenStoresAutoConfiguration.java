@@ -19,7 +19,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * Health and metrics of the {@link HavenRedisClient} and {@link HavenDynamoDbClient} beans, like the data source's: a
  * health contributor each ({@code havenRedis}, {@code havenDynamoDb}: UP with a primary / home region, DOWN without,
- * the servers or regions and their roles, from the client's topology snapshot, never waiting), on Spring Boot 4 and
+ * the servers or regions and their roles, the last failover and one in progress, from the client's topology snapshot
+ * and events, never waiting), on Spring Boot 4 and
  * 3.5 alike, off with {@code management.health.haven-redis.enabled=false} / {@code haven-dynamo-db}; and with
  * Micrometer a {@link HavenMetrics} each ({@code haven.*} meters tagged with the client's cluster name).
  */
@@ -67,9 +68,11 @@ public final class HavenStoresAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "havenRedisHealthIndicator")
         org.springframework.boot.health.contributor.HealthIndicator havenRedisHealthIndicator(HavenRedisClient client) {
+            HavenFailovers failovers = new HavenFailovers(client::addListener); // from start-up on
             return () -> {
                 Map<String, Object> d = details();
-                boolean up = HavenHealthDetails.fillStore(client.settings().get(RedisKeys.CLUSTER_NAME), client.topology(), d);
+                boolean up = HavenHealthDetails.fillStore(client.settings().get(RedisKeys.CLUSTER_NAME), client.topology(),
+                        failovers, d);
                 return (up ? org.springframework.boot.health.contributor.Health.up()
                         : org.springframework.boot.health.contributor.Health.down()).withDetails(d).build();
             };
@@ -84,9 +87,11 @@ public final class HavenStoresAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "havenDynamoDbHealthIndicator")
         org.springframework.boot.health.contributor.HealthIndicator havenDynamoDbHealthIndicator(HavenDynamoDbClient client) {
+            HavenFailovers failovers = new HavenFailovers(client::addListener); // from start-up on
             return () -> {
                 Map<String, Object> d = details();
-                boolean up = HavenHealthDetails.fillStore(client.settings().get(DynamoDbKeys.CLUSTER_NAME), client.topology(), d);
+                boolean up = HavenHealthDetails.fillStore(client.settings().get(DynamoDbKeys.CLUSTER_NAME), client.topology(),
+                        failovers, d);
                 return (up ? org.springframework.boot.health.contributor.Health.up()
                         : org.springframework.boot.health.contributor.Health.down()).withDetails(d).build();
             };
@@ -102,8 +107,9 @@ public final class HavenStoresAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "havenRedisHealthIndicator")
         Object havenRedisHealthIndicator(HavenRedisClient client) throws ClassNotFoundException {
+            HavenFailovers failovers = new HavenFailovers(client::addListener); // from start-up on
             return HavenBoot3HealthAutoConfiguration.indicator("Haven Redis health of " + client, d ->
-                    HavenHealthDetails.fillStore(client.settings().get(RedisKeys.CLUSTER_NAME), client.topology(), d));
+                    HavenHealthDetails.fillStore(client.settings().get(RedisKeys.CLUSTER_NAME), client.topology(), failovers, d));
         }
     }
 
@@ -116,8 +122,9 @@ public final class HavenStoresAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "havenDynamoDbHealthIndicator")
         Object havenDynamoDbHealthIndicator(HavenDynamoDbClient client) throws ClassNotFoundException {
+            HavenFailovers failovers = new HavenFailovers(client::addListener); // from start-up on
             return HavenBoot3HealthAutoConfiguration.indicator("Haven DynamoDB health of " + client, d ->
-                    HavenHealthDetails.fillStore(client.settings().get(DynamoDbKeys.CLUSTER_NAME), client.topology(), d));
+                    HavenHealthDetails.fillStore(client.settings().get(DynamoDbKeys.CLUSTER_NAME), client.topology(), failovers, d));
         }
     }
 }

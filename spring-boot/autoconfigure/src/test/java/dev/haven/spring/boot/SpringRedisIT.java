@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
-/** {@code haven.redis.*} in a Spring context → a working {@link HavenRedisClient} on a real Sentinel topology. */
+/**
+ * {@code haven.redis.*} in a Spring context → a working {@link HavenRedisClient} on a real Sentinel topology, whose
+ * health shows the primary, and after the primary is killed the failover the Sentinels made.
+ */
 @HavenRedis(replicas = 1)
 class SpringRedisIT {
 
@@ -60,6 +63,24 @@ class SpringRedisIT {
                             context.getBean(io.micrometer.core.instrument.MeterRegistry.class);
                     assertThat(registry.get("haven.endpoints").tag("cluster", "spring-redis-it").tag("role", "writer").gauge()
                             .value()).isEqualTo(1.0);
+                    assertThat(health.getDetails()).doesNotContainKey("lastFailover");
+
+                    org.springframework.boot.health.contributor.HealthIndicator indicator = context.getBean(
+                            "havenRedisHealthIndicator", org.springframework.boot.health.contributor.HealthIndicator.class);
+                    redis.killPrimaryAndAwaitFailover(Duration.ofSeconds(30));
+                    // The Sentinels may fail over more than once on a loaded machine: the last failover the health shows
+                    // ends on the primary Haven follows once it settled.
+                    SpringTransactionRoutingIT.await("the failover in the havenRedis health", Duration.ofSeconds(30), () -> {
+                        Object last = indicator.health().getDetails().get("lastFailover");
+                        return last instanceof java.util.Map<?, ?> m && client.topology().writer().isPresent()
+                                && client.topology().writer().get().id().equals(m.get("to"));
+                    });
+                    org.springframework.boot.health.contributor.Health after = indicator.health();
+                    System.out.println("havenRedis health after the primary was killed: " + after);
+                    java.util.Map<?, ?> last = (java.util.Map<?, ?>) after.getDetails().get("lastFailover");
+                    assertThat(after.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+                    assertThat(last.get("from")).as("the failover's old primary").isNotNull().isNotEqualTo(last.get("to"));
+                    assertThat(((Number) last.get("durationMs")).longValue()).as("ms without a primary").isPositive();
                 });
     }
 }
