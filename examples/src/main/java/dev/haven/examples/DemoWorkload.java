@@ -59,6 +59,7 @@ final class DemoWorkload {
     private static final long JOIN_TIMEOUT_MILLIS = 15_000;
 
     private final HavenDataSource ds;
+    private final String readSql;
     private final int inserters;
     private final int readers;
     private final AtomicBoolean running = new AtomicBoolean();
@@ -75,8 +76,11 @@ final class DemoWorkload {
     final Map<String, LongAdder> readErrors = new ConcurrentHashMap<>();
     final Map<String, LongAdder> writeErrors = new ConcurrentHashMap<>();
 
-    DemoWorkload(HavenDataSource ds, int inserters, int readers) {
+    /** {@code serverPortSql}: how the server names its own port ({@code inet_server_port()}, {@code @@port}). */
+    DemoWorkload(HavenDataSource ds, String serverPortSql, int inserters, int readers) {
         this.ds = ds;
+        this.readSql = "SELECT h.seq, " + serverPortSql + ", i.payload FROM heartbeat h LEFT JOIN items i ON i.id = ?"
+                + " WHERE h.id = 1";
         this.inserters = inserters;
         this.readers = readers;
     }
@@ -85,6 +89,7 @@ final class DemoWorkload {
         return 1 + inserters + readers;
     }
 
+    /** The same SQL on PostgreSQL and MariaDB (InnoDB, MariaDB's default engine). */
     static void createSchema(HavenDataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE items (id bigint PRIMARY KEY, payload text NOT NULL)");
@@ -192,8 +197,7 @@ final class DemoWorkload {
             String error = null;
             try (Connection c = ds.getConnection()) {
                 c.setReadOnly(true);
-                try (PreparedStatement ps = c.prepareStatement("SELECT h.seq, inet_server_port(), i.payload"
-                        + " FROM heartbeat h LEFT JOIN items i ON i.id = ? WHERE h.id = 1")) {
+                try (PreparedStatement ps = c.prepareStatement(readSql)) {
                     ps.setLong(1, lastAckedId);
                     try (ResultSet rs = ps.executeQuery()) {
                         if (!rs.next()) {
