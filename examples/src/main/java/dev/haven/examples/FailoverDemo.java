@@ -140,7 +140,11 @@ public final class FailoverDemo implements AutoCloseable {
             } finally {
                 demo.close();
             }
-            Runtime.getRuntime().removeShutdownHook(hook);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                return; // Ctrl-C after the run: the hook closes what is left
+            }
             outcomes.add(String.format("%-10s %s", k.product(), outcome));
         }
         if (kinds.size() > 1) {
