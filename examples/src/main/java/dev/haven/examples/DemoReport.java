@@ -10,7 +10,9 @@ import java.util.stream.Collectors;
  * What the application saw during a {@link FailoverDemo} run, as numbers. Durations are {@code null} when the
  * thing they measure did not happen (for example no write failed, so there is no unavailability window).
  *
- * @param binaries              where the PostgreSQL binaries came from
+ * @param product               the database the run was on ("PostgreSQL", "MariaDB")
+ * @param binaries              where the server binaries came from (system path or Maven artifact), as the testkit says
+ * @param driver                the JDBC driver under the data source, by name and version
  * @param startup               how long the testkit cluster took to start
  * @param ran                   how long the workload ran
  * @param threads               workload threads
@@ -41,7 +43,7 @@ import java.util.stream.Collectors;
  * @param checkedOn             the node the writes were checked on
  * @param problems              anything else that went wrong (a failed outage step, stuck threads, a check that could not run)
  */
-public record DemoReport(String binaries, Duration startup, Duration ran, int threads, Duration lagBound,
+public record DemoReport(String product, String binaries, String driver, Duration startup, Duration ran, int threads, Duration lagBound,
         long readsOk, long writesOk, Duration longestRead, Map<String, Long> readErrors, Map<String, Long> writeErrors,
         Duration writerUnavailable, Duration firstWriteFailure, Duration firstWriteAfter, Duration longestWrite,
         Duration detection, Duration failover, Duration killReturned, Duration promotion, String newWriter, long writesAfterPromotion,
@@ -88,9 +90,10 @@ public record DemoReport(String binaries, Duration startup, Duration ran, int th
     /** The report as printed at the end of the demo. */
     public String format() {
         StringBuilder sb = new StringBuilder();
-        sb.append("=== What the application saw (").append(secs(ran)).append(", ").append(threads)
+        sb.append("=== What the application saw on ").append(product).append(" (").append(secs(ran)).append(", ").append(threads)
                 .append(" threads, lag bound ").append(ms(lagBound)).append(") ===\n");
-        line(sb, "PostgreSQL", binaries + "; cluster started in " + ms(startup));
+        line(sb, product, binaries + "; cluster started in " + ms(startup));
+        line(sb, "JDBC driver", driver);
         line(sb, "Operations", (readsOk + writesOk + readErrorCount() + writeErrorCount()) + " total: " + readsOk
                 + " reads ok, " + writesOk + " writes ok, " + (readErrorCount() + writeErrorCount()) + " failed");
         line(sb, "Errors surfaced", "reads: " + errors(readErrors) + " | writes: " + errors(writeErrors)

@@ -6,8 +6,8 @@ import java.util.Locale;
 
 /**
  * How long the {@link FailoverDemo} runs and when it injects its outages. The schedule scales with the
- * duration: for the default 30 s, replay pauses on one replica at 6 s for 6 s, and the primary is killed at
- * 16 s (a replica is promoted right after), leaving 14 s to watch the application on the new primary.
+ * duration: for the default 25 s, replay pauses on one replica at 5 s for 5 s, and the primary is killed at
+ * 13.3 s (a replica is promoted right after), leaving 11.7 s to watch the application on the new primary.
  *
  * <pre>{@code
  * DemoSettings s = DemoSettings.of(Duration.ofSeconds(14)); // pause at 2.8 s for 2.8 s, kill at 7.5 s
@@ -23,7 +23,7 @@ public record DemoSettings(Duration duration, Duration pauseAt, Duration pauseFo
 
     /** {@code -Dhaven.demo.duration=45s}, or the first program argument. */
     public static final String DURATION_PROPERTY = "haven.demo.duration";
-    public static final Duration DEFAULT_DURATION = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_DURATION = Duration.ofSeconds(25);
     /** Below this the outages overlap or leave no time to see writes resume. */
     public static final Duration MIN_DURATION = Duration.ofSeconds(10);
 
@@ -46,7 +46,7 @@ public record DemoSettings(Duration duration, Duration pauseAt, Duration pauseFo
                 Duration.ofMillis(ms * 8 / 15), Duration.ofSeconds(1));
     }
 
-    /** From the first argument, else {@value #DURATION_PROPERTY}, else 30 s. */
+    /** From the first argument, else {@value #DURATION_PROPERTY}, else 25 s. */
     public static DemoSettings fromArgs(String[] args) {
         String value = args.length > 0 ? args[0] : System.getProperty(DURATION_PROPERTY);
         return of(value == null || value.isBlank() ? DEFAULT_DURATION : parseDuration(value));

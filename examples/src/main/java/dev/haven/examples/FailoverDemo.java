@@ -2,13 +2,13 @@ package dev.haven.examples;
 
 import dev.haven.Consistency;
 import dev.haven.Endpoint;
+import dev.haven.HavenFailure;
 import dev.haven.Topology;
 import dev.haven.event.HavenEvent;
 import dev.haven.jdbc.HavenDataSource;
-import dev.haven.testkit.PgNode;
-import dev.haven.testkit.PostgresCluster;
 import java.io.PrintStream;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -30,19 +30,20 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 /**
- * Haven riding through outages, from the application's side: a mixed JDBC workload on a real PostgreSQL primary
- * with two streaming replicas (one synchronous), while replay pauses on a replica and then the primary is
- * killed and the most advanced replica promoted. Haven only detects and follows; the testkit does the failover,
- * as an operator or Patroni would.
+ * Haven riding through outages, from the application's side: a mixed JDBC workload on a real primary with two
+ * replicas, while replay pauses on a replica and then the primary is killed and the most advanced replica
+ * promoted. Haven only detects and follows; the testkit does the failover, as an operator or Patroni would. The
+ * program runs it on PostgreSQL (streaming replication, pgjdbc), then on MariaDB (GTID replication, MariaDB
+ * Connector/J), each on its own {@link DemoCluster} with the same workload, schedule and report.
  *
  * <pre>{@code
- * mvn -q -pl examples -am verify -DskipTests -Pdemo               # 30 s
- * mvn -q -pl examples -am verify -DskipTests -Pdemo -Ddemo.duration=60s
+ * mvn -q -pl examples -am verify -DskipTests -Pdemo                          # 25 s on each
+ * mvn -q -pl examples -am verify -DskipTests -Pdemo -Ddemo.duration=60s -Ddemo.servers=mariadb
  * }</pre>
  *
- * <p>Prints a progress line a second and a final report ({@link DemoReport}); exits with 1 when a safety promise
- * was broken (a read error, a read staler than the lag bound, an acknowledged write lost). The cluster and the
- * data source are closed on every exit, Ctrl-C included.
+ * <p>Prints a progress line a second and a final report ({@link DemoReport}) per run; exits with 1 when a safety
+ * promise was broken in any run (a read error, a read staler than the lag bound, an acknowledged write lost). The
+ * cluster and the data source are closed on every exit, Ctrl-C included.
  *
  * <p>Timing: every time here is {@link System#nanoTime()} relative to the workload's start, so the schedule,
  * the progress lines and the report use one clock.
@@ -53,13 +54,17 @@ public final class FailoverDemo implements AutoCloseable {
     private static final int READERS = 3;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
 
+    /** {@code -Dhaven.demo.servers=mariadb}, or the second program argument; default both, PostgreSQL first. */
+    public static final String SERVERS_PROPERTY = "haven.demo.servers";
+
     private final DemoSettings settings;
+    private final DemoCluster.Kind kind;
     private final PrintStream out;
 
     private final Object lifecycle = new Object();
     private volatile boolean closed;
     private volatile boolean finished;
-    private volatile PostgresCluster cluster;
+    private volatile DemoCluster cluster;
     private volatile HavenDataSource ds;
     private volatile DemoWorkload workload;
     private volatile ScheduledExecutorService ticker;
@@ -83,8 +88,9 @@ public final class FailoverDemo implements AutoCloseable {
     private long lastOps;
     private volatile long lastPrintNanos;
 
-    public FailoverDemo(DemoSettings settings, PrintStream out) {
+    FailoverDemo(DemoSettings settings, DemoCluster.Kind kind, PrintStream out) {
         this.settings = settings;
+        this.kind = kind;
         this.out = out;
     }
 
@@ -95,55 +101,80 @@ public final class FailoverDemo implements AutoCloseable {
         PGJDBC_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
 
+    /** {@code FailoverDemo [duration [servers]]}: e.g. {@code FailoverDemo 25s postgresql,mariadb}. */
     public static void main(String[] args) {
         DemoSettings settings;
+        List<DemoCluster.Kind> kinds;
         try {
             settings = DemoSettings.fromArgs(args);
+            String servers = args.length > 1 ? args[1] : System.getProperty(SERVERS_PROPERTY);
+            kinds = servers == null || servers.isBlank() ? List.of(DemoCluster.Kind.values())
+                    : DemoCluster.Kind.parse(servers);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
             return;
         }
-        FailoverDemo demo = new FailoverDemo(settings, System.out);
-        Runtime.getRuntime().addShutdownHook(new Thread(demo::interruptedClose, "failover-demo-shutdown"));
-        int status;
-        try {
-            DemoReport report = demo.run();
-            status = report.promisesKept() ? 0 : 1;
-        } catch (Exception e) {
-            if (demo.closed) {
-                System.err.println("Demo stopped before the end: no report.");
-            } else {
-                System.err.println("The demo failed: " + e);
+        long start = System.nanoTime();
+        List<String> outcomes = new ArrayList<>();
+        boolean allKept = true;
+        for (DemoCluster.Kind k : kinds) {
+            FailoverDemo demo = new FailoverDemo(settings, k, System.out);
+            Thread hook = new Thread(demo::interruptedClose, "failover-demo-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            String outcome;
+            try {
+                DemoReport report = demo.run();
+                outcome = report.promisesKept() ? "all safety promises kept"
+                        : "SAFETY PROMISE BROKEN: " + String.join(", ", report.brokenPromises());
+                allKept &= report.promisesKept();
+            } catch (Exception e) {
+                if (demo.closed) {
+                    System.err.println("Demo stopped before the end: no report.");
+                    System.exit(1);
+                    return;
+                }
+                System.err.println("The " + k.product() + " demo failed: " + e);
                 e.printStackTrace();
+                outcome = "FAILED: " + e;
+                allKept = false;
+            } finally {
+                demo.close();
             }
-            status = 1;
-        } finally {
-            demo.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                return; // Ctrl-C after the run: the hook closes what is left
+            }
+            outcomes.add(String.format("%-10s %s", k.product(), outcome));
         }
-        System.exit(status);
+        if (kinds.size() > 1) {
+            System.out.printf("%n=== %d runs in %s ===%n", kinds.size(), DemoReport.secs(Duration.ofNanos(System.nanoTime() - start)));
+            outcomes.forEach(System.out::println);
+        }
+        System.exit(allKept ? 0 : 1);
     }
 
     /** Starts the cluster, runs the workload through the outages, checks the writes, prints and returns the report. */
     public DemoReport run() throws Exception {
-        out.printf("Haven failover demo: %s of mixed JDBC work (%d threads) through a replay pause at %s and a"
-                        + " primary kill at %s%n", DemoReport.secs(settings.duration()), 1 + INSERTERS + READERS,
+        out.printf("Haven failover demo on %s: %s of mixed JDBC work (%d threads) through a replay pause at %s and a"
+                        + " primary kill at %s%n", kind.product(), DemoReport.secs(settings.duration()), 1 + INSERTERS + READERS,
                 DemoReport.secs(settings.pauseAt()), DemoReport.secs(settings.killAt()));
-        out.println("Starting PostgreSQL: primary + 2 streaming replicas (synchronous standbys: 1), each behind a fault proxy...");
-        PostgresCluster c;
+        DemoCluster c;
         synchronized (lifecycle) {
             requireOpen();
-            c = PostgresCluster.builder().replicas(2).synchronousStandbys(1).start();
+            out.printf("Starting %s: %s, each behind a fault proxy...%n", kind.product(), kind.layout());
+            c = kind.start();
             cluster = c;
             serverPids = c.pids();
         }
-        for (PgNode n : c.nodes()) {
+        for (DemoCluster.Node n : c.nodes()) {
             nameByPort.put(n.port(), n.name());
             nameByDirectPort.put(n.directPort(), n.name());
         }
-        out.printf("PostgreSQL binaries: %s%n", c.binarySource());
+        out.printf("%s binaries: %s%n", kind.product(), c.binarySource());
         out.printf("Cluster up in %d ms: primary %s, replicas %s%n", c.startupTime().toMillis(), c.primary().name(),
-                c.replicas().stream().map(PgNode::name).collect(Collectors.toList()));
+                c.replicas().stream().map(DemoCluster.Node::name).collect(Collectors.toList()));
 
         HavenDataSource source;
         synchronized (lifecycle) {
@@ -162,17 +193,17 @@ public final class FailoverDemo implements AutoCloseable {
             ds = source;
         }
         awaitReplicasInRotation(source, c.replicas().size());
-        DemoWorkload.createSchema(source);
+        DemoWorkload.createSchema(source, out);
         c.awaitReplicated(Duration.ofSeconds(10)); // replicas know the tables before the first read reaches them
-        awaitReadOnReplica(source);
-        out.printf("HavenDataSource over %s, lag bound %d ms; writer %s, replicas in rotation %s%n", c.jdbcUrl(),
-                settings.lagBound().toMillis(), writerName(source.topology()), readerNames(source.topology()));
+        String driver = awaitReadOnReplica(source, c.isReplicaSql());
+        out.printf("HavenDataSource over %s (%s), lag bound %d ms; writer %s, replicas in rotation %s%n", c.jdbcUrl(),
+                driver, settings.lagBound().toMillis(), writerName(source.topology()), readerNames(source.topology()));
         out.println();
 
-        DemoWorkload load = new DemoWorkload(source, INSERTERS, READERS);
-        PgNode lagging = c.replicas().get(c.replicas().size() - 1);
-        PgNode oldPrimary = c.primary();
-        PgNode promoted = null;
+        DemoWorkload load = new DemoWorkload(source, c.serverPortSql(), INSERTERS, READERS);
+        DemoCluster.Node lagging = c.replicas().get(c.replicas().size() - 1);
+        DemoCluster.Node oldPrimary = c.primary();
+        DemoCluster.Node promoted = null;
         long tPause = 0;
         long tResume = 0;
         long tKill = 0;
@@ -196,17 +227,18 @@ public final class FailoverDemo implements AutoCloseable {
             sleepUntil(settings.pauseAt());
             c.pauseReplay(lagging);
             tPause = System.nanoTime();
-            marks.add(">> outage: WAL replay paused on " + lagging.name());
+            marks.add(">> outage: " + c.replayPaused() + " on " + lagging.name());
             sleepUntil(settings.pauseAt().plus(settings.pauseFor()));
             c.resumeReplay(lagging);
             tResume = System.nanoTime();
-            marks.add("<< replay resumed on " + lagging.name());
+            marks.add("<< " + c.replayPaused().replace("paused", "resumed").replace("stopped", "started") + " on "
+                    + lagging.name());
             sleepUntil(settings.killAt());
             marks.add(">> outage: primary " + oldPrimary.name() + " killed (SIGKILL)");
             tKill = System.nanoTime();
             c.killWriter();
             tKilled = System.nanoTime();
-            PgNode candidate = c.mostAdvancedReplica();
+            DemoCluster.Node candidate = c.mostAdvancedReplica();
             marks.add("testkit: " + oldPrimary.name() + " gone after " + ms(tKilled - tKill) + " ms, promoting "
                     + candidate.name());
             promoted = c.promote(candidate);
@@ -232,8 +264,8 @@ public final class FailoverDemo implements AutoCloseable {
         long tEnd = System.nanoTime();
         out.println();
 
-        DemoReport report = report(c, load, new Schedule(tPause, tResume, tKill, tKilled, tPromoted), lagging, oldPrimary, promoted,
-                tEnd, problems);
+        DemoReport report = report(c, driver, load, new Schedule(tPause, tResume, tKill, tKilled, tPromoted), lagging,
+                oldPrimary, promoted, tEnd, problems);
         out.print(report.format());
         finished = true;
         return report;
@@ -329,8 +361,8 @@ public final class FailoverDemo implements AutoCloseable {
 
     // ---------------------------------------------------------------- the report
 
-    private DemoReport report(PostgresCluster c, DemoWorkload load, Schedule at, PgNode lagging, PgNode oldPrimary,
-            PgNode promoted, long tEnd, List<String> problems) {
+    private DemoReport report(DemoCluster c, String driver, DemoWorkload load, Schedule at, DemoCluster.Node lagging,
+            DemoCluster.Node oldPrimary, DemoCluster.Node promoted, long tEnd, List<String> problems) {
         List<DemoWorkload.Write> writes = new ArrayList<>(load.writes);
         List<DemoWorkload.Read> reads = new ArrayList<>(load.reads);
         List<DemoWorkload.Ack> acks = new ArrayList<>(load.heartbeats);
@@ -386,17 +418,17 @@ public final class FailoverDemo implements AutoCloseable {
             byName.merge(nameByDirectPort.getOrDefault(r.serverPort(), "port " + r.serverPort()), 1L, Long::sum);
         }
         Map<String, Long> readsByNode = new LinkedHashMap<>();
-        List<PgNode> nodes = new ArrayList<>(c.nodes());
-        nodes.sort(Comparator.comparing(PgNode::name));
-        for (PgNode n : nodes) {
+        List<DemoCluster.Node> nodes = new ArrayList<>(c.nodes());
+        nodes.sort(Comparator.comparing(DemoCluster.Node::name));
+        for (DemoCluster.Node n : nodes) {
             String label;
-            if (n == oldPrimary) {
+            if (n.equals(oldPrimary)) {
                 label = n.name() + " (primary" + (at.kill() != 0 ? ", killed at " + rel(at.kill()) : "") + ")";
-            } else if (n == promoted) {
+            } else if (n.equals(promoted)) {
                 label = n.name() + " (replica, promoted to primary at " + rel(at.promoted())
-                        + (n == lagging ? "; replay paused " + rel(at.pause()) + "-" + rel(at.resume()) : "") + ")";
-            } else if (n == lagging && at.pause() != 0) {
-                label = n.name() + " (replica, replay paused " + rel(at.pause()) + "-" + rel(at.resume()) + ")";
+                        + (n.equals(lagging) ? "; " + c.replayPaused() + " " + rel(at.pause()) + "-" + rel(at.resume()) : "") + ")";
+            } else if (n.equals(lagging) && at.pause() != 0) {
+                label = n.name() + " (replica, " + c.replayPaused() + " " + rel(at.pause()) + "-" + rel(at.resume()) + ")";
             } else {
                 label = n.name() + " (replica)";
             }
@@ -408,7 +440,7 @@ public final class FailoverDemo implements AutoCloseable {
         String checkedOn = null;
         long missing = 0;
         long acknowledged = load.acknowledgedIds.size() + (acks.isEmpty() ? 0 : 1);
-        PgNode writer = c.primary();
+        DemoCluster.Node writer = c.primary();
         try (Connection conn = c.connect(writer); Statement s = conn.createStatement()) {
             Set<Long> present = new HashSet<>();
             try (ResultSet rs = s.executeQuery("SELECT id FROM items")) {
@@ -437,7 +469,7 @@ public final class FailoverDemo implements AutoCloseable {
         HavenEvent.FailoverCompleted done = failoverCompleted;
         Map<String, Long> skipped = new TreeMap<>();
         skippedByNode.forEach((k, v) -> skipped.put(k, v.sum()));
-        return new DemoReport(c.binarySource(), c.startupTime(), nanos(tEnd - t0), load.threadCount(), settings.lagBound(),
+        return new DemoReport(kind.product(), c.binarySource(), driver, c.startupTime(), nanos(tEnd - t0), load.threadCount(), settings.lagBound(),
                 load.readsOk.sum(), load.writesOk.sum(), longestRead, DemoWorkload.snapshot(load.readErrors),
                 DemoWorkload.snapshot(load.writeErrors), unavailable, firstFailure, firstAfter, longest,
                 at.kill() != 0 && failoverStartedNanos != 0 ? nanos(failoverStartedNanos - at.kill()) : null,
@@ -504,18 +536,31 @@ public final class FailoverDemo implements AutoCloseable {
     /**
      * Bounded reads go to the writer until Haven has a fresh lag sample that vouches for a replica; after an idle
      * start the monitor samples at the normal 1 s interval until the first bounded read asks for more. Warm up so
-     * the workload starts in steady state (bounded: if no replica qualifies in time, the workload starts anyway).
+     * the workload starts in steady state (bounded: if no replica qualifies in time, the workload starts anyway;
+     * a failure Haven reports here, as when a loaded machine makes every probe time out, only means "not yet").
+     *
+     * @return the JDBC driver the data source's connections use, by name and version
      */
-    private void awaitReadOnReplica(HavenDataSource source) throws SQLException, InterruptedException {
+    private String awaitReadOnReplica(HavenDataSource source, String isReplicaSql) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() - deadline < 0) {
+        String driver = "?";
+        while (true) {
             try (Connection conn = source.getConnection()) {
                 conn.setReadOnly(true);
-                try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                DatabaseMetaData md = conn.getMetaData();
+                driver = md.getDriverName() + " " + md.getDriverVersion();
+                try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery(isReplicaSql)) {
                     if (rs.next() && rs.getBoolean(1)) {
-                        return;
+                        return driver;
                     }
                 }
+            } catch (SQLException e) {
+                if (HavenFailure.find(e).isEmpty()) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return driver;
             }
             TimeUnit.MILLISECONDS.sleep(50);
         }
@@ -537,7 +582,7 @@ public final class FailoverDemo implements AutoCloseable {
         }
     }
 
-    /** Postmaster pids of every server the demo's cluster started (for leak checks after {@link #close()}). */
+    /** Pids of every server the demo's cluster started (for leak checks after {@link #close()}). */
     public List<Long> serverPids() {
         return serverPids;
     }
@@ -546,7 +591,8 @@ public final class FailoverDemo implements AutoCloseable {
     private void interruptedClose() {
         if (!closed && !finished) {
             System.err.println();
-            System.err.println("Interrupted: stopping the workload, closing the data source and the PostgreSQL cluster...");
+            System.err.println("Interrupted: stopping the workload, closing the data source and the " + kind.product()
+                    + " cluster...");
         }
         close();
     }
@@ -571,7 +617,7 @@ public final class FailoverDemo implements AutoCloseable {
             if (source != null) {
                 source.close();
             }
-            PostgresCluster c = cluster;
+            DemoCluster c = cluster;
             if (c != null) {
                 serverPids = c.pids();
                 c.close();

@@ -3,22 +3,29 @@ package dev.haven.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The README's demo, shortened (14 s, outages scaled down), run in-process: what it reports must hold. */
+/**
+ * The README's demo, shortened (14 s, outages scaled down), run in-process on PostgreSQL and on MariaDB: what it
+ * reports must hold.
+ */
 class DemoIT {
 
-    @Test
-    void shortDemoKeepsEverySafetyPromiseAndWritesResumeOnTheNewPrimary() throws Exception {
+    @ParameterizedTest
+    @EnumSource(DemoCluster.Kind.class)
+    void shortDemoKeepsEverySafetyPromiseAndWritesResumeOnTheNewPrimary(DemoCluster.Kind kind) throws Exception {
         DemoSettings settings = DemoSettings.of(Duration.ofSeconds(14));
         DemoReport report;
-        FailoverDemo demo = new FailoverDemo(settings, System.out);
+        FailoverDemo demo = new FailoverDemo(settings, kind, System.out);
         try {
             report = demo.run();
         } finally {
             demo.close();
         }
 
+        assertThat(report.product()).isEqualTo(kind.product());
+        assertThat(report.binaries()).as("where the server binaries came from").isNotBlank();
         assertThat(report.problems()).as("outage steps and checks that went wrong").isEmpty();
         assertThat(report.readsOk()).as("reads served").isGreaterThan(1000);
         assertThat(report.readErrors()).as("read errors surfaced to the application").isEmpty();
@@ -38,7 +45,7 @@ class DemoIT {
 
         for (long pid : demo.serverPids()) {
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-                    .as("postgres pid %d alive after close", pid).isFalse();
+                    .as("%s server pid %d alive after close", kind.product(), pid).isFalse();
         }
     }
 }
