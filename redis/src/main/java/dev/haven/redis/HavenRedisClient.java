@@ -289,11 +289,11 @@ public final class HavenRedisClient implements AutoCloseable {
                     uri = RedisURI.create(sentinelUri);
                 } catch (RuntimeException e) {
                     throw new IllegalArgumentException(P + "sentinel must be redis-sentinel://host:port[,host:port...]#master: was "
-                            + sentinelUri);
+                            + withoutPassword(sentinelUri));
                 }
                 if (uri.getSentinels().isEmpty() || uri.getSentinelMasterId() == null || uri.getSentinelMasterId().isBlank()) {
                     throw new IllegalArgumentException(P + "sentinel must name Sentinels and a master (redis-sentinel://host:port#master): was "
-                            + sentinelUri);
+                            + withoutPassword(sentinelUri));
                 }
                 sentinels = uri.getSentinels().stream().map(s -> Endpoint.of(s.getHost(), s.getPort())).toList();
                 masterName = uri.getSentinelMasterId();
@@ -365,6 +365,11 @@ public final class HavenRedisClient implements AutoCloseable {
             return java.util.Collections.unmodifiableMap(out);
         }
 
+        /** {@code uri} for a message: a user and password in it ({@code redis://user:pass@host}) replaced by {@code ****}. */
+        static String withoutPassword(String uri) {
+            return uri == null ? null : uri.replaceAll("(?<=//)[^/@#]*@", "****@").replaceAll("^[^/@#]*:[^/@#]*@", "****@");
+        }
+
         /**
          * Validates every setting, starts the topology monitor (its first probe round runs before this returns, so
          * routing works at once) and subscribes to Sentinel's {@code +switch-master}, or joins the monitor another client
@@ -381,12 +386,12 @@ public final class HavenRedisClient implements AutoCloseable {
 
         private static Endpoint hostPort(String name, String value) {
             if (value == null || !value.matches("[^:\\s]+:\\d{1,5}")) {
-                throw new IllegalArgumentException(P + name + " must be host:port: was '" + value + "'");
+                throw new IllegalArgumentException(P + name + " must be host:port: was '" + withoutPassword(value) + "'");
             }
             int colon = value.lastIndexOf(':');
             int port = Integer.parseInt(value.substring(colon + 1));
             if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException(P + name + " port must be in 1..65535: was '" + value + "'");
+                throw new IllegalArgumentException(P + name + " port must be in 1..65535: was '" + withoutPassword(value) + "'");
             }
             return Endpoint.of(value.substring(0, colon), port);
         }
