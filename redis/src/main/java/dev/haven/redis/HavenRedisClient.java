@@ -221,6 +221,41 @@ public final class HavenRedisClient implements AutoCloseable {
             return set(RedisKeys.PASSWORD, password);
         }
 
+        /**
+         * {@code haven.redis.tls=true}: TLS (ElastiCache in-transit encryption) on every connection Haven opens &mdash;
+         * to the data nodes, the monitor's probes, and the Sentinels &mdash; trusting the JVM's trust store and checking
+         * the host name ({@code tls-verify=full}). Lettuce's own TLS ({@code RedisURI#setSsl}, {@code SslOptions}); the
+         * handshake is bounded by {@code connect-timeout}.
+         *
+         * <pre>{@code
+         * HavenRedisClient client = HavenRedisClient.builder()
+         *         .elastiCache("master.orders.abc123.use1.cache.amazonaws.com:6379", null)
+         *         .password(System.getenv("REDIS_AUTH_TOKEN"))
+         *         .tls()                                   // Amazon's CAs are in the JVM's trust store
+         *         .build();
+         * }</pre>
+         */
+        public Builder tls() {
+            return set(RedisKeys.TLS, true);
+        }
+
+        /**
+         * {@code haven.redis.tls=true} + {@code haven.redis.tls-ca-certificate}: TLS trusting only the CA certificate(s) in
+         * {@code caCertificatePem} (a PEM file), e.g. a self-managed Redis with its own CA.
+         */
+        public Builder tls(java.nio.file.Path caCertificatePem) {
+            return tls().set(RedisKeys.TLS_CA_CERTIFICATE, caCertificatePem == null ? null : caCertificatePem.toString());
+        }
+
+        /**
+         * {@code haven.redis.tls-verify}: {@code FULL} (default) checks that the server's certificate chains to a trusted
+         * CA and names the host connected to; {@code CA} checks the chain only (nodes announced by an address the
+         * certificate does not name); {@code NONE} checks nothing (encrypted, not authenticated).
+         */
+        public Builder tlsVerify(io.lettuce.core.SslVerifyMode mode) {
+            return set(RedisKeys.TLS_VERIFY, mode);
+        }
+
         /** {@code haven.redis.username} + password: ACL user. */
         public Builder credentials(String username, String password) {
             return set(RedisKeys.USERNAME, username).password(password);
@@ -322,8 +357,35 @@ public final class HavenRedisClient implements AutoCloseable {
                 }
                 located.put(e.id(), new String[] {r, loc == null ? "" : loc[1]});
             }));
+            checkTls(values);
             return new RedisSettings(values, sentinels, masterName, List.copyOf(nodeList), primary, reader, Map.copyOf(located),
                     listeners(), ticker(), clock(), nearCache, regions);
+        }
+
+        /**
+         * The TLS keys: the CA file is read now (a missing or unreadable file fails the build, not every connection
+         * later), and neither the CA nor the verify mode is given without TLS (the application would believe it is
+         * encrypted).
+         */
+        private void checkTls(dev.haven.config.Settings values) {
+            boolean tls = dev.haven.redis.internal.TlsOptions.on(values);
+            String ca = values.get(RedisKeys.TLS_CA_CERTIFICATE);
+            if (!tls) {
+                for (dev.haven.config.Setting<?> k : List.of(RedisKeys.TLS_CA_CERTIFICATE, RedisKeys.TLS_VERIFY)) {
+                    if (values.isGiven(k)) {
+                        throw new IllegalArgumentException(P + k.key() + " needs " + P + "tls=true (or a rediss-sentinel:// "
+                                + P + "sentinel): was tls=false with " + k.key() + " given");
+                    }
+                }
+                return;
+            }
+            if (ca != null) {
+                String why = dev.haven.redis.internal.TlsOptions.checkPem(ca);
+                if (why != null) {
+                    throw new IllegalArgumentException(P + "tls-ca-certificate must be a readable PEM file of X.509 certificates: was "
+                            + ca + " (" + why + ")");
+                }
+            }
         }
 
         /** Validates the Global Datastore regions (none: an empty map) and the local region among them. */

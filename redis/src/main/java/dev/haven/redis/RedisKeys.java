@@ -5,6 +5,7 @@ import dev.haven.ReadFallback;
 import dev.haven.config.CommonKeys;
 import dev.haven.config.Setting;
 import dev.haven.config.SettingsSpec;
+import io.lettuce.core.SslVerifyMode;
 import java.time.Duration;
 import java.util.List;
 
@@ -30,6 +31,15 @@ public final class RedisKeys {
     public static final Setting<String> USERNAME = Setting.text("username", null, "ACL user of the data nodes");
     public static final Setting<String> PASSWORD = Setting.text("password", null,
             "of the data nodes (Sentinels are reached without); never logged").secret();
+    public static final Setting<Boolean> TLS = Setting.flag("tls", false,
+            "TLS (ElastiCache in-transit encryption) on every connection: data nodes, the monitor's probes and Sentinels "
+                    + "(also on with a `rediss-sentinel://` `sentinel` URI)");
+    public static final Setting<String> TLS_CA_CERTIFICATE = Setting.text("tls-ca-certificate", null,
+            "PEM file of the CA certificate(s) the servers' certificates must chain to (with `tls`)")
+            .defaultShownAs("the JVM's trust store");
+    public static final Setting<SslVerifyMode> TLS_VERIFY = Setting.choice("tls-verify", SslVerifyMode.class, SslVerifyMode.FULL,
+            "`full`: the certificate chains to a trusted CA and names the host connected to; `ca`: the chain only (e.g. "
+                    + "nodes announced by IP address); `none`: no check (encrypted, not authenticated)");
     public static final Setting<String> CLUSTER_NAME = CommonKeys.CLUSTER_NAME;
     public static final Setting<Duration> ATTEMPT_TIMEOUT = Setting.duration("attempt-timeout", Duration.ofSeconds(2),
             "one attempt of a command not answered within this fails (a read moves to another node, a write surfaces as "
@@ -69,7 +79,7 @@ public final class RedisKeys {
     public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = CommonKeys.BREAKER_WAIT_IN_OPEN;
 
     public static final SettingsSpec SPEC = SettingsSpec.of("haven.redis.", List.of(SENTINEL, NODES, PRIMARY_ENDPOINT,
-            READER_ENDPOINT, USERNAME, PASSWORD, CLUSTER_NAME, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_CONSISTENCY,
+            READER_ENDPOINT, USERNAME, PASSWORD, TLS, TLS_CA_CERTIFICATE, TLS_VERIFY, CLUSTER_NAME, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_CONSISTENCY,
             READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT, WRITER_WAIT,
             RETRY_MAX_ATTEMPTS, RETRY_BUDGET_RATIO, RETRY_BUDGET_RESERVE, REQUEST_QUEUE_SIZE, KEEPALIVE_IDLE, LAG_BOUND, BREAKER_FAILURE_RATE, BREAKER_WINDOW, BREAKER_MINIMUM_CALLS, BREAKER_WAIT_IN_OPEN),
             List.of(GLOBAL_DATASTORE, ENDPOINT));

@@ -139,4 +139,35 @@ class HavenRedisClientBuilderTest {
         assertThatThrownBy(() -> HavenRedisClient.builder().properties(bad)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("haven.redis.command-timeout must be a duration like 500ms, 1s, 2m or PT1S: was fast");
     }
+
+    @Test
+    void tlsKeysFromPropertiesAndTheirRules(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Properties p = new Properties();
+        p.setProperty("haven.redis.nodes", "a:1");
+        p.setProperty("haven.redis.tls", "true");
+        p.setProperty("haven.redis.tls-verify", "ca");
+        RedisSettings s = HavenRedisClient.builder().properties(p).settings();
+        assertThat(s.tls()).isTrue();
+        assertThat(s.tlsVerify()).isEqualTo(io.lettuce.core.SslVerifyMode.CA);
+        assertThat(s.tlsCaCertificate()).isNull(); // the JVM's trust store
+        assertThat(s.toString()).contains("tls=ca");
+
+        assertThat(settings(b -> b.nodes("a:1")).tls()).isFalse();
+        RedisSettings secure = settings(b -> b.sentinel("rediss-sentinel://127.0.0.1:26379#m"));
+        assertThat(secure.tls()).as("rediss-sentinel:// turns TLS on").isTrue();
+        assertThat(secure.tlsVerify()).isEqualTo(io.lettuce.core.SslVerifyMode.FULL);
+
+        String needs = " needs haven.redis.tls=true (or a rediss-sentinel:// haven.redis.sentinel): was tls=false with ";
+        fails(b -> b.nodes("a:1").tlsVerify(io.lettuce.core.SslVerifyMode.NONE), "haven.redis.tls-verify" + needs + "tls-verify given");
+        fails(b -> b.nodes("a:1").set(RedisKeys.TLS_CA_CERTIFICATE, "/ca.pem"), "haven.redis.tls-ca-certificate" + needs
+                + "tls-ca-certificate given");
+
+        java.nio.file.Path missing = dir.resolve("missing.pem");
+        assertThatThrownBy(() -> settings(b -> b.nodes("a:1").tls(missing))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("haven.redis.tls-ca-certificate must be a readable PEM file of X.509 certificates: was "
+                        + missing + " (cannot read it: NoSuchFileException");
+        java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> settings(b -> b.nodes("a:1").tls(notPem))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("haven.redis.tls-ca-certificate must be a readable PEM file of X.509 certificates: was " + notPem);
+    }
 }

@@ -124,13 +124,17 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             socket.tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable()
                     .tcpUserTimeout(s.keepAliveIdle().plusSeconds(3)).build());
         }
-        return ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder()
                 .autoReconnect(autoReconnect)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(s.requestQueueSize())
                 .pingBeforeActivateConnection(true)
-                .socketOptions(socket.build())
-                .build();
+                .socketOptions(socket.build());
+        io.lettuce.core.SslOptions ssl = TlsOptions.sslOptions(s);
+        if (ssl != null) {
+            options.sslOptions(ssl); // with every address TLS (TlsOptions.apply): data, probe and Sentinel connections
+        }
+        return options.build();
     }
 
     private static Duration lagInterval(RedisSettings s) {
@@ -156,7 +160,8 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
 
     /**
      * The cluster as far as its monitor goes: its topology source (Sentinels and master name, nodes, ElastiCache
-     * endpoints, Global Datastore regions), the credentials the probes use (the password as a digest) and the clock.
+     * endpoints, Global Datastore regions), the credentials and TLS settings the probes use (the password as a digest)
+     * and the clock.
      */
     static MonitorRegistry.Key monitorKey(RedisSettings s) {
         String source = s.sentinelMode() ? "sentinel " + s.masterName() + "@" + ids(s.sentinels())
@@ -165,7 +170,8 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> ids(e.getValue()))))
                 : "nodes " + ids(s.nodes());
         return new MonitorRegistry.Key("redis", s.clusterName(), source,
-                java.util.Arrays.asList(source, s.username(), digest(s.password()), s.ticker(), s.clock()));
+                java.util.Arrays.asList(source, s.username(), digest(s.password()), s.tls(), s.tlsCaCertificate(),
+                        s.tls() ? s.tlsVerify() : null, s.ticker(), s.clock()));
     }
 
     private static List<String> ids(List<Endpoint> endpoints) {
@@ -208,8 +214,8 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         try {
             List<Endpoint> seeds;
             if (settings.sentinelMode()) {
-                List<RedisURI> uris = settings.sentinels().stream().map(e -> RedisURI.builder().withHost(e.host()).withPort(e.port())
-                        .withTimeout(settings.probeTimeout()).build()).toList();
+                List<RedisURI> uris = settings.sentinels().stream().map(e -> TlsOptions.apply(RedisURI.builder().withHost(e.host())
+                        .withPort(e.port()).withTimeout(settings.probeTimeout()), settings).build()).toList();
                 sv = new SentinelView(sentinelClient, uris, settings.masterName(), settings.probeTimeout(),
                         settings.fastProbeInterval().dividedBy(2));
                 SentinelView.Master master;
@@ -217,7 +223,8 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                     master = sv.master(settings.ticker().nanoTime());
                 } catch (Exception e) {
                     throw new HavenRedisUnavailableException("haven.redis.sentinels: no Sentinel of " + settings.sentinels().stream()
-                            .map(Endpoint::id).toList() + " answered SENTINEL MASTER " + settings.masterName() + ": " + e,
+                            .map(Endpoint::id).toList() + " answered SENTINEL MASTER " + settings.masterName() + ": "
+                            + TlsOptions.describeConnectFailure(e, settings.tls()),
                             settings.clusterName(), null, e);
                 }
                 seeds = new ArrayList<>();
@@ -285,7 +292,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     }
 
     private static RedisURI uri(RedisSettings settings, Endpoint e, Duration timeout) {
-        RedisURI.Builder b = RedisURI.builder().withHost(e.host()).withPort(e.port()).withTimeout(timeout);
+        RedisURI.Builder b = TlsOptions.apply(RedisURI.builder().withHost(e.host()).withPort(e.port()).withTimeout(timeout), settings);
         if (settings.password() != null) {
             if (settings.username() != null) {
                 b.withAuthentication(settings.username(), settings.password());

@@ -98,6 +98,21 @@ public final class RedisSettings extends ReplicatedStoreSettings {
         return keys().get(RedisKeys.KEEPALIVE_IDLE);
     }
 
+    /** TLS on every connection: {@code tls=true}, or a {@code rediss-sentinel://} Sentinel URI. */
+    public boolean tls() {
+        return TlsOptions.on(keys());
+    }
+
+    /** The PEM file of the CAs to trust, or {@code null}: the JVM's trust store. */
+    public java.nio.file.Path tlsCaCertificate() {
+        String p = keys().get(RedisKeys.TLS_CA_CERTIFICATE);
+        return p == null ? null : java.nio.file.Path.of(p);
+    }
+
+    public io.lettuce.core.SslVerifyMode tlsVerify() {
+        return keys().get(RedisKeys.TLS_VERIFY);
+    }
+
     public NearCacheConfig nearCache() {
         return nearCache;
     }
@@ -126,6 +141,7 @@ public final class RedisSettings extends ReplicatedStoreSettings {
                         .map(e -> e.getKey() + "=" + e.getValue().stream().map(Endpoint::id).toList()).toList() + " local " + region()
                 : "nodes " + nodes.stream().map(Endpoint::id).toList();
         return "haven.redis{cluster=" + clusterName() + ", " + source + ", attempt-timeout=" + Durations.format(commandTimeout())
-                + ", default-consistency=" + defaultConsistency() + ", password=" + (password == null ? "none" : "***") + "}";
+                + ", default-consistency=" + defaultConsistency()
+                + (tls() ? ", tls=" + tlsVerify().name().toLowerCase(java.util.Locale.ROOT) : "") + ", password=" + (password == null ? "none" : "***") + "}";
     }
 }

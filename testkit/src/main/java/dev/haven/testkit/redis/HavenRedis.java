@@ -49,6 +49,9 @@ public @interface HavenRedis {
     /** Password of the data nodes; "" = none. */
     String password() default "";
 
+    /** TLS only on every node and Sentinel ({@link RedisTopology.Builder#tls()}). */
+    boolean tls() default false;
+
     /** true: one topology for the whole class (closed after all its tests); false: a fresh one per test method. */
     boolean perClass() default false;
 }

@@ -1,5 +1,6 @@
 package dev.haven.testkit.redis;
 
+import dev.haven.testkit.TlsCertificates;
 import dev.haven.testkit.internal.RunDirectory;
 import dev.haven.testkit.internal.ServerProcesses;
 import java.io.IOException;
@@ -52,7 +53,7 @@ final class RedisProcesses {
         String password = state.password;
         StringBuilder c = new StringBuilder("# haven testkit: ").append(n.name()).append('\n');
         c.append("bind ").append(n.sourceAddress()).append(" 127.0.0.1\n");
-        c.append("port ").append(n.directPort).append('\n');
+        c.append(listen(state, n.directPort));
         c.append("protected-mode no\ndaemonize no\nlogfile \"\"\n");
         c.append("dir \"").append(n.dataDir).append("\"\n");
         c.append("save \"\"\nappendonly no\n");
@@ -71,6 +72,23 @@ final class RedisProcesses {
             c.append("replicaof 127.0.0.1 ").append(upstream.port()).append('\n');
         }
         Files.writeString(n.configFile, c.toString(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The listening part of a node's config: {@code port <p>}; with TLS {@code port 0} (no plain port at all) and
+     * {@code tls-port <p>}, the topology's certificate, and TLS for the connections the node opens itself (a replica to
+     * its primary, a Sentinel to the data nodes and the other Sentinels). Clients need no certificate of their own.
+     */
+    static String listen(TopologyState state, int port) {
+        TlsCertificates certs = state.certificates;
+        if (!state.tls) {
+            return "port " + port + "\n";
+        }
+        return "port 0\ntls-port " + port + "\n"
+                + "tls-cert-file " + quote(certs.serverCertificate().toString()) + "\n"
+                + "tls-key-file " + quote(certs.serverKey().toString()) + "\n"
+                + "tls-ca-cert-file " + quote(certs.caCertificate().toString()) + "\n"
+                + "tls-auth-clients no\ntls-replication yes\n";
     }
 
     /** A Redis config string: double-quoted with backslash escapes. */

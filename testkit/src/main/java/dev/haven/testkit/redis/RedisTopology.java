@@ -104,7 +104,7 @@ public final class RedisTopology implements AutoCloseable {
         this.sentinel = new SentinelControl(state, admin, replication);
         this.promotion = new ManualPromotion(state, admin, replication, proxies);
         this.gds = new GlobalDatastoreControl(state, admin, replication, proxies, promotion);
-        this.startup = new TopologyStartup(state, proxies, replication, processes, sentinel);
+        this.startup = new TopologyStartup(state, proxies, replication, processes, sentinel, admin);
     }
 
     public static Builder builder() {
@@ -213,6 +213,24 @@ public final class RedisTopology implements AutoCloseable {
     /** Where the server binary came from, e.g. "maven (embedded-redis-1.4.4.jar) Redis 6.2.11 at /tmp/...". */
     public String binarySource() {
         return state.binaries.description();
+    }
+
+    /** True when built with {@link Builder#tls()}: every data node and Sentinel accepts TLS connections only. */
+    public boolean tlsEnabled() {
+        return state.tls;
+    }
+
+    /**
+     * The PEM certificate of the CA that signed every node's certificate (valid for {@code 127.0.0.1} and
+     * {@code localhost}): what a client trusts, e.g. Haven's {@code haven.redis.tls-ca-certificate}.
+     *
+     * @throws IllegalStateException if the topology was not built with {@link Builder#tls()}
+     */
+    public Path tlsCaCertificate() {
+        if (!state.tls) {
+            throw new IllegalStateException("This topology runs without TLS; build it with tls()");
+        }
+        return state.certificates.caCertificate();
     }
 
     /** The Redis server version, e.g. "6.2.11". */
@@ -572,6 +590,7 @@ public final class RedisTopology implements AutoCloseable {
         String password;
         boolean elastiCacheMode;
         boolean announceDirectPorts;
+        boolean tls;
         final List<String> regions = new ArrayList<>();
         Duration startupTimeout = Duration.ofSeconds(60);
         Duration downAfter = DEFAULT_DOWN_AFTER;
@@ -608,6 +627,27 @@ public final class RedisTopology implements AutoCloseable {
          */
         public Builder announceDirectPorts() {
             this.announceDirectPorts = true;
+            return this;
+        }
+
+        /**
+         * TLS only, as ElastiCache with in-transit encryption: every data node and Sentinel listens with TLS and without a
+         * plain port ({@code port 0}, {@code tls-port} on its direct port), replication and the Sentinels' own links run
+         * over TLS ({@code tls-replication yes}), and clients need no certificate ({@code tls-auth-clients no}). A CA and
+         * one server certificate for {@code 127.0.0.1}/{@code localhost} are made at start; clients trust
+         * {@link RedisTopology#tlsCaCertificate()}. Addresses ({@link RedisTopology#sentinelUri()},
+         * {@link RedisTopology#redisUri}) are unchanged: TLS is a client setting. The fault proxies forward the TLS bytes
+         * unchanged, so every fault works as without TLS; the testkit's own commands use TLS too.
+         *
+         * <pre>{@code
+         * try (RedisTopology redis = RedisTopology.builder().tls().start()) {
+         *     HavenRedisClient client = HavenRedisClient.builder().sentinel(redis.sentinelUri())
+         *             .tls(redis.tlsCaCertificate()).build();
+         * }
+         * }</pre>
+         */
+        public Builder tls() {
+            this.tls = true;
             return this;
         }
 

@@ -24,6 +24,9 @@ public final class RedisTopologyExtension extends TopologyExtension<RedisTopolog
         if (!config.password().isEmpty()) {
             b.password(config.password());
         }
+        if (config.tls()) {
+            b.tls();
+        }
         return b.start();
     }
 

@@ -59,7 +59,7 @@ final class SentinelControl {
         RedisNode s = sentinels.get(i);
         StringBuilder c = new StringBuilder("# haven testkit: ").append(s.name()).append('\n');
         c.append("bind 127.0.0.1\n");
-        c.append("port ").append(s.directPort).append('\n');
+        c.append(RedisProcesses.listen(state, s.directPort));
         c.append("protected-mode no\ndaemonize no\nlogfile \"\"\n");
         c.append("dir \"").append(s.dataDir).append("\"\n");
         c.append(RedisProcesses.PROC_TITLE).append('\n');

@@ -1,5 +1,6 @@
 package dev.haven.testkit.redis;
 
+import dev.haven.testkit.TlsCertificates;
 import dev.haven.testkit.internal.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Brings a new topology up: its nodes (and, in Global Datastore mode, their regions), ports and proxies, configs, the
- * data nodes, and only once every replica is in sync the Sentinels; on a port conflict, all again on fresh ports.
+ * data nodes, and only once every replica is in sync the Sentinels; on a port conflict, all again on fresh ports. With
+ * TLS, first the certificates every node serves.
  */
 final class TopologyStartup {
 
@@ -22,10 +24,12 @@ final class TopologyStartup {
     private final ReplicationWatch replication;
     private final RedisProcesses processes;
     private final SentinelControl sentinel;
+    private final RedisAdmin admin;
 
     TopologyStartup(TopologyState state, FaultProxies proxies, ReplicationWatch replication, RedisProcesses processes,
-            SentinelControl sentinel) {
+            SentinelControl sentinel, RedisAdmin admin) {
         this.state = state;
+        this.admin = admin;
         this.proxies = proxies;
         this.replication = replication;
         this.processes = processes;
@@ -38,6 +42,14 @@ final class TopologyStartup {
         List<RedisNode> data = state.data;
         List<RedisNode> sentinels = state.sentinels;
         try {
+            if (state.tls) {
+                // one CA and one server certificate for every node: all of them listen on 127.0.0.1
+                long t0 = System.nanoTime();
+                state.certificates = TlsCertificates.create(state.runDir.resolve("tls"), List.of("127.0.0.1", "localhost"));
+                admin.useTls(state.certificates.caCertificate());
+                LOG.info("TLS certificates made in {} ms (CA {})", (System.nanoTime() - t0) / 1_000_000,
+                        state.certificates.caCertificate());
+            }
             int perRegion = state.initialReplicas + 1;
             int dataNodes = regions.isEmpty() ? perRegion : perRegion * regions.size();
             for (int i = 0; i < dataNodes; i++) {

@@ -1,5 +1,6 @@
 package dev.haven.testkit.redis;
 
+import dev.haven.testkit.TlsCertificates;
 import dev.haven.testkit.redis.internal.RedisBinaries;
 import dev.haven.testkit.redis.internal.RedisProxy;
 import java.nio.file.Path;
@@ -24,6 +25,8 @@ final class TopologyState {
     final String password;
     final boolean elastiCacheMode;
     final boolean announceDirectPorts;
+    final boolean tls;
+    volatile TlsCertificates certificates; // with tls: made before the first config is written
     final List<String> regions; // Global Datastore mode: configured order; empty otherwise
     final Map<String, RedisNode> regionPrimaries = new ConcurrentHashMap<>();
     volatile String primaryRegion = "";
@@ -45,6 +48,7 @@ final class TopologyState {
         this.password = b.password;
         this.elastiCacheMode = b.elastiCacheMode;
         this.announceDirectPorts = b.announceDirectPorts;
+        this.tls = b.tls;
         this.startupTimeout = b.startupTimeout;
         this.downAfter = b.downAfter;
         this.binaries = binaries;

@@ -10,16 +10,29 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A minimal RESP2 client for the testkit's own admin commands: one blocking socket with connect and read timeouts,
  * one request at a time. Replies: simple string and bulk string → {@code String}, integer → {@code Long},
- * array → {@code List<Object>}, nil → {@code null}; an error reply throws {@link ErrorReply}.
+ * array → {@code List<Object>}, nil → {@code null}; an error reply throws {@link ErrorReply}. Over TLS when given an
+ * {@link SSLSocketFactory} ({@link #trusting(Path)}): the handshake verifies the chain and the host name, and is bounded
+ * by the same timeout.
  *
  * <p>Deliberately not Lettuce: PostgreSQL-only users of the testkit should not pull in Netty, and admin commands
  * need nothing more.
@@ -47,11 +60,28 @@ public final class Resp implements AutoCloseable {
 
     /** Connects and, when {@code password} is not null, authenticates. */
     public static Resp connect(String host, int port, String password, Duration timeout) throws IOException {
+        return connect(host, port, password, timeout, null);
+    }
+
+    /**
+     * Connects, over TLS when {@code tls} is not null (the handshake verifies the server's chain and that its
+     * certificate names {@code host}), and, when {@code password} is not null, authenticates.
+     */
+    public static Resp connect(String host, int port, String password, Duration timeout, SSLSocketFactory tls) throws IOException {
+        int millis = (int) Math.max(1, timeout.toMillis());
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
-            s.setSoTimeout((int) Math.max(1, timeout.toMillis()));
-            s.connect(new InetSocketAddress(host, port), (int) Math.max(1, timeout.toMillis()));
+            s.setSoTimeout(millis);
+            s.connect(new InetSocketAddress(host, port), millis);
+            if (tls != null) {
+                SSLSocket ssl = (SSLSocket) tls.createSocket(s, host, port, true);
+                s = ssl;
+                SSLParameters params = ssl.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                ssl.setSSLParameters(params);
+                ssl.startHandshake(); // bounded by the read timeout set above
+            }
             Resp r = new Resp(s);
             if (password != null) {
                 r.call("AUTH", password);
@@ -65,8 +95,36 @@ public final class Resp implements AutoCloseable {
 
     /** One command on a fresh connection. */
     public static Object once(String host, int port, String password, Duration timeout, String... command) throws IOException {
-        try (Resp r = connect(host, port, password, timeout)) {
+        return once(host, port, password, timeout, null, command);
+    }
+
+    /** One command on a fresh connection, over TLS when {@code tls} is not null. */
+    public static Object once(String host, int port, String password, Duration timeout, SSLSocketFactory tls, String... command)
+            throws IOException {
+        try (Resp r = connect(host, port, password, timeout, tls)) {
             return r.call(command);
+        }
+    }
+
+    /** TLS sockets that trust exactly the certificates of a PEM file (a CA's certificate), not the JVM's trust store. */
+    public static SSLSocketFactory trusting(Path caCertificatePem) {
+        try (var in = Files.newInputStream(caCertificatePem)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trust.setCertificateEntry("ca" + i++, c);
+            }
+            if (i == 0) {
+                throw new IllegalArgumentException(caCertificatePem + " holds no certificate");
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx.getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("Could not read the CA certificate " + caCertificatePem + ": " + e, e);
         }
     }
 
