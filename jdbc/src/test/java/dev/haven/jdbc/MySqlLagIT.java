@@ -20,7 +20,6 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -46,106 +45,38 @@ class MySqlLagIT {
             }
             cluster.awaitReplicated(Duration.ofSeconds(10));
             MariaDbNode lagging = cluster.replicas().get(0);
-            int maxSeq = 100_000;
-            AtomicLongArray ackedAt = new AtomicLongArray(maxSeq); // seq -> nanoTime of acknowledgement
-            AtomicLong lastSeq = new AtomicLong();
-            AtomicBoolean run = new AtomicBoolean(true);
-            record Read(long startNanos, long seq, int port) {}
-            List<Read> reads = new CopyOnWriteArrayList<>();
-            List<Throwable> errors = new CopyOnWriteArrayList<>();
-            Thread writer = new Thread(() -> {
-                try (Connection c = ds.getConnection();
-                        PreparedStatement ps = c.prepareStatement("UPDATE heartbeat SET seq = ? WHERE id = 1")) {
-                    for (int n = 1; n < maxSeq && run.get(); n++) {
-                        ps.setLong(1, n);
-                        ps.executeUpdate();
-                        ackedAt.set(n, System.nanoTime());
-                        lastSeq.set(n);
-                        Thread.sleep(10);
-                    }
-                } catch (Exception e) {
-                    errors.add(e);
-                }
-            }, "heartbeat-writer");
-            List<Thread> readers = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                readers.add(new Thread(() -> {
-                    while (run.get()) {
-                        long t0 = System.nanoTime();
-                        try (Connection c = ds.getConnection()) {
-                            c.setReadOnly(true);
-                            try (ResultSet rs = c.createStatement().executeQuery("SELECT seq, @@port FROM heartbeat")) {
-                                rs.next();
-                                reads.add(new Read(t0, rs.getLong(1), rs.getInt(2)));
-                            }
-                        } catch (Exception e) {
-                            errors.add(e);
-                        }
-                    }
-                }, "reader-" + i));
-            }
-            try {
-                writer.start();
-                readers.forEach(Thread::start);
+            long tPause;
+            long tResume;
+            long lagTransactions;
+            Heartbeat heartbeat = Heartbeat.start(ds, "SELECT seq, @@port FROM heartbeat");
+            try (heartbeat) {
                 ItSupport.sleep(Duration.ofSeconds(2));
                 cluster.pauseReplay(lagging); // STOP SLAVE SQL_THREAD
-                long tPause = System.nanoTime();
+                tPause = System.nanoTime();
                 ItSupport.sleep(Duration.ofSeconds(5));
-                long lagTransactions = cluster.lagTransactions(lagging);
+                lagTransactions = cluster.lagTransactions(lagging);
                 cluster.resumeReplay(lagging);
-                long tResume = System.nanoTime();
+                tResume = System.nanoTime();
                 ItSupport.sleep(Duration.ofSeconds(3));
-                run.set(false);
-                writer.join(10_000);
-                for (Thread r : readers) {
-                    r.join(10_000);
-                }
-
-                // A read is stale beyond the bound if a write acknowledged more than `bound` before it started is missing.
-                long violations = 0;
-                long onLaggingDuringPause = 0;
-                long onLaggingAfterCatchUp = 0;
-                for (Read r : reads) {
-                    long cutoff = r.startNanos() - bound.toNanos();
-                    long mustSee = 0;
-                    for (long n = Math.min(lastSeq.get(), maxSeq - 1); n > 0; n--) {
-                        long at = ackedAt.get((int) n);
-                        if (at != 0 && at <= cutoff) {
-                            mustSee = n;
-                            break;
-                        }
-                    }
-                    if (r.seq() < mustSee) {
-                        violations++;
-                    }
-                    if (r.port() == lagging.directPort()) {
-                        if (r.startNanos() > tPause + bound.toNanos() + 300_000_000L && r.startNanos() < tResume) {
-                            onLaggingDuringPause++;
-                        }
-                        if (r.startNanos() > tResume + 1_000_000_000L) {
-                            onLaggingAfterCatchUp++;
-                        }
-                    }
-                }
-                long skipped = events.stream().filter(e -> e instanceof HavenEvent.StaleReplicaSkipped s
-                        && s.endpoint().port() == lagging.port()).count();
-                System.out.printf("%s: reads=%d lagTransactions=%d violations=%d onLaggingDuringPause=%d afterCatchUp=%d"
-                        + " skipped=%d%n", driver, reads.size(), lagTransactions, violations, onLaggingDuringPause,
-                        onLaggingAfterCatchUp, skipped);
-                assertThat(errors).isEmpty();
-                assertThat(lagTransactions).as("replica fell behind (transactions)").isPositive();
-                assertThat(reads.size()).isGreaterThan(500);
-                assertThat(violations).as("reads staler than the %s bound", bound).isZero();
-                assertThat(onLaggingDuringPause).as("reads served by the paused replica while beyond the bound").isZero();
-                assertThat(skipped).as("StaleReplicaSkipped events for the paused replica").isPositive();
-                assertThat(onLaggingAfterCatchUp).as("reads back on the replica after it caught up").isPositive();
-            } finally {
-                run.set(false);
-                writer.join(10_000);
-                for (Thread r : readers) {
-                    r.join(10_000);
-                }
             }
+            List<Heartbeat.Read> reads = heartbeat.reads();
+            long violations = reads.stream().filter(r -> heartbeat.beyond(r, bound)).count();
+            long onLaggingDuringPause = reads.stream().filter(r -> r.port() == lagging.directPort()
+                    && r.startNanos() > tPause + bound.toNanos() + 300_000_000L && r.startNanos() < tResume).count();
+            long onLaggingAfterCatchUp = reads.stream().filter(r -> r.port() == lagging.directPort()
+                    && r.startNanos() > tResume + 1_000_000_000L).count();
+            long skipped = events.stream().filter(e -> e instanceof HavenEvent.StaleReplicaSkipped s
+                    && s.endpoint().port() == lagging.port()).count();
+            System.out.printf("%s: reads=%d lagTransactions=%d violations=%d onLaggingDuringPause=%d afterCatchUp=%d"
+                    + " skipped=%d%n", driver, reads.size(), lagTransactions, violations, onLaggingDuringPause,
+                    onLaggingAfterCatchUp, skipped);
+            assertThat(heartbeat.errors()).isEmpty();
+            assertThat(lagTransactions).as("replica fell behind (transactions)").isPositive();
+            assertThat(reads.size()).isGreaterThan(500);
+            assertThat(violations).as("reads staler than the %s bound", bound).isZero();
+            assertThat(onLaggingDuringPause).as("reads served by the paused replica while beyond the bound").isZero();
+            assertThat(skipped).as("StaleReplicaSkipped events for the paused replica").isPositive();
+            assertThat(onLaggingAfterCatchUp).as("reads back on the replica after it caught up").isPositive();
         }
     }
 
