@@ -6,7 +6,6 @@ import dev.haven.Consistency;
 import dev.haven.HavenFailure;
 import dev.haven.HavenSession;
 import dev.haven.event.HavenEvent;
-import dev.haven.testkit.mariadb.HavenMariaDb;
 import dev.haven.testkit.mariadb.MariaDbCluster;
 import dev.haven.testkit.mariadb.MariaDbNode;
 import java.sql.Connection;
@@ -20,21 +19,30 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Lag measured Haven's way on MariaDB (the writer's GTID history against what each replica executed): a replica whose
  * SQL thread is stopped leaves bounded-staleness reads, and SESSION reads go only where the session's last GTID was
- * executed, through both drivers.
+ * executed.
+ *
+ * <p>One driver per test: positions, lag and session marks are the provider's SQL on MariaDB's GTID variables, the same
+ * through either driver; what differs between the drivers (URL, timeouts, read-only sessions, error codes, lost
+ * connections) is covered with both by {@link MySqlRoutingIT} and {@link MySqlFailoverIT}. These are the two longest
+ * MySQL runs, so each driver carries one of them: the lag bound through MariaDB Connector/J, SESSION through MySQL
+ * Connector/J. Both tests leave every replica replaying: they share one cluster.
  */
-@HavenMariaDb(replicas = 2)
 class MySqlLagIT {
 
+    @RegisterExtension
+    static final SharedMariaDbCluster clusters = new SharedMariaDbCluster(() -> MariaDbCluster.builder().replicas(2).start());
+
     @ParameterizedTest
-    @EnumSource(MariaDbSupport.Driver.class)
-    void replicaWithItsSqlThreadStoppedServesNoReadBeyondTheBound(MariaDbSupport.Driver driver, MariaDbCluster cluster)
-            throws Exception {
+    @EnumSource(value = MariaDbSupport.Driver.class, names = "MARIADB_CONNECTOR_J")
+    void replicaWithItsSqlThreadStoppedServesNoReadBeyondTheBound(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.shared();
         List<HavenEvent> events = ItSupport.events();
         Duration bound = Duration.ofSeconds(1);
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events,
@@ -50,14 +58,14 @@ class MySqlLagIT {
             long lagTransactions;
             Heartbeat heartbeat = Heartbeat.start(ds, "SELECT seq, @@port FROM heartbeat");
             try (heartbeat) {
-                ItSupport.sleep(Duration.ofSeconds(2));
+                ItSupport.sleep(Duration.ofSeconds(1));
                 cluster.pauseReplay(lagging); // STOP SLAVE SQL_THREAD
                 tPause = System.nanoTime();
-                ItSupport.sleep(Duration.ofSeconds(5));
+                ItSupport.sleep(Duration.ofSeconds(3)); // beyond the bound from 1 s on: 2 s of reads that must avoid it
                 lagTransactions = cluster.lagTransactions(lagging);
                 cluster.resumeReplay(lagging);
                 tResume = System.nanoTime();
-                ItSupport.sleep(Duration.ofSeconds(3));
+                ItSupport.sleep(Duration.ofMillis(2500)); // caught up within a probe round: 1.5 s of reads back on it
             }
             List<Heartbeat.Read> reads = heartbeat.reads();
             long violations = reads.stream().filter(r -> heartbeat.beyond(r, bound)).count();
@@ -81,9 +89,9 @@ class MySqlLagIT {
     }
 
     @ParameterizedTest
-    @EnumSource(MariaDbSupport.Driver.class)
-    void sessionReadsSeeTheSessionsWritesWithReplayPausedAtRandom(MariaDbSupport.Driver driver, MariaDbCluster cluster)
-            throws Exception {
+    @EnumSource(value = MariaDbSupport.Driver.class, names = "MYSQL_CONNECTOR_J")
+    void sessionReadsSeeTheSessionsWritesWithReplayPausedAtRandom(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.shared();
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, ItSupport.events(),
                 Consistency.SESSION), cluster)) {
             try (Connection c = ds.getConnection()) {
@@ -143,7 +151,7 @@ class MySqlLagIT {
             }
             threads.forEach(Thread::start);
             Random random = new Random(23);
-            long end = System.nanoTime() + Duration.ofSeconds(16).toNanos();
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos(); // ~10 pauses
             int pauses = 0;
             try {
                 while (System.nanoTime() < end) {
@@ -166,7 +174,7 @@ class MySqlLagIT {
             violations.stream().limit(10).forEach(v -> System.out.println("  violation: " + v));
             errors.stream().limit(3).forEach(Throwable::printStackTrace);
             assertThat(errors).as("errors other than Haven's failure model").isEmpty();
-            assertThat(pairs.get()).as("write-then-read pairs").isGreaterThan(1000);
+            assertThat(pairs.get()).as("write-then-read pairs").isGreaterThan(500);
             assertThat(violations).as("SESSION reads that missed the session's latest acknowledged write").isEmpty();
             assertThat(share).as("%% of SESSION reads served by a replica").isGreaterThan(10.0);
         }
