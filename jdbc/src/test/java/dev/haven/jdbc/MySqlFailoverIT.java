@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.haven.Consistency;
 import dev.haven.ReadFallback;
 import dev.haven.event.HavenEvent;
-import dev.haven.testkit.mariadb.HavenMariaDb;
 import dev.haven.testkit.mariadb.MariaDbCluster;
 import dev.haven.testkit.mariadb.MariaDbNode;
 import java.sql.Connection;
@@ -15,32 +14,46 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** A MariaDB primary killed and a replica promoted while 8 threads read and write, through both drivers. */
-@HavenMariaDb(replicas = 2, semiSync = true)
+/**
+ * A MariaDB primary killed and a replica promoted while 8 threads read and write, through both drivers (how a lost
+ * connection surfaces differs between them). The replica kills restart their replicas afterwards and share one cluster;
+ * a writer kill or freeze leaves a promoted replica behind, so the cluster is replaced after it.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MySqlFailoverIT {
+
+    @RegisterExtension
+    static final SharedMariaDbCluster clusters = new SharedMariaDbCluster(
+            () -> MariaDbCluster.builder().replicas(2).semiSync().start());
 
     /** How soon after the promotion writes must succeed again: the brief's 0.5 s. */
     private static final Duration WRITES_BACK = Duration.ofMillis(500);
 
+    @Order(2)
     @ParameterizedTest
     @EnumSource(MariaDbSupport.Driver.class)
-    void writerKilledAndReplicaPromotedUnderLoad(MariaDbSupport.Driver driver, MariaDbCluster cluster) throws Exception {
+    void writerKilledAndReplicaPromotedUnderLoad(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.toSpoil();
         List<HavenEvent> events = ItSupport.events();
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events, Consistency.EVENTUAL),
                 cluster)) {
             Workload.createSchemaMySql(ds);
             cluster.awaitReplicated(Duration.ofSeconds(10)); // the table exists on every replica before reads start
             Workload load = Workload.mysql(ds, 8, 0.5, 2_000_000).start();
-            ItSupport.sleep(Duration.ofSeconds(2));
+            ItSupport.sleep(Duration.ofSeconds(1));
 
             long tKill = System.nanoTime();
             cluster.killWriter();
             MariaDbNode promoted = cluster.promote(cluster.mostAdvancedReplica()); // applies its relay log first
             long tPromoted = cluster.lastPromotionNanoTime();
-            ItSupport.sleep(Duration.ofSeconds(3));
+            ItSupport.sleep(Duration.ofSeconds(2)); // hundreds of writes on the new writer
             load.close();
 
             List<Workload.Op> readErrors = load.failures(false);
@@ -73,19 +86,18 @@ class MySqlFailoverIT {
 
     /**
      * The writer hangs at its proxy (no RST, nothing answered): declared down within {@code probe-interval + 2 x
-     * probe-timeout} (a loaded server gets one more round), no thread blocked past the statement deadline, a promoted
-     * replica takes the writes.
+     * probe-timeout} (a loaded server gets one more round), every blocked thread released when it is (aborted), a
+     * promoted replica takes the writes. Both drivers. MariaDB Connector/J's own abort() of a connection whose query
+     * runs sends {@code KILL} over a new connection and then waits for the socket's read lock, held by the blocked
+     * thread until its read times out: threads came back 3,027-3,557 ms after they started (deadline 3 s) and the first
+     * write on the promoted replica 2,449-3,287 ms after the promotion, until Haven closed the socket itself first
+     * ({@code AbortableSockets}).
      */
-    /**
-     * Both drivers. MariaDB Connector/J's own abort() of a connection whose query runs sends {@code KILL} over a new
-     * connection and then waits for the socket's read lock, held by the blocked thread until its read times out: threads
-     * came back 3,027-3,557 ms after they started (deadline 3 s) and the first write on the promoted replica
-     * 2,449-3,287 ms after the promotion, until Haven closed the socket itself first ({@code AbortableSockets}).
-     */
+    @Order(3)
     @ParameterizedTest
     @EnumSource(MariaDbSupport.Driver.class)
-    void writerFrozenAtTheProxyIsDetectedAndNoThreadStaysBlocked(MariaDbSupport.Driver driver, MariaDbCluster cluster)
-            throws Exception {
+    void writerFrozenAtTheProxyIsDetectedAndNoThreadStaysBlocked(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.toSpoil();
         List<HavenEvent> events = ItSupport.events();
         Duration probeInterval = Duration.ofMillis(500);
         Duration probeTimeout = Duration.ofMillis(400);
@@ -96,7 +108,7 @@ class MySqlFailoverIT {
             cluster.awaitReplicated(Duration.ofSeconds(10));
             MariaDbNode oldWriter = cluster.primary();
             Workload load = Workload.mysql(ds, 8, 0.5, 2_000_000).start();
-            ItSupport.sleep(Duration.ofSeconds(2));
+            ItSupport.sleep(Duration.ofSeconds(1));
             long tFreeze = System.nanoTime();
             int eventsBefore = events.size();
             cluster.freeze(oldWriter);
@@ -105,7 +117,7 @@ class MySqlFailoverIT {
             long detected = System.nanoTime() - tFreeze;
             MariaDbNode promoted = cluster.promote(cluster.replicas().get(0));
             long tPromoted = cluster.lastPromotionNanoTime();
-            ItSupport.sleep(Duration.ofSeconds(3));
+            ItSupport.sleep(Duration.ofSeconds(2));
             load.close();
             cluster.unfreeze(oldWriter);
 
@@ -132,10 +144,11 @@ class MySqlFailoverIT {
      * Replicas killed one by one under 8 reading threads: 0 read errors; with none left, reads go to the writer
      * ({@code read-fallback=writer}), or fail as {@link HavenUnavailableException} with {@code read-fallback=fail}.
      */
+    @Order(1)
     @ParameterizedTest
     @EnumSource(MariaDbSupport.Driver.class)
-    void replicasKilledReadsMoveWithoutErrorsThenToTheWriterOrFailClearly(MariaDbSupport.Driver driver,
-            MariaDbCluster cluster) throws Exception {
+    void replicasKilledReadsMoveWithoutErrorsThenToTheWriterOrFailClearly(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.shared();
         List<HavenEvent> events = ItSupport.events();
         Consistency bounded = Consistency.boundedStaleness(Duration.ofSeconds(1));
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events, bounded), cluster);
@@ -146,10 +159,10 @@ class MySqlFailoverIT {
             Workload load = Workload.mysql(ds, 8, 0.0, 2_000_000).start();
             ItSupport.sleep(Duration.ofSeconds(1));
             cluster.kill(cluster.replicas().get(0));
-            ItSupport.sleep(Duration.ofSeconds(2));
+            ItSupport.sleep(Duration.ofSeconds(1));
             cluster.kill(cluster.replicas().get(1));
             long tAllDown = System.nanoTime();
-            ItSupport.sleep(Duration.ofSeconds(2));
+            ItSupport.sleep(Duration.ofMillis(1500)); // reads from 1 s after the last kill on must all be on the writer
             load.close();
             int writerPort = cluster.primary().directPort();
             long onWriterAfter = load.reads().stream().filter(o -> o.error() == null && o.startNanos() > tAllDown + 1_000_000_000L
@@ -173,5 +186,33 @@ class MySqlFailoverIT {
             assertThat(onWriterAfter).isEqualTo(lateReads);
             assertThat((Throwable) refused).isInstanceOf(HavenUnavailableException.class);
         }
+        restartReplicas(cluster);
+    }
+
+    /**
+     * Restarts the killed replicas and waits until the primary commits semi-synchronously again (it fell back to
+     * asynchronous commits when they died): the cluster as the next test expects it.
+     */
+    private static void restartReplicas(MariaDbCluster cluster) throws InterruptedException {
+        for (MariaDbNode r : cluster.replicas()) {
+            if (!r.isRunning()) {
+                cluster.restart(r);
+            }
+        }
+        MariaDbNode primary = cluster.primary();
+        primary.execute("CREATE TABLE IF NOT EXISTS " + cluster.database() + ".replica_restarts (id int PRIMARY KEY, n int NOT NULL)"
+                + " ENGINE=InnoDB");
+        // the primary switches back to semi-sync once a replica acknowledges a transaction: write until it has
+        ItSupport.await("semi-sync commits with both replicas again", Duration.ofSeconds(20), () -> {
+            primary.execute("INSERT INTO " + cluster.database() + ".replica_restarts VALUES (1, 1) ON DUPLICATE KEY UPDATE n = n + 1");
+            return "ON".equals(status(primary, "Rpl_semi_sync_master_status"))
+                    && Integer.toString(cluster.replicas().size()).equals(status(primary, "Rpl_semi_sync_master_clients"));
+        });
+        cluster.awaitReplicated(Duration.ofSeconds(20));
+    }
+
+    private static String status(MariaDbNode node, String variable) {
+        return node.queryString("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = '"
+                + variable + "'");
     }
 }

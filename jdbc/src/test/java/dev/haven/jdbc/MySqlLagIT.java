@@ -6,7 +6,6 @@ import dev.haven.Consistency;
 import dev.haven.HavenFailure;
 import dev.haven.HavenSession;
 import dev.haven.event.HavenEvent;
-import dev.haven.testkit.mariadb.HavenMariaDb;
 import dev.haven.testkit.mariadb.MariaDbCluster;
 import dev.haven.testkit.mariadb.MariaDbNode;
 import java.sql.Connection;
@@ -20,22 +19,30 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Lag measured Haven's way on MariaDB (the writer's GTID history against what each replica executed): a replica whose
  * SQL thread is stopped leaves bounded-staleness reads, and SESSION reads go only where the session's last GTID was
- * executed, through both drivers.
+ * executed.
+ *
+ * <p>One driver per test: positions, lag and session marks are the provider's SQL on MariaDB's GTID variables, the same
+ * through either driver; what differs between the drivers (URL, timeouts, read-only sessions, error codes, lost
+ * connections) is covered with both by {@link MySqlRoutingIT} and {@link MySqlFailoverIT}. These are the two longest
+ * MySQL runs, so each driver carries one of them: the lag bound through MariaDB Connector/J, SESSION through MySQL
+ * Connector/J. Both tests leave every replica replaying: they share one cluster.
  */
-@HavenMariaDb(replicas = 2)
 class MySqlLagIT {
 
+    @RegisterExtension
+    static final SharedMariaDbCluster clusters = new SharedMariaDbCluster(() -> MariaDbCluster.builder().replicas(2).start());
+
     @ParameterizedTest
-    @EnumSource(MariaDbSupport.Driver.class)
-    void replicaWithItsSqlThreadStoppedServesNoReadBeyondTheBound(MariaDbSupport.Driver driver, MariaDbCluster cluster)
-            throws Exception {
+    @EnumSource(value = MariaDbSupport.Driver.class, names = "MARIADB_CONNECTOR_J")
+    void replicaWithItsSqlThreadStoppedServesNoReadBeyondTheBound(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.shared();
         List<HavenEvent> events = ItSupport.events();
         Duration bound = Duration.ofSeconds(1);
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events,
@@ -46,113 +53,45 @@ class MySqlLagIT {
             }
             cluster.awaitReplicated(Duration.ofSeconds(10));
             MariaDbNode lagging = cluster.replicas().get(0);
-            int maxSeq = 100_000;
-            AtomicLongArray ackedAt = new AtomicLongArray(maxSeq); // seq -> nanoTime of acknowledgement
-            AtomicLong lastSeq = new AtomicLong();
-            AtomicBoolean run = new AtomicBoolean(true);
-            record Read(long startNanos, long seq, int port) {}
-            List<Read> reads = new CopyOnWriteArrayList<>();
-            List<Throwable> errors = new CopyOnWriteArrayList<>();
-            Thread writer = new Thread(() -> {
-                try (Connection c = ds.getConnection();
-                        PreparedStatement ps = c.prepareStatement("UPDATE heartbeat SET seq = ? WHERE id = 1")) {
-                    for (int n = 1; n < maxSeq && run.get(); n++) {
-                        ps.setLong(1, n);
-                        ps.executeUpdate();
-                        ackedAt.set(n, System.nanoTime());
-                        lastSeq.set(n);
-                        Thread.sleep(10);
-                    }
-                } catch (Exception e) {
-                    errors.add(e);
-                }
-            }, "heartbeat-writer");
-            List<Thread> readers = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                readers.add(new Thread(() -> {
-                    while (run.get()) {
-                        long t0 = System.nanoTime();
-                        try (Connection c = ds.getConnection()) {
-                            c.setReadOnly(true);
-                            try (ResultSet rs = c.createStatement().executeQuery("SELECT seq, @@port FROM heartbeat")) {
-                                rs.next();
-                                reads.add(new Read(t0, rs.getLong(1), rs.getInt(2)));
-                            }
-                        } catch (Exception e) {
-                            errors.add(e);
-                        }
-                    }
-                }, "reader-" + i));
-            }
-            try {
-                writer.start();
-                readers.forEach(Thread::start);
-                ItSupport.sleep(Duration.ofSeconds(2));
+            long tPause;
+            long tResume;
+            long lagTransactions;
+            Heartbeat heartbeat = Heartbeat.start(ds, "SELECT seq, @@port FROM heartbeat");
+            try (heartbeat) {
+                ItSupport.sleep(Duration.ofSeconds(1));
                 cluster.pauseReplay(lagging); // STOP SLAVE SQL_THREAD
-                long tPause = System.nanoTime();
-                ItSupport.sleep(Duration.ofSeconds(5));
-                long lagTransactions = cluster.lagTransactions(lagging);
+                tPause = System.nanoTime();
+                ItSupport.sleep(Duration.ofSeconds(3)); // beyond the bound from 1 s on: 2 s of reads that must avoid it
+                lagTransactions = cluster.lagTransactions(lagging);
                 cluster.resumeReplay(lagging);
-                long tResume = System.nanoTime();
-                ItSupport.sleep(Duration.ofSeconds(3));
-                run.set(false);
-                writer.join(10_000);
-                for (Thread r : readers) {
-                    r.join(10_000);
-                }
-
-                // A read is stale beyond the bound if a write acknowledged more than `bound` before it started is missing.
-                long violations = 0;
-                long onLaggingDuringPause = 0;
-                long onLaggingAfterCatchUp = 0;
-                for (Read r : reads) {
-                    long cutoff = r.startNanos() - bound.toNanos();
-                    long mustSee = 0;
-                    for (long n = Math.min(lastSeq.get(), maxSeq - 1); n > 0; n--) {
-                        long at = ackedAt.get((int) n);
-                        if (at != 0 && at <= cutoff) {
-                            mustSee = n;
-                            break;
-                        }
-                    }
-                    if (r.seq() < mustSee) {
-                        violations++;
-                    }
-                    if (r.port() == lagging.directPort()) {
-                        if (r.startNanos() > tPause + bound.toNanos() + 300_000_000L && r.startNanos() < tResume) {
-                            onLaggingDuringPause++;
-                        }
-                        if (r.startNanos() > tResume + 1_000_000_000L) {
-                            onLaggingAfterCatchUp++;
-                        }
-                    }
-                }
-                long skipped = events.stream().filter(e -> e instanceof HavenEvent.StaleReplicaSkipped s
-                        && s.endpoint().port() == lagging.port()).count();
-                System.out.printf("%s: reads=%d lagTransactions=%d violations=%d onLaggingDuringPause=%d afterCatchUp=%d"
-                        + " skipped=%d%n", driver, reads.size(), lagTransactions, violations, onLaggingDuringPause,
-                        onLaggingAfterCatchUp, skipped);
-                assertThat(errors).isEmpty();
-                assertThat(lagTransactions).as("replica fell behind (transactions)").isPositive();
-                assertThat(reads.size()).isGreaterThan(500);
-                assertThat(violations).as("reads staler than the %s bound", bound).isZero();
-                assertThat(onLaggingDuringPause).as("reads served by the paused replica while beyond the bound").isZero();
-                assertThat(skipped).as("StaleReplicaSkipped events for the paused replica").isPositive();
-                assertThat(onLaggingAfterCatchUp).as("reads back on the replica after it caught up").isPositive();
-            } finally {
-                run.set(false);
-                writer.join(10_000);
-                for (Thread r : readers) {
-                    r.join(10_000);
-                }
+                tResume = System.nanoTime();
+                ItSupport.sleep(Duration.ofMillis(2500)); // caught up within a probe round: 1.5 s of reads back on it
             }
+            List<Heartbeat.Read> reads = heartbeat.reads();
+            long violations = reads.stream().filter(r -> heartbeat.beyond(r, bound)).count();
+            long onLaggingDuringPause = reads.stream().filter(r -> r.port() == lagging.directPort()
+                    && r.startNanos() > tPause + bound.toNanos() + 300_000_000L && r.startNanos() < tResume).count();
+            long onLaggingAfterCatchUp = reads.stream().filter(r -> r.port() == lagging.directPort()
+                    && r.startNanos() > tResume + 1_000_000_000L).count();
+            long skipped = events.stream().filter(e -> e instanceof HavenEvent.StaleReplicaSkipped s
+                    && s.endpoint().port() == lagging.port()).count();
+            System.out.printf("%s: reads=%d lagTransactions=%d violations=%d onLaggingDuringPause=%d afterCatchUp=%d"
+                    + " skipped=%d%n", driver, reads.size(), lagTransactions, violations, onLaggingDuringPause,
+                    onLaggingAfterCatchUp, skipped);
+            assertThat(heartbeat.errors()).isEmpty();
+            assertThat(lagTransactions).as("replica fell behind (transactions)").isPositive();
+            assertThat(reads.size()).isGreaterThan(500);
+            assertThat(violations).as("reads staler than the %s bound", bound).isZero();
+            assertThat(onLaggingDuringPause).as("reads served by the paused replica while beyond the bound").isZero();
+            assertThat(skipped).as("StaleReplicaSkipped events for the paused replica").isPositive();
+            assertThat(onLaggingAfterCatchUp).as("reads back on the replica after it caught up").isPositive();
         }
     }
 
     @ParameterizedTest
-    @EnumSource(MariaDbSupport.Driver.class)
-    void sessionReadsSeeTheSessionsWritesWithReplayPausedAtRandom(MariaDbSupport.Driver driver, MariaDbCluster cluster)
-            throws Exception {
+    @EnumSource(value = MariaDbSupport.Driver.class, names = "MYSQL_CONNECTOR_J")
+    void sessionReadsSeeTheSessionsWritesWithReplayPausedAtRandom(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.shared();
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, ItSupport.events(),
                 Consistency.SESSION), cluster)) {
             try (Connection c = ds.getConnection()) {
@@ -212,7 +151,7 @@ class MySqlLagIT {
             }
             threads.forEach(Thread::start);
             Random random = new Random(23);
-            long end = System.nanoTime() + Duration.ofSeconds(16).toNanos();
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos(); // ~10 pauses
             int pauses = 0;
             try {
                 while (System.nanoTime() < end) {
@@ -235,7 +174,8 @@ class MySqlLagIT {
             violations.stream().limit(10).forEach(v -> System.out.println("  violation: " + v));
             errors.stream().limit(3).forEach(Throwable::printStackTrace);
             assertThat(errors).as("errors other than Haven's failure model").isEmpty();
-            assertThat(pairs.get()).as("write-then-read pairs").isGreaterThan(1000);
+            // 930-964 pairs at load ~15, 499 at load ~18 with two CPU burners: the floor only proves the threads ran
+            assertThat(pairs.get()).as("write-then-read pairs").isGreaterThan(300);
             assertThat(violations).as("SESSION reads that missed the session's latest acknowledged write").isEmpty();
             assertThat(share).as("%% of SESSION reads served by a replica").isGreaterThan(10.0);
         }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.haven.Consistency;
 import dev.haven.HavenFailure;
 import dev.haven.event.HavenEvent;
-import dev.haven.testkit.mariadb.HavenMariaDb;
 import dev.haven.testkit.mariadb.MariaDbCluster;
 import dev.haven.testkit.mariadb.MariaDbNode;
 import java.sql.Connection;
@@ -22,20 +21,31 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * MariaDB 10.11 primary + 2 replicas from the testkit, through MariaDB Connector/J and MySQL Connector/J: routing, the
  * provider detected, a demoted writer's 1290 followed to the new writer, deadlocks and lock waits left to the
- * application.
+ * application. Both drivers everywhere: what differs between them is exactly what these tests exercise (the URL, how a
+ * session refuses writes, the error codes and SQLStates surfaced). One cluster serves every test but the demotion,
+ * which leaves a promoted replica behind (its second run gets a fresh cluster).
  */
-@HavenMariaDb(replicas = 2)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MySqlRoutingIT {
 
+    @RegisterExtension
+    static final SharedMariaDbCluster clusters = new SharedMariaDbCluster(() -> MariaDbCluster.builder().replicas(2).start());
+
+    @Order(1)
     @ParameterizedTest
     @EnumSource(MariaDbSupport.Driver.class)
-    void writesGoToThePrimaryAndReadsToTheReplicas(MariaDbSupport.Driver driver, MariaDbCluster cluster) throws Exception {
+    void writesGoToThePrimaryAndReadsToTheReplicas(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.shared();
         List<HavenEvent> events = ItSupport.events();
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events,
                 Consistency.boundedStaleness(Duration.ofSeconds(1))), cluster)) {
@@ -79,10 +89,11 @@ class MySqlRoutingIT {
         }
     }
 
+    @Order(2)
     @ParameterizedTest
     @EnumSource(MariaDbSupport.Driver.class)
-    void deadlockAndLockWaitAreTheApplicationsNotAFailover(MariaDbSupport.Driver driver, MariaDbCluster cluster)
-            throws Exception {
+    void deadlockAndLockWaitAreTheApplicationsNotAFailover(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.shared();
         List<HavenEvent> events = ItSupport.events();
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events, Consistency.EVENTUAL),
                 cluster)) {
@@ -162,10 +173,11 @@ class MySqlRoutingIT {
      * The writer is made read-only (what RDS and orchestrators do before promoting) and a replica promoted: the writes
      * that reach the old writer are refused with 1290, Haven looks again, and every write lands on the new writer.
      */
+    @Order(3)
     @ParameterizedTest
     @EnumSource(MariaDbSupport.Driver.class)
-    void demotedWriterAnswering1290SendsWritesToTheNewWriter(MariaDbSupport.Driver driver, MariaDbCluster cluster)
-            throws Exception {
+    void demotedWriterAnswering1290SendsWritesToTheNewWriter(MariaDbSupport.Driver driver) throws Exception {
+        MariaDbCluster cluster = clusters.toSpoil();
         List<HavenEvent> events = ItSupport.events();
         Duration writerWait = Duration.ofSeconds(10); // covers the testkit's promotion on a loaded machine
         try (HavenDataSource ds = MariaDbSupport.ready(MariaDbSupport.builder(cluster, driver, events, Consistency.EVENTUAL)

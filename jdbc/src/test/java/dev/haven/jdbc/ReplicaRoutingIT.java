@@ -9,16 +9,10 @@ import dev.haven.testkit.HavenPostgres;
 import dev.haven.testkit.PgNode;
 import dev.haven.testkit.PostgresCluster;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.Test;
 
 /** Reads on replicas: lag bound, replica loss, fallback, and where read-only work lands. */
@@ -89,95 +83,33 @@ class ReplicaRoutingIT {
             }
             cluster.awaitReplicated(Duration.ofSeconds(10));
             PgNode lagging = cluster.replicas().get(0);
-            int maxSeq = 100_000;
-            AtomicLongArray ackedAt = new AtomicLongArray(maxSeq); // seq -> nanoTime of acknowledgement
-            AtomicLong lastSeq = new AtomicLong();
-            AtomicBoolean run = new AtomicBoolean(true);
-            record Read(long startNanos, long seq, int port) {}
-            List<Read> reads = new CopyOnWriteArrayList<>();
-            List<Throwable> errors = new CopyOnWriteArrayList<>();
-
-            Thread writer = new Thread(() -> {
-                try (Connection c = ds.getConnection();
-                        PreparedStatement ps = c.prepareStatement("UPDATE heartbeat SET seq = ? WHERE id = 1")) {
-                    for (int n = 1; n < maxSeq && run.get(); n++) {
-                        ps.setLong(1, n);
-                        ps.executeUpdate();
-                        ackedAt.set(n, System.nanoTime());
-                        lastSeq.set(n);
-                        Thread.sleep(10);
-                    }
-                } catch (Exception e) {
-                    errors.add(e);
-                }
-            });
-            List<Thread> readers = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                readers.add(new Thread(() -> {
-                    while (run.get()) {
-                        long t0 = System.nanoTime();
-                        try (Connection c = ds.getConnection()) {
-                            c.setReadOnly(true);
-                            try (ResultSet rs = c.createStatement().executeQuery("SELECT seq, inet_server_port() FROM heartbeat")) {
-                                rs.next();
-                                reads.add(new Read(t0, rs.getLong(1), rs.getInt(2)));
-                            }
-                        } catch (Exception e) {
-                            errors.add(e);
-                        }
-                    }
-                }));
+            long tPause;
+            long tResume;
+            long lagBytes;
+            Heartbeat heartbeat = Heartbeat.start(ds, "SELECT seq, inet_server_port() FROM heartbeat");
+            try (heartbeat) {
+                ItSupport.sleep(Duration.ofSeconds(2));
+                cluster.pauseReplay(lagging);
+                tPause = System.nanoTime();
+                ItSupport.sleep(Duration.ofSeconds(5));
+                lagBytes = cluster.lagBytes(lagging);
+                cluster.resumeReplay(lagging);
+                tResume = System.nanoTime();
+                ItSupport.sleep(Duration.ofSeconds(3));
             }
-            writer.start();
-            readers.forEach(Thread::start);
-            ItSupport.sleep(Duration.ofSeconds(2));
-            cluster.pauseReplay(lagging);
-            long tPause = System.nanoTime();
-            ItSupport.sleep(Duration.ofSeconds(5));
-            long lagBytes = cluster.lagBytes(lagging);
-            cluster.resumeReplay(lagging);
-            long tResume = System.nanoTime();
-            ItSupport.sleep(Duration.ofSeconds(3));
-            run.set(false);
-            writer.join(10_000);
-            for (Thread r : readers) {
-                r.join(10_000);
-            }
-
-            // A read is stale beyond the bound if a write acknowledged more than `bound` before the read
-            // started is not visible to it.
-            long violations = 0;
-            long worstNanos = 0;
-            long onLaggingDuringPause = 0;
-            long onLaggingAfterCatchUp = 0;
-            for (Read r : reads) {
-                long cutoff = r.startNanos() - bound.toNanos();
-                long mustSee = 0;
-                for (long n = Math.min(lastSeq.get(), maxSeq - 1); n > 0; n--) {
-                    long at = ackedAt.get((int) n);
-                    if (at != 0 && at <= cutoff) {
-                        mustSee = n;
-                        break;
-                    }
-                }
-                if (r.seq() < mustSee) {
-                    violations++;
-                    worstNanos = Math.max(worstNanos, r.startNanos() - ackedAt.get((int) r.seq() + 1));
-                }
-                if (r.port() == lagging.directPort()) {
-                    if (r.startNanos() > tPause + bound.toNanos() + 300_000_000L && r.startNanos() < tResume) {
-                        onLaggingDuringPause++;
-                    }
-                    if (r.startNanos() > tResume + 1_000_000_000L) {
-                        onLaggingAfterCatchUp++;
-                    }
-                }
-            }
+            List<Heartbeat.Read> reads = heartbeat.reads();
+            long violations = reads.stream().filter(r -> heartbeat.beyond(r, bound)).count();
+            long worstNanos = reads.stream().filter(r -> heartbeat.beyond(r, bound)).mapToLong(heartbeat::stalenessNanos).max()
+                    .orElse(0);
+            long onLaggingDuringPause = reads.stream().filter(r -> r.port() == lagging.directPort()
+                    && r.startNanos() > tPause + bound.toNanos() + 300_000_000L && r.startNanos() < tResume).count();
+            long onLaggingAfterCatchUp = reads.stream().filter(r -> r.port() == lagging.directPort()
+                    && r.startNanos() > tResume + 1_000_000_000L).count();
             long skipped = events.stream().filter(e -> e instanceof HavenEvent.StaleReplicaSkipped s
                     && s.endpoint().port() == lagging.port()).count();
             System.out.printf("reads=%d lagBytes=%d violations=%d worst=%d ms onLaggingDuringPause=%d afterCatchUp=%d skipped=%d%n",
                     reads.size(), lagBytes, violations, ItSupport.ms(worstNanos), onLaggingDuringPause, onLaggingAfterCatchUp, skipped);
-            assertThat(errors).isEmpty();
+            assertThat(heartbeat.errors()).isEmpty();
             assertThat(lagBytes).as("replica fell behind (bytes)").isPositive();
             assertThat(reads.size()).isGreaterThan(500);
             assertThat(violations).as("reads staler than the %s bound", bound).isZero();
