@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.event.HavenEvent;
 import dev.haven.metrics.HavenMetrics;
+import dev.haven.testkit.SecretScan;
 import dev.haven.testkit.StderrCapture;
 import dev.haven.testkit.dynamodb.DynamoDbRegions;
 import dev.haven.testkit.dynamodb.HavenDynamoDb;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,10 +52,9 @@ class SecretsIT {
         String keyId = regions.credentials().resolveCredentials().accessKeyId();
         AwsCredentialsProvider secrets = () -> AwsSessionCredentials.create(keyId, SECRET_KEY, SESSION_TOKEN);
 
-        List<String> texts = new ArrayList<>();
+        SecretScan scan = new SecretScan(SECRET_KEY, SESSION_TOKEN);
         List<HavenEvent> events = new CopyOnWriteArrayList<>();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        int exceptions = 0;
         int ok = 0;
         Map<String, Integer> failedBy = new java.util.TreeMap<>();
         List<String> log;
@@ -73,8 +70,8 @@ class SecretsIT {
                 HavenMetrics metrics = new HavenMetrics("secrets", client::topology);
                 client.addListener(metrics);
                 metrics.bindTo(registry);
-                texts.add(client.toString());
-                texts.add(client.settings().toString());
+                scan.text(client.toString());
+                scan.text(client.settings().toString());
                 long ready = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (client.topology().writer().isEmpty() && System.nanoTime() < ready) {
                     Thread.sleep(20); // the first heartbeat round: until then writes have no home region
@@ -96,16 +93,15 @@ class SecretsIT {
                         client.getItem(GetItemRequest.builder().tableName("items").key(key).build());
                         ok++;
                     } catch (RuntimeException e) {
-                        exceptions++;
-                        texts.add(stackTrace(e));
+                        scan.exception(e);
                         failedBy.merge(e.getClass().getSimpleName(), 1, Integer::sum);
                     }
                 }
                 if (hangEnds != 0) {
                     regions.unfreeze(HOME);
                 }
-                texts.add(client.toString());
-                texts.add(client.topology().toString());
+                scan.text(client.toString());
+                scan.text(client.topology().toString());
             } finally {
                 regions.unfreeze(HOME);
             }
@@ -120,11 +116,10 @@ class SecretsIT {
             int refused = 0;
             for (java.util.function.Supplier<HavenDynamoDbClient> bad : badConfigs) {
                 try (HavenDynamoDbClient notRefused = bad.get()) {
-                    texts.add(notRefused.toString());
+                    scan.text(notRefused.toString());
                 } catch (RuntimeException e) {
                     refused++;
-                    exceptions++;
-                    texts.add(stackTrace(e));
+                    scan.exception(e);
                 }
             }
             assertThat(refused).as("bad configurations refused, of " + badConfigs.size()).isEqualTo(badConfigs.size());
@@ -140,39 +135,21 @@ class SecretsIT {
                         .build());
                 throw new AssertionError("wrote to a region that is not there");
             } catch (RuntimeException e) {
-                exceptions++;
-                texts.add(stackTrace(e));
+                scan.exception(e);
             }
             log = stderr.lines();
         }
-        for (HavenEvent e : events) {
-            texts.add(e.toString());
-        }
-        int meters = 0;
-        for (Meter m : registry.getMeters()) {
-            meters++;
-            texts.add(m.getId().toString());
-        }
-        List<String> leaks = new ArrayList<>();
-        log.stream().filter(SecretsIT::leaks).forEach(leaks::add);
-        texts.stream().filter(SecretsIT::leaks).forEach(leaks::add);
-        System.err.printf("SecretsIT (DynamoDB): %d of 300 put+get pairs ok, failed %s; scanned %d log lines, %d events, %d exceptions (with"
-                + " causes), %d meters, %d other texts: %d contain the secret key or the session token%n", ok, failedBy, log.size(),
-                events.size(), exceptions, meters, texts.size(), leaks.size());
+        events.forEach(scan::text);
+        List<Meter> meters = registry.getMeters();
+        meters.forEach(m -> scan.text(m.getId()));
+        List<String> leaks = scan.leaks(log);
+        System.err.printf("SecretsIT (DynamoDB): %d of 300 put+get pairs ok, failed %s; scanned %d log lines, %d events,"
+                + " %d exceptions (with causes), %d meters, %d texts in all: %d contain the secret key or the session token%n",
+                ok, failedBy, log.size(), events.size(), scan.exceptions(), meters.size(), scan.texts(), leaks.size());
         assertThat(ok).as("operations answered").isPositive();
         assertThat(events).as("events of the run").isNotEmpty();
-        assertThat(exceptions).as("exceptions scanned").isGreaterThanOrEqualTo(4);
-        assertThat(meters).as("meters scanned").isGreaterThan(0);
+        assertThat(scan.exceptions()).as("exceptions scanned").isGreaterThanOrEqualTo(4);
+        assertThat(meters).as("meters scanned").isNotEmpty();
         assertThat(leaks).as("texts containing the secret key or the session token").isEmpty();
-    }
-
-    private static boolean leaks(String text) {
-        return text != null && (text.contains(SECRET_KEY) || text.contains(SESSION_TOKEN));
-    }
-
-    private static String stackTrace(Throwable t) {
-        StringWriter w = new StringWriter();
-        t.printStackTrace(new PrintWriter(w));
-        return w.toString();
     }
 }

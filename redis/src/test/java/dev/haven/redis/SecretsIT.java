@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.haven.event.HavenEvent;
 import dev.haven.metrics.HavenMetrics;
+import dev.haven.testkit.SecretScan;
 import dev.haven.testkit.StderrCapture;
 import dev.haven.testkit.redis.RedisTopology;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +28,9 @@ class SecretsIT {
 
     @Test
     void thePasswordAppearsNowhereHavenReports() throws Exception {
-        List<String> texts = new ArrayList<>(); // everything scanned besides the log
+        SecretScan scan = new SecretScan(SECRET);
         List<HavenEvent> events = new CopyOnWriteArrayList<>();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        int exceptions = 0;
         List<String> log;
         try (StderrCapture stderr = new StderrCapture();
              RedisTopology redis = RedisTopology.builder().replicas(1).sentinels(3).password(SECRET).start()) {
@@ -42,8 +40,8 @@ class SecretsIT {
                 HavenMetrics metrics = new HavenMetrics("it", client::topology);
                 client.addListener(metrics);
                 metrics.bindTo(registry);
-                texts.add(client.toString());
-                texts.add(client.settings().toString());
+                scan.text(client.toString());
+                scan.text(client.settings().toString());
                 FailoverLoad load = new FailoverLoad(client);
                 ItSupport.sleep(Duration.ofSeconds(1));
                 redis.killPrimaryAndAwaitFailover(Duration.ofSeconds(30));
@@ -51,18 +49,15 @@ class SecretsIT {
                 load.stop();
                 List<Throwable> failures = new ArrayList<>(load.readErrors);
                 failures.addAll(load.otherWriteErrors);
-                for (Throwable t : failures) {
-                    exceptions++;
-                    texts.add(stackTrace(t));
-                }
-                texts.addAll(load.unknownCauses);
+                failures.forEach(scan::exception);
+                load.unknownCauses.forEach(scan::text);
                 System.err.printf("SecretsIT: %d writes, %d reads, %d unknown outcome, %d unavailable through the failover%n",
                         load.writes.get(), load.reads.get(), load.unknown.get(), load.unavailable.get());
                 try (HavenRedisConnection c = client.connect()) {
-                    texts.add(c.toString());
+                    scan.text(c.toString());
                 }
-                texts.add(client.toString());
-                texts.add(client.topology().toString());
+                scan.text(client.toString());
+                scan.text(client.topology().toString());
             }
             // 2. bad configuration: the secret as a builder value and in properties, next to a bad value
             List<java.util.function.Supplier<HavenRedisClient>> badConfigs = List.of(
@@ -81,11 +76,10 @@ class SecretsIT {
             int refused = 0;
             for (java.util.function.Supplier<HavenRedisClient> bad : badConfigs) {
                 try (HavenRedisClient notRefused = bad.get()) {
-                    texts.add(notRefused.toString());
+                    scan.text(notRefused.toString());
                 } catch (RuntimeException e) {
                     refused++;
-                    exceptions++;
-                    texts.add(stackTrace(e));
+                    scan.exception(e);
                 }
             }
             assertThat(refused).as("bad configurations refused, of " + badConfigs.size()).isEqualTo(badConfigs.size());
@@ -104,35 +98,21 @@ class SecretsIT {
                     c.sync().set("k", "v");
                     throw new AssertionError("wrote with a wrong password or to no server");
                 } catch (RuntimeException e) {
-                    exceptions++;
-                    texts.add(stackTrace(e));
+                    scan.exception(e);
                 }
             }
             log = stderr.lines();
         }
-        for (HavenEvent e : events) {
-            texts.add(e.toString());
-        }
-        int meters = 0;
-        for (Meter m : registry.getMeters()) {
-            meters++;
-            texts.add(m.getId().toString());
-        }
-        List<String> leaks = new ArrayList<>();
-        log.stream().filter(l -> l.contains(SECRET)).forEach(leaks::add);
-        texts.stream().filter(t -> t != null && t.contains(SECRET)).forEach(leaks::add);
+        events.forEach(scan::text);
+        List<Meter> meters = registry.getMeters();
+        meters.forEach(m -> scan.text(m.getId()));
+        List<String> leaks = scan.leaks(log);
         System.err.printf("SecretsIT (Redis): scanned %d log lines, %d events, %d exceptions (with causes), %d meters,"
-                + " %d other texts: %d contain the password%n", log.size(), events.size(), exceptions, meters, texts.size(),
-                leaks.size());
+                + " %d texts in all: %d contain the password%n", log.size(), events.size(), scan.exceptions(), meters.size(),
+                scan.texts(), leaks.size());
         assertThat(events).as("events of the run").isNotEmpty();
-        assertThat(exceptions).as("exceptions scanned").isGreaterThanOrEqualTo(9);
-        assertThat(meters).as("meters scanned").isGreaterThan(0);
+        assertThat(scan.exceptions()).as("exceptions scanned").isGreaterThanOrEqualTo(9);
+        assertThat(meters).as("meters scanned").isNotEmpty();
         assertThat(leaks).as("texts containing the password").isEmpty();
-    }
-
-    private static String stackTrace(Throwable t) {
-        StringWriter w = new StringWriter();
-        t.printStackTrace(new PrintWriter(w));
-        return w.toString();
     }
 }
