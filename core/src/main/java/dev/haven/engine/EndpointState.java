@@ -201,6 +201,17 @@ public final class EndpointState implements RouteCandidate {
         return demotionEpoch.get();
     }
 
+    /**
+     * Whether a call to the endpoint has waited past its expected time ({@link #outpaced}) with no answer from the
+     * endpoint since, or it is demoted: a caller should not stake its own thread on a call there. Cancelling a call does
+     * not always end it (no HTTP client can abort a TCP connect to a server whose listen queue is full, as a frozen
+     * server's or proxy's soon is), so a caller running such a call itself, counting on the cancel once a hedge has
+     * answered, may wait out its whole timeout.
+     */
+    public boolean silent() {
+        return outpacedSinceAnswer.get() > 0 || demoted();
+    }
+
     /** Whether the endpoint is demoted ({@link #outpaced}): routed after every other qualifying endpoint. */
     @Override
     public boolean demoted() {

@@ -42,6 +42,33 @@ class EndpointDemotionTest {
         assertThat(e.toString()).contains("demoted");
     }
 
+    /**
+     * From its first wait with no answer (before any demotion) until it answers again, an endpoint is silent: a caller
+     * does not run a call there on its own thread, which a cancel may not free.
+     */
+    @Test
+    void anEndpointIsSilentFromItsFirstUnansweredWaitUntilItAnswers() {
+        EndpointState e = state("a", "r1");
+        e.answered(0);
+        assertThat(e.silent()).isFalse();
+        e.outpaced(10 * MS, 20 * MS);
+        assertThat(e.demoted()).isFalse();
+        assertThat(e.silent()).as("one wait with no answer").isTrue();
+        e.answered(21 * MS);
+        assertThat(e.silent()).isFalse();
+        e.outpaced(15 * MS, 25 * MS); // it answered during this wait: slow, not silent
+        assertThat(e.silent()).isFalse();
+
+        EndpointState d = demoted(100 * MS);
+        assertThat(d.silent()).isTrue();
+        d.probeAnswered(101 * MS);
+        assertThat(d.demoted()).isFalse();
+        assertThat(d.silent()).as("a probe lifts the demotion; the waits of requests stay until one answers").isTrue();
+        d.begin();
+        d.succeeded(102 * MS, 103 * MS);
+        assertThat(d.silent()).isFalse();
+    }
+
     @Test
     void aWaitDuringWhichTheEndpointAnsweredOthersDoesNotCount() {
         EndpointState e = state("a", "r1");

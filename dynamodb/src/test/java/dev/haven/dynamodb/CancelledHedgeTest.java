@@ -120,9 +120,15 @@ class CancelledHedgeTest {
             assertThat(home.dataGets() - homeBefore).isEqualTo(30);
             assertThat(hedged).as("hedged reads").isBetween((long) dev.haven.engine.EndpointState.OUTPACED_TO_DEMOTE, 30L);
             // Every local request that was sent was aborted when the hedge answered (none sat out its 5 s stall); one
-            // still being prepared then is cancelled before it is sent (more of them on a busy machine).
+            // still being prepared then is cancelled before it is sent (more of them on a busy machine). Once the region
+            // has left a read waiting, the next reads' calls there run on the pool (the region is silent): their
+            // aborts end them there, a moment after the read has returned.
             long sentLocally = local.dataGets() - localBefore;
             assertThat(sentLocally).isBetween(1L, hedged);
+            long abortDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (local.aborts() - abortsBefore < sentLocally && System.nanoTime() < abortDeadline) {
+                Thread.sleep(5);
+            }
             assertThat(local.aborts() - abortsBefore).as("aborted of %d sent", sentLocally).isEqualTo(sentLocally);
             assertThat(events).noneMatch(e -> e instanceof HavenEvent.EndpointDown);
             // 30 cancelled calls would open a breaker (10 calls, 50 %) if they counted as failures: then reads would
@@ -187,6 +193,34 @@ class CancelledHedgeTest {
             assertThat(took).hasSize(20);
             assertThat(slowestMs).as("slowest of 20 reads, the first region hung 5 s").isLessThan(1_000);
             local.hangMillis(0);
+        }
+    }
+
+    /**
+     * A region whose calls no cancel can end (each hangs in its TCP connect, as against a frozen server whose listen
+     * queue is full) does not hold the caller once it has left a read waiting: the next reads still try it first (it is
+     * not demoted yet), but on a pool thread, and answer with their hedge instead of after the 3 s connect hang.
+     */
+    @Test
+    void aRegionWhoseCallsCannotBeCancelledDoesNotHoldTheCaller() throws InterruptedException {
+        try (HavenDynamoDbClient ddb = client(Duration.ofMillis(20))) {
+            warmUp(ddb);
+            local.stallMillis(5_000);
+            long homeBefore = home.dataGets();
+            ddb.getItem(GET); // hedged, and its call aborted: the local region has now left a read waiting
+            local.stallMillis(0);
+            local.connectHangMillis(3_000);
+            try {
+                for (int i = 0; i < 3; i++) {
+                    long t0 = System.nanoTime();
+                    assertThat(ddb.getItem(GET).item()).containsKey("pk");
+                    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    assertThat(tookMs).as("read %d, answered by its hedge, not after the 3 s connect", i).isLessThan(1_000);
+                }
+                assertThat(home.dataGets() - homeBefore).as("every read answered by home").isEqualTo(4);
+            } finally {
+                local.connectHangMillis(0);
+            }
         }
     }
 

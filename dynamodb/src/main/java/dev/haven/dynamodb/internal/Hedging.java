@@ -28,6 +28,16 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * the hedge delay is reported to the first region's state ({@link RegionCalls#outpaced}), which demotes a region that
  * answers nothing; a read waiting for a demoted region may take its hedge from the retry budget instead (the retry its
  * timeout would bring). The timer also serves the async client's hedges.
+ *
+ * <p>Why a silent first region's call never runs on the caller's thread: a read on the caller's thread can only end
+ * when its first call does, and aborting an HTTP request does not always end it. {@code HttpURLConnection.disconnect()}
+ * does nothing while the TCP connect is under way, and a connect to a hung server hangs once its listen queue is full
+ * (a frozen proxy or a stopped process accepts nothing: once its listen backlog is queued, 10 connections for the
+ * testkit's proxy and 50 by Java's default, the kernel drops the SYNs). Each cancelled call closes its connection and
+ * the next read opens a new one, so soon into a hang every new call there hangs in its connect, and a read whose hedge
+ * had answered still waited out the attempt timeout (2 s in HedgeTailIT). So once a region has left a read waiting with no answer since, or is demoted
+ * ({@link RegionCalls#silent}), a read that must try it first hands that call to the pool and waits for the first
+ * answer, as with a caller's client, and the call that cannot be cancelled holds a pool thread, not the application's.
  */
 final class Hedging {
 
@@ -74,13 +84,25 @@ final class Hedging {
 
     /**
      * Whether a read still waiting for {@code first} may be hedged to {@code second} now: when the hedge budget gives a
-     * hedge; or, {@code first} being demoted and {@code second} not, when the <b>retry</b> budget gives a retry: a call
-     * to a region that answers nothing is not expected to answer, and its timeout would bring a retry (paid from the
-     * retry budget) anyway, so the hedge takes that retry's place, and its token, now instead of after the timeout.
-     * When both are demoted the silence is likely this machine's own: only the hedge budget decides.
+     * hedge; or, {@code first} being demoted and the silence {@code first}'s ({@link #silenceIsFirsts}), when the
+     * <b>retry</b> budget gives a retry: a call to a region that answers nothing is not expected to answer, and its
+     * timeout would bring a retry (paid from the retry budget) anyway, so the hedge takes that retry's place, and its
+     * token, now instead of after the timeout.
      */
-    private boolean mayHedge(String first, String second) {
-        return hedges.tryHedge() || (calls.demoted(first) && !calls.demoted(second) && retryBudget.tryAcquire());
+    private boolean mayHedge(String first, String second, long startedNanos) {
+        return hedges.tryHedge() || (calls.demoted(first) && silenceIsFirsts(first, second, startedNanos)
+                && retryBudget.tryAcquire());
+    }
+
+    /**
+     * Whether a read started at {@code startedNanos} waits for {@code first} because {@code first} is silent, not
+     * because this machine is: {@code second} is not demoted, or both are and {@code second} has answered a request since
+     * the read started while {@code first} has not (a loaded machine's stall demotes every region it slows; the one that
+     * answers again is not the one that hangs). When neither answered meanwhile only the hedge budget decides.
+     */
+    private boolean silenceIsFirsts(String first, String second, long startedNanos) {
+        return !calls.demoted(second)
+                || (calls.answeredSince(second, startedNanos) && !calls.answeredSince(first, startedNanos));
     }
 
     /**
@@ -88,7 +110,8 @@ final class Hedging {
      * ({@link #mayHedge}); when it may, publishes {@code HedgeSent} for {@code second}.
      */
     boolean tryHedge(String first, String second, long delayNanos) {
-        if (!mayHedge(first, second)) {
+        // the async read's start is not known here: taken as now, only the demotions count
+        if (!mayHedge(first, second, settings.ticker().nanoTime())) {
             return false;
         }
         hedgeSent(second, delayNanos);
@@ -111,9 +134,16 @@ final class Hedging {
         }
     }
 
-    /** Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. */
+    /**
+     * Sends the read to {@code first}; after the hedge delay without an answer, also to {@code second}. On the caller's
+     * thread ({@link #raced}) when Haven can cancel the call and {@code first} is not silent ({@link RegionCalls#silent}:
+     * its call might not end when cancelled), else on the pool ({@link #handedOff}).
+     */
     <Q, R> R hedged(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
-        return clients.cancellable(first) ? raced(first, second, req, call, sent) : handedOff(first, second, req, call, sent);
+        if (!clients.cancellable(first)) {
+            return handedOff(first, second, req, call, sent, false);
+        }
+        return calls.silent(first) ? handedOff(first, second, req, call, sent, true) : raced(first, second, req, call, sent);
     }
 
     /**
@@ -127,7 +157,7 @@ final class Hedging {
         long started = settings.ticker().nanoTime();
         java.util.concurrent.ScheduledFuture<?> armed;
         try {
-            armed = timer.schedule(() -> launchHedge(race, first, second, req, call, delay, started, -1, sent), delay,
+            armed = timer.schedule(() -> launchHedge(race, first, second, req, call, delay, started, started, -1, sent), delay,
                     TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
             return calls.attempt(first, req, call, null);
@@ -158,19 +188,20 @@ final class Hedging {
      * so ({@link RegionCalls#outpaced}) when {@link RegionCalls#mayReport} (the read has not counted yet, under
      * {@code reportedEpoch}), whether or not a hedge may go, so that a region that answers nothing is demoted also when
      * the hedge budget is spent. When the hedge may not go yet ({@link #mayHedge}), asks again after
-     * {@link #recheckNanos} for as long as the first call runs.
+     * {@link #recheckNanos} for as long as the first call runs. The read started at {@code startedNanos}.
      */
     private <Q, R> void launchHedge(HedgeRace<R> race, String first, String second, Q req,
-            BiFunction<DynamoDbClient, Q, R> call, long delay, long waitingSince, long reportedEpoch, boolean[] sent) {
+            BiFunction<DynamoDbClient, Q, R> call, long delay, long startedNanos, long waitingSince, long reportedEpoch,
+            boolean[] sent) {
         if (!race.open()) {
             return;
         }
         long epoch = calls.mayReport(first, reportedEpoch) ? Math.max(reportedEpoch, calls.outpaced(first, waitingSince))
                 : reportedEpoch;
-        if (!mayHedge(first, second)) {
+        if (!mayHedge(first, second, startedNanos)) {
             try {
                 long now = settings.ticker().nanoTime();
-                timer.schedule(() -> launchHedge(race, first, second, req, call, delay, now, epoch, sent),
+                timer.schedule(() -> launchHedge(race, first, second, req, call, delay, startedNanos, now, epoch, sent),
                         recheckNanos(delay), TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException closing) {
                 // closing: the first call alone decides
@@ -201,12 +232,20 @@ final class Hedging {
         hedgeSent(second, delay);
     }
 
-    /** A hedged read over a caller's client: both calls on the pool, the caller waits for the first answer. */
-    private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent) {
+    /**
+     * A hedged read whose calls both run on the pool while the caller waits for the first answer: over a caller's client
+     * (which Haven cannot cancel: the loser ends by its own timeout), and over Haven's ({@code cancellable}) when the
+     * first region is silent ({@link #hedged}): then the loser is cancelled as in {@link #raced}, and a call the cancel
+     * cannot end holds a pool thread until its own timeout instead of the caller. With the pool full the read runs on
+     * the caller's thread: as {@link #raced} over Haven's client, unhedged over a caller's.
+     */
+    private <Q, R> R handedOff(String first, String second, Q req, BiFunction<DynamoDbClient, Q, R> call, boolean[] sent,
+            boolean cancellable) {
         long started = settings.ticker().nanoTime();
-        CompletableFuture<R> f1 = submit(first, req, call);
-        if (f1 == null) {
-            return calls.attempt(first, req, call, null); // pool saturated: no hedging, no handoff
+        CancellableHttpClient.Leg firstLeg = cancellable ? new CancellableHttpClient.Leg() : null;
+        CompletableFuture<R> f1 = submit(first, req, call, firstLeg);
+        if (f1 == null) { // pool saturated: no handoff
+            return cancellable ? raced(first, second, req, call, sent) : calls.attempt(first, req, call, null);
         }
         long delay = delayNanos(first);
         long wait = delay;
@@ -220,6 +259,7 @@ final class Hedging {
             } catch (ExecutionException e) {
                 throw unwrap(e.getCause());
             } catch (InterruptedException e) {
+                cancel(firstLeg);
                 Thread.currentThread().interrupt();
                 throw SdkClientException.create("Interrupted while waiting for DynamoDB in " + first, e);
             }
@@ -227,7 +267,7 @@ final class Hedging {
             if (calls.mayReport(first, reportedEpoch)) {
                 reportedEpoch = Math.max(reportedEpoch, calls.outpaced(first, settings.ticker().nanoTime() - wait));
             }
-            if (mayHedge(first, second)) {
+            if (mayHedge(first, second, started)) {
                 break;
             }
             long left = giveUp - settings.ticker().nanoTime();
@@ -236,7 +276,8 @@ final class Hedging {
             }
             wait = Math.min(left, recheckNanos(delay)); // refused: ask again while the first call runs
         }
-        CompletableFuture<R> f2 = submit(second, req, call);
+        CancellableHttpClient.Leg secondLeg = cancellable ? new CancellableHttpClient.Leg() : null;
+        CompletableFuture<R> f2 = submit(second, req, call, secondLeg);
         if (f2 == null) {
             return await(f1, first);
         }
@@ -244,16 +285,39 @@ final class Hedging {
         hedgeSent(second, delay);
         CompletableFuture<R> winner = new CompletableFuture<>();
         AtomicInteger failures = new AtomicInteger();
-        java.util.function.BiConsumer<R, Throwable> race = (r, t) -> {
-            if (t == null) {
-                winner.complete(r);
-            } else if (failures.incrementAndGet() == 2) {
-                winner.completeExceptionally(t);
+        f1.whenComplete((r, t) -> settle(winner, failures, r, t, secondLeg));
+        f2.whenComplete((r, t) -> settle(winner, failures, r, t, firstLeg));
+        try {
+            return await(winner, first + "/" + second);
+        } catch (RuntimeException e) {
+            if (!winner.isDone()) { // the caller gives up (interrupted, or past the cap): neither call is wanted
+                cancel(firstLeg);
+                cancel(secondLeg);
             }
-        };
-        f1.whenComplete(race);
-        f2.whenComplete(race);
-        return await(winner, first + "/" + second);
+            throw e;
+        }
+    }
+
+    /**
+     * One call of a handed-off pair ended: its answer is the read's if it is the first ({@code other}, the other call,
+     * is cancelled: never the winner's, whose connection stays open for the next request); a failure only once both
+     * failed.
+     */
+    private static <R> void settle(CompletableFuture<R> winner, AtomicInteger failures, R r, Throwable t,
+            CancellableHttpClient.Leg other) {
+        if (t == null) {
+            if (winner.complete(r)) {
+                cancel(other);
+            }
+        } else if (failures.incrementAndGet() == 2) {
+            winner.completeExceptionally(t);
+        }
+    }
+
+    private static void cancel(CancellableHttpClient.Leg leg) {
+        if (leg != null) {
+            leg.cancel();
+        }
     }
 
     private <R> R await(CompletableFuture<R> f, String where) {
@@ -270,12 +334,14 @@ final class Hedging {
         }
     }
 
-    private <Q, R> CompletableFuture<R> submit(String region, Q req, BiFunction<DynamoDbClient, Q, R> call) {
+    /** The call on the pool, as {@code leg} of a hedged pair when not {@code null}; {@code null} when the pool is full. */
+    private <Q, R> CompletableFuture<R> submit(String region, Q req, BiFunction<DynamoDbClient, Q, R> call,
+            CancellableHttpClient.Leg leg) {
         CompletableFuture<R> f = new CompletableFuture<>();
         try {
             pool.execute(() -> {
                 try {
-                    f.complete(calls.attempt(region, req, call, null));
+                    f.complete(calls.attempt(region, req, call, leg));
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }

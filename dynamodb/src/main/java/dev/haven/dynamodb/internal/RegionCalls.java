@@ -124,6 +124,21 @@ final class RegionCalls {
         monitor.signal(st.id(), "demoted: " + why);
     }
 
+    /**
+     * Whether {@code region} has left a call waiting past its expected time with no answer since, or is demoted
+     * ({@link EndpointState#silent()}): a read's first call there does not run on the caller's thread.
+     */
+    boolean silent(String region) {
+        EndpointState st = regions.state(region);
+        return st != null && st.silent();
+    }
+
+    /** Whether {@code region} answered a request at or after {@code sinceNanos} (ticker time). */
+    boolean answeredSince(String region, long sinceNanos) {
+        EndpointState st = regions.state(region);
+        return st != null && st.answeredSince(sinceNanos);
+    }
+
     /** Whether {@code region} is demoted ({@link EndpointState#demoted()}): routed after the others. */
     boolean demoted(String region) {
         EndpointState st = regions.state(region);

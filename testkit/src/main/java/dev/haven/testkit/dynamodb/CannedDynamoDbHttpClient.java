@@ -62,6 +62,7 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
     private final AtomicLong aborts = new AtomicLong();
     private volatile long stallMillis;
     private volatile long hangMillis;
+    private volatile long connectHangMillis;
     private volatile Thread lastDataGetThread;
 
     public CannedDynamoDbHttpClient(Counter counter) {
@@ -91,6 +92,16 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
      */
     public void hangMillis(long millis) {
         this.hangMillis = millis;
+    }
+
+    /**
+     * From now on every request, heartbeat probes included, hangs {@code millis} (0: none) before it is sent and then
+     * fails with a connect timeout, <b>whether or not it is aborted</b>: a TCP connect to a server that accepts no more
+     * connections (a frozen proxy or a stopped process, once its listen queue is full, drops the SYNs), which no HTTP
+     * client can abort ({@code HttpURLConnection.disconnect()} does nothing before the connection exists).
+     */
+    public void connectHangMillis(long millis) {
+        this.connectHangMillis = millis;
     }
 
     /** From now on every data GetItem stalls {@code millis} (0: none) unless aborted. */
@@ -147,6 +158,16 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
     }
 
     HttpExecuteResponse answer(HttpExecuteRequest request, Call call) throws IOException {
+        long connectHang = connectHangMillis;
+        if (connectHang > 0) {
+            try {
+                Thread.sleep(connectHang); // not ended by abort(): see connectHangMillis
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            throw new java.net.SocketTimeoutException("connect timed out");
+        }
         String target = request.httpRequest().firstMatchingHeader(TARGET).orElse("");
         long hang = hangMillis;
         if (hang > 0) {
