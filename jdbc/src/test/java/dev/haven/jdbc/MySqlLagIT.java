@@ -151,7 +151,9 @@ class MySqlLagIT {
             }
             threads.forEach(Thread::start);
             Random random = new Random(23);
-            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos(); // ~10 pauses
+            // ~20 pauses; 20 s so that the run covers a thousand pairs or more also on a loaded machine (the issue asks
+            // for thousands; this is the only driver that runs it)
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             int pauses = 0;
             try {
                 while (System.nanoTime() < end) {
@@ -174,8 +176,9 @@ class MySqlLagIT {
             violations.stream().limit(10).forEach(v -> System.out.println("  violation: " + v));
             errors.stream().limit(3).forEach(Throwable::printStackTrace);
             assertThat(errors).as("errors other than Haven's failure model").isEmpty();
-            // 930-964 pairs at load ~15, 499 at load ~18 with two CPU burners: the floor only proves the threads ran
-            assertThat(pairs.get()).as("write-then-read pairs").isGreaterThan(300);
+            // 10 s gave 930-964 pairs at load ~15, 499 at load ~18 with two CPU burners: the floor only proves the threads
+            // ran; the count is reported
+            assertThat(pairs.get()).as("write-then-read pairs").isGreaterThan(600);
             assertThat(violations).as("SESSION reads that missed the session's latest acknowledged write").isEmpty();
             assertThat(share).as("%% of SESSION reads served by a replica").isGreaterThan(10.0);
         }
