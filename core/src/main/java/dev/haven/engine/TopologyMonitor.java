@@ -70,6 +70,22 @@ public final class TopologyMonitor implements AutoCloseable {
             }
             return null;
         }
+
+        /**
+         * Why the endpoints' latest probes failed, for a message when no writer is known ({@code "; last probe failures:
+         * id: why; ..."}, or empty): a refused login or a certificate the client does not trust shows here, where the
+         * topology alone only says UNKNOWN.
+         */
+        public String probeFailures() {
+            StringBuilder sb = new StringBuilder();
+            for (EndpointState s : states) {
+                String why = s.lastProbeFailure();
+                if (why != null) {
+                    sb.append(sb.length() == 0 ? "; last probe failures: " : "; ").append(s.id()).append(": ").append(why);
+                }
+            }
+            return sb.toString();
+        }
     }
 
     private final MonitorSettings settings;
@@ -770,9 +786,22 @@ public final class TopologyMonitor implements AutoCloseable {
         return false;
     }
 
-    private static String describe(Throwable t) {
+    /**
+     * The failure's type and message, and its root cause's when that says more: a client's "Unable to connect" often
+     * carries the reason (a refused login, {@code WRONGPASS}, a certificate) only in a cause.
+     */
+    static String describe(Throwable t) {
         String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        String out = t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        Throwable root = t;
+        for (int i = 0; i < 10 && root.getCause() != null && root.getCause() != root; i++) {
+            root = root.getCause();
+        }
+        String rm = root.getMessage();
+        if (root != t && rm != null && (m == null || !m.contains(rm))) {
+            out += " (cause: " + root.getClass().getSimpleName() + ": " + rm + ")";
+        }
+        return out;
     }
 
     @Override

@@ -484,7 +484,7 @@ public final class RoutingDataSource implements AutoCloseable {
                 EndpointState known = monitor.snapshot().writer();
                 throw new HavenUnavailableException("No writer available in cluster " + settings.clusterName() + " after waiting "
                         + Durations.format(settings.writerWait()) + " (" + monitor.snapshot().topology()
-                        + (known == null ? probeFailures(monitor.snapshot()) : "; writer " + known)
+                        + (known == null ? monitor.snapshot().probeFailures() : "; writer " + known)
                         + "); nothing was sent, the work can be repeated", settings.clusterName(), failedOn, last);
             }
             try {
@@ -494,21 +494,6 @@ public final class RoutingDataSource implements AutoCloseable {
                 throw new HavenUnavailableException("Interrupted while waiting for a writer", settings.clusterName(), null, ie);
             }
         }
-    }
-
-    /**
-     * Why the endpoints' latest probes failed, for a message when no writer is known: a certificate the client does
-     * not trust or a refused login shows here, where the topology alone only says UNKNOWN.
-     */
-    private static String probeFailures(TopologyMonitor.Snapshot snapshot) {
-        StringBuilder sb = new StringBuilder();
-        for (EndpointState s : snapshot.states()) {
-            String why = s.lastProbeFailure();
-            if (why != null) {
-                sb.append(sb.length() == 0 ? "; last probe failures: " : "; ").append(s.id()).append(": ").append(why);
-            }
-        }
-        return sb.toString();
     }
 
     private Bound open(EndpointState s, long deadlineNanos) throws SQLException {

@@ -118,7 +118,8 @@ final class ReadAttempt {
         if (state == null) {
             if (now - deadline >= 0) {
                 throw new HavenRedisUnavailableException("No node of " + ctx.settings().clusterName() + " can serve a read with consistency "
-                        + consistency + " (" + snap.topology() + ", waited " + Durations.format(ctx.settings().writerWait()) + ")",
+                        + consistency + " (" + snap.topology() + ", waited " + Durations.format(ctx.settings().writerWait())
+                        + snap.probeFailures() + ")",
                         ctx.settings().clusterName(), null, last);
             }
             return null;

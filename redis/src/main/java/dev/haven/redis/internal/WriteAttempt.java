@@ -66,8 +66,9 @@ final class WriteAttempt {
         }
         justFailed = false; // a failure is always followed by a wait for the monitor
         if (now - deadline >= 0) {
+            var snapshot = ctx.monitor().snapshot();
             throw new HavenRedisUnavailableException("No primary available in " + ctx.settings().clusterName() + " after waiting "
-                    + Durations.format(ctx.settings().writerWait()) + " (" + ctx.monitor().snapshot().topology()
+                    + Durations.format(ctx.settings().writerWait()) + " (" + snapshot.topology() + snapshot.probeFailures()
                     + "); the write was not applied and can be repeated", ctx.settings().clusterName(), null, last);
         }
         return null;

@@ -1,0 +1,92 @@
+package dev.haven.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.haven.Consistency;
+import dev.haven.event.HavenEvent;
+import dev.haven.testkit.redis.HavenRedis;
+import dev.haven.testkit.redis.RedisNode;
+import dev.haven.testkit.redis.RedisTopology;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis 6 ACL users ({@code credentials(user, password)}), as ElastiCache RBAC and self-managed servers use them: an
+ * application user allowed only its own keys reads and writes through Haven's topology (probes and data connections log
+ * in as that user); a command the user may not run fails as the server's {@code NOPERM} error and is not mistaken for a
+ * failover; a wrong password fails the client's start with the server's reason, at once.
+ */
+@HavenRedis(replicas = 1, password = AclUserIT.ADMIN_PASSWORD)
+class AclUserIT {
+
+    static final String ADMIN_PASSWORD = "acl-admin-7c1d";
+    private static final String USER = "orders-app";
+    private static final String USER_PASSWORD = "acl-user-3b9e";
+
+    /** The same ACL user on every data node (ACLs are per server, not replicated), over the direct port as admin. */
+    private static void createUser(RedisTopology redis) {
+        for (RedisNode n : redis.nodes()) {
+            RedisClient c = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(n.directPort())
+                    .withPassword(ADMIN_PASSWORD.toCharArray()).build());
+            try (StatefulRedisConnection<String, String> conn = c.connect()) {
+                // every command, on its own keys only
+                conn.sync().dispatch(io.lettuce.core.protocol.CommandType.ACL,
+                        new io.lettuce.core.output.StatusOutput<>(io.lettuce.core.codec.StringCodec.UTF8),
+                        new io.lettuce.core.protocol.CommandArgs<>(io.lettuce.core.codec.StringCodec.UTF8).add("SETUSER")
+                                .add(USER).add("reset").add("on").add(">" + USER_PASSWORD).add("~orders:*").add("+@all"));
+            } finally {
+                c.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void anAclUserWorksThroughHavenAndItsRefusalsAreNotFailovers(RedisTopology redis) throws Exception {
+        createUser(redis);
+        List<HavenEvent> events = new CopyOnWriteArrayList<>();
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sentinelClient(redis).credentials(USER, USER_PASSWORD)
+                .listener(events::add).build(), 1);
+             HavenRedisConnection c = client.connect()) {
+            int readBack = 0;
+            for (int i = 0; i < 200; i++) {
+                c.sync().set("orders:" + i, "v" + i);
+            }
+            for (int i = 0; i < 200; i++) {
+                readBack += ("v" + i).equals(c.reads(Consistency.STRONG).get("orders:" + i)) ? 1 : 0;
+            }
+            long topologyBefore = client.topology().version();
+            int eventsBefore = events.size();
+            assertThatThrownBy(() -> c.sync().set("payroll:1", "x")).as("a key outside the user's pattern")
+                    .hasStackTraceContaining("NOPERM");
+            assertThatThrownBy(() -> c.reads(Consistency.STRONG).get("payroll:1")).hasStackTraceContaining("NOPERM");
+            ItSupport.sleep(Duration.ofMillis(500)); // a probe round or more: any failover the refusal caused would show
+            List<String> after = events.subList(eventsBefore, events.size()).stream()
+                    .filter(e -> !(e instanceof HavenEvent.StaleReplicaSkipped)).map(e -> e.getClass().getSimpleName())
+                    .toList();
+            System.out.printf("ACL user %s: %d of 200 keys read back; refused commands raised NOPERM; events after them: %s;"
+                    + " topology version %d -> %d%n", USER, readBack, after, topologyBefore, client.topology().version());
+            assertThat(readBack).as("keys written and read back as the ACL user, of 200").isEqualTo(200);
+            assertThat(after).as("events after the refusals (a NOPERM is the application's, not a server failure)")
+                    .noneMatch(n -> n.contains("Down") || n.contains("Failover") || n.contains("Retry"));
+            assertThat(client.topology().version()).as("topology version").isEqualTo(topologyBefore);
+            assertThat(client.topology().writer()).isPresent();
+        }
+
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> {
+            try (HavenRedisClient wrong = ItSupport.sentinelClient(redis).credentials(USER, USER_PASSWORD + "-wrong")
+                    .writerWait(Duration.ofSeconds(3)).build(); HavenRedisConnection c = wrong.connect()) {
+                c.sync().set("orders:wrong", "x");
+            }
+        }).as("a write as the ACL user with a wrong password: the message says why").hasMessageContaining("WRONGPASS");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("ACL user with a wrong password: refused in %d ms%n", ms);
+        assertThat(ms).as("ms until a wrong password is refused (writer-wait 3 s)").isLessThan(8_000);
+    }
+}
