@@ -1,12 +1,17 @@
 package dev.haven.spring.boot;
 
+import dev.haven.Topology;
 import dev.haven.dynamodb.DynamoDbKeys;
 import dev.haven.dynamodb.HavenDynamoDbClient;
+import dev.haven.event.HavenEventListener;
 import dev.haven.metrics.HavenMetrics;
 import dev.haven.redis.HavenRedisClient;
 import dev.haven.redis.RedisKeys;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -30,8 +35,28 @@ public final class HavenStoresAutoConfiguration {
 
     static final String BOOT4_INDICATOR = "org.springframework.boot.health.contributor.HealthIndicator";
 
-    static Map<String, Object> details() {
-        return new LinkedHashMap<>();
+    /**
+     * A Redis or DynamoDB client's health details ({@link HavenHealthDetails#fillStore}) and whether it is UP, for either
+     * Boot's indicator: its failovers followed from now on (bean creation, at start-up).
+     */
+    static Predicate<Map<String, Object>> storeHealth(String cluster, Supplier<Topology> topology,
+            Consumer<HavenEventListener> addListener) {
+        HavenFailovers failovers = new HavenFailovers(addListener);
+        return d -> HavenHealthDetails.fillStore(cluster, topology.get(), failovers, d);
+    }
+
+    /** Spring Boot 4's health API, loaded only where it exists (the beans that use it are conditional on it). */
+    static final class Boot4 {
+        private Boot4() {
+        }
+
+        static org.springframework.boot.health.contributor.HealthIndicator indicator(Predicate<Map<String, Object>> fill) {
+            return () -> {
+                Map<String, Object> d = new LinkedHashMap<>();
+                return (fill.test(d) ? org.springframework.boot.health.contributor.Health.up()
+                        : org.springframework.boot.health.contributor.Health.down()).withDetails(d).build();
+            };
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -68,14 +93,7 @@ public final class HavenStoresAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "havenRedisHealthIndicator")
         org.springframework.boot.health.contributor.HealthIndicator havenRedisHealthIndicator(HavenRedisClient client) {
-            HavenFailovers failovers = new HavenFailovers(client::addListener); // from start-up on
-            return () -> {
-                Map<String, Object> d = details();
-                boolean up = HavenHealthDetails.fillStore(client.settings().get(RedisKeys.CLUSTER_NAME), client.topology(),
-                        failovers, d);
-                return (up ? org.springframework.boot.health.contributor.Health.up()
-                        : org.springframework.boot.health.contributor.Health.down()).withDetails(d).build();
-            };
+            return Boot4.indicator(storeHealth(client.settings().get(RedisKeys.CLUSTER_NAME), client::topology, client::addListener));
         }
     }
 
@@ -87,14 +105,7 @@ public final class HavenStoresAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "havenDynamoDbHealthIndicator")
         org.springframework.boot.health.contributor.HealthIndicator havenDynamoDbHealthIndicator(HavenDynamoDbClient client) {
-            HavenFailovers failovers = new HavenFailovers(client::addListener); // from start-up on
-            return () -> {
-                Map<String, Object> d = details();
-                boolean up = HavenHealthDetails.fillStore(client.settings().get(DynamoDbKeys.CLUSTER_NAME), client.topology(),
-                        failovers, d);
-                return (up ? org.springframework.boot.health.contributor.Health.up()
-                        : org.springframework.boot.health.contributor.Health.down()).withDetails(d).build();
-            };
+            return Boot4.indicator(storeHealth(client.settings().get(DynamoDbKeys.CLUSTER_NAME), client::topology, client::addListener));
         }
     }
 
@@ -107,9 +118,8 @@ public final class HavenStoresAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "havenRedisHealthIndicator")
         Object havenRedisHealthIndicator(HavenRedisClient client) throws ClassNotFoundException {
-            HavenFailovers failovers = new HavenFailovers(client::addListener); // from start-up on
-            return HavenBoot3HealthAutoConfiguration.indicator("Haven Redis health of " + client, d ->
-                    HavenHealthDetails.fillStore(client.settings().get(RedisKeys.CLUSTER_NAME), client.topology(), failovers, d));
+            return HavenBoot3HealthAutoConfiguration.indicator("Haven Redis health of " + client,
+                    storeHealth(client.settings().get(RedisKeys.CLUSTER_NAME), client::topology, client::addListener));
         }
     }
 
@@ -122,9 +132,8 @@ public final class HavenStoresAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "havenDynamoDbHealthIndicator")
         Object havenDynamoDbHealthIndicator(HavenDynamoDbClient client) throws ClassNotFoundException {
-            HavenFailovers failovers = new HavenFailovers(client::addListener); // from start-up on
-            return HavenBoot3HealthAutoConfiguration.indicator("Haven DynamoDB health of " + client, d ->
-                    HavenHealthDetails.fillStore(client.settings().get(DynamoDbKeys.CLUSTER_NAME), client.topology(), failovers, d));
+            return HavenBoot3HealthAutoConfiguration.indicator("Haven DynamoDB health of " + client,
+                    storeHealth(client.settings().get(DynamoDbKeys.CLUSTER_NAME), client::topology, client::addListener));
         }
     }
 }
