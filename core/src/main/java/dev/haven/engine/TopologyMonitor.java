@@ -790,7 +790,7 @@ public final class TopologyMonitor implements AutoCloseable {
      * The failure's type and message, and its root cause's when that says more: a client's "Unable to connect" often
      * carries the reason (a refused login, {@code WRONGPASS}, a certificate) only in a cause.
      */
-    static String describe(Throwable t) {
+    private static String describe(Throwable t) {
         String m = t.getMessage();
         String out = t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
         Throwable root = t;
