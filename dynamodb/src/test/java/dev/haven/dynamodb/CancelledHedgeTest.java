@@ -224,6 +224,49 @@ class CancelledHedgeTest {
         }
     }
 
+    /**
+     * The JDK's {@code HttpURLConnection} can throw a {@code NullPointerException} on the request's thread when an abort
+     * from another thread (the SDK's attempt timeout, a cancelled hedge) races with it, and the SDK passes a runtime
+     * exception through: an application once got a bare NPE for a call that had timed out. Both regions hang here and
+     * every aborted request throws the NPE: each read fails as the timeout it is, a typed SDK failure.
+     */
+    @Test
+    void anAbortedRequestWhoseHttpClientThrowsANullPointerFailsAsATimeout() throws InterruptedException {
+        try (HavenDynamoDbClient ddb = HavenDynamoDbClient.builder()
+                .clusterName("cancelled-hedge-npe")
+                .homeRegion(HOME).region(HOME).region(LOCAL).localRegion(LOCAL)
+                .heartbeatTable("haven-heartbeat")
+                .httpClient(CannedDynamoDbHttpClient.byHost(Map.of(HOME, home, LOCAL, local)))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+                .deadline(Duration.ofMillis(1_500)).attemptTimeout(Duration.ofMillis(300))
+                .probeTimeout(Duration.ofSeconds(5))
+                .hedgeDelay(Duration.ofMillis(20))
+                .listener(events::add)
+                .build()) {
+            warmUp(ddb);
+            local.abortThrowsNullPointer(true);
+            home.abortThrowsNullPointer(true);
+            local.stallMillis(5_000);
+            home.stallMillis(5_000);
+            List<Throwable> failures = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                try {
+                    ddb.getItem(GET);
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            assertThat(failures).as("every read failed (both regions hang)").hasSize(3);
+            assertThat(local.aborts() + home.aborts()).as("aborted requests that threw the NPE").isPositive();
+            for (Throwable f : failures) {
+                assertThat(f).as("what the application got").isNotInstanceOf(NullPointerException.class)
+                        .isInstanceOf(software.amazon.awssdk.core.exception.SdkException.class);
+            }
+            local.stallMillis(0);
+            home.stallMillis(0);
+        }
+    }
+
     @Test
     void whenTheFirstRegionAnswersFirstTheHedgeIsAborted() throws InterruptedException {
         try (HavenDynamoDbClient ddb = client(Duration.ofMillis(20))) {

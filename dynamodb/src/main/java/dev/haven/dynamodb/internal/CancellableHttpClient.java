@@ -33,9 +33,12 @@ final class CancellableHttpClient implements SdkHttpClient {
 
     @Override
     public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
-        ExecutableHttpRequest r = delegate.prepareRequest(request);
+        Guarded r = new Guarded(delegate.prepareRequest(request));
         Leg leg = CURRENT.get();
-        return leg == null ? r : leg.register(r);
+        if (leg != null) {
+            leg.register(r);
+        }
+        return r;
     }
 
     @Override
@@ -55,35 +58,21 @@ final class CancellableHttpClient implements SdkHttpClient {
      * request exists: a request registered after the cancel is aborted at once and never sent.
      */
     static final class Leg {
-        private volatile ExecutableHttpRequest request;
+        private volatile Guarded request;
         private volatile boolean cancelled;
 
-        ExecutableHttpRequest register(ExecutableHttpRequest r) {
-            ExecutableHttpRequest guarded = new ExecutableHttpRequest() {
-                @Override
-                public HttpExecuteResponse call() throws IOException {
-                    if (cancelled) {
-                        throw new IOException("hedged read: the other region answered first");
-                    }
-                    return r.call();
-                }
-
-                @Override
-                public void abort() {
-                    r.abort();
-                }
-            };
+        void register(Guarded r) {
+            r.leg = this;
             request = r;
             if (cancelled) { // cancel() may have missed the request: both sides write, then read
                 r.abort();
             }
-            return guarded;
         }
 
         /** Cancels this leg: aborts its HTTP request if it has one, and any it prepares later. */
         void cancel() {
             cancelled = true;
-            ExecutableHttpRequest r = request;
+            Guarded r = request;
             if (r != null) {
                 r.abort();
             }
@@ -92,6 +81,46 @@ final class CancellableHttpClient implements SdkHttpClient {
         /** Whether this leg lost the race (its failure is then no fault of its region). */
         boolean cancelled() {
             return cancelled;
+        }
+    }
+
+    /**
+     * Every request of an SDK client Haven builds. A request aborted from another thread (a cancelled hedge, the SDK's
+     * own attempt timeout) fails with an {@link IOException} on its own thread, whatever the HTTP client throws there:
+     * the JDK's {@code HttpURLConnection} can throw a {@code NullPointerException} when a {@code disconnect()} races
+     * with the request, and the SDK passes a runtime exception through as it is, so an application saw a bare NPE for
+     * a call that had simply timed out. As an {@code IOException} it is what it is: a call cut short (the SDK makes it
+     * its attempt timeout when its timer did the abort).
+     */
+    static final class Guarded implements ExecutableHttpRequest {
+        private final ExecutableHttpRequest delegate;
+        private volatile boolean aborted;
+        volatile Leg leg;
+
+        Guarded(ExecutableHttpRequest delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public HttpExecuteResponse call() throws IOException {
+            Leg l = leg;
+            if (l != null && l.cancelled) {
+                throw new IOException("hedged read: the other region answered first");
+            }
+            try {
+                return delegate.call();
+            } catch (RuntimeException e) {
+                if (!aborted) {
+                    throw e;
+                }
+                throw new IOException("request aborted (" + e.getClass().getSimpleName() + " from the HTTP client)", e);
+            }
+        }
+
+        @Override
+        public void abort() {
+            aborted = true;
+            delegate.abort();
         }
     }
 }

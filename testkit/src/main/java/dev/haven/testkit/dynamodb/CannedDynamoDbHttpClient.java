@@ -63,6 +63,7 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
     private volatile long stallMillis;
     private volatile long hangMillis;
     private volatile long connectHangMillis;
+    private volatile boolean abortThrowsNullPointer;
     private volatile Thread lastDataGetThread;
 
     public CannedDynamoDbHttpClient(Counter counter) {
@@ -102,6 +103,15 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
      */
     public void connectHangMillis(long millis) {
         this.connectHangMillis = millis;
+    }
+
+    /**
+     * From now on a stalled request that is aborted fails with a {@link NullPointerException} instead of an
+     * {@link IOException}: what the JDK's {@code HttpURLConnection} (the SDK's URL-connection client) can throw on the
+     * request's thread when another thread's {@code disconnect()} races with it.
+     */
+    public void abortThrowsNullPointer(boolean on) {
+        this.abortThrowsNullPointer = on;
     }
 
     /** From now on every data GetItem stalls {@code millis} (0: none) unless aborted. */
@@ -146,6 +156,10 @@ public final class CannedDynamoDbHttpClient implements SdkHttpClient {
             }
             if (aborted) {
                 aborts.incrementAndGet();
+                if (abortThrowsNullPointer) {
+                    throw new NullPointerException("Cannot invoke \"sun.net.www.http.HttpClient.getInputStream()\" because"
+                            + " \"this.http\" is null");
+                }
                 throw new IOException("request aborted");
             }
         }
