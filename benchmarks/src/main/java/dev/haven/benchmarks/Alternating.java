@@ -71,6 +71,8 @@ public final class Alternating {
                             () -> JdbcOverheadBenchmark.query(pg.haven, false)),
                     new Pair("pg write, raw with socketTimeout", () -> JdbcOverheadBenchmark.query(timed, false),
                             () -> JdbcOverheadBenchmark.query(pg.haven, false)),
+                    new Pair("pg write, raw vs raw with socketTimeout", () -> JdbcOverheadBenchmark.query(pg.raw, false),
+                            () -> JdbcOverheadBenchmark.query(timed, false)),
                     new Pair("pg read (replica)", () -> JdbcOverheadBenchmark.query(pg.rawReplica, true),
                             () -> JdbcOverheadBenchmark.query(pg.haven, true)),
                     new Pair("redis GET sync", () -> redis.raw.get(RedisOverheadBenchmark.KEY),
