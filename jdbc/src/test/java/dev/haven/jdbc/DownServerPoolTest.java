@@ -30,6 +30,35 @@ class DownServerPoolTest {
 
     static final AtomicInteger attemptsOnReplica = new AtomicInteger();
     static volatile boolean replicaDown;
+    /** Statements created through the isolation guard Haven puts on a pool's first connections (see below). */
+    static final AtomicInteger guardedStatements = new AtomicInteger();
+    static final AtomicInteger statements = new AtomicInteger();
+
+    /**
+     * The guard Haven puts on a pool's first connection (so that a timed-out read of the isolation level cannot break
+     * the pool for good) costs a reflective call per {@code Connection} method: it must not stay on a connection that
+     * serves the application for its whole life. The guarded connection is retired when it first comes back.
+     */
+    @Test
+    void aPoolsFirstConnectionDropsTheIsolationGuardAfterItsFirstUse() throws Exception {
+        try (HavenDataSource ds = HavenDataSource.builder().url("jdbc:postgresql://127.0.0.1:1,127.0.0.1:2/db")
+                .username("u").password("p").clusterName("guard-retired")
+                .poolProperty("driverClassName", NoIoDriver.class.getName())
+                .topologyProvider((endpoint, timeout) -> new Probe(endpoint.port() == 1 ? Role.WRITER : Role.READER, 1,
+                        Position.offset(0), List.of())).build()) {
+            int guardedBefore = guardedStatements.get();
+            int before = statements.get();
+            for (int i = 0; i < 100; i++) {
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("SELECT 1");
+                }
+            }
+            int guarded = guardedStatements.get() - guardedBefore;
+            System.out.printf("isolation guard: %d of %d statements went through it%n", guarded, statements.get() - before);
+            assertThat(statements.get() - before).isEqualTo(100);
+            assertThat(guarded).as("statements through the guard, of 100 on one thread").isLessThanOrEqualTo(1);
+        }
+    }
 
     @Test
     void aServerThatIsDownGetsNoConnectionAttemptsFromItsPoolAndServesOnceUp() throws Exception {
@@ -125,7 +154,14 @@ class DownServerPoolTest {
                         case "isValid" -> !state[2];
                         case "getTransactionIsolation" -> Connection.TRANSACTION_READ_COMMITTED;
                         case "getNetworkTimeout" -> 0;
-                        case "createStatement" -> statement();
+                        case "createStatement" -> {
+                            statements.incrementAndGet();
+                            if (java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+                                    .anyMatch(f -> f.getClassName().endsWith("ConnectFailureSignal"))) {
+                                guardedStatements.incrementAndGet();
+                            }
+                            yield statement();
+                        }
                         case "unwrap" -> null;
                         case "isWrapperFor" -> false;
                         case "hashCode" -> System.identityHashCode(proxy);

@@ -532,10 +532,11 @@ public final class RoutingDataSource implements AutoCloseable {
     /**
      * Gives back a connection of {@code s} that served its work: evicted if its physical connection is closed (the
      * driver closes it on an I/O failure, or it was aborted), which HikariCP would otherwise find, loudly, resetting
-     * it; back to the pool otherwise.
+     * it, or if it is a connection that carried the isolation guard its pool no longer needs
+     * ({@link ConnectFailureSignal#retiring}); back to the pool otherwise.
      */
     void giveBack(EndpointState s, Connection c) {
-        if (physicallyClosed(c)) {
+        if (spent(c)) {
             evict(s, c);
         } else {
             release(c);
@@ -551,13 +552,13 @@ public final class RoutingDataSource implements AutoCloseable {
         }
     }
 
-    private static boolean physicallyClosed(Connection pooled) {
+    private static boolean spent(Connection pooled) {
         try {
             if (pooled.isClosed()) {
                 return false; // HikariCP closed its proxy (it evicted the connection itself): close() is a no-op
             }
             Connection physical = pooled.unwrap(Connection.class); // HikariCP's proxy hands out its delegate
-            return physical != pooled && physical.isClosed();
+            return physical != pooled && (ConnectFailureSignal.retiring(physical) || physical.isClosed());
         } catch (SQLException | RuntimeException e) {
             return false;
         }
