@@ -20,12 +20,19 @@ import java.util.concurrent.TimeUnit;
  * have. Slices of a few hundred milliseconds, alternated, see the same drift on both sides; the ratio of a round is
  * what stays comparable. The JMH benchmarks still give the per-operation costs and allocation.
  *
+ * <p>Beside throughput, each slice measures the CPU time its calling threads used per operation (user + system, from
+ * {@code ThreadMXBean}: Haven's routing, the pool, the driver and its socket calls; not the servers, not background
+ * threads). It depends much less on what else the machine runs than throughput does, so it shows what Haven costs the
+ * application's own threads even where throughput ratios are lost in the noise.
+ *
  * <pre>{@code
  * mvn -q -pl benchmarks -am package -DskipTests
  * java -cp benchmarks/target/benchmarks.jar dev.haven.benchmarks.Alternating [rounds=20] [slice-ms=300] [threads=1,4,8,16] [pairs=regex]
  * }</pre>
  */
 public final class Alternating {
+
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** One operation, run in a loop by each thread of a slice. */
     @FunctionalInterface
@@ -37,7 +44,7 @@ public final class Alternating {
     }
 
     record Result(String pair, int threads, double rawOpsPerSec, double havenOpsPerSec, double medianRatio,
-            double lowRatio, double highRatio, long errors) {
+            double lowRatio, double highRatio, long errors, double rawCpuMicros, double havenCpuMicros) {
     }
 
     private Alternating() {
@@ -101,20 +108,21 @@ public final class Alternating {
         }
         System.out.println();
         System.out.println("| pair | threads | raw ops/s | Haven ops/s | Haven / raw, median of " + rounds
-                + " rounds (lowest - highest) | errors |");
-        System.out.println("|---|---:|---:|---:|---|---:|");
+                + " rounds (lowest - highest) | caller CPU per op, raw / Haven (µs) | errors |");
+        System.out.println("|---|---:|---:|---:|---|---|---:|");
         for (Result r : results) {
-            System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %,.0f | %.3f (%.2f - %.2f) | %d |%n", r.pair(), r.threads(),
-                    r.rawOpsPerSec(), r.havenOpsPerSec(), r.medianRatio(), r.lowRatio(), r.highRatio(), r.errors());
+            System.out.printf(Locale.ROOT, "| %s | %d | %,.0f | %,.0f | %.3f (%.2f - %.2f) | %.2f / %.2f | %d |%n", r.pair(),
+                    r.threads(), r.rawOpsPerSec(), r.havenOpsPerSec(), r.medianRatio(), r.lowRatio(), r.highRatio(),
+                    r.rawCpuMicros(), r.havenCpuMicros(), r.errors());
         }
         System.out.printf(Locale.ROOT, "slices of %d ms, %d rounds, load average at the end: %s%n", sliceMs, rounds,
                 loadAverage());
     }
 
     static String format(Result r) {
-        return String.format(Locale.ROOT, "%-20s t=%2d raw %,10.0f ops/s  haven %,10.0f ops/s  ratio %.3f (%.2f-%.2f) errors %d",
-                r.pair(), r.threads(), r.rawOpsPerSec(), r.havenOpsPerSec(), r.medianRatio(), r.lowRatio(), r.highRatio(),
-                r.errors());
+        return String.format(Locale.ROOT, "%-20s t=%2d raw %,10.0f ops/s  haven %,10.0f ops/s  ratio %.3f (%.2f-%.2f)  cpu/op"
+                + " %.2f / %.2f µs  errors %d", r.pair(), r.threads(), r.rawOpsPerSec(), r.havenOpsPerSec(), r.medianRatio(),
+                r.lowRatio(), r.highRatio(), r.rawCpuMicros(), r.havenCpuMicros(), r.errors());
     }
 
     /** Warm-up of both sides, then {@code rounds} alternated pairs of slices. */
@@ -132,11 +140,13 @@ public final class Alternating {
             }
             errors[0] = 0;
             double[] ratios = new double[rounds];
+            double[] rawCpu = new double[rounds];
+            double[] havenCpu = new double[rounds];
             double rawTotal = 0;
             double havenTotal = 0;
             for (int i = 0; i < rounds; i++) {
-                double raw;
-                double haven;
+                double[] raw;
+                double[] haven;
                 if (i % 2 == 0) {
                     raw = slice(workers, threads, p.raw(), sliceMs, errors);
                     haven = slice(workers, threads, p.haven(), sliceMs, errors);
@@ -144,14 +154,15 @@ public final class Alternating {
                     haven = slice(workers, threads, p.haven(), sliceMs, errors);
                     raw = slice(workers, threads, p.raw(), sliceMs, errors);
                 }
-                ratios[i] = haven / raw;
-                rawTotal += raw;
-                havenTotal += haven;
+                ratios[i] = haven[0] / raw[0];
+                rawCpu[i] = raw[1];
+                havenCpu[i] = haven[1];
+                rawTotal += raw[0];
+                havenTotal += haven[0];
             }
             Arrays.sort(ratios);
-            double median = rounds % 2 == 1 ? ratios[rounds / 2] : (ratios[rounds / 2 - 1] + ratios[rounds / 2]) / 2;
-            return new Result(p.name(), threads, rawTotal / rounds, havenTotal / rounds, median, ratios[0],
-                    ratios[rounds - 1], errors[0]);
+            return new Result(p.name(), threads, rawTotal / rounds, havenTotal / rounds, median(ratios), ratios[0],
+                    ratios[rounds - 1], errors[0], median(rawCpu) / 1_000, median(havenCpu) / 1_000);
         } finally {
             workers.shutdownNow();
             if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -160,8 +171,18 @@ public final class Alternating {
         }
     }
 
-    /** Runs {@code op} on {@code threads} threads for {@code sliceMs}; the operations per second of the slice. */
-    static double slice(ExecutorService workers, int threads, Op op, long sliceMs, long[] errors) throws Exception {
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    /**
+     * Runs {@code op} on {@code threads} threads for {@code sliceMs}: the operations per second of the slice, and the
+     * CPU nanoseconds its threads used per operation.
+     */
+    static double[] slice(ExecutorService workers, int threads, Op op, long sliceMs, long[] errors) throws Exception {
         long start = System.nanoTime();
         long end = start + TimeUnit.MILLISECONDS.toNanos(sliceMs);
         List<Future<long[]>> futures = new ArrayList<>(threads);
@@ -169,6 +190,7 @@ public final class Alternating {
             futures.add(workers.submit(() -> {
                 long ops = 0;
                 long failed = 0;
+                long cpu0 = CPU.getCurrentThreadCpuTime();
                 while (System.nanoTime() < end) {
                     try {
                         op.run();
@@ -177,17 +199,19 @@ public final class Alternating {
                         failed++;
                     }
                 }
-                return new long[] {ops, failed};
+                return new long[] {ops, failed, CPU.getCurrentThreadCpuTime() - cpu0};
             }));
         }
         long ops = 0;
+        long cpu = 0;
         for (Future<long[]> f : futures) {
             long[] r = f.get(sliceMs + 30_000, TimeUnit.MILLISECONDS);
             ops += r[0];
             errors[0] += r[1];
+            cpu += r[2];
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return ops / seconds;
+        return new double[] {ops / seconds, ops == 0 ? 0 : cpu / (double) ops};
     }
 
     /** Where {@code n} read-only statements through Haven ran: server port to count. */
