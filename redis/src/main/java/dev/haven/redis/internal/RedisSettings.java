@@ -79,6 +79,16 @@ public final class RedisSettings extends ReplicatedStoreSettings {
         return awsCredentials;
     }
 
+    /** How data nodes are logged in to, for messages (never the password or a token). */
+    public String loginDescription() {
+        if (iam()) {
+            return "haven.redis.auth=iam: user " + username() + ", cache " + keys().get(RedisKeys.AUTH_CACHE_NAME) + " in "
+                    + keys().get(RedisKeys.AUTH_REGION);
+        }
+        return password == null ? "no password" + (username() == null ? "" : ", user " + username())
+                : "haven.redis.password" + (username() == null ? "" : ", user " + username());
+    }
+
     /** The clock IAM tokens are signed with and aged by. */
     public Clock authClock() {
         return authClock;
