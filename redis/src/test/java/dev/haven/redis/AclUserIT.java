@@ -83,6 +83,7 @@ class AclUserIT {
         long t0 = System.nanoTime();
         long[] built = new long[1];
         long[] readMs = {-1};
+        long[] asyncMs = {-1};
         assertThatThrownBy(() -> {
             try (HavenRedisClient wrong = ItSupport.sentinelClient(redis).credentials(USER, USER_PASSWORD + "-wrong")
                     .writerWait(Duration.ofSeconds(3)).build(); HavenRedisConnection c = wrong.connect()) {
@@ -93,6 +94,14 @@ class AclUserIT {
                     readMs[0] = (System.nanoTime() - built[0]) / 1_000_000;
                     assertThat(e).hasMessageContaining("every node refused the login").hasMessageContaining("WRONGPASS");
                 }
+                long a0 = System.nanoTime();
+                try {
+                    c.async().set("orders:wrong", "x").toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    asyncMs[0] = (System.nanoTime() - a0) / 1_000_000;
+                    assertThat(e.getCause()).isInstanceOf(HavenRedisUnavailableException.class)
+                            .hasMessageContaining("every node refused the login");
+                }
                 built[0] = System.nanoTime();
                 c.sync().set("orders:wrong", "x");
             }
@@ -102,7 +111,9 @@ class AclUserIT {
         long writeMs = (System.nanoTime() - built[0]) / 1_000_000;
         long totalMs = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("ACL user with a wrong password: build (first probe round) + read + write refused in %d ms; the read "
-                + "failed %d ms and the write %d ms after their call (writer-wait 3 s)%n", totalMs, readMs[0], writeMs);
+                + "failed %d ms, an async write %d ms and the write %d ms after their call (writer-wait 3 s)%n", totalMs, readMs[0],
+                asyncMs[0], writeMs);
+        assertThat(asyncMs[0]).as("ms until an async write with a wrong password fails (writer-wait 3 s)").isBetween(0L, 999L);
         assertThat(readMs[0]).as("ms until a read with a wrong password fails (writer-wait 3 s)").isBetween(0L, 999L);
         assertThat(writeMs).as("ms until a write with a wrong password fails (writer-wait 3 s)").isLessThan(1_000);
     }

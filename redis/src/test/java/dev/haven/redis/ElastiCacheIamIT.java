@@ -46,7 +46,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * code, from the same static AWS keys and the same (virtual) signing clock, and installs it with {@code ACL SETUSER} before moving the clock; once Haven has
  * re-authenticated its open connections it removes the previous token. Under a load of 4 threads, 4 rotations: every
  * operation succeeds, every connection open before a rotation is still open after it and sent {@code AUTH} with the new
- * token, no login is ever refused ({@code ACL LOG}), and no token appears in anything Haven produced.
+ * token, no login is ever refused ({@code ACL LOG}), and no token (nor the AWS secret key) appears in anything Haven
+ * produced. The near cache is on, so its tracked connection is among those that log in and re-authenticate.
  */
 @HavenRedis(replicas = 1, password = ElastiCacheIamIT.ADMIN_PASSWORD)
 class ElastiCacheIamIT {
@@ -54,8 +55,9 @@ class ElastiCacheIamIT {
     static final String ADMIN_PASSWORD = "iam-admin-51c2";
     private static final String USER = "orders-iam";
     private static final String CACHE = "haven-it";
+    private static final String SECRET_KEY = "hAvEn/It+SecretKey0000000000000000EXAMPLE";
     private static final AwsCredentialsProvider KEYS = StaticCredentialsProvider.create(
-            AwsBasicCredentials.create("AKIAHAVENIT0EXAMPLE", "hAvEn/It+SecretKey0000000000000000EXAMPLE"));
+            AwsBasicCredentials.create("AKIAHAVENIT0EXAMPLE", SECRET_KEY));
     private static final int ROTATIONS = 4;
     private static final int THREADS = 4;
 
@@ -174,6 +176,7 @@ class ElastiCacheIamIT {
             secrets.add(t);
             secrets.add(t.substring(t.indexOf("X-Amz-Signature=") + "X-Amz-Signature=".length()));
         }
+        secrets.add(SECRET_KEY);
         SecretScan scan = new SecretScan(secrets.toArray(String[]::new));
         VirtualClock clock = new VirtualClock(t0);
         acl(redis, "SETUSER", USER, "reset", "on", ">" + tokens.get(0), "~*", "+@all");
@@ -186,9 +189,11 @@ class ElastiCacheIamIT {
         int before = 0;
         long reauths = 0;
         int newClients = 0;
+        String nearCache;
         try (StderrCapture stderr = new StderrCapture()) {
             HavenRedisClient.Builder builder = ItSupport.sentinelClient(redis).username(USER).auth(RedisAuthentication.IAM)
-                    .authRegion("us-east-1").authCacheName(CACHE).awsCredentials(KEYS).authClock(clock).listener(events::add);
+                    .authRegion("us-east-1").authCacheName(CACHE).awsCredentials(KEYS).authClock(clock).listener(events::add)
+                    .nearCache(NearCacheConfig.of(1_000, Duration.ofSeconds(5))); // its tracked connection logs in too
             try (HavenRedisClient client = ItSupport.ready(builder.build(), 1)) {
                 scan.text(client.toString());
                 scan.text(client.settings().toString());
@@ -266,6 +271,7 @@ class ElastiCacheIamIT {
                 }
                 scan.text(client.toString());
                 scan.text(client.topology().toString());
+                nearCache = client.nearCacheStats().orElseThrow().toString();
             }
             log = stderr.lines();
         }
@@ -277,6 +283,7 @@ class ElastiCacheIamIT {
         events.forEach(scan::text);
         List<String> leaks = scan.leaks(log);
         rotations.forEach(System.out::println);
+        System.out.println("near cache: " + nearCache);
         System.out.printf("ElastiCache IAM emulation: %d operations under %d threads across %d token rotations, %d failed; "
                 + "%d of %d connections open before a rotation still open after it, %d AUTH (re-authentications); "
                 + "%d clients started after a rotation; %d logins refused; %d log lines and %d texts scanned, %d contain a "
