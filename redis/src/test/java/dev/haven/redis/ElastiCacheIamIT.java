@@ -299,4 +299,47 @@ class ElastiCacheIamIT {
         assertThat(refused).as("logins refused (a token not accepted at the time)").isZero();
         assertThat(leaks).as("texts containing a token").isEmpty();
     }
+
+    /**
+     * A token the servers do not accept (e.g. signed with AWS credentials revoked since): every node refuses the login,
+     * so commands fail at once naming the IAM login; the monitor's refusals make Haven sign anew (10 s after the refused
+     * token, on the signing clock), and once the servers accept the new token the client works without a restart.
+     */
+    @Test
+    void aRefusedTokenFailsFastAndANewOneIsSignedWithoutARestart(RedisTopology redis) {
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        VirtualClock clock = new VirtualClock(t0);
+        acl(redis, "SETUSER", USER, "reset", "on", ">not-a-token-of-this-cache", "~*", "+@all");
+        try (HavenRedisClient client = ItSupport.sentinelClient(redis).username(USER).auth(RedisAuthentication.IAM)
+                .authRegion("us-east-1").authCacheName(CACHE).awsCredentials(KEYS).authClock(clock).build();
+             HavenRedisConnection c = client.connect()) {
+            long w0 = System.nanoTime();
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> c.sync().set("iam:k", "v"));
+            long refusedMs = (System.nanoTime() - w0) / 1_000_000;
+            assertThat(refused).isInstanceOf(HavenRedisUnavailableException.class)
+                    .hasMessageContaining("every node refused the login (haven.redis.auth=iam: user " + USER + ", cache " + CACHE
+                            + " in us-east-1)").hasMessageContaining("WRONGPASS").hasMessageNotContaining("X-Amz-Signature");
+            Instant later = t0.plusSeconds(10);
+            acl(redis, "SETUSER", USER, "resetpass", ">" + token(later)); // the servers accept what Haven signs 10 s on
+            clock.now = later;
+            long r0 = System.nanoTime();
+            String value = null;
+            long deadline = r0 + Duration.ofSeconds(15).toNanos();
+            while (value == null && System.nanoTime() < deadline) {
+                try {
+                    c.sync().set("iam:k", "v");
+                    value = c.reads(Consistency.STRONG).get("iam:k");
+                } catch (HavenRedisUnavailableException e) {
+                    ItSupport.sleep(Duration.ofMillis(100));
+                }
+            }
+            long recoveredMs = (System.nanoTime() - r0) / 1_000_000;
+            System.out.printf("ElastiCache IAM, a refused token: the write failed after %d ms (writer-wait %s); with the "
+                    + "servers accepting a token signed 10 s later, writes and reads work again after %d ms%n", refusedMs,
+                    ItSupport.WRITER_WAIT, recoveredMs);
+            assertThat(refusedMs).as("ms until a write fails with every login refused").isLessThan(1_000);
+            assertThat(value).as("read back after the new token").isEqualTo("v");
+            assertThat(recoveredMs).as("ms until the client works again").isLessThan(10_000);
+        }
+    }
 }

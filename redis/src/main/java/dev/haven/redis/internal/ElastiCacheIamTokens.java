@@ -35,7 +35,8 @@ import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
  * presents one that is still valid. ElastiCache closes a connection authenticated with IAM after 12 hours unless it is
  * authenticated again; so each token made anew is also published on {@link #credentials()}, which Lettuce's
  * {@code ReauthenticateBehavior.ON_NEW_CREDENTIALS} turns into an {@code AUTH} on every open connection. A check every
- * second ({@link #start}) makes the new token when it is due, whether or not anything connects. A failure to sign (no
+ * second ({@link #start}) makes the new token when it is due, whether or not anything connects, or when a node refused a
+ * login ({@link #refused()}, at most every 10 s). A failure to sign (no
  * AWS credentials at the moment) keeps the previous token, which is valid for at least another minute, and is retried
  * at the next check.
  *
@@ -65,7 +66,11 @@ final class ElastiCacheIamTokens implements RedisCredentialsProvider, AutoClosea
     private final DefaultCredentialsProvider owned; // closed here; a provider the application gave is its own
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
     private final Sinks.Many<RedisCredentials> renewed = Sinks.many().multicast().directBestEffort();
+    /** A token refused by a server is made anew, but not more often than this (each new one is sent on every connection). */
+    static final Duration REFUSED_REMAKE = Duration.ofSeconds(10);
+
     private Token current; // guarded by this
+    private boolean refused; // guarded by this: a server refused a login since the current token was made
     private ScheduledFuture<?> checks;
     private volatile boolean closed;
     private long made; // guarded by this: tokens made, for tests
@@ -116,7 +121,9 @@ final class ElastiCacheIamTokens implements RedisCredentialsProvider, AutoClosea
         String value;
         synchronized (this) {
             Token t = current;
-            if (t == null || !now.isBefore(t.made().plus(refresh)) || now.isBefore(t.made())) {
+            if (t == null || !now.isBefore(t.made().plus(refresh)) || now.isBefore(t.made())
+                    || (refused && !now.isBefore(t.made().plus(REFUSED_REMAKE)))) {
+                refused = false;
                 boolean first = t == null;
                 t = new Token(sign(now), now);
                 current = t;
@@ -149,6 +156,15 @@ final class ElastiCacheIamTokens implements RedisCredentialsProvider, AutoClosea
                 .putProperty(HttpSigner.SIGNING_CLOCK, fixed));
         String uri = signed.request().getUri().toString();
         return uri.startsWith("http://") ? uri.substring("http://".length()) : uri;
+    }
+
+    /**
+     * A node refused a login (the monitor saw {@code WRONGPASS} on a probe): the next check makes a new token, at least
+     * {@link #REFUSED_REMAKE} after the current one was made, in case the AWS credentials that signed it were rotated or
+     * revoked since.
+     */
+    synchronized void refused() {
+        refused = true;
     }
 
     /** How many tokens were made so far. */

@@ -85,6 +85,16 @@ public final class RedisErrors {
         return true;
     }
 
+    /** Whether some node of {@code states} refused the latest probe's login. */
+    public static boolean anyLoginRefused(java.util.List<dev.haven.engine.EndpointState> states) {
+        for (dev.haven.engine.EndpointState s : states) {
+            if (loginRefused(s.lastProbeFailure())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String upper(String s) {
         return s == null ? "" : s.toUpperCase(Locale.ROOT);
     }

@@ -68,6 +68,7 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     private final HashedWheelTimer timer;
     /** {@code auth=iam}: the tokens of the data and near-cache connections (the monitor has its own); else null. */
     private final ElastiCacheIamTokens tokens;
+    private final Runnable refusalHook; // auth=iam: a login the monitor saw refused makes a new token; else null
     private volatile boolean closed;
 
     public RedisRouting(RedisSettings settings) {
@@ -96,6 +97,10 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             this.lease = l;
             this.monitor = l.monitor();
             l.addObserver(this::onTopology);
+            this.refusalHook = iam == null ? null : refusalHook(l.monitor(), iam);
+            if (refusalHook != null) {
+                monitor.addRoundHook(refusalHook);
+            }
             if (settings.nearCache() != null) {
                 nc = new NearCache(settings.nearCache(), l, resources, clientOptions(settings, false),
                         e -> uri(e, settings.commandTimeout()), settings.ticker());
@@ -273,6 +278,9 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                     settings.elastiCacheMode() ? settings.primaryEndpoint().id() : null,
                     settings.globalDatastoreMode() ? new ReplicationChain(settings.globalDatastore()) : null, settings.ticker());
             m = new TopologyMonitor(monitorSettings(settings, seeds), p, bus);
+            if (iam != null) {
+                m.addRoundHook(refusalHook(m, iam));
+            }
             m.start();
             if (sv != null) {
                 TopologyMonitor mon = m;
@@ -290,6 +298,15 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         ElastiCacheIamTokens probeTokens = iam;
         return new MonitorRegistry.Started(m, () -> closeMonitorResources(view, provider, probeClient, sentinelClient, res,
                 probeTokens));
+    }
+
+    /** After each probe round: a login refused on some node makes {@code tokens} sign anew (rate-limited there). */
+    private static Runnable refusalHook(TopologyMonitor m, ElastiCacheIamTokens tokens) {
+        return () -> {
+            if (RedisErrors.anyLoginRefused(m.snapshot().states())) {
+                tokens.refused();
+            }
+        };
     }
 
     private static void closeMonitorResources(SentinelView sv, RedisTopologyProvider p, RedisClient probeClient,
@@ -577,6 +594,9 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             return;
         }
         closed = true;
+        if (refusalHook != null) {
+            monitor.removeRoundHook(refusalHook);
+        }
         lease.close(); // the monitor stops with the last client of the cluster
         timer.stop(); // armed timeouts are dropped: closing the connections below completes what they guarded
         if (nearCache != null) {

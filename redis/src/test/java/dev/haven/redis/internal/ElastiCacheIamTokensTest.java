@@ -204,6 +204,34 @@ class ElastiCacheIamTokensTest {
         }
     }
 
+    @Test
+    void aRefusedLoginMakesANewTokenAtMostEveryTenSeconds() {
+        VirtualClock clock = new VirtualClock(T0);
+        try (ElastiCacheIamTokens t = tokens(clock, false, Duration.ofMinutes(10))) {
+            List<String> published = new ArrayList<>();
+            reactor.core.Disposable d = t.credentials().subscribe(c -> published.add(password(c)));
+            t.token();
+            t.refused();
+            clock.advance(Duration.ofSeconds(5));
+            t.check();
+            assertThat(t.made()).as("5 s after the token was made: not yet").isEqualTo(1);
+            clock.advance(Duration.ofSeconds(5));
+            t.check();
+            assertThat(t.made()).as("10 s after: made anew").isEqualTo(2);
+            assertThat(published).as("sent on the open connections").hasSize(1);
+            for (int s = 0; s < 60; s++) { // refused on every probe round (1 s) for a minute
+                t.refused();
+                clock.advance(Duration.ofSeconds(1));
+                t.check();
+            }
+            assertThat(t.made()).as("tokens in a minute of refusals").isEqualTo(2 + 6);
+            clock.advance(Duration.ofSeconds(30));
+            t.check();
+            assertThat(t.made()).as("no refusal since: kept until auth.refresh").isEqualTo(8);
+            d.dispose();
+        }
+    }
+
     private static String password(RedisCredentials c) {
         return new String(c.getPassword());
     }
