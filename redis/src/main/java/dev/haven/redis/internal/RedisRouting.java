@@ -147,9 +147,8 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                 .pingBeforeActivateConnection(true)
                 .socketOptions(socket.build());
         if (s.iam() && !autoReconnect) {
-            // each new IAM token is sent (AUTH) on the open data and probe connections: none reaches ElastiCache's 12-hour
-            // limit, and none is left with an expired login when the server checks it again (Sentinel connections:
-            // autoReconnect, no password)
+            // each new IAM token is sent (AUTH) on the open data, near-cache and probe connections, so none reaches
+            // ElastiCache's 12-hour limit for IAM connections (Sentinel connections: autoReconnect, no password)
             options.reauthenticateBehavior(ClientOptions.ReauthenticateBehavior.ON_NEW_CREDENTIALS);
         }
         io.lettuce.core.SslOptions ssl = TlsOptions.sslOptions(s);
