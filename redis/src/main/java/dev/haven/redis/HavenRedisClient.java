@@ -141,6 +141,8 @@ public final class HavenRedisClient implements AutoCloseable {
 
         private final Map<String, List<String>> globalDatastore = new LinkedHashMap<>();
         private NearCacheConfig nearCache;
+        private Object awsCredentials; // an AwsCredentialsProvider; Object so that no SDK class is needed without it
+        private java.time.Clock authClock; // tests: the clock IAM tokens are signed with
 
         private Builder() {
             super(RedisKeys.SPEC);
@@ -256,6 +258,54 @@ public final class HavenRedisClient implements AutoCloseable {
             return set(RedisKeys.TLS_VERIFY, mode);
         }
 
+        /** {@code haven.redis.username}: the ACL user of the data nodes (with {@code auth=iam}, the IAM-enabled user). */
+        public Builder username(String username) {
+            return set(RedisKeys.USERNAME, username);
+        }
+
+        /**
+         * {@code haven.redis.auth}: how connections to data nodes log in ({@link RedisAuthentication}): the password, or
+         * an ElastiCache IAM token for {@code username}, refreshed and re-sent on open connections.
+         */
+        public Builder auth(RedisAuthentication auth) {
+            return set(RedisKeys.AUTH, Objects.requireNonNull(auth, "haven.redis.auth"));
+        }
+
+        /** {@code haven.redis.auth.region}: the AWS region of the cache, which signs IAM tokens. */
+        public Builder authRegion(String region) {
+            return set(RedisKeys.AUTH_REGION, region);
+        }
+
+        /** {@code haven.redis.auth.cache-name}: the replication group id (or serverless cache name) IAM tokens are for. */
+        public Builder authCacheName(String cacheName) {
+            return set(RedisKeys.AUTH_CACHE_NAME, cacheName);
+        }
+
+        /** {@code haven.redis.auth.serverless}: the cache is an ElastiCache Serverless cache (default false). */
+        public Builder authServerless(boolean serverless) {
+            return set(RedisKeys.AUTH_SERVERLESS, serverless);
+        }
+
+        /** {@code haven.redis.auth.refresh}: IAM tokens are made anew after this (default 10m, at most 14m). */
+        public Builder authRefresh(Duration refresh) {
+            return set(RedisKeys.AUTH_REFRESH, refresh);
+        }
+
+        /**
+         * The AWS credentials that sign IAM tokens, instead of the SDK's default chain (environment, profile, container
+         * or instance role). The application keeps it and closes it.
+         */
+        public Builder awsCredentials(software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials) {
+            this.awsCredentials = Objects.requireNonNull(credentials, "credentials");
+            return this;
+        }
+
+        /** Tests: the clock IAM tokens are signed with and aged by (default: the builder's clock). */
+        Builder authClock(java.time.Clock clock) {
+            this.authClock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
         /** {@code haven.redis.username} + password: ACL user. */
         public Builder credentials(String username, String password) {
             return set(RedisKeys.USERNAME, username).password(password);
@@ -358,8 +408,9 @@ public final class HavenRedisClient implements AutoCloseable {
                 located.put(e.id(), new String[] {r, loc == null ? "" : loc[1]});
             }));
             checkTls(values);
+            checkAuth(values, Builder.class.getClassLoader());
             return new RedisSettings(values, sentinels, masterName, List.copyOf(nodeList), primary, reader, Map.copyOf(located),
-                    listeners(), ticker(), clock(), nearCache, regions);
+                    listeners(), ticker(), clock(), nearCache, regions, awsCredentials, authClock);
         }
 
         /**
@@ -385,6 +436,53 @@ public final class HavenRedisClient implements AutoCloseable {
                     throw new IllegalArgumentException(P + "tls-ca-certificate must be a readable PEM file of X.509 certificates: was "
                             + ca + " (" + why + ")");
                 }
+            }
+        }
+
+        /**
+         * What {@code haven.redis.auth=iam} needs, without I/O: the SDK artifacts that sign tokens (looked up in
+         * {@code loader}), the user, the region, the cache name, and no password (each connection presents a token).
+         * The {@code auth.*} keys are not given without it (the application would believe IAM is on).
+         */
+        static void checkAuth(dev.haven.config.Settings values, ClassLoader loader) {
+            if (values.get(RedisKeys.AUTH) != RedisAuthentication.IAM) {
+                for (dev.haven.config.Setting<?> k : List.of(RedisKeys.AUTH_REGION, RedisKeys.AUTH_CACHE_NAME,
+                        RedisKeys.AUTH_SERVERLESS, RedisKeys.AUTH_REFRESH)) {
+                    if (values.isGiven(k)) {
+                        throw new IllegalArgumentException(P + k.key() + " needs " + P + "auth=iam: was auth="
+                                + RedisKeys.AUTH.format(values.get(RedisKeys.AUTH)) + " with " + k.key() + " given");
+                    }
+                }
+                return;
+            }
+            requireClass(loader, "software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner", "software.amazon.awssdk:http-auth-aws");
+            requireClass(loader, "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider", "software.amazon.awssdk:auth");
+            String user = values.get(RedisKeys.USERNAME);
+            if (user == null || user.isBlank()) {
+                throw new IllegalArgumentException(P + "auth=iam needs " + P + "username (the IAM-enabled ElastiCache user, "
+                        + "whose user id and name are the same): was not set");
+            }
+            if (values.get(RedisKeys.AUTH_REGION) == null) {
+                throw new IllegalArgumentException(P + "auth=iam needs " + P + "auth.region (the cache's AWS region, e.g. "
+                        + "us-east-1, which signs the tokens): was not set");
+            }
+            if (values.get(RedisKeys.AUTH_CACHE_NAME) == null) {
+                throw new IllegalArgumentException(P + "auth=iam needs " + P + "auth.cache-name (the replication group id or "
+                        + "serverless cache name the tokens are signed for): was not set");
+            }
+            if (values.get(RedisKeys.PASSWORD) != null) {
+                throw new IllegalArgumentException(P + "password is not used with " + P + "auth=iam (each connection presents "
+                        + "an IAM token): was set; remove it");
+            }
+        }
+
+        /** {@code haven.redis.auth=iam} needs {@code artifact}: fail at build time, naming both, when it is absent. */
+        private static void requireClass(ClassLoader loader, String className, String artifact) {
+            try {
+                Class.forName(className, false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new IllegalArgumentException(P + "auth=iam needs " + artifact + " on the class path (add it to the "
+                        + "application's dependencies): " + className + " was not found");
             }
         }
 

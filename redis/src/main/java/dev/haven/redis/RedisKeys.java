@@ -28,9 +28,27 @@ public final class RedisKeys {
             "ElastiCache (cluster mode disabled) primary endpoint `host:port`; replicas are discovered from it");
     public static final Setting<String> READER_ENDPOINT = Setting.text("reader-endpoint", null,
             "ElastiCache reader endpoint `host:port` (with `primary-endpoint`)");
-    public static final Setting<String> USERNAME = Setting.text("username", null, "ACL user of the data nodes");
+    public static final Setting<String> USERNAME = Setting.text("username", null,
+            "ACL user of the data nodes (with `auth=iam`, the IAM-enabled ElastiCache user)");
     public static final Setting<String> PASSWORD = Setting.text("password", null,
-            "of the data nodes (Sentinels are reached without); never logged").secret();
+            "of the data nodes (Sentinels are reached without; not with `auth=iam`); never logged").secret();
+    public static final Setting<RedisAuthentication> AUTH = Setting.choice("auth", RedisAuthentication.class,
+            RedisAuthentication.PASSWORD, "how connections to data nodes (data, near cache, probes) log in: `password` "
+                    + "(`username` and `password`); `iam` (ElastiCache IAM: a token signed for `username`, "
+                    + "`auth.cache-name` and `auth.region`; needs `software.amazon.awssdk:http-auth-aws` and "
+                    + "`software.amazon.awssdk:auth`)");
+    public static final Setting<String> AUTH_REGION = Setting.text("auth.region", null,
+            "`auth=iam`: the AWS region of the cache, which signs the tokens")
+            .rule("be an AWS region name like us-east-1", v -> v.matches("[a-z]{2}(-[a-z]+)+-\\d+"));
+    public static final Setting<String> AUTH_CACHE_NAME = Setting.text("auth.cache-name", null,
+            "`auth=iam`: the replication group id (or serverless cache name) the tokens are signed for")
+            .rule("be an ElastiCache replication group id or cache name (a letter, then letters, digits and hyphens, "
+                    + "at most 50)", v -> v.matches("[A-Za-z][A-Za-z0-9-]{0,49}"));
+    public static final Setting<Boolean> AUTH_SERVERLESS = Setting.flag("auth.serverless", false,
+            "`auth=iam`: `auth.cache-name` is an ElastiCache Serverless cache (the token says `ResourceType=ServerlessCache`)");
+    public static final Setting<Duration> AUTH_REFRESH = Setting.duration("auth.refresh", Duration.ofMinutes(10),
+            "`auth=iam`: tokens are made anew after this (they expire after 15 minutes), and each new one re-authenticates "
+                    + "the open connections").atLeast(Duration.ofSeconds(1)).atMost(Duration.ofMinutes(14));
     public static final Setting<Boolean> TLS = Setting.flag("tls", false,
             "TLS (ElastiCache in-transit encryption) on every connection: data nodes, the monitor's probes and Sentinels "
                     + "(also on with a `rediss-sentinel://` `sentinel` URI)");
@@ -79,7 +97,7 @@ public final class RedisKeys {
     public static final Setting<Duration> BREAKER_WAIT_IN_OPEN = CommonKeys.BREAKER_WAIT_IN_OPEN;
 
     public static final SettingsSpec SPEC = SettingsSpec.of("haven.redis.", List.of(SENTINEL, NODES, PRIMARY_ENDPOINT,
-            READER_ENDPOINT, USERNAME, PASSWORD, TLS, TLS_CA_CERTIFICATE, TLS_VERIFY, CLUSTER_NAME, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_CONSISTENCY,
+            READER_ENDPOINT, USERNAME, PASSWORD, AUTH, AUTH_REGION, AUTH_CACHE_NAME, AUTH_SERVERLESS, AUTH_REFRESH, TLS, TLS_CA_CERTIFICATE, TLS_VERIFY, CLUSTER_NAME, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_CONSISTENCY,
             READ_FALLBACK, LOCAL_REGION, LOCAL_ZONE, PROBE_INTERVAL, FAST_PROBE_INTERVAL, PROBE_TIMEOUT, WRITER_WAIT,
             RETRY_MAX_ATTEMPTS, RETRY_BUDGET_RATIO, RETRY_BUDGET_RESERVE, REQUEST_QUEUE_SIZE, KEEPALIVE_IDLE, LAG_BOUND, BREAKER_FAILURE_RATE, BREAKER_WINDOW, BREAKER_MINIMUM_CALLS, BREAKER_WAIT_IN_OPEN),
             List.of(GLOBAL_DATASTORE, ENDPOINT));

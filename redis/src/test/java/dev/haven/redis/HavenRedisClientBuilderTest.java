@@ -170,4 +170,78 @@ class HavenRedisClientBuilderTest {
         assertThatThrownBy(() -> settings(b -> b.nodes("a:1").tls(notPem))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("haven.redis.tls-ca-certificate must be a readable PEM file of X.509 certificates: was " + notPem);
     }
+
+    @Test
+    void iamNeedsUserRegionCacheNameAndNoPassword() {
+        String ec = "master.orders.abc123.use1.cache.amazonaws.com:6379";
+        RedisSettings s = settings(b -> b.elastiCache(ec, null).username("orders-app").auth(RedisAuthentication.IAM)
+                .authRegion("us-east-1").authCacheName("orders").tls());
+        assertThat(s.iam()).isTrue();
+        assertThat(s.keys().get(RedisKeys.AUTH_REFRESH)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(s.toString()).contains("auth=iam user orders-app of orders in us-east-1").doesNotContain("password");
+
+        fails(b -> b.elastiCache(ec, null).auth(RedisAuthentication.IAM).authRegion("us-east-1").authCacheName("orders"),
+                "haven.redis.auth=iam needs haven.redis.username (the IAM-enabled ElastiCache user, whose user id and name are "
+                        + "the same): was not set");
+        fails(b -> b.elastiCache(ec, null).username("orders-app").auth(RedisAuthentication.IAM).authCacheName("orders"),
+                "haven.redis.auth=iam needs haven.redis.auth.region (the cache's AWS region, e.g. us-east-1, which signs the "
+                        + "tokens): was not set");
+        fails(b -> b.elastiCache(ec, null).username("orders-app").auth(RedisAuthentication.IAM).authRegion("us-east-1"),
+                "haven.redis.auth=iam needs haven.redis.auth.cache-name (the replication group id or serverless cache name "
+                        + "the tokens are signed for): was not set");
+        fails(b -> b.elastiCache(ec, null).credentials("orders-app", "pw").auth(RedisAuthentication.IAM).authRegion("us-east-1")
+                .authCacheName("orders"), "haven.redis.password is not used with haven.redis.auth=iam (each connection "
+                        + "presents an IAM token): was set; remove it");
+        fails(b -> b.elastiCache(ec, null).authCacheName("orders"),
+                "haven.redis.auth.cache-name needs haven.redis.auth=iam: was auth=password with auth.cache-name given");
+        assertThatThrownBy(() -> HavenRedisClient.builder().authRegion("use1")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("haven.redis.auth.region must be an AWS region name like us-east-1").hasMessageContaining("use1");
+        assertThatThrownBy(() -> HavenRedisClient.builder().authRefresh(Duration.ofMinutes(15)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("haven.redis.auth.refresh must be <= 14m")
+                .hasMessageContaining("15m");
+        assertThatThrownBy(() -> HavenRedisClient.builder().authCacheName("orders.prod"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("haven.redis.auth.cache-name must be an ElastiCache")
+                .hasMessageContaining("orders.prod");
+        Properties p = new Properties();
+        p.setProperty("haven.redis.primary-endpoint", ec);
+        p.setProperty("haven.redis.username", "orders-app");
+        p.setProperty("haven.redis.auth", "iam");
+        p.setProperty("haven.redis.auth.region", "eu-west-1");
+        p.setProperty("haven.redis.auth.cache-name", "orders-serverless");
+        p.setProperty("haven.redis.auth.serverless", "true");
+        p.setProperty("haven.redis.auth.refresh", "5m");
+        RedisSettings fromProperties = HavenRedisClient.builder().properties(p).settings();
+        assertThat(fromProperties.iam()).isTrue();
+        assertThat(fromProperties.keys().get(RedisKeys.AUTH_SERVERLESS)).isTrue();
+        assertThat(fromProperties.keys().get(RedisKeys.AUTH_REFRESH)).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void iamWithoutTheSdkNamesTheArtifactToAdd() {
+        dev.haven.config.Settings keys = HavenRedisClient.builder().elastiCache("e:6379", null).username("u")
+                .auth(RedisAuthentication.IAM).authRegion("us-east-1").authCacheName("orders").settings().keys();
+        ClassLoader withoutSdk = new ClassLoader(getClass().getClassLoader()) {
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                if (name.startsWith("software.amazon.awssdk.")) {
+                    throw new ClassNotFoundException(name);
+                }
+                return super.loadClass(name, resolve);
+            }
+        };
+        assertThatThrownBy(() -> HavenRedisClient.Builder.checkAuth(keys, withoutSdk)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("haven.redis.auth=iam needs software.amazon.awssdk:http-auth-aws on the class path (add it to the "
+                        + "application's dependencies): software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner was not found");
+        ClassLoader withoutAuth = new ClassLoader(getClass().getClassLoader()) {
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                if (name.startsWith("software.amazon.awssdk.auth.")) {
+                    throw new ClassNotFoundException(name);
+                }
+                return super.loadClass(name, resolve);
+            }
+        };
+        assertThatThrownBy(() -> HavenRedisClient.Builder.checkAuth(keys, withoutAuth))
+                .hasMessageStartingWith("haven.redis.auth=iam needs software.amazon.awssdk:auth on the class path");
+    }
 }

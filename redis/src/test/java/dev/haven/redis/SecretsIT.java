@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Redis password never leaves Haven: a run with an unusual password (data nodes with {@code requirepass}) through a
- * Sentinel failover, bad-configuration builds, an authentication failure and a server that is not there, and a scan of
+ * Sentinel failover, bad-configuration builds (IAM with a password among them), an authentication failure and a server that is not there, and a scan of
  * everything Haven produced (log lines, exception messages and stack traces down every cause, {@code toString()} of the
  * client, its settings, topology and connections, every event, every meter name and tag).
  */
@@ -72,7 +72,12 @@ class SecretsIT {
                     () -> HavenRedisClient.builder().nodes("127.0.0.1:not-a-port").password(SECRET).build(),
                     () -> HavenRedisClient.builder().properties(Map.of("haven.redis.sentinel",
                             "redis-sentinel://:" + SECRET + "@127.0.0.1#m")).build(),
-                    () -> HavenRedisClient.builder().nodes("user:" + SECRET + "@127.0.0.1:70000").build());
+                    () -> HavenRedisClient.builder().nodes("user:" + SECRET + "@127.0.0.1:70000").build(),
+                    () -> HavenRedisClient.builder().sentinel(redis.sentinelUri()).credentials("app", SECRET)
+                            .auth(RedisAuthentication.IAM).authRegion("us-east-1").authCacheName("orders").build(),
+                    () -> HavenRedisClient.builder().properties(Map.of("haven.redis.sentinel", redis.sentinelUri(),
+                            "haven.redis.auth", "iam", "haven.redis.username", "app", "haven.redis.password", SECRET,
+                            "haven.redis.auth.region", "us-east-1")).build());
             int refused = 0;
             for (java.util.function.Supplier<HavenRedisClient> bad : badConfigs) {
                 try (HavenRedisClient notRefused = bad.get()) {

@@ -116,6 +116,12 @@ final class ReadAttempt {
         }
         EndpointState state = target == null ? null : snap.state(target.id());
         if (state == null) {
+            if (RedisErrors.everyLoginRefused(snap.states())) {
+                throw new HavenRedisUnavailableException("No node of " + ctx.settings().clusterName() + " can serve a read: "
+                        + "every node refused the login (" + ctx.settings().loginDescription() + "), so none can until the "
+                        + "credentials change (" + snap.topology() + snap.probeFailures() + ")",
+                        ctx.settings().clusterName(), null, last);
+            }
             if (now - deadline >= 0) {
                 throw new HavenRedisUnavailableException("No node of " + ctx.settings().clusterName() + " can serve a read with consistency "
                         + consistency + " (" + snap.topology() + ", waited " + Durations.format(ctx.settings().writerWait())

@@ -58,6 +58,43 @@ public final class RedisErrors {
         return t instanceof RedisCommandExecutionException && upper(t.getMessage()).startsWith("READONLY");
     }
 
+    /**
+     * Whether a probe failure's description ({@code EndpointState#lastProbeFailure}) says the node refused the login:
+     * {@code WRONGPASS} (Redis 6+: "invalid username-password pair or user is disabled"), {@code NOAUTH}, Redis 5's
+     * "invalid password", or a password sent to a server that has none.
+     */
+    public static boolean loginRefused(String probeFailure) {
+        String m = upper(probeFailure);
+        return m.contains("WRONGPASS") || m.contains("NOAUTH") || m.contains("INVALID USERNAME-PASSWORD PAIR")
+                || m.contains("ERR INVALID PASSWORD") || m.contains("WITHOUT ANY PASSWORD CONFIGURED");
+    }
+
+    /**
+     * Whether every node of {@code states} (at least one) refused the latest probe's login: no node can take a command
+     * until the credentials change, so waiting for one ({@code writer-wait}) only delays the error.
+     */
+    public static boolean everyLoginRefused(java.util.List<dev.haven.engine.EndpointState> states) {
+        if (states.isEmpty()) {
+            return false;
+        }
+        for (dev.haven.engine.EndpointState s : states) {
+            if (!loginRefused(s.lastProbeFailure())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether some node of {@code states} refused the latest probe's login. */
+    public static boolean anyLoginRefused(java.util.List<dev.haven.engine.EndpointState> states) {
+        for (dev.haven.engine.EndpointState s : states) {
+            if (loginRefused(s.lastProbeFailure())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String upper(String s) {
         return s == null ? "" : s.toUpperCase(Locale.ROOT);
     }

@@ -66,6 +66,9 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     private final NearCache nearCache;
     private final AsyncRouting async;
     private final HashedWheelTimer timer;
+    /** {@code auth=iam}: the tokens of the data and near-cache connections (the monitor has its own); else null. */
+    private final ElastiCacheIamTokens tokens;
+    private final Runnable refusalHook; // auth=iam: a login the monitor saw refused makes a new token; else null
     private volatile boolean closed;
 
     public RedisRouting(RedisSettings settings) {
@@ -79,7 +82,13 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         this.dataClient.setOptions(clientOptions(settings, false));
         MonitorRegistry.Lease l = null;
         NearCache nc = null;
+        ElastiCacheIamTokens iam = null;
         try {
+            if (settings.iam()) {
+                iam = ElastiCacheIamTokens.of(settings);
+                iam.start(resources.eventExecutorGroup());
+            }
+            this.tokens = iam;
             List<Endpoint> configured = settings.sentinelMode() ? settings.sentinels()
                     : settings.globalDatastoreMode() ? settings.globalDatastore().values().stream().flatMap(List::stream).toList()
                     : settings.elastiCacheMode() ? List.of(settings.primaryEndpoint()) : settings.nodes();
@@ -88,6 +97,10 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             this.lease = l;
             this.monitor = l.monitor();
             l.addObserver(this::onTopology);
+            this.refusalHook = iam == null ? null : refusalHook(l.monitor(), iam);
+            if (refusalHook != null) {
+                monitor.addRoundHook(refusalHook);
+            }
             if (settings.nearCache() != null) {
                 nc = new NearCache(settings.nearCache(), l, resources, clientOptions(settings, false),
                         e -> uri(e, settings.commandTimeout()), settings.ticker());
@@ -109,6 +122,9 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                 nc.close();
             }
             shutdownClients();
+            if (iam != null) {
+                iam.close();
+            }
             throw e;
         }
         log.info("Haven {} started: {} ({})", settings.clusterName(), monitor.snapshot().topology(), settings);
@@ -130,6 +146,11 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                 .requestQueueSize(s.requestQueueSize())
                 .pingBeforeActivateConnection(true)
                 .socketOptions(socket.build());
+        if (s.iam() && !autoReconnect) {
+            // each new IAM token is sent (AUTH) on the open data, near-cache and probe connections, so none reaches
+            // ElastiCache's 12-hour limit for IAM connections (Sentinel connections: autoReconnect, no password)
+            options.reauthenticateBehavior(ClientOptions.ReauthenticateBehavior.ON_NEW_CREDENTIALS);
+        }
         io.lettuce.core.SslOptions ssl = TlsOptions.sslOptions(s);
         if (ssl != null) {
             options.sslOptions(ssl); // with every address TLS (TlsOptions.apply): data, probe and Sentinel connections
@@ -171,7 +192,12 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
                 : "nodes " + ids(s.nodes());
         return new MonitorRegistry.Key("redis", s.clusterName(), source,
                 java.util.Arrays.asList(source, s.username(), digest(s.password()), s.tls(), s.tlsCaCertificate(),
-                        s.tls() ? s.tlsVerify() : null, s.ticker(), s.clock()));
+                        s.tls() ? s.tlsVerify() : null, s.ticker(), s.clock(), s.iam(),
+                        s.iam() ? s.keys().get(dev.haven.redis.RedisKeys.AUTH_REGION) : null,
+                        s.iam() ? s.keys().get(dev.haven.redis.RedisKeys.AUTH_CACHE_NAME) : null,
+                        s.iam() ? s.keys().get(dev.haven.redis.RedisKeys.AUTH_SERVERLESS) : null,
+                        s.iam() ? s.keys().get(dev.haven.redis.RedisKeys.AUTH_REFRESH) : null,
+                        s.iam() ? s.awsCredentials() : null, s.iam() ? s.authClock() : null));
     }
 
     private static List<String> ids(List<Endpoint> endpoints) {
@@ -211,7 +237,13 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         SentinelView sv = null;
         RedisTopologyProvider p = null;
         TopologyMonitor m = null;
+        ElastiCacheIamTokens iam = null;
         try {
+            if (settings.iam()) {
+                iam = ElastiCacheIamTokens.of(settings); // the probes' own: the monitor outlives the client that started it
+                iam.start(res.eventExecutorGroup());
+            }
+            ElastiCacheIamTokens probeTokens = iam;
             List<Endpoint> seeds;
             if (settings.sentinelMode()) {
                 List<RedisURI> uris = settings.sentinels().stream().map(e -> TlsOptions.apply(RedisURI.builder().withHost(e.host())
@@ -241,10 +273,13 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             } else {
                 seeds = settings.nodes();
             }
-            p = new RedisTopologyProvider(probeClient, e -> probeUri(settings, e), sv,
+            p = new RedisTopologyProvider(probeClient, e -> probeUri(settings, probeTokens, e), sv,
                     settings.elastiCacheMode() ? settings.primaryEndpoint().id() : null,
                     settings.globalDatastoreMode() ? new ReplicationChain(settings.globalDatastore()) : null, settings.ticker());
             m = new TopologyMonitor(monitorSettings(settings, seeds), p, bus);
+            if (iam != null) {
+                m.addRoundHook(refusalHook(m, iam));
+            }
             m.start();
             if (sv != null) {
                 TopologyMonitor mon = m;
@@ -254,16 +289,30 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             if (m != null) {
                 m.close();
             }
-            closeMonitorResources(sv, p, probeClient, sentinelClient, res);
+            closeMonitorResources(sv, p, probeClient, sentinelClient, res, iam);
             throw e;
         }
         SentinelView view = sv;
         RedisTopologyProvider provider = p;
-        return new MonitorRegistry.Started(m, () -> closeMonitorResources(view, provider, probeClient, sentinelClient, res));
+        ElastiCacheIamTokens probeTokens = iam;
+        return new MonitorRegistry.Started(m, () -> closeMonitorResources(view, provider, probeClient, sentinelClient, res,
+                probeTokens));
+    }
+
+    /** After each probe round: a login refused on some node makes {@code tokens} sign anew (rate-limited there). */
+    private static Runnable refusalHook(TopologyMonitor m, ElastiCacheIamTokens tokens) {
+        return () -> {
+            if (RedisErrors.anyLoginRefused(m.snapshot().states())) {
+                tokens.refused();
+            }
+        };
     }
 
     private static void closeMonitorResources(SentinelView sv, RedisTopologyProvider p, RedisClient probeClient,
-            RedisClient sentinelClient, ClientResources res) {
+            RedisClient sentinelClient, ClientResources res, ElastiCacheIamTokens tokens) {
+        if (tokens != null) {
+            tokens.close();
+        }
         if (sv != null) {
             sv.close();
         }
@@ -281,19 +330,23 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
     }
 
     private RedisURI uri(Endpoint e, Duration timeout) {
-        return uri(settings, e, timeout);
+        return uri(settings, tokens, e, timeout);
     }
 
     /** A probe connection's address, named {@code haven-probe} so that operators see it in {@code CLIENT LIST}. */
-    private static RedisURI probeUri(RedisSettings settings, Endpoint e) {
-        RedisURI u = uri(settings, e, settings.probeTimeout());
+    private static RedisURI probeUri(RedisSettings settings, ElastiCacheIamTokens tokens, Endpoint e) {
+        RedisURI u = uri(settings, tokens, e, settings.probeTimeout());
         u.setClientName("haven-probe");
         return u;
     }
 
-    private static RedisURI uri(RedisSettings settings, Endpoint e, Duration timeout) {
+    /** A data node's address with its login: the IAM tokens' provider ({@code auth=iam}), else user and password. */
+    private static RedisURI uri(RedisSettings settings, io.lettuce.core.RedisCredentialsProvider tokens, Endpoint e,
+            Duration timeout) {
         RedisURI.Builder b = TlsOptions.apply(RedisURI.builder().withHost(e.host()).withPort(e.port()).withTimeout(timeout), settings);
-        if (settings.password() != null) {
+        if (tokens != null) {
+            b.withAuthentication(tokens);
+        } else if (settings.password() != null) {
             if (settings.username() != null) {
                 b.withAuthentication(settings.username(), settings.password());
             } else {
@@ -540,6 +593,9 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
             return;
         }
         closed = true;
+        if (refusalHook != null) {
+            monitor.removeRoundHook(refusalHook);
+        }
         lease.close(); // the monitor stops with the last client of the cluster
         timer.stop(); // armed timeouts are dropped: closing the connections below completes what they guarded
         if (nearCache != null) {
@@ -551,6 +607,9 @@ public final class RedisRouting implements RouteContext, AutoCloseable {
         }
         nodes.clear();
         NodeConnection.awaitClosed(closing, Duration.ofSeconds(2)); // closed before the client shuts down: closed once
+        if (tokens != null) {
+            tokens.close();
+        }
         shutdownClients();
     }
 }

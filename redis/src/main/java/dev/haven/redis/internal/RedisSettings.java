@@ -31,11 +31,26 @@ public final class RedisSettings extends ReplicatedStoreSettings {
     private final char[] password;
     private final NearCacheConfig nearCache;
     private final Map<String, List<Endpoint>> globalDatastore;
+    private final Object awsCredentials;
+    private final Clock authClock;
 
     public RedisSettings(Settings keys, List<Endpoint> sentinels, String masterName, List<Endpoint> nodes,
             Endpoint primaryEndpoint, Endpoint readerEndpoint, Map<String, String[]> endpointLocations,
             List<HavenEventListener> listeners, Ticker ticker, Clock clock, NearCacheConfig nearCache,
             Map<String, List<Endpoint>> globalDatastore) {
+        this(keys, sentinels, masterName, nodes, primaryEndpoint, readerEndpoint, endpointLocations, listeners, ticker, clock,
+                nearCache, globalDatastore, null, null);
+    }
+
+    /**
+     * @param awsCredentials an {@code AwsCredentialsProvider} given by the application for {@code auth=iam}, or null for
+     *                       the SDK's default chain ({@code Object}: no SDK class is needed without IAM)
+     * @param authClock      the clock IAM tokens are signed with and aged by; null: {@code clock}
+     */
+    public RedisSettings(Settings keys, List<Endpoint> sentinels, String masterName, List<Endpoint> nodes,
+            Endpoint primaryEndpoint, Endpoint readerEndpoint, Map<String, String[]> endpointLocations,
+            List<HavenEventListener> listeners, Ticker ticker, Clock clock, NearCacheConfig nearCache,
+            Map<String, List<Endpoint>> globalDatastore, Object awsCredentials, Clock authClock) {
         // No backoff keys (a read moves to another node) and no deadline of its own: a read is bounded by its attempts,
         // each by attempt-timeout, and by writer-wait only while it waits for a qualifying node (writer-wait may be 0).
         super(keys, listeners, ticker, clock,
@@ -50,6 +65,33 @@ public final class RedisSettings extends ReplicatedStoreSettings {
         this.password = pw == null ? null : pw.toCharArray();
         this.nearCache = nearCache;
         this.globalDatastore = globalDatastore;
+        this.awsCredentials = awsCredentials;
+        this.authClock = authClock == null ? clock : authClock;
+    }
+
+    /** {@code auth=iam}: connections to data nodes log in with ElastiCache IAM tokens. */
+    public boolean iam() {
+        return keys().get(RedisKeys.AUTH) == dev.haven.redis.RedisAuthentication.IAM;
+    }
+
+    /** The application's {@code AwsCredentialsProvider} for IAM tokens, or null for the SDK's default chain. */
+    public Object awsCredentials() {
+        return awsCredentials;
+    }
+
+    /** How data nodes are logged in to, for messages (never the password or a token). */
+    public String loginDescription() {
+        if (iam()) {
+            return "haven.redis.auth=iam: user " + username() + ", cache " + keys().get(RedisKeys.AUTH_CACHE_NAME) + " in "
+                    + keys().get(RedisKeys.AUTH_REGION);
+        }
+        return password == null ? "no password" + (username() == null ? "" : ", user " + username())
+                : "haven.redis.password" + (username() == null ? "" : ", user " + username());
+    }
+
+    /** The clock IAM tokens are signed with and aged by. */
+    public Clock authClock() {
+        return authClock;
     }
 
     public List<Endpoint> sentinels() {
@@ -142,6 +184,7 @@ public final class RedisSettings extends ReplicatedStoreSettings {
                 : "nodes " + nodes.stream().map(Endpoint::id).toList();
         return "haven.redis{cluster=" + clusterName() + ", " + source + ", attempt-timeout=" + Durations.format(commandTimeout())
                 + ", default-consistency=" + defaultConsistency()
-                + (tls() ? ", tls=" + tlsVerify().name().toLowerCase(java.util.Locale.ROOT) : "") + ", password=" + (password == null ? "none" : "***") + "}";
+                + (tls() ? ", tls=" + tlsVerify().name().toLowerCase(java.util.Locale.ROOT) : "") + (iam() ? ", auth=iam user " + username() + " of " + keys().get(RedisKeys.AUTH_CACHE_NAME) + " in "
+                        + keys().get(RedisKeys.AUTH_REGION) : ", password=" + (password == null ? "none" : "***")) + "}";
     }
 }

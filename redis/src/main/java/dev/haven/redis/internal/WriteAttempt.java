@@ -16,7 +16,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
  * waits for a primary (at most {@code writer-wait}) and is sent again; one whose outcome is unknown is never re-sent
  * and surfaces as {@link HavenRedisWriteOutcomeUnknownException}. A primary that just refused or failed the write is
  * avoided until the monitor has re-probed it: two completed rounds (the first may have started before the failure),
- * or the confirmation time, whichever comes first. Not thread-safe: one call, one driver at a time.
+ * or the confirmation time, whichever comes first. When every node refused the monitor's login (a wrong password, an
+ * IAM token not accepted) the write fails at once instead of waiting. Not thread-safe: one call, one driver at a time.
  */
 final class WriteAttempt {
 
@@ -65,8 +66,14 @@ final class WriteAttempt {
             }
         }
         justFailed = false; // a failure is always followed by a wait for the monitor
+        var snapshot = ctx.monitor().snapshot();
+        if (RedisErrors.everyLoginRefused(snapshot.states())) {
+            throw new HavenRedisUnavailableException("No primary available in " + ctx.settings().clusterName() + ": every node "
+                    + "refused the login (" + ctx.settings().loginDescription() + "), so none can take the write until the "
+                    + "credentials change (" + snapshot.topology() + snapshot.probeFailures() + "); the write was not applied "
+                    + "and can be repeated", ctx.settings().clusterName(), null, last);
+        }
         if (now - deadline >= 0) {
-            var snapshot = ctx.monitor().snapshot();
             throw new HavenRedisUnavailableException("No primary available in " + ctx.settings().clusterName() + " after waiting "
                     + Durations.format(ctx.settings().writerWait()) + " (" + snapshot.topology() + snapshot.probeFailures()
                     + "); the write was not applied and can be repeated", ctx.settings().clusterName(), null, last);

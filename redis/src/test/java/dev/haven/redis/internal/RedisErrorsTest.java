@@ -61,4 +61,20 @@ class RedisErrorsTest {
         assertThat(RedisErrors.classify(new RedisCommandExecutionException("ERR x")).retryableRead()).isFalse();
         assertThat(RedisErrors.readOnly(new RedisCommandExecutionException("LOADING x"))).isFalse();
     }
+
+    @Test
+    void aRefusedLoginIsRecognisedInAProbeFailure() {
+        assertThat(RedisErrors.loginRefused("RedisConnectionException: Unable to connect to 127.0.0.1/<unresolved>:41829 (cause: "
+                + "RedisCommandExecutionException: WRONGPASS invalid username-password pair or user is disabled.)")).isTrue();
+        assertThat(RedisErrors.loginRefused("RedisConnectionException: Unable to connect (cause: RedisCommandExecutionException: "
+                + "NOAUTH HELLO must be called with the client already authenticated)")).isTrue();
+        assertThat(RedisErrors.loginRefused("RedisCommandExecutionException: ERR invalid password")).isTrue();
+        assertThat(RedisErrors.loginRefused("RedisCommandExecutionException: ERR AUTH <password> called without any password "
+                + "configured for the default user. Are you sure your configuration is correct?")).isTrue();
+        assertThat(RedisErrors.loginRefused("RedisConnectionException: Unable to connect to 127.0.0.1:6379 (cause: "
+                + "AnnotatedConnectException: Connection refused)")).isFalse();
+        assertThat(RedisErrors.loginRefused("timed out after 500 ms")).isFalse();
+        assertThat(RedisErrors.loginRefused(null)).isFalse();
+        assertThat(RedisErrors.everyLoginRefused(java.util.List.of())).as("no node known: nothing refused").isFalse();
+    }
 }
