@@ -28,6 +28,29 @@ class TlsIT {
     /** Generous on a busy 2-core machine; a verification failure needs one TLS handshake per server. */
     private static final Duration WRONG_CA_BOUND = Duration.ofSeconds(20);
 
+    /**
+     * TLS asked for ({@code sslmode=require}) against a server without it: the application's first statement fails
+     * within the writer-wait with Haven's "unavailable", saying that the server does not support SSL; never a hang.
+     */
+    @Test
+    void tlsAskedForAgainstAServerWithoutItFailsInBoundedTimeSayingSo() throws Exception {
+        try (PostgresCluster cluster = PostgresCluster.builder().replicas(0).start();
+             HavenDataSource ds = ItSupport.builder(cluster, ItSupport.events()).url(cluster.jdbcUrl() + "?sslmode=require")
+                     .writerWait(Duration.ofSeconds(2)).build()) {
+            long t0 = System.nanoTime();
+            Throwable failed = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                try (Connection c = ds.getConnection()) {
+                    c.createStatement().execute("SELECT 1");
+                }
+            });
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("TLS IT: sslmode=require against a server without TLS failed after %d ms: %s%n", millis, failed);
+            assertThat(failed).as("what the application got").isInstanceOf(HavenUnavailableException.class)
+                    .hasMessageContaining("does not support SSL");
+            assertThat(millis).as("ms until it failed (writer-wait 2 s)").isLessThan(2_000 + 3_000);
+        }
+    }
+
     @Test
     void everyConnectionIsTlsVerifiedAndAnotherCaIsRefusedFast() throws Exception {
         try (PostgresCluster cluster = PostgresCluster.builder().replicas(2).tlsOnly().start()) {

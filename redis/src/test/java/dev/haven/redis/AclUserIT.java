@@ -117,4 +117,25 @@ class AclUserIT {
         assertThat(readMs[0]).as("ms until a read with a wrong password fails (writer-wait 3 s)").isBetween(0L, 999L);
         assertThat(writeMs).as("ms until a write with a wrong password fails (writer-wait 3 s)").isLessThan(1_000);
     }
+    /**
+     * TLS asked for against servers without it (Sentinels and data nodes speak plain RESP): a clear error in bounded
+     * time, naming TLS, never a hang.
+     */
+    @Test
+    void tlsAskedForAgainstServersWithoutItFailsFastSayingSo(RedisTopology redis) {
+        createUser(redis);
+        long t0 = System.nanoTime();
+        Throwable failed = org.assertj.core.api.Assertions.catchThrowable(() -> {
+            try (HavenRedisClient client = ItSupport.sentinelClient(redis).credentials(USER, USER_PASSWORD).tls()
+                    .clusterName("it-tls-plain").build(); HavenRedisConnection c = client.connect()) {
+                c.sync().set("orders:tls", "1");
+            }
+        });
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        System.out.printf("TLS against plain servers: failed after %d ms: %s%n", millis, failed);
+        assertThat(failed).as("what the application got").isInstanceOf(HavenRedisUnavailableException.class)
+                .hasMessageContaining("TLS");
+        // each of the 3 Sentinels: connect-timeout + probe-timeout (1 s each on a shared machine), plus slack
+        assertThat(millis).as("ms until it failed (not a hang)").isLessThan(8_000);
+    }
 }
