@@ -53,9 +53,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 class ElastiCacheIamIT {
 
     static final String ADMIN_PASSWORD = "iam-admin-51c2";
-    private static final String USER = "orders-iam";
-    private static final String CACHE = "haven-it";
-    private static final String SECRET_KEY = "hAvEn/It+SecretKey0000000000000000EXAMPLE";
+    static final String USER = "orders-iam";
+    static final String CACHE = "haven-it";
+    static final String SECRET_KEY = "hAvEn/It+SecretKey0000000000000000EXAMPLE";
     private static final AwsCredentialsProvider KEYS = StaticCredentialsProvider.create(
             AwsBasicCredentials.create("AKIAHAVENIT0EXAMPLE", SECRET_KEY));
     private static final int ROTATIONS = 4;
