@@ -38,6 +38,8 @@ class SecretRotationIT {
         final HttpServer server;
         final AtomicInteger calls = new AtomicInteger();
         volatile String password;
+        /** The secret's JSON, when set: instead of one made from {@link #password}. */
+        volatile String secretJson;
 
         FakeSecretsManager(String password) throws IOException {
             this.password = password;
@@ -49,7 +51,8 @@ class SecretRotationIT {
                 int status;
                 if ("secretsmanager.GetSecretValue".equals(target)) {
                     calls.incrementAndGet();
-                    String secret = "{\"username\":\"app\",\"password\":\"" + this.password + "\",\"engine\":\"postgres\"}";
+                    String secret = secretJson != null ? secretJson
+                            : "{\"username\":\"app\",\"password\":\"" + this.password + "\",\"engine\":\"postgres\"}";
                     body = ("{\"ARN\":\"arn:aws:secretsmanager:us-east-1:123456789012:secret:" + SECRET_ID + "-AbCdEf\","
                             + "\"Name\":\"" + SECRET_ID + "\",\"SecretString\":" + quote(secret) + ",\"VersionId\":\"v"
                             + calls.get() + "\",\"VersionStages\":[\"AWSCURRENT\"],\"CreatedDate\":1.7E9}")
@@ -168,6 +171,32 @@ class SecretRotationIT {
                 for (Thread th : threads) {
                     th.join(30_000);
                 }
+            }
+        }
+    }
+
+    /**
+     * A secret without the fields Haven needs (here: no {@code password}): the first statement fails within the
+     * writer-wait with Haven's "unavailable", naming the secret and what it must hold; the secret's text (here a stray
+     * key that stands for whatever it held) appears in no message.
+     */
+    @Test
+    void aSecretWithoutUsernameAndPasswordFailsSayingWhatItMustHold(PostgresCluster cluster) throws Exception {
+        try (FakeSecretsManager secrets = new FakeSecretsManager("unused")) {
+            secrets.secretJson = "{\"username\":\"app\",\"pass\":\"Typo-In-Key-77\"}";
+            try (HavenDataSource ds = builder(cluster, secrets).build()) {
+                long t0 = System.nanoTime();
+                Throwable failed = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                    try (Connection c = ds.getConnection()) {
+                        c.createStatement().execute("SELECT 1");
+                    }
+                });
+                long millis = ItSupport.ms(System.nanoTime() - t0);
+                System.err.printf("SecretRotationIT: a secret without a password field failed after %d ms: %s%n", millis, failed);
+                assertThat(failed).as("what the application got").isInstanceOf(HavenUnavailableException.class)
+                        .hasMessageContaining(SECRET_ID).hasMessageContaining("must hold string fields username and password")
+                        .hasMessageNotContaining("Typo-In-Key-77");
+                assertThat(millis).as("ms until it failed (writer-wait 3 s)").isLessThan(3_000 + 3_000);
             }
         }
     }

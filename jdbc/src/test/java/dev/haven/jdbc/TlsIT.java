@@ -127,6 +127,24 @@ class TlsIT {
                 assertThat(afterFailover).as("new writer connection: [ssl, in recovery]").containsExactly(true, false);
             }
 
+            { // a root certificate file that cannot be read: a clear error, in bounded time
+                String missing = cluster.jdbcUrl() + "?sslmode=verify-full&sslrootcert="
+                        + cluster.workDir().resolve("no-such-ca.pem");
+                long t0 = System.nanoTime();
+                Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                    try (HavenDataSource ds = ItSupport.builder(cluster, ItSupport.events()).url(missing).build();
+                         Connection c = ds.getConnection()) {
+                        c.createStatement().execute("SELECT 1");
+                    }
+                });
+                long took = ItSupport.ms(System.nanoTime() - t0);
+                List<String> chain = messages(failure);
+                System.err.printf("TlsIT: unreadable sslrootcert refused after %d ms: %s%n", took, chain);
+                assertThat(failure).as("what the application got").isInstanceOf(HavenUnavailableException.class);
+                assertThat(String.join(" | ", chain)).as("the error names the file").contains("no-such-ca.pem");
+                assertThat(took).as("ms until it failed").isLessThan(WRONG_CA_BOUND.toMillis());
+            }
+
             { // another CA, in the cluster's work directory (deleted with it)
                 TlsCertificates other = TlsCertificates.create(cluster.workDir().resolve("other-ca"),
                         List.of("127.0.0.1", "localhost"));
