@@ -107,6 +107,28 @@ class RedisTlsIT {
         }
     }
 
+    /** Static {@code nodes} (no Sentinel): roles found by the probes over TLS, data over TLS, reads on the replicas. */
+    @Test
+    void staticNodesOverTls(RedisTopology redis) throws Exception {
+        // the class's topology is shared: a node the failover test killed is left out
+        String[] nodes = redis.nodes().stream().filter(RedisNode::isRunning).map(n -> "127.0.0.1:" + n.port())
+                .toArray(String[]::new);
+        int ok = 0;
+        try (HavenRedisClient client = ItSupport.ready(ItSupport.sharedMachine(HavenRedisClient.builder()).nodes(nodes)
+                .tls(redis.tlsCaCertificate()).clusterName("it-nodes-tls").build(), nodes.length - 1);
+             HavenRedisConnection c = client.connect()) {
+            assertThat(client.topology().writer().map(Endpoint::port)).contains(redis.primary().port());
+            for (int i = 0; i < 200; i++) {
+                c.sync().set("tls-nodes:" + i, "v" + i);
+            }
+            for (int i = 0; i < 200; i++) {
+                ok += ("v" + i).equals(c.reads(Consistency.STRONG).get("tls-nodes:" + i)) ? 1 : 0;
+            }
+        }
+        System.out.printf("TLS IT: static nodes over TLS, %d of 200 written and read back%n", ok);
+        assertThat(ok).as("values written and read back over TLS, of 200").isEqualTo(200);
+    }
+
     @Test
     void aClientWithoutTlsOrWithAnotherCaIsRefusedWithAClearMessage(RedisTopology redis, @TempDir Path dir) {
         // what a failed start may take at most: each of the 3 Sentinels connect-timeout + probe-timeout, plus slack
