@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.haven.Endpoint;
 import dev.haven.jdbc.internal.ConnectionCredentials;
 import dev.haven.jdbc.internal.JdbcSettings;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -20,29 +18,10 @@ class ConnectionCredentialsTest {
     private static final StaticCredentialsProvider AWS =
             StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
 
-    /** A clock the test moves: Haven's token cache runs on it. */
-    static final class MovingClock extends Clock {
-        Instant now = Instant.parse("2026-12-01T00:00:00Z");
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @Test
     void iamTokensAreTheSdksSignedUrlsPerServerAndNoneOutlivesItsFifteenMinutesOverASimulatedHour() throws Exception {
-        MovingClock clock = new MovingClock();
+        dev.haven.testkit.SettableClock clock = new dev.haven.testkit.SettableClock(Instant.parse("2026-12-01T00:00:00Z"));
         JdbcSettings settings = HavenDataSource.builder().url(RDS_URL).username("app").auth(JdbcAuthentication.IAM)
                 .awsCredentials(AWS).clock(clock).settings();
         Endpoint a = Endpoint.of("orders-1.c9akciq32.us-east-1.rds.amazonaws.com", 5432);
@@ -68,13 +47,13 @@ class ConnectionCredentialsTest {
                     connections++;
                     Instant madeAt = iam.madeAt(e.id());
                     made.add(e.id() + "@" + madeAt);
-                    Duration age = Duration.between(madeAt, clock.now);
+                    Duration age = Duration.between(madeAt, clock.instant());
                     oldest = age.compareTo(oldest) > 0 ? age : oldest;
                     if (age.compareTo(Duration.ofMinutes(15)) >= 0) {
                         expired++;
                     }
                 }
-                clock.now = clock.now.plusSeconds(10);
+                clock.advance(Duration.ofSeconds(10));
             }
             System.out.printf("IAM over a simulated hour: %d connections, %d tokens made, oldest handed out %s, expired %d%n",
                     connections, made.size(), oldest, expired);
@@ -83,7 +62,7 @@ class ConnectionCredentialsTest {
             assertThat(made).as("tokens made: one per server per 10 minutes, not one per connection").hasSizeBetween(12, 16);
 
             Instant before = iam.madeAt(a.id());
-            clock.now = clock.now.plusSeconds(1);
+            clock.advance(Duration.ofSeconds(1));
             iam.refused(a.id());
             iam.get(a);
             assertThat(iam.madeAt(a.id())).as("a refused token is made anew").isAfter(before);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.haven.Consistency;
 import dev.haven.event.HavenEvent;
 import dev.haven.testkit.SecretScan;
+import dev.haven.testkit.SettableClock;
 import dev.haven.testkit.StderrCapture;
 import dev.haven.testkit.redis.HavenRedis;
 import dev.haven.testkit.redis.RedisNode;
@@ -20,7 +21,6 @@ import io.lettuce.core.protocol.CommandType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -61,29 +61,6 @@ class ElastiCacheIamIT {
     private static final int ROTATIONS = 4;
     private static final int THREADS = 4;
 
-    /** The signing clock, moved by the test to the next refresh. */
-    static final class VirtualClock extends Clock {
-        volatile Instant now;
-
-        VirtualClock(Instant start) {
-            this.now = start;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     /**
      * The token ElastiCache accepts for {@code USER} of {@code CACHE} signed at {@code at}, signed here (the SDK's signer
@@ -178,7 +155,7 @@ class ElastiCacheIamIT {
         }
         secrets.add(SECRET_KEY);
         SecretScan scan = new SecretScan(secrets.toArray(String[]::new));
-        VirtualClock clock = new VirtualClock(t0);
+        SettableClock clock = new SettableClock(t0);
         acl(redis, "SETUSER", USER, "reset", "on", ">" + tokens.get(0), "~*", "+@all");
         List<HavenEvent> events = new CopyOnWriteArrayList<>();
         List<String> log;
@@ -230,7 +207,7 @@ class ElastiCacheIamIT {
                     }
                     acl(redis, "SETUSER", USER, ">" + tokens.get(k)); // ElastiCache accepts the new token from now on
                     long r0 = System.nanoTime();
-                    clock.now = t0.plus(refresh.multipliedBy(k)); // Haven's next check makes it and sends it on every connection
+                    clock.set(t0.plus(refresh.multipliedBy(k))); // Haven's next check makes it and sends it on every connection
                     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
                     boolean done = false;
                     while (!done && System.nanoTime() < deadline) {
@@ -308,7 +285,7 @@ class ElastiCacheIamIT {
     @Test
     void aRefusedTokenFailsFastAndANewOneIsSignedWithoutARestart(RedisTopology redis) {
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        VirtualClock clock = new VirtualClock(t0);
+        SettableClock clock = new SettableClock(t0);
         acl(redis, "SETUSER", USER, "reset", "on", ">not-a-token-of-this-cache", "~*", "+@all");
         try (HavenRedisClient client = ItSupport.sentinelClient(redis).username(USER).auth(RedisAuthentication.IAM)
                 .authRegion("us-east-1").authCacheName(CACHE).awsCredentials(KEYS).authClock(clock).build();
@@ -321,7 +298,7 @@ class ElastiCacheIamIT {
                             + " in us-east-1)").hasMessageContaining("WRONGPASS").hasMessageNotContaining("X-Amz-Signature");
             Instant later = t0.plusSeconds(10);
             acl(redis, "SETUSER", USER, "resetpass", ">" + token(later)); // the servers accept what Haven signs 10 s on
-            clock.now = later;
+            clock.set(later);
             long r0 = System.nanoTime();
             String value = null;
             long deadline = r0 + Duration.ofSeconds(15).toNanos();

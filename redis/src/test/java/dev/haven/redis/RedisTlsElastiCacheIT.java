@@ -63,7 +63,7 @@ class RedisTlsElastiCacheIT {
         SSLSocketFactory tls = Resp.trusting(redis.tlsCaCertificate());
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Duration refresh = Duration.ofMinutes(10);
-        ElastiCacheIamIT.VirtualClock clock = new ElastiCacheIamIT.VirtualClock(t0);
+        dev.haven.testkit.SettableClock clock = new dev.haven.testkit.SettableClock(t0);
         String first = ElastiCacheIamIT.token(t0);
         String second = ElastiCacheIamIT.token(t0.plus(refresh));
         for (RedisNode n : redis.nodes()) {
@@ -86,7 +86,7 @@ class RedisTlsElastiCacheIT {
                         Resp.once("127.0.0.1", n.directPort(), null, Duration.ofSeconds(5), tls, "ACL", "SETUSER", user,
                                 ">" + second);
                     }
-                    clock.now = t0.plus(refresh);
+                    clock.set(t0.plus(refresh));
                     ItSupport.sleep(Duration.ofSeconds(3)); // Haven's once-a-second check re-authenticates open connections
                     for (RedisNode n : redis.nodes()) { // from now on only the new token logs in
                         Resp.once("127.0.0.1", n.directPort(), null, Duration.ofSeconds(5), tls, "ACL", "SETUSER", user,

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -32,33 +31,6 @@ class ElastiCacheIamTokensTest {
     private static final AwsCredentialsProvider KEYS = StaticCredentialsProvider.create(
             AwsBasicCredentials.create("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"));
 
-    /** A clock the test moves. */
-    static final class VirtualClock extends Clock {
-        volatile Instant now;
-
-        VirtualClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     private static ElastiCacheIamTokens tokens(Clock clock, boolean serverless, Duration refresh) {
         return new ElastiCacheIamTokens("orders-app", "orders", "us-east-1", serverless, refresh, clock, KEYS);
@@ -139,7 +111,7 @@ class ElastiCacheIamTokensTest {
      */
     @Test
     void anHourOfRefreshesNeverPresentsAnExpiredToken() {
-        VirtualClock clock = new VirtualClock(T0);
+        dev.haven.testkit.SettableClock clock = new dev.haven.testkit.SettableClock(T0);
         try (ElastiCacheIamTokens t = tokens(clock, false, Duration.ofMinutes(10))) {
             List<Instant> lastAuth = new ArrayList<>();
             int[] reauths = {0};
@@ -182,7 +154,7 @@ class ElastiCacheIamTokensTest {
 
     @Test
     void aSigningFailureKeepsThePreviousTokenAndIsRetried() {
-        VirtualClock clock = new VirtualClock(T0);
+        dev.haven.testkit.SettableClock clock = new dev.haven.testkit.SettableClock(T0);
         boolean[] down = {false};
         AwsCredentialsProvider flaky = () -> {
             if (down[0]) {
@@ -206,7 +178,7 @@ class ElastiCacheIamTokensTest {
 
     @Test
     void aRefusedLoginMakesANewTokenAtMostEveryTenSeconds() {
-        VirtualClock clock = new VirtualClock(T0);
+        dev.haven.testkit.SettableClock clock = new dev.haven.testkit.SettableClock(T0);
         try (ElastiCacheIamTokens t = tokens(clock, false, Duration.ofMinutes(10))) {
             List<String> published = new ArrayList<>();
             reactor.core.Disposable d = t.credentials().subscribe(c -> published.add(password(c)));
