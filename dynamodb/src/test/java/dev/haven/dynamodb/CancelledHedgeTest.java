@@ -31,21 +31,23 @@ class CancelledHedgeTest {
     private final CannedDynamoDbHttpClient local = new CannedDynamoDbHttpClient(counter);
     private final List<HavenEvent> events = new CopyOnWriteArrayList<>();
 
-    private HavenDynamoDbClient client(Duration hedgeDelay) {
+    /** Two regions over the canned HTTP client, with SDK timeouts so long that only Haven's cancellation ends a call early. */
+    private HavenDynamoDbClient.Builder builder(String name, Duration hedgeDelay) {
         return HavenDynamoDbClient.builder()
-                .clusterName("cancelled-hedge")
+                .clusterName(name)
                 .homeRegion(HOME).region(HOME).region(LOCAL).localRegion(LOCAL)
                 .heartbeatTable("haven-heartbeat")
                 .httpClient(CannedDynamoDbHttpClient.byHost(Map.of(HOME, home, LOCAL, local)))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
-                // long SDK timeouts: only Haven's cancellation can end a stalled call early
                 .deadline(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(10))
                 // not a detection test: a busy machine must not fail the heartbeat probes of the SDK's first calls
                 .probeTimeout(Duration.ofSeconds(5))
                 .hedgeDelay(hedgeDelay)
-                .hedgeBudgetRatio(1.0)
-                .listener(events::add)
-                .build();
+                .listener(events::add);
+    }
+
+    private HavenDynamoDbClient client(Duration hedgeDelay) {
+        return builder("cancelled-hedge", hedgeDelay).hedgeBudgetRatio(1.0).build();
     }
 
     private long hedges() {
@@ -156,18 +158,7 @@ class CancelledHedgeTest {
      */
     @Test
     void aStalledRegionIsLeftBehindWhenTheHedgeBudgetIsSpent() throws Exception {
-        try (HavenDynamoDbClient ddb = HavenDynamoDbClient.builder()
-                .clusterName("cancelled-hedge-budget")
-                .homeRegion(HOME).region(HOME).region(LOCAL).localRegion(LOCAL)
-                .heartbeatTable("haven-heartbeat")
-                .httpClient(CannedDynamoDbHttpClient.byHost(Map.of(HOME, home, LOCAL, local)))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
-                .deadline(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(10))
-                .probeTimeout(Duration.ofSeconds(5))
-                .hedgeDelay(Duration.ofMillis(20))
-                .hedgeBudgetRatio(0.0)
-                .listener(events::add)
-                .build()) {
+        try (HavenDynamoDbClient ddb = builder("cancelled-hedge-budget", Duration.ofMillis(20)).hedgeBudgetRatio(0.0).build()) {
             warmUp(ddb);
             local.hangMillis(5_000);
             java.util.concurrent.ConcurrentLinkedQueue<Long> took = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -232,17 +223,8 @@ class CancelledHedgeTest {
      */
     @Test
     void anAbortedRequestWhoseHttpClientThrowsANullPointerFailsAsATimeout() throws InterruptedException {
-        try (HavenDynamoDbClient ddb = HavenDynamoDbClient.builder()
-                .clusterName("cancelled-hedge-npe")
-                .homeRegion(HOME).region(HOME).region(LOCAL).localRegion(LOCAL)
-                .heartbeatTable("haven-heartbeat")
-                .httpClient(CannedDynamoDbHttpClient.byHost(Map.of(HOME, home, LOCAL, local)))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
-                .deadline(Duration.ofMillis(1_500)).attemptTimeout(Duration.ofMillis(300))
-                .probeTimeout(Duration.ofSeconds(5))
-                .hedgeDelay(Duration.ofMillis(20))
-                .listener(events::add)
-                .build()) {
+        try (HavenDynamoDbClient ddb = builder("cancelled-hedge-npe", Duration.ofMillis(20))
+                .deadline(Duration.ofMillis(1_500)).attemptTimeout(Duration.ofMillis(300)).build()) {
             warmUp(ddb);
             local.abortThrowsNullPointer(true);
             home.abortThrowsNullPointer(true);
