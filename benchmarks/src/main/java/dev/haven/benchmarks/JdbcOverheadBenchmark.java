@@ -72,6 +72,8 @@ public class JdbcOverheadBenchmark {
     public static class Stub {
         HikariDataSource raw;
         HavenDataSource haven;
+        /** The AWS Advanced JDBC Wrapper over the same stub, in a pool like the raw one: its default plugins. */
+        HikariDataSource awsDefault;
 
         @Setup(Level.Trial)
         public void setUp() throws SQLException {
@@ -88,12 +90,15 @@ public class JdbcOverheadBenchmark {
             requireRoute(haven, false, 1);
             requireRoute(haven, true, 2);
             requireOne(query(raw, false));
+            awsDefault = awsWrapperPool(null);
+            requireOne(query(awsDefault, false));
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
             closeQuietly(haven);
             closeQuietly(raw);
+            closeQuietly(awsDefault);
         }
     }
 
@@ -165,6 +170,15 @@ public class JdbcOverheadBenchmark {
     public int havenRead(Stub s) throws SQLException {
         return query(s.haven, true);
     }
+
+    /** Peer: the AWS Advanced JDBC Wrapper's default plugin chain on the same stub, a write. */
+    @Benchmark
+    public int awsWrapperWrite(Stub s) throws SQLException {
+        return query(s.awsDefault, false);
+    }
+
+    // No read peer on the stub: the wrapper's readWriteSplitting needs a topology with readers, which the plain
+    // PostgreSQL dialect does not discover on a stub; with none it logs a WARNING per read and uses the writer.
 
     // ------------------------------------------------------------------------------------------ PostgreSQL
 
@@ -246,6 +260,38 @@ public class JdbcOverheadBenchmark {
                 }
             }
         }
+    }
+
+    /**
+     * A pool like the baseline's over the AWS Advanced JDBC Wrapper 3.2.0 on the stub driver ({@link
+     * dev.haven.benchmarks.stub.StubDataSource} as its target data source), with the plain PostgreSQL dialect (the stub is
+     * no Aurora); {@code plugins} null: the wrapper's default chain.
+     */
+    static HikariDataSource awsWrapperPool(String plugins) {
+        software.amazon.jdbc.ds.AwsWrapperDataSource wrapper = new software.amazon.jdbc.ds.AwsWrapperDataSource();
+        wrapper.setJdbcProtocol("jdbc:postgresql:");
+        wrapper.setServerName("127.0.0.1");
+        wrapper.setServerPort("1");
+        wrapper.setDatabase("db");
+        wrapper.setTargetDataSourceClassName(dev.haven.benchmarks.stub.StubDataSource.class.getName());
+        Properties target = new Properties();
+        target.setProperty("wrapperDialect", "pg");
+        if (plugins != null) {
+            target.setProperty("wrapperPlugins", plugins);
+        }
+        wrapper.setTargetDataSourceProperties(target);
+        Properties props = new Properties();
+        props.setProperty("minimumIdle", "2");
+        props.setProperty("connectionTimeout", "2000");
+        props.setProperty("validationTimeout", "500");
+        props.setProperty("initializationFailTimeout", "-1");
+        props.setProperty("maximumPoolSize", Integer.toString(POOL_SIZE));
+        HikariConfig config = new HikariConfig(props);
+        config.setDataSource(wrapper);
+        config.setUsername("u");
+        config.setPassword("p");
+        config.setPoolName(plugins == null ? "aws-wrapper" : "aws-wrapper-rw");
+        return new HikariDataSource(config);
     }
 
     /** The baseline pool, configured like one of Haven's per-server pools. */
