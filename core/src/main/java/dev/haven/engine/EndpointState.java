@@ -120,7 +120,7 @@ public final class EndpointState implements RouteCandidate {
 
     @Override
     public int inFlight() {
-        return (int) inFlight.sum();
+        return (int) Math.max(0, inFlight.sum()); // a sum read while cells change can be a little off, never below 0
     }
 
     @Override
