@@ -191,6 +191,55 @@ public final class HavenDynamoDbAsyncClient implements DynamoDbAsyncClient {
         return new HavenDynamoDbAsyncClient(haven, Map.copyOf(copy), haven.consistency(), null, true);
     }
 
+    /**
+     * An async client routed by {@code haven}'s engine over async SDK clients built from {@code haven}'s own settings:
+     * per region the same region name, endpoint override and credentials, {@code haven.dynamodb.deadline} and
+     * {@code attempt-timeout} as the SDK's {@code apiCallTimeout} / {@code apiCallAttemptTimeout}, and no SDK retries
+     * (Haven retries). The SDK picks the async HTTP client it finds on the class path ({@code netty-nio-client} or
+     * the CRT client; Haven brings none); {@link #close()} closes those SDK clients, which close their HTTP clients.
+     *
+     * <pre>{@code
+     * try (HavenDynamoDbAsyncClient async = HavenDynamoDbAsyncClient.over(haven)) {
+     *     async.putItem(put).join();                       // the home region, like haven.putItem(put)
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when a region of {@code haven} is served by a caller's client (Haven knows
+     *         nothing to build an async client from: use {@link #over(HavenDynamoDbClient, Map)})
+     */
+    public static HavenDynamoDbAsyncClient over(HavenDynamoDbClient haven) {
+        Objects.requireNonNull(haven, "haven");
+        dev.haven.dynamodb.internal.DynamoDbSettings s = haven.executor().settings();
+        for (dev.haven.dynamodb.internal.DynamoDbSettings.RegionSpec r : s.regions()) {
+            if (r.client() != null) {
+                throw new IllegalArgumentException("haven.dynamodb.regions: region " + r.name() + " is served by a client "
+                        + "given to region(name, client), so its async client must be given too (over(haven, clients)): was "
+                        + r);
+            }
+        }
+        Map<String, DynamoDbAsyncClient> built = new LinkedHashMap<>();
+        try {
+            for (dev.haven.dynamodb.internal.DynamoDbSettings.RegionSpec r : s.regions()) {
+                software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder b = DynamoDbAsyncClient.builder()
+                        .region(software.amazon.awssdk.regions.Region.of(r.name()))
+                        .overrideConfiguration(o -> o.apiCallTimeout(s.apiCallTimeout())
+                                .apiCallAttemptTimeout(s.apiCallAttemptTimeout())
+                                .retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry()));
+                if (r.endpoint() != null) {
+                    b.endpointOverride(r.endpoint());
+                }
+                if (s.credentials() != null) {
+                    b.credentialsProvider(s.credentials());
+                }
+                built.put(r.name(), b.build());
+            }
+        } catch (RuntimeException | Error e) {
+            built.values().forEach(DynamoDbAsyncClient::close);
+            throw e;
+        }
+        return over(haven, built);
+    }
+
     /** A view whose reads default to {@code consistency}. */
     public HavenDynamoDbAsyncClient withConsistency(Consistency consistency) {
         return new HavenDynamoDbAsyncClient(sync, clients, Objects.requireNonNull(consistency, "consistency"), session, false);

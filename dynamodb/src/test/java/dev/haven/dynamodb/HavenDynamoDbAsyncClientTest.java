@@ -286,6 +286,15 @@ class HavenDynamoDbAsyncClientTest {
     }
 
     @Test
+    void buildingFromTheSettingsNeedsRegionsHavenBuilt() {
+        // FakeRegions gives every region its own client: nothing to build an async client from
+        assertThatThrownBy(() -> HavenDynamoDbAsyncClient.over(sync))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("haven.dynamodb.regions: region us-east-1 is served by a client given to region(name, client)")
+                .hasMessageContaining("over(haven, clients)");
+    }
+
+    @Test
     void asyncGetsShareTheItemCacheAndAsyncWritesInvalidateIt() throws Exception {
         HavenDynamoDbClient cached = fakes.builder("us-east-1").localRegion("us-west-2").hedging(false)
                 .itemCache(100, java.time.Duration.ofMinutes(1)).clusterName("cached").build();

@@ -48,4 +48,18 @@ class ReadmeSnippetTest {
                     assertThat(ds.endpoints()).hasSize(3);
                 });
     }
+
+    @Test
+    void theReadmesTestkitSnippetIsTestkitInBootIT() throws Exception {
+        String readme = Files.readString(Path.of("..", "..", "README.md"));
+        int marker = readme.indexOf("<!-- TestkitInBootIT -->\n```java\n");
+        assertThat(marker).as("README marker").isPositive();
+        int start = marker + "<!-- TestkitInBootIT -->\n```java\n".length();
+        String snippet = readme.substring(start, readme.indexOf("```", start));
+        String source = Files.readString(Path.of("src/test/java/dev/haven/spring/boot/TestkitInBootIT.java"));
+        String test = source.substring(source.indexOf("// README:start\n") + "// README:start\n".length(),
+                source.indexOf("// README:end"));
+        assertThat(snippet.lines().count()).as("snippet lines").isGreaterThan(40);
+        assertThat(snippet).isEqualTo(test);
+    }
 }
