@@ -280,29 +280,28 @@ public class JdbcOverheadBenchmark {
             target.setProperty("wrapperPlugins", plugins);
         }
         wrapper.setTargetDataSourceProperties(target);
+        HikariConfig config = baselineConfig();
+        config.setDataSource(wrapper);
+        config.setUsername("u");
+        config.setPassword("p");
+        config.setPoolName(plugins == null ? "aws-wrapper" : "aws-wrapper-" + plugins);
+        return new HikariDataSource(config);
+    }
+
+    /** HikariCP settings like those of one of Haven's per-server pools: every baseline and peer pool's. */
+    static HikariConfig baselineConfig() {
         Properties props = new Properties();
         props.setProperty("minimumIdle", "2");
         props.setProperty("connectionTimeout", "2000");
         props.setProperty("validationTimeout", "500");
         props.setProperty("initializationFailTimeout", "-1");
         props.setProperty("maximumPoolSize", Integer.toString(POOL_SIZE));
-        HikariConfig config = new HikariConfig(props);
-        config.setDataSource(wrapper);
-        config.setUsername("u");
-        config.setPassword("p");
-        config.setPoolName(plugins == null ? "aws-wrapper" : "aws-wrapper-rw");
-        return new HikariDataSource(config);
+        return new HikariConfig(props);
     }
 
     /** The baseline pool, configured like one of Haven's per-server pools. */
     static HikariDataSource rawPool(String url, String user, String password, String driverClassName) {
-        Properties props = new Properties();
-        props.setProperty("minimumIdle", "2");
-        props.setProperty("connectionTimeout", "2000");
-        props.setProperty("validationTimeout", "500");
-        props.setProperty("initializationFailTimeout", "-1");
-        props.setProperty("maximumPoolSize", Integer.toString(POOL_SIZE));
-        HikariConfig config = new HikariConfig(props);
+        HikariConfig config = baselineConfig();
         if (driverClassName != null) {
             config.setDriverClassName(driverClassName);
         }
