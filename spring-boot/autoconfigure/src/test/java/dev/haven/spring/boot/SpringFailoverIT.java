@@ -82,13 +82,15 @@ class SpringFailoverIT {
                 long start = System.nanoTime();
                 Health h = health.health();
                 slowestHealthMs = Math.max(slowestHealthMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                if (h.getStatus().equals(Status.DOWN)) {
+                // The monitor publishes its snapshot (no writer: DOWN) before the round's events (FailoverStarted),
+                // so for a moment the health can be DOWN without the failover in its details (seen once at load ~6)
+                if (h.getStatus().equals(Status.DOWN) && h.getDetails().get("failoverInProgress") != null) {
                     down = h;
                     break;
                 }
                 TimeUnit.MILLISECONDS.sleep(50);
             }
-            assertThat(down).as("health DOWN within 15 s of the kill").isNotNull();
+            assertThat(down).as("health DOWN, with the failover under way, within 15 s of the kill").isNotNull();
             assertThat(down.getDetails()).containsEntry("writer", "none");
             String oldWriter = writer.host() + ":" + writer.port();
             assertThat(down.getDetails().get("failoverInProgress")).as("failover under way, in the health details")
