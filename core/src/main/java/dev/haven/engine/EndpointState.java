@@ -9,6 +9,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Live state of one endpoint: written by the monitor (probe results) and by the request path (latency,
@@ -29,7 +30,7 @@ public final class EndpointState implements RouteCandidate {
      * their own, where an {@code AtomicInteger} was a line that all threads wrote and that also held fields
      * {@link #available()} reads per request (a hot spot at 4 threads).
      */
-    private final java.util.concurrent.atomic.LongAdder inFlight = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder inFlight = new LongAdder();
     // Ticker time of the latest connection failure the request path reported, NOT_SUSPECT when none is pending.
     private final AtomicLong suspectSince = new AtomicLong(NOT_SUSPECT);
     // Ticker time of the latest request this endpoint answered, to the millisecond (written at most once per ms).

@@ -45,6 +45,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +79,7 @@ public final class RoutingDataSource implements AutoCloseable {
     /** The pools' {@code minimumIdle} while their server is up (HikariCP's validated value), -1 before the first pool. */
     private volatile int poolMinimumIdle = -1;
     private final Consistency defaultReadConsistency;
-    private final Map<String, java.util.concurrent.atomic.LongAdder> poolInFlight = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> poolInFlight = new ConcurrentHashMap<>();
     private volatile Candidates candidates;
     private volatile boolean closed;
     private final ConnectionCredentials credentials; // of this data source's pools
@@ -630,7 +631,7 @@ public final class RoutingDataSource implements AutoCloseable {
      * server (looked up once at binding: the request path does no map lookups per statement). A {@code LongAdder}: every
      * statement counts up and down, and one shared counter was a cache line all threads wrote (a hot spot at 4 threads).
      */
-    record Bound(EndpointState state, Connection connection, java.util.concurrent.atomic.LongAdder inFlight) {
+    record Bound(EndpointState state, Connection connection, LongAdder inFlight) {
     }
 
     void register(ConnectionHandler h, Bound b) {
@@ -646,9 +647,9 @@ public final class RoutingDataSource implements AutoCloseable {
         }
     }
 
-    private java.util.concurrent.atomic.LongAdder inFlight(String endpointId) {
-        java.util.concurrent.atomic.LongAdder n = poolInFlight.get(endpointId);
-        return n != null ? n : poolInFlight.computeIfAbsent(endpointId, k -> new java.util.concurrent.atomic.LongAdder());
+    private LongAdder inFlight(String endpointId) {
+        LongAdder n = poolInFlight.get(endpointId);
+        return n != null ? n : poolInFlight.computeIfAbsent(endpointId, k -> new LongAdder());
     }
 
     /** The monitor's snapshot with this data source's view of each endpoint, rebuilt when the snapshot changes. */
@@ -675,7 +676,7 @@ public final class RoutingDataSource implements AutoCloseable {
     }
 
     /** A shared endpoint state, saturated when this data source's pool to it is. */
-    private record PoolCandidate(EndpointState state, java.util.concurrent.atomic.LongAdder poolInFlight, int maxPoolSize)
+    private record PoolCandidate(EndpointState state, LongAdder poolInFlight, int maxPoolSize)
             implements RouteCandidate.Decorator {
         @Override
         public boolean saturated() {
