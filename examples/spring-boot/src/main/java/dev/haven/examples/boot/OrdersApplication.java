@@ -1,7 +1,9 @@
 package dev.haven.examples.boot;
 
 import dev.haven.Consistency;
+import dev.haven.HavenFailure;
 import dev.haven.HavenSession;
+import dev.haven.dynamodb.HavenDynamoDbClient;
 import dev.haven.redis.HavenRedisClient;
 import dev.haven.redis.HavenRedisConnection;
 import dev.haven.spring.boot.HavenConsistency;
@@ -22,12 +24,15 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 
 /**
  * An orders API on the Haven starter: orders are stored in PostgreSQL ({@code haven.datasource.*}) and cached in Redis
- * ({@code haven.redis.*}); a client that sends back the {@code X-Haven-Session} header reads its own orders at once.
- * A read falls back to the database when the cache cannot answer; a failed write answers 503 (safe to re-send) or
- * 500 (outcome unknown).
+ * ({@code haven.redis.*}), and each order's status is kept in a DynamoDB global table ({@code haven.dynamodb.*}); a
+ * client that sends back the {@code X-Haven-Session} header reads its own orders and their status at once, in any
+ * region. A read falls back to the database when the cache cannot answer; a failed write answers 503 (nothing was
+ * stored: safe to re-send) or 500 (outcome unknown).
  */
 @SpringBootApplication
 public class OrdersApplication {
@@ -38,18 +43,28 @@ public class OrdersApplication {
 
     @Service
     public static class Orders {
+        /** The DynamoDB table of the orders' status: {@code pk} (S) = the order's id. */
+        public static final String STATUS = "order-status";
+
         private final JdbcTemplate jdbc;
         private final HavenRedisClient redis;
+        private final HavenDynamoDbClient dynamo;
 
-        Orders(JdbcTemplate jdbc, HavenRedisClient redis) {
+        Orders(JdbcTemplate jdbc, HavenRedisClient redis, HavenDynamoDbClient dynamo) {
             this.jdbc = jdbc;
             this.redis = redis;
+            this.dynamo = dynamo;
         }
 
-        /** Stores the order (the writer), then caches it; a cache failure does not fail the order. */
+        /**
+         * Stores the order (the writer) and its status (the DynamoDB home region), then caches it; a status that cannot
+         * be stored fails the order (its transaction rolls back), a cache failure does not.
+         */
         @Transactional
         public long create(String item) {
             Long id = jdbc.queryForObject("insert into orders(item) values (?) returning id", Long.class, item);
+            dynamo.withSession(session()).putItem(b -> b.tableName(STATUS).item(java.util.Map.of(
+                    "pk", AttributeValue.fromS(Long.toString(id)), "status", AttributeValue.fromS("placed"))));
             try (HavenRedisConnection c = redis.connect(session())) {
                 c.sync().set("order:" + id, item);
             } catch (RuntimeException cacheDown) {
@@ -71,6 +86,13 @@ public class OrdersApplication {
                 // read through to the database
             }
             return jdbc.query("select item from orders where id = ?", rs -> rs.next() ? rs.getString(1) : null, id);
+        }
+
+        /** The order's status from a region known to hold the client's writes (else the home region), or null. */
+        public String status(long id) {
+            GetItemResponse r = dynamo.withSession(session()).getItem(b -> b.tableName(STATUS)
+                    .key(java.util.Map.of("pk", AttributeValue.fromS(Long.toString(id)))));
+            return r.hasItem() ? r.item().get("status").s() : null;
         }
 
         private static HavenSession session() {
@@ -96,6 +118,12 @@ public class OrdersApplication {
             String item = orders.find(id);
             return item == null ? ResponseEntity.notFound().build() : ResponseEntity.ok(item);
         }
+
+        @GetMapping("/orders/{id}/status")
+        ResponseEntity<String> status(@PathVariable("id") long id) {
+            String status = orders.status(id);
+            return status == null ? ResponseEntity.notFound().build() : ResponseEntity.ok(status);
+        }
     }
 
     @RestControllerAdvice
@@ -104,6 +132,14 @@ public class OrdersApplication {
         ResponseEntity<String> failed(DataAccessException e) {
             return ResponseEntity.status(e instanceof TransientDataAccessException ? HttpStatus.SERVICE_UNAVAILABLE
                     : HttpStatus.INTERNAL_SERVER_ERROR).body(e.getClass().getSimpleName());
+        }
+
+        /** Haven's failures of the other stores (Redis, DynamoDB): 500 when the write may have been applied, else 503. */
+        @ExceptionHandler(RuntimeException.class)
+        ResponseEntity<String> failed(RuntimeException e) {
+            boolean unknown = HavenFailure.find(e).map(HavenFailure::mayHaveBeenApplied).orElse(true);
+            return ResponseEntity.status(unknown ? HttpStatus.INTERNAL_SERVER_ERROR : HttpStatus.SERVICE_UNAVAILABLE)
+                    .body(e.getClass().getSimpleName());
         }
     }
 }
