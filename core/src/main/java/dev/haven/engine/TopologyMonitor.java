@@ -183,6 +183,36 @@ public final class TopologyMonitor implements AutoCloseable {
         return snapshot;
     }
 
+    /**
+     * Each endpoint's circuit breaker state ({@code closed}, {@code open}, {@code half-open}, ...), by endpoint id, from
+     * the last snapshot (no I/O): what every store's client shows as {@code breakerStates()}.
+     */
+    public Map<String, String> breakerStates() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (EndpointState s : snapshot.states()) {
+            out.put(s.id(), s.breaker().getState().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
+        return out;
+    }
+
+    /**
+     * Each replica (Redis: replica node; DynamoDB: region) that is up with a measured staleness, by endpoint id, from the
+     * last snapshot (no I/O): how far its data is behind the writer, as the router judges bounded-staleness reads.
+     */
+    public Map<String, Duration> replicaStaleness() {
+        long now = settings.ticker().nanoTime();
+        Map<String, Duration> out = new java.util.LinkedHashMap<>();
+        for (EndpointState s : snapshot.states()) {
+            if (s.role() == Role.READER && s.up()) {
+                long n = LagTracker.stalenessNanos(s.freshAsOfNanos(), now);
+                if (n != Long.MAX_VALUE) {
+                    out.put(s.id(), Duration.ofNanos(n));
+                }
+            }
+        }
+        return out;
+    }
+
     public long roundsCompleted() {
         return rounds.get();
     }

@@ -249,6 +249,24 @@ public final class HavenDynamoDbClient implements DynamoDbClient {
         return executor.topology();
     }
 
+    /**
+     * How far each other region's data is behind the home region, as last measured with the heartbeat item (the figure
+     * bounded staleness reads are judged on), by region; a region that is down or not measured yet is absent. Read from
+     * the monitor's snapshot: no I/O, never waits, for health checks and dashboards.
+     */
+    public java.util.Map<String, java.time.Duration> replicaStaleness() {
+        return executor.replicaStaleness();
+    }
+
+    /**
+     * Each region's circuit breaker, by endpoint id: {@code closed} (in routing), {@code open} (kept out of routing
+     * until {@code breaker.wait-in-open} has passed), {@code half-open} (trial calls). Read from the monitor's snapshot:
+     * no I/O, never waits, for health checks and dashboards.
+     */
+    public java.util.Map<String, String> breakerStates() {
+        return executor.breakerStates();
+    }
+
     public void addListener(HavenEventListener listener) {
         executor.events().add(Objects.requireNonNull(listener, "listener"));
     }

@@ -103,6 +103,24 @@ public final class HavenRedisClient implements AutoCloseable {
         return routing.topology();
     }
 
+    /**
+     * How far each replica's data is behind the primary, as last measured by the topology monitor (the figure bounded
+     * staleness reads are judged on), by endpoint id ({@code host:port}); a replica that is down or not measured yet is
+     * absent. Read from the monitor's snapshot: no I/O, never waits, for health checks and dashboards.
+     */
+    public java.util.Map<String, java.time.Duration> replicaStaleness() {
+        return routing.monitor().replicaStaleness();
+    }
+
+    /**
+     * Each node's circuit breaker, by endpoint id: {@code closed} (in routing), {@code open} (kept out of routing
+     * until {@code breaker.wait-in-open} has passed), {@code half-open} (trial calls). Read from the monitor's snapshot:
+     * no I/O, never waits, for health checks and dashboards.
+     */
+    public java.util.Map<String, String> breakerStates() {
+        return routing.monitor().breakerStates();
+    }
+
     /** The near cache's counters, or empty when the client was built without {@link Builder#nearCache}. */
     public java.util.Optional<NearCacheStats> nearCacheStats() {
         return routing.nearCacheStats();

@@ -106,6 +106,14 @@ public final class RegionExecutor implements AutoCloseable {
         return monitor.snapshot().topology();
     }
 
+    public java.util.Map<String, java.time.Duration> replicaStaleness() {
+        return monitor.replicaStaleness();
+    }
+
+    public java.util.Map<String, String> breakerStates() {
+        return monitor.breakerStates();
+    }
+
     public EventBus events() {
         return events;
     }

@@ -260,34 +260,14 @@ public final class RoutingDataSource implements AutoCloseable {
         return closed;
     }
 
-    /**
-     * Each server's circuit breaker state ({@code closed}, {@code open}, {@code half-open}, ...), by endpoint id, from
-     * the monitor's last snapshot (no I/O).
-     */
+    /** Each server's circuit breaker state, by endpoint id, from the monitor's last snapshot (no I/O). */
     public Map<String, String> breakerStates() {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        for (EndpointState s : monitor.snapshot().states()) {
-            out.put(s.id(), s.breaker().getState().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-        }
-        return out;
+        return monitor.breakerStates();
     }
 
-    /**
-     * Each replica that is up with a measured staleness, by endpoint id, from the monitor's last snapshot (no I/O):
-     * how far its data is behind the writer, as the router judges bounded-staleness reads.
-     */
+    /** Each replica that is up with a measured staleness, by endpoint id, from the monitor's last snapshot (no I/O). */
     public Map<String, Duration> replicaStaleness() {
-        long now = settings.ticker().nanoTime();
-        Map<String, Duration> out = new java.util.LinkedHashMap<>();
-        for (EndpointState s : monitor.snapshot().states()) {
-            if (s.role() == Role.READER && s.up()) {
-                long n = dev.haven.engine.LagTracker.stalenessNanos(s.freshAsOfNanos(), now);
-                if (n != Long.MAX_VALUE) {
-                    out.put(s.id(), Duration.ofNanos(n));
-                }
-            }
-        }
-        return out;
+        return monitor.replicaStaleness();
     }
 
     public Connection getConnection() throws SQLException {

@@ -37,12 +37,13 @@ class SpringDynamoDbIT {
 
     private static ApplicationContextRunner context(DynamoDbRegions regions) {
         return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenDynamoDbAutoConfiguration.class,
-                        HavenStoresAutoConfiguration.class,
+                        HavenStoresAutoConfiguration.class, HavenEndpointAutoConfiguration.class,
                         org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
                         org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
                         org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class))
                 .withBean(HavenDynamoDbClientCustomizer.class, () -> b -> b.credentialsProvider(regions.credentials()))
-                .withPropertyValues("haven.dynamodb.regions=us-east-1,us-west-2", "haven.dynamodb.home-region=us-east-1",
+                .withPropertyValues("management.endpoints.web.exposure.include=haven",
+                        "haven.dynamodb.regions=us-east-1,us-west-2", "haven.dynamodb.home-region=us-east-1",
                         "haven.dynamodb.local-region=us-west-2", "haven.dynamodb.heartbeat-table=haven-heartbeat",
                         "haven.dynamodb.cluster-name=spring-ddb-it",
                         "haven.dynamodb.region.us-east-1.endpoint=" + regions.endpoint("us-east-1"),
@@ -81,6 +82,17 @@ class SpringDynamoDbIT {
             io.micrometer.core.instrument.MeterRegistry registry = context.getBean(io.micrometer.core.instrument.MeterRegistry.class);
             assertThat(registry.get("haven.endpoints").tag("cluster", "spring-ddb-it").tag("role", "writer").gauge().value())
                     .isEqualTo(1.0);
+
+            // The haven endpoint of a DynamoDB-only application: the regions, their lag and breakers.
+            Map<String, Object> view = context.getBean(HavenEndpoint.class).topology();
+            System.out.println("haven endpoint: " + view);
+            assertThat(view).containsOnlyKeys("dynamodb");
+            Map<?, ?> d = (Map<?, ?>) view.get("dynamodb");
+            assertThat(d.get("cluster")).isEqualTo("spring-ddb-it");
+            assertThat(d.get("writer")).isEqualTo("us-east-1");
+            assertThat((java.util.List<?>) d.get("servers")).hasSize(2)
+                    .allSatisfy(s -> assertThat(((Map<?, ?>) s).get("breaker")).isEqualTo("closed"));
+            assertThat(((Map<?, ?>) d.get("settings")).get("haven.dynamodb.home-region")).isEqualTo("us-east-1");
         });
         context(regions).withPropertyValues("haven.dynamodb.deadline=-1s").run(context -> {
             FailureAnalysis analysis = new HavenPropertyFailureAnalyzer().analyze(context.getStartupFailure());

@@ -26,11 +26,12 @@ class SpringRedisIT {
     @Test
     void theClientFromPropertiesWritesToThePrimaryAndReadsBack(RedisTopology redis) throws Exception {
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HavenRedisAutoConfiguration.class,
-                        HavenStoresAutoConfiguration.class,
+                        HavenStoresAutoConfiguration.class, HavenEndpointAutoConfiguration.class,
                         org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration.class,
                         org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration.class,
                         org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration.class))
-                .withPropertyValues("haven.redis.sentinel=" + redis.sentinelUri(), "haven.redis.cluster-name=spring-redis-it",
+                .withPropertyValues("management.endpoints.web.exposure.include=haven",
+                        "haven.redis.sentinel=" + redis.sentinelUri(), "haven.redis.cluster-name=spring-redis-it",
                         // a shared 2-core machine: the testkit's own ITs use these timeouts too
                         "haven.redis.attempt-timeout=1s", "haven.redis.probe-timeout=1s", "haven.redis.writer-wait=15s")
                 .run(context -> {
@@ -81,6 +82,19 @@ class SpringRedisIT {
                     assertThat(after.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
                     assertThat(last.get("from")).as("the failover's old primary").isNotNull().isNotEqualTo(last.get("to"));
                     assertThat(((Number) last.get("durationMs")).longValue()).as("ms without a primary").isPositive();
+
+                    // The haven endpoint of a Redis-only application: the client's topology, breakers and failover.
+                    java.util.Map<String, Object> view = context.getBean(HavenEndpoint.class).topology();
+                    System.out.println("haven endpoint: " + view);
+                    assertThat(view).containsOnlyKeys("redis");
+                    java.util.Map<?, ?> r = (java.util.Map<?, ?>) view.get("redis");
+                    assertThat(r.get("cluster")).isEqualTo("spring-redis-it");
+                    assertThat(r.get("writer")).isEqualTo(client.topology().writer().orElseThrow().id());
+                    java.util.List<?> servers = (java.util.List<?>) r.get("servers");
+                    assertThat(servers).hasSize(client.topology().endpoints().size())
+                            .allSatisfy(s -> assertThat(((java.util.Map<?, ?>) s).get("breaker")).isNotNull());
+                    assertThat(((java.util.Map<?, ?>) r.get("lastFailover")).get("to")).isEqualTo(r.get("writer"));
+                    assertThat(((java.util.Map<?, ?>) r.get("settings")).get("haven.redis.attempt-timeout")).isEqualTo("1s");
                 });
     }
 }
