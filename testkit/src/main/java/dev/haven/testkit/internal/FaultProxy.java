@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 
+import org.netcrusher.NetFreezer;
 import org.netcrusher.core.reactor.NioReactor;
 import org.netcrusher.core.throttle.Throttler;
 import org.netcrusher.core.throttle.ThrottlerFactory;
@@ -28,11 +29,21 @@ public final class FaultProxy implements AutoCloseable {
     private final TcpCrusher crusher;
     private final MutableDelay delay;
     private final int port;
+    /**
+     * Set before the crusher freezes, read by the creation listener: NetCrusher creates the pair of a connection it
+     * accepted before {@link #freeze()} once its outgoing connect completes, unfrozen, after the freeze (the acceptor
+     * stops accepting, a pending connect still finishes). Such a pair forwarded through a "frozen" proxy: a client whose
+     * connection pool opened a connection at that moment kept talking to the server (DynamoDB RegionFailoverIT, CI
+     * on a busy machine: the home region's heartbeat probes kept answering 5 s into the freeze). The Redis proxy had
+     * the same fix.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean frozen;
 
-    private FaultProxy(TcpCrusher crusher, MutableDelay delay, int port) {
+    private FaultProxy(TcpCrusher crusher, MutableDelay delay, int port, java.util.concurrent.atomic.AtomicBoolean frozen) {
         this.crusher = crusher;
         this.delay = delay;
         this.port = port;
+        this.frozen = frozen;
     }
 
     /** Opens a proxy on a free loopback port, retrying a few times if another process grabs it first. */
@@ -56,6 +67,8 @@ public final class FaultProxy implements AutoCloseable {
     public static FaultProxy open(NioReactor reactor, String bindHost, int bindPort, String targetHost, int targetPort) {
         MutableDelay delay = new MutableDelay();
         ThrottlerFactory factory = delay::allocate;
+        java.util.concurrent.atomic.AtomicBoolean frozen = new java.util.concurrent.atomic.AtomicBoolean();
+        TcpCrusher[] self = new TcpCrusher[1];
         TcpCrusher crusher = TcpCrusherBuilder.builder()
                 .withReactor(reactor)
                 .withBindAddress(new InetSocketAddress(bindHost, bindPort))
@@ -64,8 +77,19 @@ public final class FaultProxy implements AutoCloseable {
                 .withKeepAlive(true)
                 .withIncomingThrottlerFactory(factory)
                 .withOutgoingThrottlerFactory(factory)
-                .buildAndOpen();
-        return new FaultProxy(crusher, delay, bindPort);
+                .withDeferredListeners(false) // inline on the reactor thread: a pair is frozen before it forwards anything
+                .withCreationListener(client -> {
+                    if (frozen.get() && self[0] != null) {
+                        NetFreezer f = self[0].getClientFreezer(client);
+                        if (f != null) {
+                            f.freeze();
+                        }
+                    }
+                })
+                .build();
+        self[0] = crusher;
+        crusher.open();
+        return new FaultProxy(crusher, delay, bindPort, frozen);
     }
 
     public int port() {
@@ -73,12 +97,14 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     public synchronized void freeze() {
+        frozen.set(true);
         if (!crusher.isFrozen()) {
             crusher.freeze();
         }
     }
 
     public synchronized void unfreeze() {
+        frozen.set(false);
         if (crusher.isOpen() && crusher.isFrozen()) {
             crusher.unfreeze();
         }
