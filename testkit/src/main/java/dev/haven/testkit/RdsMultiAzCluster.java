@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  * new writer's {@code multi_az_db_cluster_source_dbi_resource_id()} is its own id at once, and the cluster endpoint
  * moves at once (default), after a delay, or never (stale DNS; see the builder). A {@link PostgresCluster#promote} of
  * the underlying cluster does the same minus the kill. The old writer is not brought back as a reader (no pg_rewind);
- * {@code remove} it and {@code addReplica()} a new instance, and the topology follows. Fault injection
+ * {@code remove} it and {@code addReplica()} a new instance, and the topology follows (its rows are written on the
+ * writer and reach each reader by replication: {@code postgres().awaitReplicated(timeout)} before reading
+ * {@code show_topology()} on a reader right after a change). Fault injection
  * ({@code freeze}, {@code latency}, {@code pauseReplay}, ...) is the underlying cluster's: {@link #postgres()}.
  *
  * <p>Thread-safe; {@link #close()} is idempotent and runs from the testkit's JVM shutdown hook too.

@@ -126,7 +126,9 @@ class RdsMultiAzEmulationIT {
                     failoverMillis, rds.instanceName(reader), rds.instanceName(newWriter), waited);
             assertThat(waited).as("the reader names the new writer within").isLessThan(10_000);
             assertThat(failoverMillis).as("failover() within").isLessThan(60_000);
-            // The old writer is dead but still an instance of the cluster: the topology keeps its row.
+            // The old writer is dead but still an instance of the cluster: the topology keeps its row. Rows are written on
+            // the writer and replicated: wait for the reader to replay them (a busy CI machine read them late).
+            pg.awaitReplicated(Duration.ofSeconds(30));
             assertFunctions(rds, List.of(newWriter, reader), newWriter);
             assertThat(topology(rds, reader)).hasSize(3);
 
@@ -143,6 +145,7 @@ class RdsMultiAzEmulationIT {
             assertThat(rds.instanceName(added)).isEqualTo("orders-instance-4");
             assertThat(resolve(rds.instanceHost(added))).isEqualTo(added.host());
             assertThat(Files.readString(rds.hostsFile())).doesNotContain(rds.instanceHost(oldWriter));
+            pg.awaitReplicated(Duration.ofSeconds(30)); // the reader read instance-4's row late on a busy machine
             assertFunctions(rds, List.of(newWriter, reader, added), newWriter);
         }
         assertThat(Files.readString(Path.of(System.getProperty("jdk.net.hosts.file")))).doesNotContain("orders.us-east-1");
