@@ -205,6 +205,7 @@ public final class FailoverHarness {
             try (Target target = Target.of(system, cluster, STALENESS_BOUND)) {
                 configs.putIfAbsent(system, target.config());
                 List<Mark> marks = new ArrayList<>();
+                double loadBefore = loadAverage();
                 long promotion = -1;
                 Workload.Stop stopped;
                 int left;
@@ -227,8 +228,11 @@ public final class FailoverHarness {
                     load.close();
                 }
                 long lost = lostWrites(cluster, ops);
-                Map<String, Object> f = Analysis.of(ops, start, stop, marks, promotion, STALENESS_BOUND, WRITERS, stopped,
-                        left, lost);
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("loadAverageBefore", loadBefore);
+                f.put("loadAverageAfter", loadAverage());
+                f.putAll(Analysis.of(ops, start, stop, marks, promotion, STALENESS_BOUND, WRITERS, stopped,
+                        left, lost));
                 return f;
             }
         } catch (RuntimeException | SQLException e) {

@@ -23,9 +23,11 @@ final class Report {
         {"threadsBlockedAtStop", "threads still in an operation 1 s after the stop"},
         {"lastThreadEndedAfterStopMs", "last thread ended after the stop (ms; -1: not within 10 s)"},
         {"threadsLeftAfterClose", "threads still alive 10 s after the data source closed"},
+        {"loadAverageBefore", "machine's load average before the run (2 cores)"},
+        {"loadAverageAfter", "machine's load average after the run"},
     };
     private static final String[][] SUMMARY = {
-        {"readsFailed", "failed reads"}, {"writesFailed", "failed writes"}, {"longestWriteGapMs", "write gap ms"},
+        {"writesOk", "writes acked"}, {"readsOk", "reads ok"}, {"readsFailed", "failed reads"}, {"writesFailed", "failed writes"}, {"longestWriteGapMs", "write gap ms"},
         {"firstWriteAfterPromotionMs", "1st write after promotion ms"}, {"readP99Ms", "read p99 ms"},
         {"readMaxMs", "read max ms"}, {"staleReadsBeyondBound", "stale reads > bound"},
         {"acknowledgedWritesLost", "acked writes lost"}, {"threadsBlockedAtStop", "threads blocked at stop"},
@@ -83,8 +85,9 @@ final class Report {
                 h.append("</tr>\n");
             }
         }
-        h.append("</table>\n<p>Green: the better of the two on that figure; red: the worse (lower is better for all of "
-                + "them). A failed harness run is shown as such.</p>\n");
+        h.append("</table>\n<p>Green: the better of the two on that figure; red: the worse (lower is better; the operation "
+                + "counts are not coloured: the workload is paced, so they fall only when operations wait or the machine "
+                + "stalls). A failed harness run is shown as such.</p>\n");
 
         for (Map<String, Object> sc : scenarios) {
             Map<String, Map<String, Object>> by = (Map<String, Map<String, Object>>) sc.get("systems");
@@ -92,6 +95,8 @@ final class Report {
                     .append(esc(sc.get("description"))).append("</p>\n");
             h.append(latencyChart(by)).append('\n').append(perSecondChart(by, "errors per second (reads + writes)",
                     "readErrorsPerSecond", "writeErrorsPerSecond"));
+            h.append('\n').append(perSecondChart(by, "writes acknowledged per second (paced at 400/s; a dip without a "
+                    + "fault is the machine)", "writesOkPerSecond", null));
             if (by.values().stream().anyMatch(f -> ((Number) f.getOrDefault("staleReadsBeyondBound", 0)).longValue() > 0)) {
                 h.append('\n').append(perSecondChart(by, "reads staler than the bound, per second", "staleReadsPerSecond",
                         null));
@@ -278,7 +283,7 @@ final class Report {
         s.append("<svg width=\"").append(W).append("\" height=\"").append(h).append("\" viewBox=\"0 0 ").append(W).append(' ')
                 .append(h).append("\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">");
         s.append("<text x=\"").append(LEFT).append("\" y=\"13\" font-weight=\"bold\">").append(esc(title)).append("</text>");
-        double yMax = niceCeil(max);
+        double yMax = Math.max(2, niceCeil(max));
         for (int i = 0; i <= 2; i++) {
             double v = yMax * i / 2;
             double yy = TOP + plotH - v / yMax * plotH;
