@@ -68,8 +68,13 @@ interface Target extends AutoCloseable {
         }
     }
 
-    /** {@link HavenDataSource} over the cluster's multi-host URL; reads are read-only connections, bounded staleness. */
+    /**
+     * {@link HavenDataSource} over the cluster's multi-host URL; reads are read-only connections, bounded staleness.
+     * For a diagnosis only, {@code -Dfailover.haven.eventual=true} makes them {@link Consistency#EVENTUAL} (any
+     * replica, however stale); the committed figures never use it.
+     */
     final class Haven implements Target {
+        private static final boolean EVENTUAL = Boolean.getBoolean("failover.haven.eventual");
         private final HavenDataSource ds;
         private final Duration bound;
 
@@ -77,7 +82,7 @@ interface Target extends AutoCloseable {
             this.bound = bound;
             this.ds = HavenDataSource.builder().url(cluster.jdbcUrl()).username(cluster.user()).password(cluster.password())
                     .clusterName("failover-harness").deadline(OPERATION_BOUND)
-                    .defaultConsistency(Consistency.boundedStaleness(bound))
+                    .defaultConsistency(EVENTUAL ? Consistency.EVENTUAL : Consistency.boundedStaleness(bound))
                     .poolProperty("connectionTimeout", Long.toString(CONNECTION_TIMEOUT_MS)).build();
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -106,7 +111,8 @@ interface Target extends AutoCloseable {
         @Override
         public String config() {
             return "HavenDataSource over the multi-host URL, deadline " + OPERATION_BOUND.toSeconds()
-                    + " s, defaultConsistency boundedStaleness(" + bound.toMillis() + " ms), pool connectionTimeout "
+                    + " s, defaultConsistency " + (EVENTUAL ? "EVENTUAL (diagnostic run)" : "boundedStaleness(" + bound.toMillis() + " ms)")
+                    + ", pool connectionTimeout "
                     + CONNECTION_TIMEOUT_MS + " ms, everything else default (writer-wait 5 s, probe-interval 1 s)";
         }
 
