@@ -142,6 +142,12 @@ interface Target extends AutoCloseable {
      * for writes and {@code targetServerType=preferSecondary&loadBalanceHosts=true} for reads.
      */
     final class Peer implements Target {
+        /**
+         * For a diagnosis only: HikariCP properties given as {@code -Dfailover.peer.hikari.<property>=<value>} (e.g.
+         * {@code validationTimeout}) apply to both pools; the committed figures never use them.
+         */
+        static final java.util.Properties OVERRIDES = overrides();
+
         static final String PARAMS = "socketTimeout=" + OPERATION_BOUND.toSeconds() + "&connectTimeout="
                 + TimeUnit.MILLISECONDS.toSeconds(CONNECTION_TIMEOUT_MS);
         private final HikariDataSource writes;
@@ -160,14 +166,24 @@ interface Target extends AutoCloseable {
         }
 
         private static HikariDataSource pool(String name, String url, PostgresCluster cluster) {
-            HikariConfig c = new HikariConfig();
+            HikariConfig c = new HikariConfig(OVERRIDES);
             c.setPoolName(name);
             c.setJdbcUrl(url);
             c.setUsername(cluster.user());
             c.setPassword(cluster.password());
             c.setConnectionTimeout(CONNECTION_TIMEOUT_MS);
-            c.setMaximumPoolSize(10);
+            if (!OVERRIDES.containsKey("maximumPoolSize")) {
+                c.setMaximumPoolSize(10);
+            }
             return new HikariDataSource(c); // fails fast if the pool cannot open its first connection
+        }
+
+        private static java.util.Properties overrides() {
+            java.util.Properties p = new java.util.Properties();
+            String prefix = "failover.peer.hikari.";
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(prefix))
+                    .forEach(k -> p.setProperty(k.substring(prefix.length()), System.getProperty(k)));
+            return p;
         }
 
         @Override
@@ -180,7 +196,8 @@ interface Target extends AutoCloseable {
             return "HikariCP (maximumPoolSize 10, connectionTimeout " + CONNECTION_TIMEOUT_MS
                     + " ms) + pgjdbc multi-host URLs: writes targetServerType=primary, reads "
                     + "targetServerType=preferSecondary&loadBalanceHosts=true; both " + PARAMS
-                    + " (pgjdbc defaults otherwise: hostRecheckSeconds 10)";
+                    + " (pgjdbc defaults otherwise: hostRecheckSeconds 10)"
+                    + (OVERRIDES.isEmpty() ? "" : "; diagnostic HikariCP overrides " + OVERRIDES);
         }
 
         @Override
