@@ -37,28 +37,57 @@ final class SentinelView implements AutoCloseable {
         }
     }
 
-    private final RedisClient client;
+    /**
+     * Asks one Sentinel about the master: the I/O under {@link #master}, a Lettuce connection per Sentinel in production,
+     * simulated Sentinels in {@code RedisSimulationTest}.
+     */
+    interface Fetcher {
+        /** {@code SENTINEL MASTER} and {@code SENTINEL REPLICAS} asked of Sentinel {@code sentinel} (connecting if needed). */
+        Master fetch(int sentinel, long nowNanos) throws Exception;
+
+        /** Sentinel {@code sentinel} failed: drop its connection, the next fetch connects again. */
+        void drop(int sentinel);
+
+        /** Closes the connections; returns their closings. */
+        List<java.util.concurrent.CompletableFuture<Void>> closeConnections();
+    }
+
+    private final RedisClient client; // null with a simulated fetcher (no subscriptions)
     private final List<RedisURI> sentinels;
+    private final int sentinelCount;
     private final String masterName;
     private final Duration timeout;
     private final long maxAgeNanos;
+    private final Fetcher fetcher;
     private final List<StatefulRedisPubSubConnection<String, String>> subscriptions = new CopyOnWriteArrayList<>();
-    private StatefulRedisSentinelConnection<String, String> connection; // guarded by this
     private int current; // guarded by this: index of the Sentinel in use
     private volatile Master cached;
     private volatile boolean closed;
 
     SentinelView(RedisClient client, List<RedisURI> sentinels, String masterName, Duration timeout, Duration maxAge) {
+        this(client, sentinels, sentinels.size(), masterName, timeout, maxAge,
+                new LettuceFetcher(client, List.copyOf(sentinels), masterName, timeout));
+    }
+
+    /** Over {@code sentinelCount} Sentinels asked through {@code fetcher} (the simulator's). */
+    SentinelView(Fetcher fetcher, int sentinelCount, String masterName, Duration maxAge) {
+        this(null, List.of(), sentinelCount, masterName, Duration.ZERO, maxAge, fetcher);
+    }
+
+    private SentinelView(RedisClient client, List<RedisURI> sentinels, int sentinelCount, String masterName, Duration timeout,
+            Duration maxAge, Fetcher fetcher) {
         this.client = client;
         this.sentinels = List.copyOf(sentinels);
+        this.sentinelCount = sentinelCount;
         this.masterName = masterName;
         this.timeout = timeout;
         this.maxAgeNanos = maxAge.toNanos();
+        this.fetcher = fetcher;
     }
 
     /** Subscribes to {@code +switch-master} on every Sentinel that answers; those that do not are skipped (polling covers them). */
     void subscribe(Runnable onSwitch) {
-        for (RedisURI uri : sentinels) {
+        for (RedisURI uri : sentinels) { // none with a simulated fetcher
             try {
                 StatefulRedisPubSubConnection<String, String> c = client.connectPubSub(StringCodec.UTF8, uri);
                 c.addListener(new RedisPubSubAdapter<>() {
@@ -92,32 +121,69 @@ final class SentinelView implements AutoCloseable {
                 return m;
             }
             Exception last = null;
-            for (int i = 0; i < sentinels.size() && !closed; i++) {
+            for (int i = 0; i < sentinelCount && !closed; i++) {
                 try {
-                    m = fetch(nowNanos);
+                    m = fetcher.fetch(current, nowNanos);
                     cached = m;
                     return m;
                 } catch (Exception e) {
                     last = e;
-                    if (connection != null) {
-                        connection.closeAsync();
-                        connection = null;
-                    }
-                    current = (current + 1) % sentinels.size();
+                    fetcher.drop(current);
+                    current = (current + 1) % sentinelCount;
                 }
             }
             throw last != null ? last : new IllegalStateException("Sentinel view closed");
         }
     }
 
-    private Master fetch(long nowNanos) throws Exception {
-        if (connection == null || !connection.isOpen()) {
-            connection = client.connectSentinel(StringCodec.UTF8, sentinels.get(current));
+    /** One Lettuce connection at a time, to the Sentinel in use. */
+    private static final class LettuceFetcher implements Fetcher {
+        private final RedisClient client;
+        private final List<RedisURI> sentinels;
+        private final String masterName;
+        private final Duration timeout;
+        private StatefulRedisSentinelConnection<String, String> connection; // guarded by the view
+        private int connectedTo = -1;
+
+        LettuceFetcher(RedisClient client, List<RedisURI> sentinels, String masterName, Duration timeout) {
+            this.client = client;
+            this.sentinels = sentinels;
+            this.masterName = masterName;
+            this.timeout = timeout;
         }
-        long t = timeout.toMillis();
-        Map<String, String> master = connection.async().master(masterName).get(t, TimeUnit.MILLISECONDS);
-        List<Map<String, String>> replicas = connection.async().replicas(masterName).get(t, TimeUnit.MILLISECONDS);
-        return parse(master, replicas, nowNanos);
+
+        @Override
+        public Master fetch(int sentinel, long nowNanos) throws Exception {
+            if (connection != null && connectedTo != sentinel) {
+                drop(connectedTo);
+            }
+            if (connection == null || !connection.isOpen()) {
+                connection = client.connectSentinel(StringCodec.UTF8, sentinels.get(sentinel));
+                connectedTo = sentinel;
+            }
+            long t = timeout.toMillis();
+            Map<String, String> master = connection.async().master(masterName).get(t, TimeUnit.MILLISECONDS);
+            List<Map<String, String>> replicas = connection.async().replicas(masterName).get(t, TimeUnit.MILLISECONDS);
+            return parse(master, replicas, nowNanos);
+        }
+
+        @Override
+        public void drop(int sentinel) {
+            if (connection != null) {
+                connection.closeAsync();
+                connection = null;
+            }
+        }
+
+        @Override
+        public List<java.util.concurrent.CompletableFuture<Void>> closeConnections() {
+            if (connection == null) {
+                return List.of();
+            }
+            var c = connection;
+            connection = null;
+            return List.of(c.closeAsync());
+        }
     }
 
     static Master parse(Map<String, String> master, List<Map<String, String>> replicas, long nowNanos) {
@@ -143,10 +209,7 @@ final class SentinelView implements AutoCloseable {
             closing.add(s.closeAsync());
         }
         synchronized (this) {
-            if (connection != null) {
-                closing.add(connection.closeAsync());
-                connection = null;
-            }
+            closing.addAll(fetcher.closeConnections());
         }
         // Closed before the Sentinel client shuts down, or it closes them again (and Lettuce warns).
         NodeConnection.awaitClosed(closing, java.time.Duration.ofSeconds(2));
