@@ -112,8 +112,13 @@ final class RedisTopologyProvider implements TopologyProvider {
         long epoch = 0;
         if (sentinel != null) {
             SentinelView.Master m = sentinel.master(ticker.nanoTime());
-            if (role == Role.WRITER) {
-                epoch = m.id().equals(endpoint.id()) ? m.configEpoch() : m.configEpoch() - 1;
+            if (role == Role.WRITER && m.id().equals(endpoint.id())) {
+                epoch = m.configEpoch();
+            } else if (role == Role.WRITER) {
+                // Claims master, but the Sentinels name another node: an old primary back up before they reconfigure
+                // it, or a node promoted behind their back. Never the writer, also when the named one cannot be
+                // reached: its writes would be dropped when the Sentinels make it a replica.
+                role = Role.UNKNOWN;
             }
             discovered.addAll(m.replicas());
             discovered.add(Endpoint.of(m.host(), m.port()));
