@@ -62,6 +62,7 @@ final class SentinelView implements AutoCloseable {
     private final List<StatefulRedisPubSubConnection<String, String>> subscriptions = new CopyOnWriteArrayList<>();
     private int current; // guarded by this: index of the Sentinel in use
     private volatile Master cached;
+    private Master newest; // guarded by this: the answer with the highest config epoch so far
     private volatile boolean closed;
 
     SentinelView(RedisClient client, List<RedisURI> sentinels, String masterName, Duration timeout, Duration maxAge) {
@@ -109,7 +110,14 @@ final class SentinelView implements AutoCloseable {
         }
     }
 
-    /** The master as the Sentinels see it, at most {@code maxAge} old; asks the next Sentinel when one fails. */
+    /**
+     * The master as the Sentinels see it, at most {@code maxAge} old; asks the next Sentinel when one fails. Sentinel
+     * config epochs only grow, so an answer older than one seen before comes from a Sentinel that has not learned of a
+     * failover yet: the next Sentinel is asked, and when none that answers knows the newer configuration, it is kept
+     * (unless every Sentinel answered with an older one: they were reset). Found by {@code RedisSimulationTest}: the
+     * Sentinel in use stopped answering, the next still named the old primary, restarted and claiming master, and
+     * writes went there.
+     */
     Master master(long nowNanos) throws Exception {
         Master m = cached;
         if (m != null && nowNanos - m.fetchedNanos() < maxAgeNanos) {
@@ -121,16 +129,41 @@ final class SentinelView implements AutoCloseable {
                 return m;
             }
             Exception last = null;
+            Master stale = null; // the newest of the answers older than the newest configuration seen
+            int answered = 0;
             for (int i = 0; i < sentinelCount && !closed; i++) {
                 try {
                     m = fetcher.fetch(current, nowNanos);
-                    cached = m;
-                    return m;
                 } catch (Exception e) {
                     last = e;
                     fetcher.drop(current);
                     current = (current + 1) % sentinelCount;
+                    continue;
                 }
+                answered++;
+                if (newest == null || m.configEpoch() >= newest.configEpoch()) {
+                    newest = m;
+                    cached = m;
+                    return m;
+                }
+                // This Sentinel has not learned of the newest failover yet (Sentinels spread a new configuration to
+                // each other in the next seconds): it names the old primary, which may be back and still claim master.
+                if (stale == null || m.configEpoch() > stale.configEpoch()) {
+                    stale = m;
+                }
+                current = (current + 1) % sentinelCount;
+            }
+            if (stale != null && answered == sentinelCount) {
+                // Every Sentinel answered and none knows the newer configuration: they were reset or redeployed.
+                newest = stale;
+                cached = stale;
+                return stale;
+            }
+            if (stale != null) {
+                // Those that know it do not answer: the newest configuration still holds.
+                m = new Master(newest.host(), newest.port(), newest.configEpoch(), newest.replicas(), nowNanos);
+                cached = m;
+                return m;
             }
             throw last != null ? last : new IllegalStateException("Sentinel view closed");
         }
