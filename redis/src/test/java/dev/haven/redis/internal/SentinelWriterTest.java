@@ -51,10 +51,13 @@ class SentinelWriterTest {
         }
     };
 
+    private SentinelView.Master namedByOthers; // null: the other Sentinels say what Sentinel 0 says
+
     private final SentinelView.Fetcher sentinel = new SentinelView.Fetcher() {
         @Override
         public SentinelView.Master fetch(int index, long nowNanos) {
-            return new SentinelView.Master(named.host(), named.port(), named.configEpoch(), named.replicas(), nowNanos);
+            SentinelView.Master m = index > 0 && namedByOthers != null ? namedByOthers : named;
+            return new SentinelView.Master(m.host(), m.port(), m.configEpoch(), m.replicas(), nowNanos);
         }
 
         @Override
@@ -68,7 +71,7 @@ class SentinelWriterTest {
     };
 
     private final RedisTopologyProvider provider = new RedisTopologyProvider(nodes,
-            new SentinelView(sentinel, 1, "mymaster", Duration.ZERO), null, null, () -> 0);
+            new SentinelView(sentinel, 3, "mymaster", Duration.ZERO), null, null, () -> 0);
 
     static String master(long offset) {
         return "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:" + offset + "\r\n";
@@ -108,6 +111,22 @@ class SentinelWriterTest {
         } finally {
             monitor.close();
         }
+    }
+
+    @Test
+    void aReplicaJustPromotedIsTheWriterOnceAnySentinelNamesItNotOnlyOnceTheOneInUseDoes() throws Exception {
+        // A is dead; Sentinel 1 led the failover to B (config epoch 2); Sentinel 0, in use, still names A (epoch 1) for
+        // up to its hello period (~2 s). Under the "named master only" rule B waited for Sentinel 0 (a slower failover,
+        // RedisTlsIT: 5.8 s without writes after the kill, the first Sentinel named B 4.4 s after it); B claiming master
+        // makes the view ask every Sentinel at its next refresh.
+        named = names(A, 1);
+        namedByOthers = names(B, 2);
+        info.put(B.id(), master(180));
+        info.put(C.id(), replica(180));
+        assertThat(provider.probe(B, Duration.ofMillis(100)).role()).as("first probe: Sentinel 0 names A").isNotEqualTo(Role.WRITER);
+        var probe = provider.probe(B, Duration.ofMillis(100));
+        assertThat(probe.role()).as("next refresh: every Sentinel asked").isEqualTo(Role.WRITER);
+        assertThat(probe.epoch()).isEqualTo(2);
     }
 
     @Test
