@@ -62,6 +62,7 @@ final class SentinelView implements AutoCloseable {
     private final List<StatefulRedisPubSubConnection<String, String>> subscriptions = new CopyOnWriteArrayList<>();
     private int current; // guarded by this: index of the Sentinel in use
     private volatile Master cached;
+    private volatile boolean askAll; // the next refresh asks every Sentinel and takes the newest configuration
     private Master newest; // guarded by this: the answer with the highest config epoch so far
     private volatile boolean closed;
 
@@ -97,7 +98,7 @@ final class SentinelView implements AutoCloseable {
                         // "<master name> <old ip> <old port> <new ip> <new port>"
                         if ("+switch-master".equals(channel) && message.startsWith(masterName + " ")) {
                             log.info("Sentinel {}: +switch-master {}", uri.getHost() + ":" + uri.getPort(), message);
-                            cached = null;
+                            switched();
                             onSwitch.run();
                         }
                     }
@@ -108,6 +109,24 @@ final class SentinelView implements AutoCloseable {
                 log.warn("Could not subscribe to +switch-master on Sentinel {}:{}: {}", uri.getHost(), uri.getPort(), e.toString());
             }
         }
+    }
+
+    /**
+     * A Sentinel published {@code +switch-master}: the next refresh asks every Sentinel and takes the newest
+     * configuration, so that the one in use, maybe not told of the failover yet, cannot hold the client on the old
+     * primary until it learns (up to Sentinel's hello period, about 2 s).
+     */
+    void switched() {
+        askAll = true;
+        cached = null;
+    }
+
+    /**
+     * A node claims master but the Sentinel in use names another: a failover may be under way that this Sentinel has
+     * not learned of. The next refresh (not this one: the answer stays cached for {@code maxAge}) asks every Sentinel.
+     */
+    void suspect() {
+        askAll = true;
     }
 
     /**
@@ -128,30 +147,46 @@ final class SentinelView implements AutoCloseable {
             if (m != null && nowNanos - m.fetchedNanos() < maxAgeNanos) {
                 return m;
             }
+            boolean all = askAll;
+            askAll = false;
             Exception last = null;
+            Master best = null; // asking all: the newest answer, from Sentinel bestIndex
+            int bestIndex = current;
             Master stale = null; // the newest of the answers older than the newest configuration seen
             int answered = 0;
             for (int i = 0; i < sentinelCount && !closed; i++) {
+                int asked = current;
+                current = (current + 1) % sentinelCount;
                 try {
-                    m = fetcher.fetch(current, nowNanos);
+                    m = fetcher.fetch(asked, nowNanos);
                 } catch (Exception e) {
                     last = e;
-                    fetcher.drop(current);
-                    current = (current + 1) % sentinelCount;
+                    fetcher.drop(asked);
                     continue;
                 }
                 answered++;
                 if (newest == null || m.configEpoch() >= newest.configEpoch()) {
-                    newest = m;
-                    cached = m;
-                    return m;
-                }
-                // This Sentinel has not learned of the newest failover yet (Sentinels spread a new configuration to
-                // each other in the next seconds): it names the old primary, which may be back and still claim master.
-                if (stale == null || m.configEpoch() > stale.configEpoch()) {
+                    if (!all) {
+                        current = asked;
+                        newest = m;
+                        cached = m;
+                        return m;
+                    }
+                    if (best == null || m.configEpoch() > best.configEpoch()) {
+                        best = m;
+                        bestIndex = asked;
+                    }
+                } else if (stale == null || m.configEpoch() > stale.configEpoch()) {
+                    // This Sentinel has not learned of the newest failover yet (Sentinels spread a new configuration to
+                    // each other in the next seconds): it names the old primary, which may be back and still claim master.
                     stale = m;
                 }
-                current = (current + 1) % sentinelCount;
+            }
+            if (best != null) {
+                current = bestIndex; // a Sentinel that knows the newest configuration
+                newest = best;
+                cached = best;
+                return best;
             }
             if (stale != null && answered == sentinelCount) {
                 // Every Sentinel answered and none knows the newer configuration: they were reset or redeployed.
@@ -169,53 +204,53 @@ final class SentinelView implements AutoCloseable {
         }
     }
 
-    /** One Lettuce connection at a time, to the Sentinel in use. */
+    /** A Lettuce connection per Sentinel asked (usually one: the Sentinel in use), opened on first use. */
     private static final class LettuceFetcher implements Fetcher {
         private final RedisClient client;
         private final List<RedisURI> sentinels;
         private final String masterName;
         private final Duration timeout;
-        private StatefulRedisSentinelConnection<String, String> connection; // guarded by the view
-        private int connectedTo = -1;
+        private final List<StatefulRedisSentinelConnection<String, String>> connections; // guarded by the view
 
         LettuceFetcher(RedisClient client, List<RedisURI> sentinels, String masterName, Duration timeout) {
             this.client = client;
             this.sentinels = sentinels;
             this.masterName = masterName;
             this.timeout = timeout;
+            this.connections = new ArrayList<>(java.util.Collections.nCopies(sentinels.size(), null));
         }
 
         @Override
         public Master fetch(int sentinel, long nowNanos) throws Exception {
-            if (connection != null && connectedTo != sentinel) {
-                drop(connectedTo);
-            }
-            if (connection == null || !connection.isOpen()) {
-                connection = client.connectSentinel(StringCodec.UTF8, sentinels.get(sentinel));
-                connectedTo = sentinel;
+            StatefulRedisSentinelConnection<String, String> c = connections.get(sentinel);
+            if (c == null || !c.isOpen()) {
+                c = client.connectSentinel(StringCodec.UTF8, sentinels.get(sentinel));
+                connections.set(sentinel, c);
             }
             long t = timeout.toMillis();
-            Map<String, String> master = connection.async().master(masterName).get(t, TimeUnit.MILLISECONDS);
-            List<Map<String, String>> replicas = connection.async().replicas(masterName).get(t, TimeUnit.MILLISECONDS);
+            Map<String, String> master = c.async().master(masterName).get(t, TimeUnit.MILLISECONDS);
+            List<Map<String, String>> replicas = c.async().replicas(masterName).get(t, TimeUnit.MILLISECONDS);
             return parse(master, replicas, nowNanos);
         }
 
         @Override
         public void drop(int sentinel) {
-            if (connection != null) {
-                connection.closeAsync();
-                connection = null;
+            StatefulRedisSentinelConnection<String, String> c = connections.set(sentinel, null);
+            if (c != null) {
+                c.closeAsync();
             }
         }
 
         @Override
         public List<java.util.concurrent.CompletableFuture<Void>> closeConnections() {
-            if (connection == null) {
-                return List.of();
+            List<java.util.concurrent.CompletableFuture<Void>> closing = new ArrayList<>();
+            for (int i = 0; i < connections.size(); i++) {
+                StatefulRedisSentinelConnection<String, String> c = connections.set(i, null);
+                if (c != null) {
+                    closing.add(c.closeAsync());
+                }
             }
-            var c = connection;
-            connection = null;
-            return List.of(c.closeAsync());
+            return closing;
         }
     }
 

@@ -68,7 +68,7 @@ class RedisSimulationTest {
     static final Duration BOUND = Duration.ofMillis(500);
     static final int STEPS = 80;
     static final int SENTINELS = 3;
-    static final boolean TRACE = Boolean.getBoolean("haven.sim.trace");
+    static boolean trace = Boolean.getBoolean("haven.sim.trace");
 
     /** The world's random choices, recorded, or replayed from a (shrunk) record where a choice past its end is 0. */
     static final class Choices {
@@ -147,6 +147,14 @@ class RedisSimulationTest {
         int unreachableSteps;
     }
 
+    // The world's failures, made once: a stack trace per failed probe or send would be most of the simulator's time.
+    static final RedisConnectionException REFUSED = new RedisConnectionException("Unable to connect: Connection refused",
+            new ConnectException("Connection refused"));
+    static final RedisCommandTimeoutException TIMED_OUT = new RedisCommandTimeoutException("Command timed out after 100 millisecond(s)");
+    static final RedisCommandExecutionException READONLY = new RedisCommandExecutionException(
+            "READONLY You can't write against a read only replica.");
+    static final RedisConnectionException SENTINEL_UNREACHABLE = new RedisConnectionException("Unable to connect to Sentinel");
+
     /** The simulated world and its truth. */
     static final class World implements RedisTopologyProvider.InfoSource, SentinelView.Fetcher {
         final List<Node> nodes = new ArrayList<>();
@@ -160,13 +168,24 @@ class RedisSimulationTest {
         final long[] primaryOffsetAt = new long[STEPS + 1];
         final long[] epochAt = new long[STEPS + 1];
         int settledSince = 0; // since when every Sentinel names a working, answering primary and no other node claims the role
+        /** The client's {@code +switch-master} subscription (every Sentinel publishes when it switches). */
+        Runnable switchMessage = () -> {
+        };
         /** The newest configuration a Sentinel answer has shown the client, and the master it names. */
         long seenEpoch = 1;
         Node seenMaster;
+        /**
+         * The client's lag history holds samples of a replaced primary (one a late Sentinel named): staleness is then
+         * measured against a lineage that is not the primary's, until the monitor trusts the primary (which resets it).
+         */
+        boolean lagOfReplacedPrimary;
         /** Per epoch, the offset its primary was promoted at: writes past it of the epoch before are lost. */
         final long[] promotedAt = new long[STEPS + 2];
         /** Writes that went to the master of the newest configuration the client was told of, a newer one already made. */
         int writesToReplacedPrimary;
+        int writes; // acknowledged
+        int replicaReads; // bounded and SESSION reads served by a replica
+        int primaryReads;
 
         World(Choices choices) {
             random = choices;
@@ -196,10 +215,10 @@ class RedisSimulationTest {
         public ReplicationInfo info(Endpoint endpoint, Duration timeout) throws Exception {
             Node n = node(endpoint.id());
             if (!n.alive) {
-                throw new RedisConnectionException("Unable to connect to " + n.id(), new ConnectException("Connection refused"));
+                throw REFUSED;
             }
             if (!n.answers()) {
-                throw new RedisCommandTimeoutException("Command timed out after " + timeout.toMillis() + " millisecond(s)");
+                throw TIMED_OUT;
             }
             StringBuilder sb = new StringBuilder("# Replication\r\n");
             if (n.master) {
@@ -229,7 +248,7 @@ class RedisSimulationTest {
         public SentinelView.Master fetch(int index, long nowNanos) throws Exception {
             Sentinel s = sentinels.get(index);
             if (s.unreachableSteps > 0) {
-                throw new RedisConnectionException("Unable to connect to Sentinel " + index);
+                throw SENTINEL_UNREACHABLE;
             }
             if (s.epoch > seenEpoch || seenMaster == null) {
                 seenEpoch = s.epoch;
@@ -281,6 +300,9 @@ class RedisSimulationTest {
                     s.epoch = s.nextEpoch;
                     s.master = s.nextMaster;
                     s.learnAt = -1;
+                    if (s.unreachableSteps == 0) {
+                        switchMessage.run();
+                    }
                 }
             }
             int r = 99 - random.nextInt(100); // choice 0: no fault this step
@@ -365,6 +387,9 @@ class RedisSimulationTest {
                     s.epoch = epoch;
                     s.master = best;
                     s.learnAt = -1;
+                    if (s.unreachableSteps == 0) {
+                        switchMessage.run();
+                    }
                 }
             }
             log.add(step + ": failover to " + best.id() + " (epoch " + epoch + ", offset " + best.offset + ", old primary at "
@@ -411,7 +436,6 @@ class RedisSimulationTest {
         long lastWriteEpoch;
         boolean lastWriteLost;
         WriteAttempt pending;
-        int writes;
 
         Client(World world, long seed) {
             this.world = world;
@@ -427,6 +451,7 @@ class RedisSimulationTest {
                     () -> world.now, Clock.systemUTC(), null, Map.of());
             budget = settings.newRetryBudget();
             SentinelView view = new SentinelView(world, SENTINELS, "mymaster", settings.fastProbeInterval().dividedBy(2));
+            world.switchMessage = view::switched;
             RedisTopologyProvider provider = new RedisTopologyProvider(world, view, null, null, settings.ticker());
             MonitorSettings ms = new MonitorSettings("sim", world.nodes.stream().map(n -> n.endpoint).toList(), e -> e,
                     settings.probeInterval(), settings.fastProbeInterval(), settings.fastProbeInterval(), Duration.ofSeconds(5),
@@ -485,13 +510,13 @@ class RedisSimulationTest {
     /** How a command sent to {@code n} ends: null when it ran, else the exception the client sees. */
     static RuntimeException send(Node n, boolean write) {
         if (!n.alive) {
-            return new RedisConnectionException("Unable to connect to " + n.id());
+            return REFUSED;
         }
         if (!n.answers()) {
-            return new RedisCommandTimeoutException("Command timed out after 100 millisecond(s)");
+            return TIMED_OUT;
         }
         if (write && !n.master) {
-            return new RedisCommandExecutionException("READONLY You can't write against a read only replica.");
+            return READONLY;
         }
         return null;
     }
@@ -508,8 +533,12 @@ class RedisSimulationTest {
             for (int i = 0; i < STEPS; i++) {
                 world.advance();
                 SimulatedMonitor.round(client.monitor);
-                if (TRACE) {
+                if (trace) {
                     trace(world, client);
+                }
+                EndpointState trusted = client.monitor.snapshot().writer();
+                if (trusted != null && trusted.up()) {
+                    world.lagOfReplacedPrimary = !trusted.id().equals(world.primary.id());
                 }
                 String v = write(world, client);
                 if (v == null) {
@@ -584,7 +613,7 @@ class RedisSimulationTest {
                 client.lastWriteOffset = target.offset;
                 client.lastWriteEpoch = world.epoch;
                 client.lastWriteLost = target != world.primary; // dropped when the Sentinels make it a replica
-                client.writes++;
+                world.writes++;
                 client.pending = null;
             } else {
                 RuntimeException surfaced = client.pending.failed(w, client.link, null, e, t0);
@@ -627,7 +656,7 @@ class RedisSimulationTest {
                 return null;
             }
             Node n = world.node(s.id());
-            if (!n.master && world.seenEpoch == world.epoch) {
+            if (!n.master && world.seenEpoch == world.epoch && !world.lagOfReplacedPrimary) {
                 long mustHave = world.primaryOffsetAtOrBefore(world.now - BOUND.toNanos());
                 if (n.offset < mustHave) {
                     return "bounded read routed to " + n.id() + " at offset " + n.offset + ", missing writes acknowledged more than "
@@ -638,6 +667,11 @@ class RedisSimulationTest {
             RuntimeException e = send(n, false);
             if (e == null) {
                 read.succeeded(s, t0, client.link, null);
+                if (n.master) {
+                    world.primaryReads++;
+                } else {
+                    world.replicaReads++;
+                }
                 return null;
             }
             if (!read.failed(s, e, client.link, null, t0)) {
@@ -674,6 +708,11 @@ class RedisSimulationTest {
             RuntimeException e = send(n, false);
             if (e == null) {
                 read.succeeded(s, t0, client.link, null);
+                if (n.master) {
+                    world.primaryReads++;
+                } else {
+                    world.replicaReads++;
+                }
                 return null;
             }
             if (!read.failed(s, e, client.link, null, t0)) {
@@ -747,6 +786,27 @@ class RedisSimulationTest {
     // ------------------------------------------------------------------------------------------------ tests
 
     @Test
+    void aFailingScheduleShrinksToTheFewEventsThatMatter() {
+        // A deliberately wrong "invariant" (no second failover in a schedule), to see the shrinker work: what is left must
+        // be the two failovers and what they need (a primary down before each).
+        Function<World, String> noSecondFailover = w -> w.epoch >= 3 ? "a second failover" : null;
+        long seed = 1;
+        while (run(new World(Choices.seeded(seed)), seed, noSecondFailover) == null) {
+            seed++;
+        }
+        World original = new World(Choices.seeded(seed));
+        run(original, seed, noSecondFailover);
+        Shrunk shrunk = shrink(seed, noSecondFailover);
+        System.out.printf("shrinking: seed %d, %d events -> %d (%s) in %d runs%n", seed, original.log.size(),
+                shrunk.events().size(), shrunk.events(), shrunk.tries());
+        assertThat(shrunk.violation()).endsWith("a second failover");
+        assertThat(shrunk.events()).filteredOn(e -> e.contains("failover to")).hasSize(2);
+        assertThat(shrunk.events().size()).isLessThan(original.log.size()).isLessThanOrEqualTo(6);
+        assertThat(run(new World(Choices.replaying(shrunk.choices())), seed, noSecondFailover)).as("the shrunk schedule replays")
+                .endsWith("a second failover");
+    }
+
+    @Test
     void seed3AnOldPrimaryBackAsMasterIsNotTrustedWhileTheNamedOneIsCutOff() {
         // Shrunk: A hung, B hung, client cut off from C, A killed, Sentinels fail over to C, A restarted still claiming
         // master: A, the only master the client reached, was trusted as the writer (SentinelWriterTest).
@@ -769,8 +829,17 @@ class RedisSimulationTest {
         long t0 = System.nanoTime();
         List<String> failures = new ArrayList<>();
         int violations = 0;
+        long writes = 0;
+        long toReplaced = 0;
+        long replicaReads = 0;
+        long primaryReads = 0;
         for (long seed = first; seed < first + count; seed++) {
-            String v = run(seed);
+            World world = new World(Choices.seeded(seed));
+            String v = run(world, seed, w -> null);
+            writes += world.writes;
+            toReplaced += world.writesToReplacedPrimary;
+            replicaReads += world.replicaReads;
+            primaryReads += world.primaryReads;
             if (v != null) {
                 violations++;
                 if (failures.size() < 3) {
@@ -779,8 +848,10 @@ class RedisSimulationTest {
             }
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf("redis simulation: %d schedules of %d rounds (%d ms virtual each) in %d ms, %d violations%n", count,
-                STEPS, STEPS * STEP / 1_000_000, ms, violations);
+        System.out.printf("redis simulation: %d schedules of %d rounds (%d ms virtual each) in %d ms, %d violations; %d writes "
+                + "acknowledged, %d of them by an old primary a late Sentinel still named; %d bounded/SESSION reads served by "
+                + "replicas, %d by the primary%n", count, STEPS, STEPS * STEP / 1_000_000, ms, violations, writes, toReplaced,
+                replicaReads, primaryReads);
         failures.forEach(System.out::println);
         assertThat(failures).as("invariant violations (replay one with -Dhaven.sim.seed=N)").isEmpty();
     }

@@ -78,6 +78,20 @@ class SentinelViewTest {
     }
 
     @Test
+    void afterSwitchMasterTheNextRefreshAsksEverySentinelAndFollowsTheNewest() throws Exception {
+        assertThat(view.master(ms(0)).host()).isEqualTo("10.0.0.1");
+        // Sentinel 2 led a failover to 10.0.0.2 and published +switch-master; 0, in use, has not learned of it yet.
+        answers.set(2, names("10.0.0.2", 2));
+        view.switched();
+        SentinelView.Master m = view.master(ms(10));
+        assertThat(m.host()).isEqualTo("10.0.0.2");
+        assertThat(m.configEpoch()).isEqualTo(2);
+        asked.clear();
+        assertThat(view.master(ms(100)).host()).as("and keeps asking the Sentinel that knew").isEqualTo("10.0.0.2");
+        assertThat(asked).containsExactly(2);
+    }
+
+    @Test
     void oneSentinelIsAskedPerRefreshWhileItsAnswersAreCurrent() throws Exception {
         for (int i = 0; i < 10; i++) {
             view.master(ms(100 * i));
