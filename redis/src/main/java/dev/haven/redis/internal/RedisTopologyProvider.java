@@ -117,10 +117,8 @@ final class RedisTopologyProvider implements TopologyProvider {
             } else if (role == Role.WRITER) {
                 // Claims master, but the Sentinels name another node: an old primary back up before they reconfigure
                 // it, or a node promoted behind their back. Never the writer, also when the named one cannot be
-                // reached: its writes would be dropped when the Sentinels make it a replica. It may also be a replica
-                // just promoted by a failover the Sentinel in use has not learned of yet: the next refresh asks them all.
+                // reached: its writes would be dropped when the Sentinels make it a replica.
                 role = Role.UNKNOWN;
-                sentinel.suspect();
             }
             discovered.addAll(m.replicas());
             discovered.add(Endpoint.of(m.host(), m.port()));

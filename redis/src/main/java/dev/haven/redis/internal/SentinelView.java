@@ -62,7 +62,9 @@ final class SentinelView implements AutoCloseable {
     private final List<StatefulRedisPubSubConnection<String, String>> subscriptions = new CopyOnWriteArrayList<>();
     private int current; // guarded by this: index of the Sentinel in use
     private volatile Master cached;
-    private volatile boolean askAll; // the next refresh asks every Sentinel and takes the newest configuration
+    // A Sentinel that published +switch-master: the next refresh asks it first (-1: none). The Sentinel in use may learn
+    // of a failover seconds after the first one announced it.
+    private volatile int announced = -1;
     private Master newest; // guarded by this: the answer with the highest config epoch so far
     private volatile boolean closed;
 
@@ -89,7 +91,9 @@ final class SentinelView implements AutoCloseable {
 
     /** Subscribes to {@code +switch-master} on every Sentinel that answers; those that do not are skipped (polling covers them). */
     void subscribe(Runnable onSwitch) {
-        for (RedisURI uri : sentinels) { // none with a simulated fetcher
+        for (int i = 0; i < sentinels.size(); i++) { // none with a simulated fetcher
+            RedisURI uri = sentinels.get(i);
+            int index = i;
             try {
                 StatefulRedisPubSubConnection<String, String> c = client.connectPubSub(StringCodec.UTF8, uri);
                 c.addListener(new RedisPubSubAdapter<>() {
@@ -98,7 +102,7 @@ final class SentinelView implements AutoCloseable {
                         // "<master name> <old ip> <old port> <new ip> <new port>"
                         if ("+switch-master".equals(channel) && message.startsWith(masterName + " ")) {
                             log.info("Sentinel {}: +switch-master {}", uri.getHost() + ":" + uri.getPort(), message);
-                            switched();
+                            switched(index);
                             onSwitch.run();
                         }
                     }
@@ -112,21 +116,13 @@ final class SentinelView implements AutoCloseable {
     }
 
     /**
-     * A Sentinel published {@code +switch-master}: the next refresh asks every Sentinel and takes the newest
-     * configuration, so that the one in use, maybe not told of the failover yet, cannot hold the client on the old
-     * primary until it learns (up to Sentinel's hello period, about 2 s).
+     * Sentinel {@code sentinel} published {@code +switch-master}: it has switched, the Sentinel in use may not have yet
+     * (Sentinels spread a new configuration to each other within seconds). The next refresh asks it first; an answer
+     * older than the newest seen (a late Sentinel announcing an old switch) is still refused by {@link #master}.
      */
-    void switched() {
-        askAll = true;
+    void switched(int sentinel) {
+        announced = sentinel;
         cached = null;
-    }
-
-    /**
-     * A node claims master but the Sentinel in use names another: a failover may be under way that this Sentinel has
-     * not learned of. The next refresh (not this one: the answer stays cached for {@code maxAge}) asks every Sentinel.
-     */
-    void suspect() {
-        askAll = true;
     }
 
     /**
@@ -147,52 +143,38 @@ final class SentinelView implements AutoCloseable {
             if (m != null && nowNanos - m.fetchedNanos() < maxAgeNanos) {
                 return m;
             }
-            boolean all = askAll;
-            askAll = false;
+            int first = announced;
+            if (first >= 0) {
+                announced = -1;
+                current = first;
+            }
             Exception last = null;
-            Master best = null; // asking all: the newest answer, from Sentinel bestIndex
-            int bestIndex = current;
             Master stale = null; // the newest of the answers older than the newest configuration seen
             int answered = 0;
             for (int i = 0; i < sentinelCount && !closed; i++) {
                 int asked = current;
-                current = (current + 1) % sentinelCount;
                 try {
                     m = fetcher.fetch(asked, nowNanos);
                 } catch (Exception e) {
                     last = e;
                     fetcher.drop(asked);
+                    current = (current + 1) % sentinelCount;
                     continue;
                 }
                 answered++;
                 if (newest == null || m.configEpoch() >= newest.configEpoch()) {
-                    if (!all) {
-                        current = asked;
-                        newest = m;
-                        cached = m;
-                        return m;
-                    }
-                    if (best == null || m.configEpoch() > best.configEpoch()) {
-                        best = m;
-                        bestIndex = asked;
-                    }
-                } else if (stale == null || m.configEpoch() > stale.configEpoch()) {
-                    // This Sentinel has not learned of the newest failover yet (Sentinels spread a new configuration to
-                    // each other in the next seconds): it names the old primary, which may be back and still claim master.
+                    return fresh(m);
+                }
+                // This Sentinel has not learned of the newest failover yet (Sentinels spread a new configuration to
+                // each other in the next seconds): it names the old primary, which may be back and still claim master.
+                if (stale == null || m.configEpoch() > stale.configEpoch()) {
                     stale = m;
                 }
-            }
-            if (best != null) {
-                current = bestIndex; // a Sentinel that knows the newest configuration
-                newest = best;
-                cached = best;
-                return best;
+                current = (current + 1) % sentinelCount;
             }
             if (stale != null && answered == sentinelCount) {
                 // Every Sentinel answered and none knows the newer configuration: they were reset or redeployed.
-                newest = stale;
-                cached = stale;
-                return stale;
+                return fresh(stale);
             }
             if (stale != null) {
                 // Those that know it do not answer: the newest configuration still holds.
@@ -202,6 +184,13 @@ final class SentinelView implements AutoCloseable {
             }
             throw last != null ? last : new IllegalStateException("Sentinel view closed");
         }
+    }
+
+    /** Guarded by this: {@code m} is the newest answer. */
+    private Master fresh(Master m) {
+        newest = m;
+        cached = m;
+        return m;
     }
 
     /** A Lettuce connection per Sentinel asked (usually one: the Sentinel in use), opened on first use. */

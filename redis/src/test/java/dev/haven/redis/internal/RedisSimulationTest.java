@@ -169,7 +169,7 @@ class RedisSimulationTest {
         final long[] epochAt = new long[STEPS + 1];
         int settledSince = 0; // since when every Sentinel names a working, answering primary and no other node claims the role
         /** The client's {@code +switch-master} subscription (every Sentinel publishes when it switches). */
-        Runnable switchMessage = () -> {
+        java.util.function.IntConsumer switchMessage = i -> {
         };
         /** The newest configuration a Sentinel answer has shown the client, and the master it names. */
         long seenEpoch = 1;
@@ -258,6 +258,11 @@ class RedisSimulationTest {
             return new SentinelView.Master(s.master.endpoint.host(), s.master.endpoint.port(), s.epoch, replicas, nowNanos);
         }
 
+        /** Sentinel {@code s} switched: the client gets its {@code +switch-master}. */
+        void publish(Sentinel s) {
+            switchMessage.accept(sentinels.indexOf(s));
+        }
+
         @Override
         public void drop(int sentinel) {
         }
@@ -301,7 +306,7 @@ class RedisSimulationTest {
                     s.master = s.nextMaster;
                     s.learnAt = -1;
                     if (s.unreachableSteps == 0) {
-                        switchMessage.run();
+                        publish(s);
                     }
                 }
             }
@@ -388,7 +393,7 @@ class RedisSimulationTest {
                     s.master = best;
                     s.learnAt = -1;
                     if (s.unreachableSteps == 0) {
-                        switchMessage.run();
+                        publish(s);
                     }
                 }
             }

@@ -56,7 +56,7 @@ class SentinelWriterTest {
     private final SentinelView.Fetcher sentinel = new SentinelView.Fetcher() {
         @Override
         public SentinelView.Master fetch(int index, long nowNanos) {
-            SentinelView.Master m = index > 0 && namedByOthers != null ? namedByOthers : named;
+            SentinelView.Master m = index > 0 && namedByOthers != null ? namedByOthers : named; // 0: in use
             return new SentinelView.Master(m.host(), m.port(), m.configEpoch(), m.replicas(), nowNanos);
         }
 
@@ -70,8 +70,8 @@ class SentinelWriterTest {
         }
     };
 
-    private final RedisTopologyProvider provider = new RedisTopologyProvider(nodes,
-            new SentinelView(sentinel, 3, "mymaster", Duration.ZERO), null, null, () -> 0);
+    private final SentinelView view = new SentinelView(sentinel, 3, "mymaster", Duration.ZERO);
+    private final RedisTopologyProvider provider = new RedisTopologyProvider(nodes, view, null, null, () -> 0);
 
     static String master(long offset) {
         return "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:" + offset + "\r\n";
@@ -114,19 +114,22 @@ class SentinelWriterTest {
     }
 
     @Test
-    void aReplicaJustPromotedIsTheWriterOnceAnySentinelNamesItNotOnlyOnceTheOneInUseDoes() throws Exception {
-        // A is dead; Sentinel 1 led the failover to B (config epoch 2); Sentinel 0, in use, still names A (epoch 1) for
-        // up to its hello period (~2 s). Under the "named master only" rule B waited for Sentinel 0 (a slower failover,
-        // RedisTlsIT: 5.8 s without writes after the kill, the first Sentinel named B 4.4 s after it); B claiming master
-        // makes the view ask every Sentinel at its next refresh.
+    void aReplicaJustPromotedIsTheWriterOnceAnySentinelAnnouncesIt() throws Exception {
+        // A is dead; Sentinel 1 switched to B (config epoch 2) and published +switch-master; Sentinel 0, in use, still
+        // names A (epoch 1) for up to its hello period (~2 s). Under the "named master only" rule B waited for Sentinel
+        // 0 (a slower failover, RedisTlsIT: 5.8 s without writes after the kill, the first Sentinel named B 4.4 s after
+        // it); Sentinel 1's +switch-master makes the next refresh ask Sentinel 1.
         named = names(A, 1);
         namedByOthers = names(B, 2);
         info.put(B.id(), master(180));
         info.put(C.id(), replica(180));
-        assertThat(provider.probe(B, Duration.ofMillis(100)).role()).as("first probe: Sentinel 0 names A").isNotEqualTo(Role.WRITER);
+        assertThat(provider.probe(B, Duration.ofMillis(100)).role()).as("before the message").isNotEqualTo(Role.WRITER);
+        view.switched(1);
         var probe = provider.probe(B, Duration.ofMillis(100));
-        assertThat(probe.role()).as("next refresh: every Sentinel asked").isEqualTo(Role.WRITER);
+        assertThat(probe.role()).as("after +switch-master to B").isEqualTo(Role.WRITER);
         assertThat(probe.epoch()).isEqualTo(2);
+        info.put(A.id(), master(170)); // A restarted, still claiming master, and still named by Sentinel 0
+        assertThat(provider.probe(A, Duration.ofMillis(100)).role()).as("A, no longer named").isNotEqualTo(Role.WRITER);
     }
 
     @Test
