@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * ({@code SENTINEL REPLICAS}), and a push when they switch it ({@code +switch-master} on every Sentinel's pub/sub).
  *
  * <p>Answers are cached for {@code maxAge} so that the parallel probes of one round ask a Sentinel once; a
- * {@code +switch-master} drops the cache and runs {@code onSwitch} (the monitor's passive signal), so the next
- * round starts at once and sees the new master. Polling (the monitor's interval) stays the backstop for a missed
- * message.
+ * {@code +switch-master} drops the cache, makes the next refresh ask the Sentinel that published it, and runs
+ * {@code onSwitch} (the monitor's passive signal), so the next round starts at once and sees the new master. Polling
+ * (the monitor's interval) stays the backstop for a missed message. The view never goes back to an older configuration
+ * (a lower config epoch) while a Sentinel that answers knows a newer one.
  */
 final class SentinelView implements AutoCloseable {
 
