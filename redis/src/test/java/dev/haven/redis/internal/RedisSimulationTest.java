@@ -185,6 +185,8 @@ class RedisSimulationTest {
          * measured against a lineage that is not the primary's, until the monitor trusts the primary (which resets it).
          */
         boolean lagOfReplacedPrimary;
+        /** Per config epoch, the master it makes primary. */
+        final Node[] masterOfEpoch = new Node[STEPS + 2];
         /** Per epoch, the offset its primary was promoted at: writes past it of the epoch before are lost. */
         final long[] promotedAt = new long[STEPS + 2];
         /** Writes that went to the master of the newest configuration the client was told of, a newer one already made. */
@@ -199,6 +201,7 @@ class RedisSimulationTest {
                 nodes.add(new Node(i, i == 0));
             }
             primary = nodes.get(0);
+            masterOfEpoch[1] = primary;
             for (int i = 0; i < SENTINELS; i++) {
                 Sentinel s = new Sentinel();
                 s.master = primary;
@@ -258,7 +261,7 @@ class RedisSimulationTest {
             }
             if (s.epoch > seenEpoch || seenMaster == null) {
                 seenEpoch = s.epoch;
-                seenMaster = s.master;
+                seenMaster = masterOfEpoch[(int) s.epoch]; // a leader mid-failover still names the old master
             }
             List<Endpoint> replicas = nodes.stream().filter(n -> n != s.master).map(n -> n.endpoint).toList();
             return new SentinelView.Master(s.master.endpoint.host(), s.master.endpoint.port(), s.epoch, replicas, nowNanos);
@@ -388,12 +391,21 @@ class RedisSimulationTest {
             if (old.alive) {
                 old.reconfigureAt = step + 1 + random.nextInt(10); // a hung old primary is demoted once it answers
             }
+            masterOfEpoch[(int) epoch] = best;
             int leader = random.nextInt(SENTINELS);
+            int lastFollower = step;
             for (int i = 0; i < SENTINELS; i++) {
                 Sentinel s = sentinels.get(i);
                 s.nextEpoch = epoch;
                 s.nextMaster = best;
-                s.learnAt = i == leader ? step : step + random.nextInt(6);
+                if (i == leader) {
+                    // The leader bumps the config epoch when the promoted replica reports master, but names the old master
+                    // until it has reconfigured the replicas (failover_in_progress); the others switch on its hello.
+                    s.epoch = epoch;
+                    continue;
+                }
+                s.learnAt = step + random.nextInt(6);
+                lastFollower = Math.max(lastFollower, s.learnAt);
                 if (s.learnAt == step) {
                     s.epoch = epoch;
                     s.master = best;
@@ -403,6 +415,7 @@ class RedisSimulationTest {
                     }
                 }
             }
+            sentinels.get(leader).learnAt = lastFollower + 1;
             log.add(step + ": failover to " + best.id() + " (epoch " + epoch + ", offset " + best.offset + ", old primary at "
                     + old.offset + "), leader Sentinel " + leader);
         }
@@ -829,6 +842,13 @@ class RedisSimulationTest {
         // The client learned the failover to B from Sentinel 0, which then became unreachable; Sentinel 1, not yet told
         // of the failover, still named A, restarted and claiming master: writes went back to A (SentinelViewTest).
         assertThat(run(405)).isNull();
+    }
+
+    @Test
+    void seed48TheLeaderOfAFailoverInProgressDoesNotMakeTheOldPrimaryTheWriter() {
+        // The failover's leader Sentinel, asked by the client, already has the new config epoch but names the old master
+        // until it has reconfigured the replicas; the old master, restarted and claiming master, took the writes.
+        assertThat(run(48)).isNull();
     }
 
     @Test
