@@ -112,8 +112,12 @@ final class RedisTopologyProvider implements TopologyProvider {
         long epoch = 0;
         if (sentinel != null) {
             SentinelView.Master m = sentinel.master(ticker.nanoTime());
-            if (role == Role.WRITER && m.id().equals(endpoint.id())) {
+            if (role == Role.WRITER && m.id().equals(endpoint.id()) && !m.failingOver()) {
                 epoch = m.configEpoch();
+            } else if (role == Role.WRITER && m.failingOver()) {
+                // The Sentinel asked leads a failover away from the master it names: writes wait for the new primary
+                // (the other Sentinels switch on its hello and announce it with +switch-master).
+                role = Role.UNKNOWN;
             } else if (role == Role.WRITER) {
                 // Claims master, but the Sentinels name another node: an old primary back up before they reconfigure
                 // it, or a node promoted behind their back. Never the writer, also when the named one cannot be

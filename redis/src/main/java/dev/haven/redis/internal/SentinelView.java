@@ -31,8 +31,16 @@ final class SentinelView implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SentinelView.class);
 
-    /** Sentinel's view of the master; {@code configEpoch} orders successive masters (Sentinel's failover epoch). */
-    record Master(String host, int port, long configEpoch, List<Endpoint> replicas, long fetchedNanos) {
+    /**
+     * Sentinel's view of the master; {@code configEpoch} orders successive masters (Sentinel's failover epoch).
+     * {@code failingOver}: the master's flags say {@code failover_in_progress}: this Sentinel leads a failover away from
+     * it (from the promotion on it already answers with the new config epoch, still naming the old master).
+     */
+    record Master(String host, int port, long configEpoch, List<Endpoint> replicas, long fetchedNanos, boolean failingOver) {
+        Master(String host, int port, long configEpoch, List<Endpoint> replicas, long fetchedNanos) {
+            this(host, port, configEpoch, replicas, fetchedNanos, false);
+        }
+
         String id() {
             return host + ":" + port;
         }
@@ -179,7 +187,8 @@ final class SentinelView implements AutoCloseable {
             }
             if (stale != null) {
                 // Those that know it do not answer: the newest configuration still holds.
-                m = new Master(newest.host(), newest.port(), newest.configEpoch(), newest.replicas(), nowNanos);
+                m = new Master(newest.host(), newest.port(), newest.configEpoch(), newest.replicas(), nowNanos,
+                        newest.failingOver());
                 cached = m;
                 return m;
             }
@@ -256,7 +265,8 @@ final class SentinelView implements AutoCloseable {
                 rs.add(Endpoint.of(ip, Integer.parseInt(p)).withRole(Role.READER));
             }
         }
-        return new Master(host, port, epoch, List.copyOf(rs), nowNanos);
+        boolean failingOver = master.getOrDefault("flags", "").contains("failover_in_progress");
+        return new Master(host, port, epoch, List.copyOf(rs), nowNanos, failingOver);
     }
 
     @Override

@@ -264,7 +264,9 @@ class RedisSimulationTest {
                 seenMaster = masterOfEpoch[(int) s.epoch]; // a leader mid-failover still names the old master
             }
             List<Endpoint> replicas = nodes.stream().filter(n -> n != s.master).map(n -> n.endpoint).toList();
-            return new SentinelView.Master(s.master.endpoint.host(), s.master.endpoint.port(), s.epoch, replicas, nowNanos);
+            boolean failingOver = s.learnAt >= 0 && s.epoch == s.nextEpoch; // the leader until it switches
+            return new SentinelView.Master(s.master.endpoint.host(), s.master.endpoint.port(), s.epoch, replicas, nowNanos,
+                    failingOver);
         }
 
         /** Sentinel {@code s} switched: the client gets its {@code +switch-master}. */

@@ -57,7 +57,7 @@ class SentinelWriterTest {
         @Override
         public SentinelView.Master fetch(int index, long nowNanos) {
             SentinelView.Master m = index > 0 && namedByOthers != null ? namedByOthers : named; // 0: in use
-            return new SentinelView.Master(m.host(), m.port(), m.configEpoch(), m.replicas(), nowNanos);
+            return new SentinelView.Master(m.host(), m.port(), m.configEpoch(), m.replicas(), nowNanos, m.failingOver());
         }
 
         @Override
@@ -130,6 +130,27 @@ class SentinelWriterTest {
         assertThat(probe.epoch()).isEqualTo(2);
         info.put(A.id(), master(170)); // A restarted, still claiming master, and still named by Sentinel 0
         assertThat(provider.probe(A, Duration.ofMillis(100)).role()).as("A, no longer named").isNotEqualTo(Role.WRITER);
+    }
+
+    @Test
+    void theMasterNamedByTheLeaderOfAFailoverInProgressIsNotTheWriter() throws Exception {
+        // From the promotion on, the leader answers with the new config epoch (3) but still names the old master, with
+        // failover_in_progress in its flags, until it has reconfigured the replicas. The old master, back and claiming
+        // master, was trusted at epoch 3 (RedisSimulationTest seed 48).
+        named = new SentinelView.Master(A.host(), A.port(), 3, List.of(), 0, true);
+        info.put(A.id(), master(20));
+        assertThat(provider.probe(A, Duration.ofMillis(100)).role()).isNotEqualTo(Role.WRITER);
+        named = names(A, 3); // failover over (e.g. aborted): A is the master again
+        assertThat(provider.probe(A, Duration.ofMillis(100)).role()).isEqualTo(Role.WRITER);
+    }
+
+    @Test
+    void sentinelsFlagsAreRead() {
+        var m = SentinelView.parse(Map.of("ip", "10.0.0.1", "port", "6379", "config-epoch", "3", "flags",
+                "master,s_down,o_down,failover_in_progress"), List.of(), 0);
+        assertThat(m.failingOver()).isTrue();
+        assertThat(SentinelView.parse(Map.of("ip", "10.0.0.1", "port", "6379", "flags", "master"), List.of(), 0).failingOver())
+                .isFalse();
     }
 
     @Test
