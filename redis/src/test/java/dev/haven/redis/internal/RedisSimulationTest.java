@@ -151,6 +151,7 @@ class RedisSimulationTest {
         Node nextMaster;
         int learnAt = -1;
         int unreachableSteps;
+        boolean leading; // leads a failover it has not finished: names the old master with failover_in_progress
     }
 
     // The world's failures, made once: a stack trace per failed probe or send would be most of the simulator's time.
@@ -264,7 +265,7 @@ class RedisSimulationTest {
                 seenMaster = masterOfEpoch[(int) s.epoch]; // a leader mid-failover still names the old master
             }
             List<Endpoint> replicas = nodes.stream().filter(n -> n != s.master).map(n -> n.endpoint).toList();
-            boolean failingOver = s.learnAt >= 0 && s.epoch == s.nextEpoch; // the leader until it switches
+            boolean failingOver = s.leading;
             return new SentinelView.Master(s.master.endpoint.host(), s.master.endpoint.port(), s.epoch, replicas, nowNanos,
                     failingOver);
         }
@@ -316,6 +317,7 @@ class RedisSimulationTest {
                     s.epoch = s.nextEpoch;
                     s.master = s.nextMaster;
                     s.learnAt = -1;
+                    s.leading = false;
                     if (s.unreachableSteps == 0) {
                         publish(s);
                     }
@@ -404,6 +406,7 @@ class RedisSimulationTest {
                     // The leader bumps the config epoch when the promoted replica reports master, but names the old master
                     // until it has reconfigured the replicas (failover_in_progress); the others switch on its hello.
                     s.epoch = epoch;
+                    s.leading = true;
                     continue;
                 }
                 s.learnAt = step + random.nextInt(6);
@@ -412,6 +415,7 @@ class RedisSimulationTest {
                     s.epoch = epoch;
                     s.master = best;
                     s.learnAt = -1;
+                    s.leading = false; // a failover it led was overtaken by this one
                     if (s.unreachableSteps == 0) {
                         publish(s);
                     }
