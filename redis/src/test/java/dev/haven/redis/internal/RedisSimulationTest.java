@@ -44,7 +44,9 @@ import org.junit.jupiter.api.Test;
  * {@code +switch-master} when it switches, which the client gets unless that Sentinel is cut off from it), and a seeded
  * schedule of faults:
  * primary kills, Sentinel failovers (promoting the most advanced replica, or sometimes a lagging one, whose missing
- * writes are lost), Sentinels learning a failover late (so they disagree for a while) or unreachable from the client,
+ * writes are lost; the leader answers with the new config epoch but the old master, {@code failover_in_progress},
+ * until it switches, after the others, which learn a few rounds late: the Sentinels disagree for a while), Sentinels
+ * unreachable from the client,
  * an old primary restarted still claiming {@code role:master} until the Sentinels reconfigure it (split brain), node
  * hangs (probe timeouts), replication pauses (lag spikes) and partitions between the client and one node. After every
  * step (one probe round, 100 ms) it checks:
