@@ -17,7 +17,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -89,7 +88,7 @@ final class ReadAttempt {
         }
         TopologyMonitor.Snapshot snap = ctx.monitor().snapshot();
         long now = ctx.settings().ticker().nanoTime();
-        double random = ThreadLocalRandom.current().nextDouble();
+        double random = ctx.random();
         Endpoint target;
         if (failedOn == null) {
             target = ctx.router().firstForRead(snap.states(), consistency, sessionPosition, fallback, now, random, skips);

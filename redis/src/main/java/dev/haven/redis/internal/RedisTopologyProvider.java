@@ -48,19 +48,34 @@ import java.util.function.Function;
  */
 final class RedisTopologyProvider implements TopologyProvider {
 
-    private final RedisClient client;
-    private final Function<Endpoint, RedisURI> uriFor;
+    /**
+     * Where a probe's {@code INFO replication} comes from: a probe connection per node in production, simulated nodes in
+     * {@code RedisSimulationTest}.
+     */
+    interface InfoSource {
+        /** {@code INFO replication} of {@code endpoint}, parsed; a failure drops the node's probe connection. */
+        ReplicationInfo info(Endpoint endpoint, Duration timeout) throws Exception;
+
+        /** Drops the probe connection to {@code endpoint}: the next probe connects (and resolves its name) again. */
+        void discard(Endpoint endpoint);
+
+        void close();
+    }
+
+    private final InfoSource nodes;
     private final SentinelView sentinel; // null without Sentinel
     private final String primaryEndpointId; // ElastiCache mode, else null
     private final ReplicationChain chain; // Global Datastore mode, else null
     private final Ticker ticker;
-    private final Map<String, StatefulRedisConnection<String, String>> connections = new ConcurrentHashMap<>();
-    private volatile boolean closed;
 
     RedisTopologyProvider(RedisClient client, Function<Endpoint, RedisURI> uriFor, SentinelView sentinel,
             String primaryEndpointId, ReplicationChain chain, Ticker ticker) {
-        this.client = client;
-        this.uriFor = uriFor;
+        this(new ProbeConnections(client, uriFor), sentinel, primaryEndpointId, chain, ticker);
+    }
+
+    RedisTopologyProvider(InfoSource nodes, SentinelView sentinel, String primaryEndpointId, ReplicationChain chain,
+            Ticker ticker) {
+        this.nodes = nodes;
         this.sentinel = sentinel;
         this.primaryEndpointId = primaryEndpointId;
         this.chain = chain;
@@ -71,7 +86,7 @@ final class RedisTopologyProvider implements TopologyProvider {
     public Probe probe(Endpoint endpoint, Duration timeout) throws Exception {
         ReplicationInfo info;
         try {
-            info = info(endpoint, timeout);
+            info = nodes.info(endpoint, timeout);
         } catch (Exception e) {
             if (chain != null) {
                 chain.forget(endpoint.id());
@@ -81,7 +96,7 @@ final class RedisTopologyProvider implements TopologyProvider {
         boolean isPrimaryEndpoint = endpoint.id().equals(primaryEndpointId);
         if (isPrimaryEndpoint && info.role() != Role.WRITER) {
             discard(endpoint); // DNS flip: reconnect, resolving the name again
-            info = info(endpoint, timeout);
+            info = nodes.info(endpoint, timeout);
         }
         Role role = info.role();
         if (primaryEndpointId != null && !isPrimaryEndpoint && role == Role.WRITER) {
@@ -97,8 +112,17 @@ final class RedisTopologyProvider implements TopologyProvider {
         long epoch = 0;
         if (sentinel != null) {
             SentinelView.Master m = sentinel.master(ticker.nanoTime());
-            if (role == Role.WRITER) {
-                epoch = m.id().equals(endpoint.id()) ? m.configEpoch() : m.configEpoch() - 1;
+            if (role == Role.WRITER && m.id().equals(endpoint.id()) && !m.failingOver()) {
+                epoch = m.configEpoch();
+            } else if (role == Role.WRITER && m.failingOver()) {
+                // The Sentinel asked leads a failover away from the master it names: writes wait for the new primary
+                // (the other Sentinels switch on its hello and announce it with +switch-master).
+                role = Role.UNKNOWN;
+            } else if (role == Role.WRITER) {
+                // Claims master, but the Sentinels name another node: an old primary back up before they reconfigure
+                // it, or a node promoted behind their back. Never the writer, also when the named one cannot be
+                // reached: its writes would be dropped when the Sentinels make it a replica.
+                role = Role.UNKNOWN;
             }
             discovered.addAll(m.replicas());
             discovered.add(Endpoint.of(m.host(), m.port()));
@@ -114,53 +138,77 @@ final class RedisTopologyProvider implements TopologyProvider {
         return new Probe(role, epoch, info.offset() == Long.MIN_VALUE ? null : Position.offset(info.offset()), unique);
     }
 
-    private ReplicationInfo info(Endpoint endpoint, Duration timeout) throws Exception {
-        StatefulRedisConnection<String, String> c = connection(endpoint, timeout);
-        try {
-            return ReplicationInfo.parse(c.async().info("replication").get(timeout.toNanos(), TimeUnit.NANOSECONDS));
-        } catch (Exception e) {
-            discard(endpoint);
-            throw e;
-        }
-    }
-
-    private StatefulRedisConnection<String, String> connection(Endpoint endpoint, Duration timeout) {
-        StatefulRedisConnection<String, String> c = connections.get(endpoint.id());
-        if (c != null && c.isOpen()) {
-            return c;
-        }
-        if (closed) {
-            throw new IllegalStateException("provider closed");
-        }
-        RedisURI uri = uriFor.apply(endpoint);
-        uri.setTimeout(timeout);
-        c = client.connect(StringCodec.UTF8, uri);
-        StatefulRedisConnection<String, String> previous = connections.put(endpoint.id(), c);
-        if (previous != null && previous != c) {
-            previous.closeAsync();
-        }
-        return c;
-    }
-
     @Override
     public void discard(Endpoint endpoint) {
-        StatefulRedisConnection<String, String> c = connections.remove(endpoint.id());
-        if (c != null) {
-            c.closeAsync();
-        }
+        nodes.discard(endpoint);
     }
 
     @Override
     public void close() {
-        closed = true;
-        List<java.util.concurrent.CompletableFuture<Void>> closing = new java.util.ArrayList<>();
-        for (String id : connections.keySet()) {
-            StatefulRedisConnection<String, String> c = connections.remove(id);
-            if (c != null) {
-                closing.add(c.closeAsync());
+        nodes.close();
+    }
+
+    /** A probe connection of its own per node. */
+    private static final class ProbeConnections implements InfoSource {
+        private final RedisClient client;
+        private final Function<Endpoint, RedisURI> uriFor;
+        private final Map<String, StatefulRedisConnection<String, String>> connections = new ConcurrentHashMap<>();
+        private volatile boolean closed;
+
+        ProbeConnections(RedisClient client, Function<Endpoint, RedisURI> uriFor) {
+            this.client = client;
+            this.uriFor = uriFor;
+        }
+
+        @Override
+        public ReplicationInfo info(Endpoint endpoint, Duration timeout) throws Exception {
+            StatefulRedisConnection<String, String> c = connection(endpoint, timeout);
+            try {
+                return ReplicationInfo.parse(c.async().info("replication").get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+            } catch (Exception e) {
+                discard(endpoint);
+                throw e;
             }
         }
-        // Closed before the probe client shuts down, or it closes them again (and Lettuce warns).
-        NodeConnection.awaitClosed(closing, java.time.Duration.ofSeconds(2));
+
+        private StatefulRedisConnection<String, String> connection(Endpoint endpoint, Duration timeout) {
+            StatefulRedisConnection<String, String> c = connections.get(endpoint.id());
+            if (c != null && c.isOpen()) {
+                return c;
+            }
+            if (closed) {
+                throw new IllegalStateException("provider closed");
+            }
+            RedisURI uri = uriFor.apply(endpoint);
+            uri.setTimeout(timeout);
+            c = client.connect(StringCodec.UTF8, uri);
+            StatefulRedisConnection<String, String> previous = connections.put(endpoint.id(), c);
+            if (previous != null && previous != c) {
+                previous.closeAsync();
+            }
+            return c;
+        }
+
+        @Override
+        public void discard(Endpoint endpoint) {
+            StatefulRedisConnection<String, String> c = connections.remove(endpoint.id());
+            if (c != null) {
+                c.closeAsync();
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            List<java.util.concurrent.CompletableFuture<Void>> closing = new java.util.ArrayList<>();
+            for (String id : connections.keySet()) {
+                StatefulRedisConnection<String, String> c = connections.remove(id);
+                if (c != null) {
+                    closing.add(c.closeAsync());
+                }
+            }
+            // Closed before the probe client shuts down, or it closes them again (and Lettuce warns).
+            NodeConnection.awaitClosed(closing, java.time.Duration.ofSeconds(2));
+        }
     }
 }

@@ -27,6 +27,11 @@ interface RouteContext {
 
     boolean isClosed();
 
+    /** A uniform random number in [0, 1) for the router's choice among equal nodes (seeded in the simulator). */
+    default double random() {
+        return java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+    }
+
     /** The shared connection to {@code e}. */
     NodeLink link(Endpoint e);
 
