@@ -55,6 +55,12 @@ class AsyncRoutingTest {
     static final Endpoint R2 = Endpoint.of("10.0.0.3", 6379);
     static final Method GET = method("get", Object.class);
     static final Method SET = method("set", Object.class, Object.class);
+    /**
+     * The scripted probes answer from memory at once; a short timeout only let a loaded machine declare every node
+     * down (probe threads not scheduled within it), and then a read with writer-wait 0 had nowhere to go
+     * ({@code aReadIsRetriedOnAnotherNodeAlsoWithWriterWaitZero} failed once at load ~9). Nothing here tests probe timeouts.
+     */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
     /** What a fake node answers to the next command: a value, an exception, or nothing at all. */
     record Answer(Object value, RuntimeException error, boolean silent) {
@@ -222,7 +228,7 @@ class AsyncRoutingTest {
                 .set(dev.haven.redis.RedisKeys.CONNECT_TIMEOUT, Duration.ofMillis(100))
                 .set(dev.haven.redis.RedisKeys.PROBE_INTERVAL, Duration.ofMillis(200))
                 .set(dev.haven.redis.RedisKeys.FAST_PROBE_INTERVAL, Duration.ofMillis(50))
-                .set(dev.haven.redis.RedisKeys.PROBE_TIMEOUT, Duration.ofMillis(200))
+                .set(dev.haven.redis.RedisKeys.PROBE_TIMEOUT, PROBE_TIMEOUT)
                 .set(dev.haven.redis.RedisKeys.WRITER_WAIT, writerWait)
                 .set(dev.haven.redis.RedisKeys.RETRY_BUDGET_RATIO, 0.5)
                 .set(dev.haven.redis.RedisKeys.RETRY_BUDGET_RESERVE, 100)
@@ -230,7 +236,7 @@ class AsyncRoutingTest {
         RedisSettings settings = new RedisSettings(keys, List.of(), null, List.of(PRIMARY, R1, R2), null, null, Map.of(), List.of(),
                 ticker, Clock.systemUTC(), null, Map.of());
         MonitorSettings ms = new MonitorSettings("unit", List.of(PRIMARY, R1, R2), e -> e, Duration.ofMillis(200), Duration.ofMillis(50),
-                Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofMillis(200), 64, CircuitBreakerConfig.ofDefaults(), ticker,
+                Duration.ofMillis(50), Duration.ofSeconds(5), PROBE_TIMEOUT, 64, CircuitBreakerConfig.ofDefaults(), ticker,
                 Clock.systemUTC());
         monitor = new TopologyMonitor(ms, (e, timeout) -> probes.get(e.id()), new EventBus(List.of()));
         monitor.start();
