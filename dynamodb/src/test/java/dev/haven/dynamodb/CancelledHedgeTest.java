@@ -89,7 +89,7 @@ class CancelledHedgeTest {
             long t0 = System.nanoTime();
             assertThat(ddb.getItem(GET).item()).containsKey("pk");
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertThat(tookMs).as("answered by the hedge after ~20 ms, not after the 5 s stall").isLessThan(1_000);
+            assertThat(tookMs).as("answered by the hedge after ~20 ms, not after the 5 s stall").isLessThan(2_500);
             assertThat(home.dataGets() - homeBefore).isEqualTo(1);
             assertThat(local.aborts()).as("the caller's own request was cancelled, not left to time out").isEqualTo(1);
             assertThat(hedges() - hedgesBefore).isEqualTo(1);
@@ -182,7 +182,7 @@ class CancelledHedgeTest {
             }
             long slowestMs = TimeUnit.NANOSECONDS.toMillis(java.util.Collections.max(took));
             assertThat(took).hasSize(20);
-            assertThat(slowestMs).as("slowest of 20 reads, the first region hung 5 s").isLessThan(1_000);
+            assertThat(slowestMs).as("slowest of 20 reads, the first region hung 5 s").isLessThan(2_500);
             local.hangMillis(0);
         }
     }
@@ -206,7 +206,7 @@ class CancelledHedgeTest {
                     long t0 = System.nanoTime();
                     assertThat(ddb.getItem(GET).item()).containsKey("pk");
                     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-                    assertThat(tookMs).as("read %d, answered by its hedge, not after the 3 s connect", i).isLessThan(1_000);
+                    assertThat(tookMs).as("read %d, answered by its hedge, not after the 3 s connect", i).isLessThan(1_500);
                 }
                 assertThat(home.dataGets() - homeBefore).as("every read answered by home").isEqualTo(4);
             } finally {
