@@ -337,7 +337,7 @@ class TopologyMonitorTest {
         monitor.round();
         long took = System.nanoTime() - t0;
         blocked.countDown();
-        assertThat(took).isLessThan(1_000_000_000L);
+        assertThat(took).as("a round with one probe blocked 5 s (half of it as margin)").isLessThan(2_500_000_000L);
         assertThat(monitor.snapshot().state("b:1").up()).isFalse();
         assertThat(events).filteredOn(HavenEvent.EndpointDown.class::isInstance)
                 .extracting(ev -> ((HavenEvent.EndpointDown) ev).reason()).containsExactly("probe timed out after 200 ms");
