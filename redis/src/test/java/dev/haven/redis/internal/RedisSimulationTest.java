@@ -695,18 +695,7 @@ class RedisSimulationTest {
                             + BOUND.toMillis() + " ms before (offset " + mustHave + ")";
                 }
             }
-            long t0 = read.begin(s);
-            RuntimeException e = send(n, false);
-            if (e == null) {
-                read.succeeded(s, t0, client.link, null);
-                if (n.master) {
-                    world.primaryReads++;
-                } else {
-                    world.replicaReads++;
-                }
-                return null;
-            }
-            if (!read.failed(s, e, client.link, null, t0)) {
+            if (readOnce(world, client, read, s, n)) {
                 return null;
             }
         }
@@ -736,22 +725,27 @@ class RedisSimulationTest {
                 return "SESSION read routed to " + n.id() + " at offset " + n.offset + ", missing the session's last write at "
                         + client.lastWriteOffset + " (read position " + position + ")";
             }
-            long t0 = read.begin(s);
-            RuntimeException e = send(n, false);
-            if (e == null) {
-                read.succeeded(s, t0, client.link, null);
-                if (n.master) {
-                    world.primaryReads++;
-                } else {
-                    world.replicaReads++;
-                }
-                return null;
-            }
-            if (!read.failed(s, e, client.link, null, t0)) {
+            if (readOnce(world, client, read, s, n)) {
                 return null;
             }
         }
         return null;
+    }
+
+    /** Sends {@code read} to {@code n} and records the outcome; true when the read is over (answered, or failed for good). */
+    static boolean readOnce(World world, Client client, ReadAttempt read, EndpointState s, Node n) {
+        long t0 = read.begin(s);
+        RuntimeException e = send(n, false);
+        if (e == null) {
+            read.succeeded(s, t0, client.link, null);
+            if (n.master) {
+                world.primaryReads++;
+            } else {
+                world.replicaReads++;
+            }
+            return true;
+        }
+        return !read.failed(s, e, client.link, null, t0);
     }
 
     // ------------------------------------------------------------------------------------------------ shrinking
